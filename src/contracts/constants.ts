@@ -1,0 +1,40 @@
+/**
+ * The exact strings every trust contract depends on. Each one is written once, here; a typo in any of them is a
+ * deployment that looks healthy and rejects every token. Sources: ../shared/DESIGN.md and seeds 000/001.
+ */
+
+/** The audience a workload requests (and a FIC must list) for Entra token exchange. URI form. */
+export const TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
+
+/**
+ * The appId of the first-party "Azure AD Token Exchange" application. Entra normalises the URI above to this GUID,
+ * so it is what arrives in the `aud` claim of a managed-identity token (seed 000, "The audience claim is a GUID").
+ */
+export const TOKEN_EXCHANGE_APP_ID = "fb60f99c-7a34-4190-8149-302f77469936";
+
+/** Both spellings of the token-exchange audience. Entra treats them as one; GCP and AWS compare byte for byte. */
+export const TOKEN_EXCHANGE_AUDIENCE_ALIASES: readonly string[] = [TOKEN_EXCHANGE_AUDIENCE, TOKEN_EXCHANGE_APP_ID];
+
+/** Entra allows at most this many federated identity credentials on one application (Blueprint). */
+export const MAX_FICS_PER_APPLICATION = 20;
+
+/** Entra limits a FIC `name` to this many characters, and the name is immutable. */
+export const MAX_FIC_NAME_LENGTH = 120;
+
+/** The v2.0 issuer of tokens Entra mints for managed identities and apps in a tenant. */
+export function entraV2Issuer(tenantId: string): string {
+    return `https://login.microsoftonline.com/${tenantId}/v2.0`;
+}
+
+/** The v1 issuer (trailing slash included) of access tokens for resources configured for v1 tokens. */
+export function entraV1Issuer(tenantId: string): string {
+    return `https://sts.windows.net/${tenantId}/`;
+}
+
+/** The Graph beta collection of FICs on an Entra Agent ID Blueprint (v1.0 refuses Blueprints). */
+export function blueprintFicCollectionPath(blueprintObjectId: string): string {
+    return `/beta/applications/${blueprintObjectId}/microsoft.graph.agentIdentityBlueprint/federatedIdentityCredentials`;
+}
+
+/** The Graph permission an app-only token needs to manage FICs on a Blueprint. */
+export const BLUEPRINT_FIC_GRAPH_PERMISSION = "AgentIdentityBlueprint.AddRemoveCreds.All";

@@ -1,0 +1,7 @@
+/** Pure trust-contract code: no Pulumi imports, so every rule here is tested without a Pulumi runtime. */
+export * from "./constants";
+export * from "./validation";
+export * from "./claims";
+export * from "./workload-subject";
+export * from "./entra-fic";
+export * from "./trust-contract";

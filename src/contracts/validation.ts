@@ -1,0 +1,53 @@
+/**
+ * Small, pure validators shared by config parsing, the trust-contract builders and the Graph provider's `check`.
+ * Each returns a problem description (or undefined); callers decide which config key or input to blame.
+ */
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isGuid(value: unknown): value is string {
+    return typeof value === "string" && GUID.test(value);
+}
+
+/** Problems with a GUID-valued setting (tenant id, object id, app id). */
+export function guidProblem(value: unknown): string | undefined {
+    if (typeof value !== "string" || value.length === 0) return "is missing";
+    if (value.trim() !== value) return `has leading or trailing whitespace (${JSON.stringify(value)})`;
+    if (!GUID.test(value)) return `is not a GUID (got ${JSON.stringify(value)}; expected xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)`;
+    return undefined;
+}
+
+/**
+ * Problems with an OIDC issuer URL. Verifiers compare `iss` byte for byte, so whitespace, a missing scheme or an
+ * http:// scheme is never a cosmetic issue: the contract would never match a real token.
+ */
+export function issuerProblem(value: unknown): string | undefined {
+    if (typeof value !== "string" || value.length === 0) return "is missing";
+    if (/\s/.test(value)) return `contains whitespace (${JSON.stringify(value)}); issuers are compared byte for byte`;
+    let url: URL;
+    try {
+        url = new URL(value);
+    } catch {
+        return `is not an absolute URL (got ${JSON.stringify(value)})`;
+    }
+    if (url.protocol !== "https:") return `must use https:// (got ${JSON.stringify(value)}); OIDC discovery requires TLS`;
+    if (url.search !== "" || url.hash !== "") return `must not carry a query or fragment (got ${JSON.stringify(value)})`;
+    if (url.username !== "" || url.password !== "") return "must not carry credentials";
+    return undefined;
+}
+
+/** Problems with a token subject a contract pins: never empty, never a wildcard, never padded. */
+export function subjectProblem(value: unknown): string | undefined {
+    if (typeof value !== "string" || value.length === 0) return "is empty; a contract must pin exactly one subject";
+    if (value.trim() !== value) return `has leading or trailing whitespace (${JSON.stringify(value)})`;
+    if (/[*?]/.test(value)) return `contains a wildcard (${JSON.stringify(value)}); Entra FICs and these contracts match subjects exactly`;
+    return undefined;
+}
+
+/** Problems with an audience value a contract accepts. */
+export function audienceProblem(value: unknown): string | undefined {
+    if (typeof value !== "string" || value.length === 0) return "is empty";
+    if (value.trim() !== value || /\s/.test(value)) return `contains whitespace (${JSON.stringify(value)})`;
+    if (/[*?]/.test(value)) return `contains a wildcard (${JSON.stringify(value)})`;
+    return undefined;
+}
