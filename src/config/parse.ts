@@ -1,0 +1,223 @@
+import {
+    BlueprintKind,
+    entraV2Issuer,
+    ficAudiencesProblem,
+    ficNameProblem,
+    ficSetProblems,
+    guidProblem,
+    issuerProblem,
+    subjectProblem,
+    TOKEN_EXCHANGE_AUDIENCE,
+} from "../contracts";
+import { ConfigError, ConfigIssue } from "./errors";
+import { DeclaredFederatedCredential, StackConfig } from "./schema";
+
+/** Where raw config values come from: `pulumi.Config` in a deployment, a plain object in tests and the plan. */
+export interface ConfigSource {
+    /** The raw string value of `<namespace>:<key>`, or undefined when unset. Objects arrive as JSON text. */
+    get(key: string): string | undefined;
+}
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type JsonObject = { [key: string]: Json };
+
+const BLUEPRINT_KINDS: readonly BlueprintKind[] = ["agentIdentityBlueprint", "application"];
+const AZURE_REGION = /^[a-z][a-z0-9]{2,40}$/;
+const RESOURCE_GROUP = /^[-\w._()]{1,89}[-\w_()]$/;
+const UAMI_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{2,127}$/;
+
+/** Collects issues while reading, so every problem is reported in one error. */
+class Reader {
+    readonly issues: ConfigIssue[] = [];
+    constructor(
+        private readonly source: ConfigSource,
+        readonly namespace: string,
+    ) {}
+
+    key(path: string): string {
+        return `${this.namespace}:${path}`;
+    }
+
+    report(path: string, problem: string, fix: string): void {
+        this.issues.push({ key: this.key(path), problem, fix });
+    }
+
+    raw(key: string): string | undefined {
+        const value = this.source.get(key);
+        return value === undefined || value === "" ? undefined : value;
+    }
+
+    /** A top-level object setting, parsed from JSON; reports and returns undefined when absent or malformed. */
+    object(key: string, fix: string, required = true): JsonObject | undefined {
+        const text = this.raw(key);
+        if (text === undefined) {
+            if (required) this.report(key, "is not set", fix);
+            return undefined;
+        }
+        let value: Json;
+        try {
+            value = JSON.parse(text) as Json;
+        } catch {
+            this.report(key, `is not a structured value (got ${JSON.stringify(text)})`, fix);
+            return undefined;
+        }
+        if (value === null || typeof value !== "object" || Array.isArray(value)) {
+            this.report(key, `must be an object (got ${JSON.stringify(value)})`, fix);
+            return undefined;
+        }
+        return value;
+    }
+
+    /** Reports fields that are not part of the schema (a typo like `appID` must not be silently ignored). */
+    onlyKnownFields(path: string, obj: JsonObject, known: readonly string[]): void {
+        for (const field of Object.keys(obj)) {
+            if (!known.includes(field)) {
+                const near = known.find((k) => k.toLowerCase() === field.toLowerCase());
+                this.report(
+                    `${path}.${field}`,
+                    "is not a known setting",
+                    near ? `rename it to ${this.key(`${path}.${near}`)}` : `remove it; known settings under ${this.key(path)} are ${known.join(", ")}`,
+                );
+            }
+        }
+    }
+}
+
+function str(value: Json | undefined): string | undefined {
+    return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+function bool(r: Reader, path: string, value: Json | string | undefined, fallback: boolean): boolean {
+    if (value === undefined) return fallback;
+    if (value === true || value === "true") return true;
+    if (value === false || value === "false") return false;
+    r.report(path, `must be true or false (got ${JSON.stringify(value)})`, `set ${r.key(path)} to true or false`);
+    return fallback;
+}
+
+function guid(r: Reader, path: string, value: Json | undefined, what: string): string {
+    const problem = guidProblem(value);
+    if (problem !== undefined) r.report(path, problem, `set ${r.key(path)} to the ${what} (a GUID)`);
+    return typeof value === "string" ? value : "";
+}
+
+function parseAdditionalFics(r: Reader, path: string, value: Json | undefined): DeclaredFederatedCredential[] {
+    if (value === undefined) return [];
+    if (!Array.isArray(value)) {
+        r.report(path, "must be a list", `make ${r.key(path)} a YAML list of { name, issuer, subject } entries`);
+        return [];
+    }
+    return value.flatMap((entry, i): DeclaredFederatedCredential[] => {
+        const at = `${path}[${i}]`;
+        if (entry === null || typeof entry !== "object" || Array.isArray(entry)) {
+            r.report(at, "must be an object with name, issuer and subject", `write ${r.key(at)} as { name, issuer, subject }`);
+            return [];
+        }
+        r.onlyKnownFields(at, entry, ["name", "issuer", "subject", "audiences", "description"]);
+        const nameProblem = ficNameProblem(entry.name);
+        if (nameProblem) r.report(`${at}.name`, nameProblem, "use a short, URL-friendly name such as github-main");
+        const issProblem = issuerProblem(entry.issuer);
+        if (issProblem) r.report(`${at}.issuer`, issProblem, "copy the issuer exactly as it appears in the token's iss claim, https:// and no spaces");
+        const subProblem = subjectProblem(entry.subject);
+        if (subProblem) r.report(`${at}.subject`, subProblem, "pin the one exact sub claim of the workload, e.g. repo:org/repo:environment:prod");
+        if (entry.audiences !== undefined) {
+            const audProblem = ficAudiencesProblem(entry.audiences);
+            if (audProblem) r.report(`${at}.audiences`, audProblem, `remove the key (it defaults to [${TOKEN_EXCHANGE_AUDIENCE}]) or set exactly that one value`);
+        }
+        if (entry.description !== undefined && (typeof entry.description !== "string" || entry.description.length > 600)) {
+            r.report(`${at}.description`, "must be text of at most 600 characters", "shorten it");
+        }
+        if (nameProblem || issProblem || subProblem) return [];
+        return [
+            {
+                name: entry.name as string,
+                issuer: entry.issuer as string,
+                subject: entry.subject as string,
+                ...(typeof entry.description === "string" ? { description: entry.description } : {}),
+            },
+        ];
+    });
+}
+
+/**
+ * Parses and validates the whole stack configuration. Throws one `ConfigError` listing every problem, each naming
+ * its key and the fix; returns a fully typed `StackConfig` otherwise. Pure: no resource can exist yet when it runs.
+ */
+export function parseStackConfig(source: ConfigSource, namespace: string): StackConfig {
+    const r = new Reader(source, namespace);
+
+    const tenantId = r.raw("tenantId");
+    const tenantProblem = guidProblem(tenantId);
+    if (tenantProblem) {
+        r.report("tenantId", tenantProblem, `pulumi config set ${r.key("tenantId")} <your Entra tenant id>, e.g. from: az account show --query tenantId -o tsv`);
+    }
+
+    const location = r.raw("location") ?? "";
+    if (!AZURE_REGION.test(location)) {
+        r.report("location", location ? `is not an Azure region name (got ${JSON.stringify(location)})` : "is not set", `pulumi config set ${r.key("location")} westeurope (see: az account list-locations -o table)`);
+    }
+
+    const protectIdentities = bool(r, "protectIdentities", r.raw("protectIdentities"), true);
+
+    const tags: Record<string, string> = {};
+    const tagsObj = r.object("tags", `set ${r.key("tags")} to a map of string values`, false);
+    for (const [k, v] of Object.entries(tagsObj ?? {})) {
+        if (typeof v !== "string") r.report(`tags.${k}`, `must be a string (got ${JSON.stringify(v)})`, "quote the value in Pulumi.<stack>.yaml");
+        else tags[k] = v;
+    }
+
+    const rgObj = r.object("resourceGroup", `set ${r.key("resourceGroup")} to { name: rg-agentfed-<env>, create: true }`) ?? {};
+    r.onlyKnownFields("resourceGroup", rgObj, ["name", "create"]);
+    const rgName = str(rgObj.name) ?? "";
+    if (!RESOURCE_GROUP.test(rgName)) {
+        r.report("resourceGroup.name", rgName ? `is not a valid resource group name (got ${JSON.stringify(rgName)})` : "is not set", "use 1-90 letters, digits, '-', '_', '.', '(' or ')', not ending in '.'");
+    }
+    const rgCreate = bool(r, "resourceGroup.create", rgObj.create, true);
+
+    const uamiObj = r.object("uami", `set ${r.key("uami")} to { name: mi-<agent>-<env> }`) ?? {};
+    r.onlyKnownFields("uami", uamiObj, ["name"]);
+    const uamiName = str(uamiObj.name) ?? "";
+    if (!UAMI_NAME.test(uamiName)) {
+        r.report("uami.name", uamiName ? `is not a valid managed identity name (got ${JSON.stringify(uamiName)})` : "is not set", "use 3-128 letters, digits, '-' or '_', starting with a letter or digit, e.g. mi-weather-agent");
+    }
+
+    const bpObj = r.object("blueprint", `set ${r.key("blueprint")} to { kind, appId, objectId }`) ?? {};
+    r.onlyKnownFields("blueprint", bpObj, ["kind", "appId", "objectId", "graphEndpoint", "uamiFicName", "additionalFederatedCredentials"]);
+    const kind = bpObj.kind as BlueprintKind;
+    if (!BLUEPRINT_KINDS.includes(kind)) {
+        r.report("blueprint.kind", `must be one of ${BLUEPRINT_KINDS.join(", ")} (got ${JSON.stringify(bpObj.kind ?? null)})`, "use agentIdentityBlueprint for an Entra Agent ID Blueprint, application for a classic app registration");
+    }
+    const appId = guid(r, "blueprint.appId", bpObj.appId, "Blueprint's application (client) id: az ad app show --id <name> --query appId");
+    const objectId = guid(r, "blueprint.objectId", bpObj.objectId, "Blueprint's application object id (not the service principal's): az ad app show --id <appId> --query id");
+    if (appId && appId === objectId) {
+        r.report("blueprint.objectId", "equals blueprint.appId", "the object id and the application (client) id are different GUIDs; read both from az ad app show");
+    }
+    const graphEndpoint = str(bpObj.graphEndpoint) ?? "https://graph.microsoft.com";
+    const graphProblem = issuerProblem(graphEndpoint) ?? (new URL(graphEndpoint).pathname.replace(/\/$/, "") !== "" ? "must be the Graph root without a path" : undefined);
+    if (graphProblem) r.report("blueprint.graphEndpoint", graphProblem, "remove it for public cloud, or set the national cloud root such as https://graph.microsoft.us");
+    const uamiFicName = str(bpObj.uamiFicName) ?? `uami-${uamiName}`;
+    const uamiFicNameProblem = ficNameProblem(uamiFicName);
+    if (uamiFicNameProblem && uamiName) r.report("blueprint.uamiFicName", uamiFicNameProblem, "choose a name of 3-120 letters, digits, '-' or '_'");
+    const additional = parseAdditionalFics(r, "blueprint.additionalFederatedCredentials", bpObj.additionalFederatedCredentials);
+
+    if (tenantId && !tenantProblem) {
+        for (const problem of ficSetProblems([
+            { name: uamiFicName, issuer: entraV2Issuer(tenantId), subject: undefined },
+            ...additional,
+        ])) {
+            r.report("blueprint.additionalFederatedCredentials", problem, "edit the list so every FIC is distinct and there are at most 20 with the UAMI's");
+        }
+    }
+
+    if (r.issues.length > 0) throw new ConfigError(r.issues);
+    return {
+        namespace,
+        tenantId: tenantId as string,
+        location,
+        resourceGroup: { name: rgName, create: rgCreate },
+        protectIdentities,
+        tags,
+        uami: { name: uamiName },
+        blueprint: { kind, appId, objectId, graphEndpoint: graphEndpoint.replace(/\/$/, ""), uamiFicName, additionalFederatedCredentials: additional },
+    };
+}

@@ -1,0 +1,43 @@
+import type { BlueprintKind } from "../contracts";
+
+/** A FIC declared literally in config (for example a GitHub Actions or CI subject), besides the UAMI's own. */
+export interface DeclaredFederatedCredential {
+    /** Immutable FIC name, unique on the Blueprint. */
+    readonly name: string;
+    /** Exact issuer URL (https, no whitespace). */
+    readonly issuer: string;
+    /** Exact subject; no wildcards. */
+    readonly subject: string;
+    /** Optional description stored on the FIC. */
+    readonly description?: string;
+}
+
+/** The validated, typed stack configuration. Produced once by `parseStackConfig`; nothing else reads config. */
+export interface StackConfig {
+    /** The config namespace (the Pulumi project name), used to name keys in messages. */
+    readonly namespace: string;
+    /** Entra tenant that owns the UAMI and the Blueprint. */
+    readonly tenantId: string;
+    /** Azure region for Azure resources. */
+    readonly location: string;
+    /** Resource group holding the UAMI; created by this stack unless `create` is false. */
+    readonly resourceGroup: { readonly name: string; readonly create: boolean };
+    /** When true (the default, and always in prod), identity resources are `protect`ed against deletion/replacement. */
+    readonly protectIdentities: boolean;
+    /** Tags applied to every Azure resource. */
+    readonly tags: Readonly<Record<string, string>>;
+    /** The user-assigned managed identity: the agent's runtime witness. */
+    readonly uami: { readonly name: string };
+    /** The Entra application the UAMI federates to. */
+    readonly blueprint: {
+        readonly kind: BlueprintKind;
+        readonly appId: string;
+        readonly objectId: string;
+        /** Microsoft Graph root used for Agent ID Blueprints (sovereign clouds differ). */
+        readonly graphEndpoint: string;
+        /** Name of the FIC that trusts the UAMI. */
+        readonly uamiFicName: string;
+        /** Further FICs on the same Blueprint, declared literally. */
+        readonly additionalFederatedCredentials: readonly DeclaredFederatedCredential[];
+    };
+}
