@@ -1,0 +1,26 @@
+/**
+ * Offline plan: `npm run plan -- --stack <dev|prod> [--json]`.
+ * Runs the real program in-process under Pulumi's mocks with Pulumi.<stack>.yaml, and prints every resource
+ * (type, name, parent, inputs) and every trust contract. No cloud login, no Pulumi CLI.
+ */
+import { parseArgs } from "node:util";
+import { runPlan } from "../src/plan/run-plan";
+import { renderPlanText, planJson } from "../src/plan/render";
+
+async function main(): Promise<void> {
+    const { values } = parseArgs({
+        options: { stack: { type: "string", short: "s" }, json: { type: "boolean", default: false } },
+        strict: true,
+    });
+    if (!values.stack) {
+        process.stderr.write("usage: npm run plan -- --stack <dev|prod> [--json]\n");
+        process.exit(2);
+    }
+    const plan = await runPlan({ stack: values.stack });
+    process.stdout.write(values.json ? `${JSON.stringify(planJson(plan), null, 2)}\n` : renderPlanText(plan));
+}
+
+main().catch((err: unknown) => {
+    process.stderr.write(`plan failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+});

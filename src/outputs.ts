@@ -1,0 +1,51 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type { BlueprintKind, TrustContract } from "./contracts";
+
+/**
+ * The stack-output contract: everything other stacks may read with `StackReference`, as resolved values.
+ * Renaming or removing a key breaks consumers; `test/outputs.test.ts` pins the names.
+ */
+export interface AgentIdentityStackOutputs {
+    /** Entra tenant id of the UAMI and the Blueprint. */
+    tenantId: string;
+    /** UAMI object id (principalId): the subject every trust contract pins. */
+    uamiOid: string;
+    /** UAMI client id: AZURE_CLIENT_ID for the agent, ManagedIdentityClientId for the sidecar. */
+    uamiClientId: string;
+    /** UAMI ARM resource id: what a container app lists under its user-assigned identities. */
+    uamiResourceId: string;
+    /** UAMI Azure resource name (a label only). */
+    uamiName: string;
+    /** Blueprint application (client) id: AzureAd__ClientId for the sidecar. */
+    blueprintAppId: string;
+    /** Blueprint application object id. */
+    blueprintObjectId: string;
+    /** Whether the Blueprint is an Entra Agent ID Blueprint or a classic app registration. */
+    blueprintKind: BlueprintKind;
+    /** Name of the FIC that trusts the UAMI. */
+    blueprintFicName: string;
+    /** Every trust contract this stack deployed, as plain JSON (input to `npm run doctor`). */
+    trustContracts: TrustContract[];
+}
+
+/** The names of the stack outputs, in a stable order. */
+export const STACK_OUTPUT_NAMES = [
+    "tenantId",
+    "uamiOid",
+    "uamiClientId",
+    "uamiResourceId",
+    "uamiName",
+    "blueprintAppId",
+    "blueprintObjectId",
+    "blueprintKind",
+    "blueprintFicName",
+    "trustContracts",
+] as const satisfies readonly (keyof AgentIdentityStackOutputs)[];
+
+// Compile-time guarantee that STACK_OUTPUT_NAMES lists every key of the interface.
+type Missing = Exclude<keyof AgentIdentityStackOutputs, (typeof STACK_OUTPUT_NAMES)[number]>;
+const _everyOutputIsNamed: Missing extends never ? true : Missing = true;
+void _everyOutputIsNamed;
+
+/** The program's return value: each output as a Pulumi Output. */
+export type StackOutputs = { [K in keyof AgentIdentityStackOutputs]: pulumi.Output<AgentIdentityStackOutputs[K]> };

@@ -1,0 +1,47 @@
+import type { PlanResult } from "./run-plan";
+
+/** The `--json` document: `{ stack, resources: [{type, name, parent, inputs}], outputs, trustContracts, placeholders }`. */
+export function planJson(plan: PlanResult): Record<string, unknown> {
+    return {
+        stack: plan.stack,
+        resources: plan.resources.map((r) => ({ type: r.type, name: r.name, parent: r.parent ?? null, inputs: r.inputs, protect: r.protect })),
+        outputs: plan.outputs,
+        trustContracts: plan.trustContracts,
+        placeholders: plan.placeholders,
+    };
+}
+
+/** Human-readable plan: resources as a tree, then outputs and trust contracts; placeholders are marked inline. */
+export function renderPlanText(plan: PlanResult): string {
+    const mark = (text: string): string =>
+        text.replace(/00000000-0000-0000-0000-[0-9a-f]{12}/g, (value) => (plan.placeholders[value] ? `${value} ⟨placeholder⟩` : value));
+    const lines: string[] = [];
+    lines.push(`Offline plan of stack "${plan.stack}" (project ${plan.project}): ${plan.resources.length} resources, run under Pulumi mocks.`);
+    lines.push("");
+    const children = new Map<string | undefined, typeof plan.resources>();
+    for (const r of plan.resources) children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
+    const walk = (parent: string | undefined, depth: number): void => {
+        for (const r of children.get(parent) ?? []) {
+            const pad = "  ".repeat(depth);
+            lines.push(`${pad}+ ${r.type}  ${r.name}${r.protect ? "  [protected]" : ""}`);
+            for (const [k, v] of Object.entries(r.inputs)) {
+                if (k === "__provider") continue;
+                lines.push(`${pad}    ${k}: ${mark(JSON.stringify(v))}`);
+            }
+            walk(`${r.type}::${r.name}`, depth + 1);
+        }
+    };
+    walk(undefined, 0);
+    lines.push("", "Outputs:");
+    for (const [k, v] of Object.entries(plan.outputs)) {
+        if (k !== "trustContracts") lines.push(`  ${k}: ${mark(JSON.stringify(v))}`);
+    }
+    lines.push("", `Trust contracts (${plan.trustContracts.length}):`);
+    for (const c of plan.trustContracts) lines.push(mark(JSON.stringify(c, null, 2)).replace(/^/gm, "  "));
+    const placeholders = Object.entries(plan.placeholders);
+    if (placeholders.length > 0) {
+        lines.push("", "⟨placeholder⟩ values are known only after `pulumi up`:");
+        for (const [value, meaning] of placeholders) lines.push(`  ${value}  ${meaning}`);
+    }
+    return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,101 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { TrustContract } from "../contracts";
+import { AgentFedMocks, MockOverrides } from "./mocks";
+import { PROJECT_DIR, readProjectName, readStackConfig, toConfigString } from "./stack-files";
+
+export interface PlanOptions {
+    /** Stack name: reads Pulumi.<stack>.yaml. */
+    stack: string;
+    /** Where Pulumi.yaml lives. Default: the repository root. */
+    projectDir?: string;
+    /** Config values replacing or adding to the stack file's, by key (`agentfed:tenantId` or `tenantId`). */
+    config?: Record<string, unknown>;
+    /** Computed properties pinned in the mocks, by `<type>::<name>`. */
+    mockOverrides?: MockOverrides;
+    /** Receives the mocks before the program runs, so a caller can inspect registrations even when the plan fails. */
+    onMocks?: (mocks: AgentFedMocks) => void;
+}
+
+export interface PlannedResource {
+    readonly type: string;
+    readonly name: string;
+    /** `<type>::<name>` of the parent component, or undefined for resources parented to the stack. */
+    readonly parent: string | undefined;
+    readonly custom: boolean;
+    /** Resolved inputs the resource is registered with. */
+    readonly inputs: Record<string, unknown>;
+    /** Resource options that matter to a reviewer. */
+    readonly protect: boolean;
+}
+
+export interface PlanResult {
+    readonly stack: string;
+    readonly project: string;
+    readonly resources: PlannedResource[];
+    readonly outputs: Record<string, unknown>;
+    readonly trustContracts: TrustContract[];
+    /** Placeholder value -> what a real deployment puts there. */
+    readonly placeholders: Record<string, string>;
+}
+
+const STACK_TYPE = "pulumi:pulumi:Stack";
+
+/**
+ * Runs the real program in-process under Pulumi's mocks, with the stack's own configuration, and returns every
+ * resource it registers and every output. No cloud login, no Pulumi CLI. One plan at a time per process.
+ */
+export async function runPlan(options: PlanOptions): Promise<PlanResult> {
+    const projectDir = options.projectDir ?? PROJECT_DIR;
+    const project = readProjectName(projectDir);
+    const config = readStackConfig(options.stack, projectDir);
+    for (const [key, value] of Object.entries(options.config ?? {})) {
+        const fullKey = key.includes(":") ? key : `${project}:${key}`;
+        if (value === undefined) delete config[fullKey];
+        else config[fullKey] = toConfigString(fullKey, value);
+    }
+
+    const mocks = new AgentFedMocks(config[`${project}:tenantId`] ?? "", options.mockOverrides);
+    options.onMocks?.(mocks);
+    pulumi.runtime.setAllConfig(config);
+    await pulumi.runtime.setMocks(mocks, project, options.stack, false);
+
+    // Parents and options are not visible to mocks; a stack transformation sees both for every resource.
+    const keys = new WeakMap<pulumi.Resource, string>();
+    const meta = new Map<string, { parent: string | undefined; protect: boolean }>();
+    const record: pulumi.ResourceTransformation = (args) => {
+        const key = `${args.type}::${args.name}`;
+        keys.set(args.resource, key);
+        const parent = args.opts.parent ? keys.get(args.opts.parent) : undefined;
+        meta.set(key, { parent: parent?.startsWith(`${STACK_TYPE}::`) ? undefined : parent, protect: args.opts.protect === true });
+        return undefined;
+    };
+
+    // Loaded only now, after config and mocks are set: provider SDKs read settings on first use.
+    const { runProgram } = await import("../program");
+    const { loadStackConfig } = await import("../config/load");
+    // Validated before the stack exists, exactly as `pulumi up` validates it before registering anything.
+    const stackConfig = loadStackConfig();
+    const outputs = (await pulumi.runtime.runInPulumiStack(async () => {
+        const stackResource = pulumi.runtime.getStackResource();
+        if (stackResource) keys.set(stackResource, `${STACK_TYPE}::${project}-${options.stack}`);
+        pulumi.runtime.registerStackTransformation(record);
+        return runProgram(stackConfig);
+    })) as Record<string, unknown> | undefined;
+    await pulumi.runtime.disconnect();
+
+    const resources = mocks.registrations
+        .filter((r) => r.type !== STACK_TYPE)
+        .map((r): PlannedResource => {
+            const m = meta.get(`${r.type}::${r.name}`);
+            return { type: r.type, name: r.name, parent: m?.parent, custom: r.custom, inputs: r.inputs, protect: m?.protect ?? false };
+        });
+
+    return {
+        stack: options.stack,
+        project,
+        resources,
+        outputs: outputs ?? {},
+        trustContracts: ((outputs ?? {}).trustContracts as TrustContract[] | undefined) ?? [],
+        placeholders: Object.fromEntries(mocks.placeholders),
+    };
+}

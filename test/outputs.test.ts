@@ -1,0 +1,58 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { STACK_OUTPUT_NAMES } from "../src/outputs";
+import { runPlan } from "../src/plan/run-plan";
+
+/**
+ * Consumer stacks read these names with StackReference.getOutput(...). Changing this list is a breaking change for
+ * them: update the README's stack-output table and announce it, then update this test.
+ */
+const PINNED_OUTPUT_NAMES = [
+    "tenantId",
+    "uamiOid",
+    "uamiClientId",
+    "uamiResourceId",
+    "uamiName",
+    "blueprintAppId",
+    "blueprintObjectId",
+    "blueprintKind",
+    "blueprintFicName",
+    "trustContracts",
+];
+
+describe("stack outputs", () => {
+    it("keep the names consumer stacks depend on", () => {
+        assert.deepEqual([...STACK_OUTPUT_NAMES], PINNED_OUTPUT_NAMES);
+    });
+
+    it("are exactly what the program exports, with trustContracts as plain JSON", async () => {
+        const plan = await runPlan({ stack: "prod" });
+        assert.deepEqual(Object.keys(plan.outputs).sort(), [...PINNED_OUTPUT_NAMES].sort());
+        assert.deepEqual(JSON.parse(JSON.stringify(plan.outputs.trustContracts)), plan.outputs.trustContracts);
+    });
+});
+
+describe("npm run plan", () => {
+    it("prints { stack, resources, outputs, trustContracts } with --json, marking cloud-assigned values", () => {
+        const root = path.resolve(__dirname, "..");
+        const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/plan.ts", "--stack", "prod", "--json"], { cwd: root, encoding: "utf8" });
+        assert.equal(run.status, 0, run.stderr);
+        const plan = JSON.parse(run.stdout) as Record<string, any>;
+        assert.equal(plan.stack, "prod");
+        for (const r of plan.resources) assert.deepEqual(Object.keys(r).slice(0, 4), ["type", "name", "parent", "inputs"]);
+        const uamiOid = plan.outputs.uamiOid as string;
+        assert.match(plan.placeholders[uamiOid], /principalId \(object id\) of UAMI mi-weather-agent/);
+        const fic = plan.resources.find((r: any) => r.type.endsWith("BlueprintFederatedIdentityCredential"));
+        assert.equal(fic.inputs.subject, uamiOid, "the FIC and the UAMI output carry the same oid");
+        assert.deepEqual(plan.trustContracts.map((c: any) => c.subject), [uamiOid]);
+    });
+
+    it("fails with the config key and a non-zero exit on an unknown stack", () => {
+        const root = path.resolve(__dirname, "..");
+        const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/plan.ts", "--stack", "staging"], { cwd: root, encoding: "utf8" });
+        assert.equal(run.status, 1);
+        assert.match(run.stderr, /No stack file .*Pulumi\.staging\.yaml/);
+    });
+});

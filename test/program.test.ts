@@ -1,0 +1,85 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { runPlan, PlanResult } from "../src/plan/run-plan";
+import { AgentFedMocks } from "../src/plan/mocks";
+import { APP_FIC_TYPE, BLUEPRINT_FIC_TYPE, OTHER_OID, TENANT, UAMI_CLIENT_ID, UAMI_OID, UAMI_TYPE } from "./helpers";
+
+// The real program (src/program.ts) runs under Pulumi mocks (src/plan/mocks.ts) that stand in for ARM and Graph.
+// Runs are sequential: Pulumi's runtime state is per process.
+const pinOid = (oid: string) => ({ [`${UAMI_TYPE}::agent`]: { principalId: oid, clientId: UAMI_CLIENT_ID } });
+
+function resource(plan: PlanResult, type: string, name: string) {
+    const r = plan.resources.find((x) => x.type === type && x.name === name);
+    assert.ok(r, `${type} ${name} was not registered`);
+    return r;
+}
+
+describe("the program under mocks (prod: Entra Agent ID Blueprint)", () => {
+    it("wires the FIC's subject to the UAMI's principalId, with the exact issuer and audience", async () => {
+        const plan = await runPlan({ stack: "prod", mockOverrides: pinOid(UAMI_OID) });
+        const fic = resource(plan, BLUEPRINT_FIC_TYPE, "uami");
+        assert.equal(fic.inputs.subject, UAMI_OID);
+        assert.equal(fic.inputs.issuer, `https://login.microsoftonline.com/${TENANT}/v2.0`);
+        assert.deepEqual(fic.inputs.audiences, ["api://AzureADTokenExchange"]);
+        assert.equal(fic.inputs.blueprintObjectId, "55555555-5555-5555-5555-555555555555");
+        assert.equal(fic.parent, "agentfed:entra:BlueprintFederation::uami");
+        assert.match(String(fic.inputs.__provider), /serialized dynamic provider: \d{4,} bytes/);
+        assert.equal(plan.outputs.uamiOid, UAMI_OID);
+        assert.equal(plan.outputs.uamiClientId, UAMI_CLIENT_ID);
+        assert.deepEqual(plan.trustContracts.map((c) => [c.kind, c.subject]), [["entra-fic", UAMI_OID]]);
+    });
+
+    it("changing the UAMI's object id changes every contract that pins it (one source of truth)", async () => {
+        const plan = await runPlan({ stack: "prod", mockOverrides: pinOid(OTHER_OID) });
+        assert.equal(resource(plan, BLUEPRINT_FIC_TYPE, "uami").inputs.subject, OTHER_OID);
+        assert.equal(plan.outputs.uamiOid, OTHER_OID);
+        const pinnedToUami = plan.trustContracts.filter((c) => c.name === "uami-mi-weather-agent");
+        assert.equal(pinnedToUami.length, 1);
+        assert.ok(pinnedToUami.every((c) => c.subject === OTHER_OID));
+        assert.ok(!JSON.stringify(plan).includes(UAMI_OID), "no trace of the previous object id anywhere in the plan");
+    });
+
+    it("protects the UAMI, its resource group and the FIC in prod", async () => {
+        const plan = await runPlan({ stack: "prod" });
+        for (const [type, name] of [[UAMI_TYPE, "agent"], ["azure-native:resources:ResourceGroup", "agent-identity"], [BLUEPRINT_FIC_TYPE, "uami"]] as const) {
+            assert.equal(resource(plan, type, name).protect, true, `${type} ${name} must be protected`);
+        }
+    });
+
+    it("never registers a system-assigned identity", async () => {
+        const plan = await runPlan({ stack: "prod" });
+        assert.doesNotMatch(JSON.stringify(plan.resources), /SystemAssigned/i);
+        const identities = plan.resources.filter((r) => r.type.includes(":managedidentity:"));
+        assert.deepEqual(identities.map((r) => r.type), [UAMI_TYPE]);
+    });
+});
+
+describe("the program under mocks (dev: classic app registration)", () => {
+    it("uses azuread.ApplicationFederatedIdentityCredential with the UAMI's oid, and leaves dev unprotected", async () => {
+        const plan = await runPlan({ stack: "dev", mockOverrides: pinOid(UAMI_OID) });
+        const fic = resource(plan, APP_FIC_TYPE, "uami");
+        assert.deepEqual(
+            { applicationId: fic.inputs.applicationId, subject: fic.inputs.subject, audiences: fic.inputs.audiences, displayName: fic.inputs.displayName },
+            { applicationId: "/applications/77777777-7777-7777-7777-777777777777", subject: UAMI_OID, audiences: ["api://AzureADTokenExchange"], displayName: "uami-mi-weather-agent-dev" },
+        );
+        assert.equal(fic.protect, false);
+        assert.equal(plan.resources.some((r) => r.type === BLUEPRINT_FIC_TYPE), false);
+        // The declared CI FIC is a contract too, with its literal subject.
+        assert.deepEqual(
+            plan.trustContracts.map((c) => c.subject),
+            [UAMI_OID, "repo:contoso/agent-identity-federation:environment:dev"],
+        );
+    });
+});
+
+describe("bad configuration", () => {
+    it("fails before any resource is registered, naming the key", async () => {
+        let mocks: AgentFedMocks | undefined;
+        await assert.rejects(
+            runPlan({ stack: "prod", config: { tenantId: "not-a-tenant" }, onMocks: (m) => (mocks = m) }),
+            /agentfed:tenantId is not a GUID/,
+        );
+        assert.ok(mocks);
+        assert.deepEqual(mocks.registrations.filter((r) => r.type !== "pulumi:pulumi:Stack"), []);
+    });
+});
