@@ -1,3 +1,4 @@
 export * from "./errors";
 export * from "./schema";
 export * from "./parse";
+export type { ConfigSource } from "./reader";

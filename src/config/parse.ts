@@ -9,97 +9,14 @@ import {
     subjectProblem,
     TOKEN_EXCHANGE_AUDIENCE,
 } from "../contracts";
-import { ConfigError, ConfigIssue } from "./errors";
+import { ConfigError } from "./errors";
+import { bool, ConfigSource, guid, Json, Reader, str } from "./reader";
 import { DeclaredFederatedCredential, StackConfig } from "./schema";
-
-/** Where raw config values come from: `pulumi.Config` in a deployment, a plain object in tests and the plan. */
-export interface ConfigSource {
-    /** The raw string value of `<namespace>:<key>`, or undefined when unset. Objects arrive as JSON text. */
-    get(key: string): string | undefined;
-}
-
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type JsonObject = { [key: string]: Json };
 
 const BLUEPRINT_KINDS: readonly BlueprintKind[] = ["agentIdentityBlueprint", "application"];
 const AZURE_REGION = /^[a-z][a-z0-9]{2,40}$/;
 const RESOURCE_GROUP = /^[-\w._()]{1,89}[-\w_()]$/;
 const UAMI_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{2,127}$/;
-
-/** Collects issues while reading, so every problem is reported in one error. */
-class Reader {
-    readonly issues: ConfigIssue[] = [];
-    constructor(
-        private readonly source: ConfigSource,
-        readonly namespace: string,
-    ) {}
-
-    key(path: string): string {
-        return `${this.namespace}:${path}`;
-    }
-
-    report(path: string, problem: string, fix: string): void {
-        this.issues.push({ key: this.key(path), problem, fix });
-    }
-
-    raw(key: string): string | undefined {
-        const value = this.source.get(key);
-        return value === undefined || value === "" ? undefined : value;
-    }
-
-    /** A top-level object setting, parsed from JSON; reports and returns undefined when absent or malformed. */
-    object(key: string, fix: string, required = true): JsonObject | undefined {
-        const text = this.raw(key);
-        if (text === undefined) {
-            if (required) this.report(key, "is not set", fix);
-            return undefined;
-        }
-        let value: Json;
-        try {
-            value = JSON.parse(text) as Json;
-        } catch {
-            this.report(key, `is not a structured value (got ${JSON.stringify(text)})`, fix);
-            return undefined;
-        }
-        if (value === null || typeof value !== "object" || Array.isArray(value)) {
-            this.report(key, `must be an object (got ${JSON.stringify(value)})`, fix);
-            return undefined;
-        }
-        return value;
-    }
-
-    /** Reports fields that are not part of the schema (a typo like `appID` must not be silently ignored). */
-    onlyKnownFields(path: string, obj: JsonObject, known: readonly string[]): void {
-        for (const field of Object.keys(obj)) {
-            if (!known.includes(field)) {
-                const near = known.find((k) => k.toLowerCase() === field.toLowerCase());
-                this.report(
-                    `${path}.${field}`,
-                    "is not a known setting",
-                    near ? `rename it to ${this.key(`${path}.${near}`)}` : `remove it; known settings under ${this.key(path)} are ${known.join(", ")}`,
-                );
-            }
-        }
-    }
-}
-
-function str(value: Json | undefined): string | undefined {
-    return typeof value === "string" && value !== "" ? value : undefined;
-}
-
-function bool(r: Reader, path: string, value: Json | string | undefined, fallback: boolean): boolean {
-    if (value === undefined) return fallback;
-    if (value === true || value === "true") return true;
-    if (value === false || value === "false") return false;
-    r.report(path, `must be true or false (got ${JSON.stringify(value)})`, `set ${r.key(path)} to true or false`);
-    return fallback;
-}
-
-function guid(r: Reader, path: string, value: Json | undefined, what: string): string {
-    const problem = guidProblem(value);
-    if (problem !== undefined) r.report(path, problem, `set ${r.key(path)} to the ${what} (a GUID)`);
-    return typeof value === "string" ? value : "";
-}
 
 function parseAdditionalFics(r: Reader, path: string, value: Json | undefined): DeclaredFederatedCredential[] {
     if (value === undefined) return [];

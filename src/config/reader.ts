@@ -1,0 +1,86 @@
+import { guidProblem } from "../contracts";
+import { ConfigIssue } from "./errors";
+
+/** Where raw config values come from: `pulumi.Config` in a deployment, a plain object in tests and the plan. */
+export interface ConfigSource {
+    /** The raw string value of `<namespace>:<key>`, or undefined when unset. Objects arrive as JSON text. */
+    get(key: string): string | undefined;
+}
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+/** Collects issues while reading, so every problem is reported in one error. */
+export class Reader {
+    readonly issues: ConfigIssue[] = [];
+    constructor(
+        private readonly source: ConfigSource,
+        readonly namespace: string,
+    ) {}
+
+    key(path: string): string {
+        return `${this.namespace}:${path}`;
+    }
+
+    report(path: string, problem: string, fix: string): void {
+        this.issues.push({ key: this.key(path), problem, fix });
+    }
+
+    raw(key: string): string | undefined {
+        const value = this.source.get(key);
+        return value === undefined || value === "" ? undefined : value;
+    }
+
+    /** A top-level object setting, parsed from JSON; reports and returns undefined when absent or malformed. */
+    object(key: string, fix: string, required = true): JsonObject | undefined {
+        const text = this.raw(key);
+        if (text === undefined) {
+            if (required) this.report(key, "is not set", fix);
+            return undefined;
+        }
+        let value: Json;
+        try {
+            value = JSON.parse(text) as Json;
+        } catch {
+            this.report(key, `is not a structured value (got ${JSON.stringify(text)})`, fix);
+            return undefined;
+        }
+        if (value === null || typeof value !== "object" || Array.isArray(value)) {
+            this.report(key, `must be an object (got ${JSON.stringify(value)})`, fix);
+            return undefined;
+        }
+        return value;
+    }
+
+    /** Reports fields that are not part of the schema (a typo like `appID` must not be silently ignored). */
+    onlyKnownFields(path: string, obj: JsonObject, known: readonly string[]): void {
+        for (const field of Object.keys(obj)) {
+            if (!known.includes(field)) {
+                const near = known.find((k) => k.toLowerCase() === field.toLowerCase());
+                this.report(
+                    `${path}.${field}`,
+                    "is not a known setting",
+                    near ? `rename it to ${this.key(`${path}.${near}`)}` : `remove it; known settings under ${this.key(path)} are ${known.join(", ")}`,
+                );
+            }
+        }
+    }
+}
+
+export function str(value: Json | undefined): string | undefined {
+    return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+export function bool(r: Reader, path: string, value: Json | string | undefined, fallback: boolean): boolean {
+    if (value === undefined) return fallback;
+    if (value === true || value === "true") return true;
+    if (value === false || value === "false") return false;
+    r.report(path, `must be true or false (got ${JSON.stringify(value)})`, `set ${r.key(path)} to true or false`);
+    return fallback;
+}
+
+export function guid(r: Reader, path: string, value: Json | undefined, what: string): string {
+    const problem = guidProblem(value);
+    if (problem !== undefined) r.report(path, problem, `set ${r.key(path)} to the ${what} (a GUID)`);
+    return typeof value === "string" ? value : "";
+}
