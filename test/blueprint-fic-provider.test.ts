@@ -122,3 +122,24 @@ describe("Blueprint FIC diff and check", () => {
         assert.deepEqual(failures?.map((f) => f.property), ["issuer", "subject", "audiences"]);
     });
 });
+
+describe("Blueprint FIC provider as Pulumi stores it", () => {
+    it("serializes into a self-contained module that loads in a fresh Node.js process", async () => {
+        const { runtime } = await import("@pulumi/pulumi");
+        const { blueprintFicProvider: make } = await import("../src/providers/blueprint-fic-provider");
+        const instance = make();
+        const serialized = await runtime.serializeFunction(() => instance, { allowSecrets: true });
+        const { mkdtempSync, writeFileSync } = await import("node:fs");
+        const { tmpdir } = await import("node:os");
+        const { join } = await import("node:path");
+        const { spawnSync } = await import("node:child_process");
+        const file = join(mkdtempSync(join(tmpdir(), "agentfed-provider-")), "provider.js");
+        writeFileSync(file, serialized.text);
+        // The engine runs this text in its own process: it must not reference this repository's files.
+        assert.doesNotMatch(serialized.text, /require\("\.{1,2}\//);
+        const probe = `const p = require(${JSON.stringify(file)}).handler(); console.log(Object.keys(p).sort().join(","));`;
+        const run = spawnSync(process.execPath, ["-e", probe], { encoding: "utf8", cwd: __dirname });
+        assert.equal(run.status, 0, run.stderr);
+        assert.equal(run.stdout.trim(), "check,create,delete,diff,read,update");
+    });
+});
