@@ -26,6 +26,10 @@ export interface AgentIdentityStackOutputs {
     blueprintFicName: string;
     /** Every trust contract this stack deployed, as plain JSON (input to `npm run doctor`). */
     trustContracts: TrustContract[];
+    /** The agent's container app name, or null when this stack deploys none. */
+    containerAppName: string | null;
+    /** The agent's ingress FQDN, or null when this stack deploys no container app. */
+    containerAppFqdn: string | null;
 }
 
 /** The names of the stack outputs, in a stable order. */
@@ -40,6 +44,8 @@ export const STACK_OUTPUT_NAMES = [
     "blueprintKind",
     "blueprintFicName",
     "trustContracts",
+    "containerAppName",
+    "containerAppFqdn",
 ] as const satisfies readonly (keyof AgentIdentityStackOutputs)[];
 
 // Compile-time guarantee that STACK_OUTPUT_NAMES lists every key of the interface.

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources";
 import { StackConfig } from "./config";
 import { BlueprintTarget, externalWorkloadSubject, TOKEN_EXCHANGE_AUDIENCE } from "./contracts";
+import { AgentContainerApp } from "./components/agent-container-app";
 import { BlueprintFederation } from "./components/blueprint-federation";
 import { ManagedIdentity } from "./components/managed-identity";
 import { StackOutputs } from "./outputs";
@@ -54,6 +55,18 @@ export function createAgentIdentityStack(config: StackConfig): StackOutputs {
             }),
     );
 
+    const containerApp = config.containerApp
+        ? new AgentContainerApp("agent", {
+              resourceGroupName,
+              location: config.location,
+              tags,
+              tenantId: config.tenantId,
+              uami: { resourceId: uami.resourceId, clientId: uami.clientId },
+              blueprintAppId: blueprint.appId,
+              settings: config.containerApp,
+          })
+        : undefined;
+
     return {
         tenantId: pulumi.output(config.tenantId),
         uamiOid: uami.oid,
@@ -65,5 +78,7 @@ export function createAgentIdentityStack(config: StackConfig): StackOutputs {
         blueprintKind: pulumi.output(blueprint.kind),
         blueprintFicName: uamiFederation.ficName,
         trustContracts: pulumi.all([uamiFederation.contract, ...declaredFederations.map((f) => f.contract)]),
+        containerAppName: containerApp ? containerApp.appName : pulumi.output(null),
+        containerAppFqdn: containerApp ? containerApp.fqdn : pulumi.output(null),
     };
 }

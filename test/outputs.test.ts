@@ -20,6 +20,8 @@ const PINNED_OUTPUT_NAMES = [
     "blueprintKind",
     "blueprintFicName",
     "trustContracts",
+    "containerAppName",
+    "containerAppFqdn",
 ];
 
 describe("stack outputs", () => {

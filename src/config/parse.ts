@@ -10,6 +10,7 @@ import {
     TOKEN_EXCHANGE_AUDIENCE,
 } from "../contracts";
 import { ConfigError } from "./errors";
+import { parseContainerAppConfig } from "./container-app";
 import { bool, ConfigSource, guid, Json, Reader, str } from "./reader";
 import { DeclaredFederatedCredential, StackConfig } from "./schema";
 
@@ -126,6 +127,8 @@ export function parseStackConfig(source: ConfigSource, namespace: string): Stack
         }
     }
 
+    const containerApp = parseContainerAppConfig(r);
+
     if (r.issues.length > 0) throw new ConfigError(r.issues);
     return {
         namespace,
@@ -136,5 +139,6 @@ export function parseStackConfig(source: ConfigSource, namespace: string): Stack
         tags,
         uami: { name: uamiName },
         blueprint: { kind, appId, objectId, graphEndpoint: graphEndpoint.replace(/\/$/, ""), uamiFicName, additionalFederatedCredentials: additional },
+        containerApp,
     };
 }

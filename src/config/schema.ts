@@ -1,4 +1,5 @@
 import type { BlueprintKind } from "../contracts";
+import type { ContainerAppConfig } from "./container-app";
 
 /** A FIC declared literally in config (for example a GitHub Actions or CI subject), besides the UAMI's own. */
 export interface DeclaredFederatedCredential {
@@ -40,4 +41,6 @@ export interface StackConfig {
         /** Further FICs on the same Blueprint, declared literally. */
         readonly additionalFederatedCredentials: readonly DeclaredFederatedCredential[];
     };
+    /** The agent's container app (agent, Entra auth sidecar, token refresher); undefined when not deployed here. */
+    readonly containerApp: ContainerAppConfig | undefined;
 }

@@ -15,8 +15,26 @@ export interface RecordedRegistration {
     readonly type: string;
     readonly name: string;
     readonly custom: boolean;
-    /** Resolved inputs, as the provider would receive them. */
+    /** Resolved inputs, as the provider would receive them (secrets unwrapped: the plan only ever holds placeholders). */
     readonly inputs: Record<string, unknown>;
+    /** Top-level input names Pulumi marked secret. */
+    readonly secretInputs: string[];
+}
+
+/** Pulumi's wire marker for a secret value: `{ [SECRET_SIG]: SECRET_VALUE, value }`. */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+
+function isSecretEnvelope(value: unknown): value is { value: unknown } {
+    return value !== null && typeof value === "object" && (value as Record<string, unknown>)[SECRET_SIG] === SECRET_VALUE;
+}
+
+/** Replaces secret envelopes by their values, recursively. */
+function unwrapSecrets(value: unknown): unknown {
+    if (isSecretEnvelope(value)) return unwrapSecrets(value.value);
+    if (Array.isArray(value)) return value.map(unwrapSecrets);
+    if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));
+    return value;
 }
 
 /** The placeholder subscription id used in ARM ids of the offline plan. */
@@ -40,10 +58,12 @@ export class AgentFedMocks implements pulumi.runtime.Mocks {
     }
 
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
-        const inputs = { ...(args.inputs as Record<string, unknown>) };
+        const raw = args.inputs as Record<string, unknown>;
+        const secretInputs = Object.keys(raw).filter((k) => isSecretEnvelope(raw[k]));
+        const inputs = unwrapSecrets(raw) as Record<string, unknown>;
         // The dynamic provider's code is serialized into state; show its size, not the code.
         if (typeof inputs.__provider === "string") inputs.__provider = `<serialized dynamic provider: ${inputs.__provider.length} bytes>`;
-        this.registrations.push({ type: args.type, name: args.name, custom: args.custom !== false, inputs });
+        this.registrations.push({ type: args.type, name: args.name, custom: args.custom !== false, inputs, secretInputs });
 
         const computed = this.computed(args.type, args.name, inputs);
         const state = { ...inputs, ...computed.state, ...(this.overrides[`${args.type}::${args.name}`] ?? {}) };
@@ -51,6 +71,9 @@ export class AgentFedMocks implements pulumi.runtime.Mocks {
     }
 
     call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+        if (args.token === "azure-native:operationalinsights:getSharedKeys") {
+            return { primarySharedKey: "<placeholder: Log Analytics shared key, read at deploy time>", secondarySharedKey: "<placeholder>" };
+        }
         return args.inputs as Record<string, unknown>;
     }
 
@@ -75,6 +98,21 @@ export class AgentFedMocks implements pulumi.runtime.Mocks {
                 const credentialId = this.placeholder(type, name, "credentialId", `id Entra assigns to FIC ${inputs.displayName}`);
                 const objectId = String(inputs.applicationId).replace("/applications/", "");
                 return { id: `${objectId}/federatedIdentityCredential/${credentialId}`, state: { credentialId } };
+            }
+            case "azure-native:operationalinsights:Workspace": {
+                const customerId = this.placeholder(type, name, "customerId", `workspace (customer) id of Log Analytics workspace ${name}`);
+                return { id: `${sub}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.OperationalInsights/workspaces/${name}`, state: { name, customerId } };
+            }
+            case "azure-native:app:ManagedEnvironment":
+                return { id: `${sub}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.App/managedEnvironments/${name}`, state: { name, defaultDomain: `${name}.westeurope.azurecontainerapps.io` } };
+            case "azure-native:app:ContainerApp": {
+                const appName = String(inputs.containerAppName ?? name);
+                const configuration = (inputs.configuration ?? {}) as Record<string, unknown>;
+                const ingress = (configuration.ingress ?? {}) as Record<string, unknown>;
+                return {
+                    id: `${sub}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.App/containerApps/${appName}`,
+                    state: { name: appName, configuration: { ...configuration, ingress: { ...ingress, fqdn: `${appName}.placeholder-env.westeurope.azurecontainerapps.io` } } },
+                };
             }
             default:
                 return { id: `${name}-id`, state: {} };

@@ -4,7 +4,14 @@ import type { PlanResult } from "./run-plan";
 export function planJson(plan: PlanResult): Record<string, unknown> {
     return {
         stack: plan.stack,
-        resources: plan.resources.map((r) => ({ type: r.type, name: r.name, parent: r.parent ?? null, inputs: r.inputs, protect: r.protect })),
+        resources: plan.resources.map((r) => ({
+            type: r.type,
+            name: r.name,
+            parent: r.parent ?? null,
+            inputs: r.inputs,
+            protect: r.protect,
+            ...(r.secretInputs.length > 0 ? { secretInputs: r.secretInputs } : {}),
+        })),
         outputs: plan.outputs,
         trustContracts: plan.trustContracts,
         placeholders: plan.placeholders,
@@ -26,7 +33,7 @@ export function renderPlanText(plan: PlanResult): string {
             lines.push(`${pad}+ ${r.type}  ${r.name}${r.protect ? "  [protected]" : ""}`);
             for (const [k, v] of Object.entries(r.inputs)) {
                 if (k === "__provider") continue;
-                lines.push(`${pad}    ${k}: ${mark(JSON.stringify(v))}`);
+                lines.push(`${pad}    ${k}: ${mark(JSON.stringify(v))}${r.secretInputs.includes(k) ? "  [secret]" : ""}`);
             }
             walk(`${r.type}::${r.name}`, depth + 1);
         }

@@ -26,6 +26,8 @@ export interface PlannedResource {
     readonly inputs: Record<string, unknown>;
     /** Resource options that matter to a reviewer. */
     readonly protect: boolean;
+    /** Inputs Pulumi stores encrypted. */
+    readonly secretInputs: string[];
 }
 
 export interface PlanResult {
@@ -87,7 +89,7 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
         .filter((r) => r.type !== STACK_TYPE)
         .map((r): PlannedResource => {
             const m = meta.get(`${r.type}::${r.name}`);
-            return { type: r.type, name: r.name, parent: m?.parent, custom: r.custom, inputs: r.inputs, protect: m?.protect ?? false };
+            return { type: r.type, name: r.name, parent: m?.parent, custom: r.custom, inputs: r.inputs, protect: m?.protect ?? false, secretInputs: r.secretInputs };
         });
 
     return {

@@ -1,0 +1,170 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import * as app from "@pulumi/azure-native/app";
+import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
+import type { app as appInputs } from "@pulumi/azure-native/types/input";
+import type { ContainerAppConfig } from "../config/container-app";
+import { agentBaseEnv, CONFIG_DIR, EnvVar, refresherEnv, sidecarEnv, SIDECAR_PORT, TOKEN_DIR, TokenTarget } from "../runtime/container-env";
+
+/** A file the agent reads, delivered as a container-app secret mounted under /etc/agentfed. */
+export interface ConfigFile {
+    /** Secret name (lowercase letters, digits, '-'). */
+    name: string;
+    /** File name under /etc/agentfed. */
+    fileName: string;
+    content: pulumi.Input<string>;
+}
+
+export interface AgentContainerAppArgs {
+    /** Resource group of the app (and of the environment, when created). */
+    resourceGroupName: pulumi.Input<string>;
+    /** Azure region. */
+    location: pulumi.Input<string>;
+    /** Tags on every resource. Default: none. */
+    tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** Entra tenant id (AzureAd__TenantId). */
+    tenantId: string;
+    /** The UAMI the app runs as: its ARM id (attached) and client id (requested by every container). */
+    uami: { resourceId: pulumi.Input<string>; clientId: pulumi.Input<string> };
+    /** The Blueprint's appId: the sidecar's client id. */
+    blueprintAppId: pulumi.Input<string>;
+    /** Images, sizes, downstream APIs, ingress: the validated `agentfed:containerApp` section. */
+    settings: ContainerAppConfig;
+    /** Extra agent environment from the cloud federations (GCP credential file, AWS role). Default: none. */
+    agentEnv?: pulumi.Input<pulumi.Input<EnvVar>[]>;
+    /** Files mounted read-only under /etc/agentfed in the agent (e.g. the GCP credential configuration). Default: none. */
+    configFiles?: ConfigFile[];
+    /** Token files the refresher keeps fresh under /var/run/secrets/agentfed. No refresher when empty. */
+    tokenTargets?: pulumi.Input<TokenTarget>[];
+}
+
+type ContainerArgs = appInputs.ContainerArgs;
+
+const SMALL = { cpu: 0.25, memory: "0.5Gi" };
+
+/** The refresher's code, passed to `node -e` in a stock Node.js image: nothing to build or push. */
+function refresherCommand(): string[] {
+    const code = readFileSync(path.join(__dirname, "..", "runtime", "token-refresher.js"), "utf8");
+    return ["node", "-e", `${code}\nmain();`];
+}
+
+/**
+ * The agent on Azure Container Apps: the agent container, the Entra auth sidecar, and (when a federation needs
+ * token files) the token refresher, all running as the stack's UAMI and nothing else. Ingress reaches the agent's
+ * port only; the sidecar listens on the replica's loopback.
+ */
+export class AgentContainerApp extends pulumi.ComponentResource {
+    /** Container app name. */
+    public readonly appName: pulumi.Output<string>;
+    /** The app's ingress FQDN. */
+    public readonly fqdn: pulumi.Output<string>;
+    /** The managed environment's ARM id (created or existing). */
+    public readonly environmentId: pulumi.Output<string>;
+    /** Names of the containers in the revision template. */
+    public readonly containerNames: string[];
+
+    constructor(name: string, args: AgentContainerAppArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("agentfed:azure:AgentContainerApp", name, {}, opts);
+        const s = args.settings;
+        const tokenTargets = args.tokenTargets ?? [];
+        const configFiles = args.configFiles ?? [];
+
+        this.environmentId = s.environmentId ? pulumi.output(s.environmentId) : this.createEnvironment(name, args);
+
+        const tokenMount = tokenTargets.length > 0 ? [{ volumeName: "agentfed-tokens", mountPath: TOKEN_DIR }] : [];
+        const configMount = configFiles.length > 0 ? [{ volumeName: "agentfed-config", mountPath: CONFIG_DIR }] : [];
+
+        const agent: ContainerArgs = {
+            name: "agent",
+            image: s.agent.image,
+            env: pulumi.all([args.uami.clientId, args.agentEnv ?? []]).apply(([clientId, extra]) => [...agentBaseEnv(clientId), ...extra]),
+            resources: { cpu: s.agent.cpu, memory: s.agent.memory },
+            volumeMounts: [...tokenMount, ...configMount],
+        };
+        const healthz = { path: "/healthz", port: SIDECAR_PORT, httpHeaders: [{ name: "Host", value: "localhost" }] };
+        const sidecar: ContainerArgs = {
+            name: "entra-auth-sidecar",
+            image: s.sidecar.image,
+            env: pulumi.all([args.uami.clientId, args.blueprintAppId]).apply(([uamiClientId, blueprintAppId]) =>
+                sidecarEnv({ tenantId: args.tenantId, blueprintAppId, uamiClientId, downstreamApis: s.sidecar.downstreamApis, allowAgentIdentityOverride: s.sidecar.allowAgentIdentityOverride }),
+            ),
+            resources: SMALL,
+            probes: [
+                { type: "Liveness", httpGet: healthz, periodSeconds: 30 },
+                { type: "Readiness", httpGet: healthz, periodSeconds: 10 },
+            ],
+        };
+        const containers = [agent, sidecar];
+        if (tokenTargets.length > 0) {
+            const [command, ...commandArgs] = refresherCommand();
+            containers.push({
+                name: "token-refresher",
+                image: s.refresher.image,
+                command: [command!],
+                args: commandArgs,
+                env: pulumi.all([args.uami.clientId, pulumi.all(tokenTargets)]).apply(([clientId, targets]) => refresherEnv(clientId, targets)),
+                resources: SMALL,
+                volumeMounts: tokenMount,
+            });
+        }
+        this.containerNames = containers.map((c) => String(c.name));
+
+        const containerApp = new app.ContainerApp(
+            name,
+            {
+                containerAppName: s.name,
+                resourceGroupName: args.resourceGroupName,
+                location: args.location,
+                tags: args.tags,
+                managedEnvironmentId: this.environmentId,
+                // The UAMI only. A system-assigned identity would get a new object id on every recreate.
+                identity: { type: "UserAssigned", userAssignedIdentities: [args.uami.resourceId] },
+                configuration: {
+                    activeRevisionsMode: "Single",
+                    ingress: { external: s.agent.externalIngress, targetPort: s.agent.port, transport: "auto", allowInsecure: false },
+                    registries: s.registryServer ? [{ server: s.registryServer, identity: args.uami.resourceId }] : [],
+                    secrets: configFiles.map((f) => ({ name: f.name, value: f.content })),
+                },
+                template: {
+                    containers,
+                    volumes: [
+                        ...(tokenTargets.length > 0 ? [{ name: "agentfed-tokens", storageType: "EmptyDir" }] : []),
+                        ...(configFiles.length > 0
+                            ? [{ name: "agentfed-config", storageType: "Secret", secrets: configFiles.map((f) => ({ secretRef: f.name, path: f.fileName })) }]
+                            : []),
+                    ],
+                    scale: { minReplicas: s.minReplicas, maxReplicas: s.maxReplicas },
+                },
+            },
+            { parent: this },
+        );
+
+        this.appName = containerApp.name;
+        this.fqdn = containerApp.configuration.apply((c) => c?.ingress?.fqdn ?? "");
+        this.registerOutputs({ appName: this.appName, fqdn: this.fqdn, environmentId: this.environmentId });
+    }
+
+    private createEnvironment(name: string, args: AgentContainerAppArgs): pulumi.Output<string> {
+        const workspace = new operationalinsights.Workspace(
+            `${name}-logs`,
+            { resourceGroupName: args.resourceGroupName, location: args.location, tags: args.tags, sku: { name: "PerGB2018" }, retentionInDays: args.settings.logRetentionDays },
+            { parent: this },
+        );
+        const keys = operationalinsights.getSharedKeysOutput({ resourceGroupName: args.resourceGroupName, workspaceName: workspace.name }, { parent: this });
+        const environment = new app.ManagedEnvironment(
+            `${name}-env`,
+            {
+                resourceGroupName: args.resourceGroupName,
+                location: args.location,
+                tags: args.tags,
+                appLogsConfiguration: {
+                    destination: "log-analytics",
+                    logAnalyticsConfiguration: { customerId: workspace.customerId, sharedKey: pulumi.secret(keys.apply((k) => k.primarySharedKey ?? "")) },
+                },
+            },
+            { parent: this },
+        );
+        return environment.id;
+    }
+}

@@ -1,0 +1,162 @@
+import type { DownstreamApi } from "../runtime/container-env";
+import { bool, Json, JsonObject, Reader, str } from "./reader";
+
+/** Default sidecar image: the tag the Microsoft samples pin. */
+export const DEFAULT_SIDECAR_IMAGE = "mcr.microsoft.com/entra-sdk/auth-sidecar:1.0.0-azurelinux3.0-distroless";
+/** Default refresher image: a stock Node.js 20 on Azure Linux; the refresher code is passed with `node -e`. */
+export const DEFAULT_REFRESHER_IMAGE = "mcr.microsoft.com/azurelinux/base/nodejs:20";
+
+/** The agent's Azure Container Apps deployment. Absent: no container app is deployed by this stack. */
+export interface ContainerAppConfig {
+    /** Container app name. */
+    readonly name: string;
+    /** An existing managed environment's ARM id; when unset the stack creates one with a Log Analytics workspace. */
+    readonly environmentId: string | undefined;
+    /** Log retention of the created workspace, in days. */
+    readonly logRetentionDays: number;
+    readonly agent: {
+        /** Agent image, pinned by tag or digest. */
+        readonly image: string;
+        /** The port the agent listens on; ingress targets it and nothing else. */
+        readonly port: number;
+        readonly cpu: number;
+        readonly memory: string;
+        /** Whether ingress is reachable from the internet (true) or only inside the environment (false). */
+        readonly externalIngress: boolean;
+    };
+    readonly sidecar: {
+        readonly image: string;
+        readonly downstreamApis: readonly DownstreamApi[];
+        readonly allowAgentIdentityOverride: boolean;
+    };
+    readonly refresher: { readonly image: string };
+    /** A container registry pulled through the UAMI (it needs AcrPull on the registry). */
+    readonly registryServer: string | undefined;
+    readonly minReplicas: number;
+    readonly maxReplicas: number;
+}
+
+const APP_NAME = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
+const CPU_TO_MEMORY: Record<string, string> = { "0.25": "0.5Gi", "0.5": "1Gi", "0.75": "1.5Gi", "1": "2Gi", "1.25": "2.5Gi", "1.5": "3Gi", "1.75": "3.5Gi", "2": "4Gi" };
+const ENV_NAME = /^[A-Za-z][A-Za-z0-9]*$/;
+
+/** An image reference pinned to a tag other than `latest`, or to a digest. */
+export function imageProblem(image: unknown): string | undefined {
+    if (typeof image !== "string" || image === "") return "is not set";
+    if (/\s/.test(image)) return `contains whitespace (${JSON.stringify(image)})`;
+    if (/@sha256:[0-9a-f]{64}$/.test(image)) return undefined;
+    const lastSegment = image.split("/").pop() ?? "";
+    const tag = lastSegment.includes(":") ? lastSegment.split(":").pop() : undefined;
+    if (!tag) return `is not pinned (got ${JSON.stringify(image)}); add a tag or a digest`;
+    if (tag === "latest") return `uses the mutable tag latest (got ${JSON.stringify(image)}); pin a version or a digest`;
+    return undefined;
+}
+
+function num(r: Reader, path: string, value: Json | undefined, fallback: number, min: number, max: number): number {
+    if (value === undefined) return fallback;
+    const n = typeof value === "string" ? Number(value) : value;
+    if (typeof n !== "number" || !Number.isFinite(n) || n < min || n > max) {
+        r.report(path, `must be a number from ${min} to ${max} (got ${JSON.stringify(value)})`, `set ${r.key(path)} within range`);
+        return fallback;
+    }
+    return n;
+}
+
+function obj(r: Reader, path: string, value: Json | undefined, known: readonly string[]): JsonObject {
+    if (value === undefined) return {};
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+        r.report(path, "must be an object", `write ${r.key(path)} as a YAML mapping`);
+        return {};
+    }
+    r.onlyKnownFields(path, value, known);
+    return value;
+}
+
+function image(r: Reader, path: string, value: Json | undefined, fallback?: string): string {
+    const image = str(value) ?? fallback;
+    const problem = imageProblem(image);
+    if (problem) r.report(path, problem, "reference the image as registry/repository:version or @sha256:<digest>");
+    return image ?? "";
+}
+
+function downstreamApis(r: Reader, path: string, value: Json | undefined): DownstreamApi[] {
+    if (value === undefined) return [];
+    if (!Array.isArray(value)) {
+        r.report(path, "must be a list", `write ${r.key(path)} as a list of { name, baseUrl, scopes }`);
+        return [];
+    }
+    return value.flatMap((entry, i): DownstreamApi[] => {
+        const at = `${path}[${i}]`;
+        const e = obj(r, at, entry, ["name", "baseUrl", "scopes", "requestAppToken"]);
+        const name = str(e.name) ?? "";
+        if (!ENV_NAME.test(name)) r.report(`${at}.name`, `must be letters and digits only (got ${JSON.stringify(e.name ?? null)})`, "it becomes part of environment variable names, e.g. Weather");
+        const baseUrl = str(e.baseUrl) ?? "";
+        if (!/^https:\/\/\S+$/.test(baseUrl)) r.report(`${at}.baseUrl`, `must be an https URL (got ${JSON.stringify(e.baseUrl ?? null)})`, "use the API's https base URL");
+        const scopes = Array.isArray(e.scopes) ? e.scopes.filter((s): s is string => typeof s === "string") : [];
+        if (scopes.length === 0 || scopes.length !== (e.scopes as Json[]).length || scopes.some((s) => /\s/.test(s) || s === "")) {
+            r.report(`${at}.scopes`, "must be a non-empty list of scope strings", "e.g. [api://weather/.default]");
+        }
+        if (scopes.includes("api://AzureADTokenExchange/.default")) {
+            r.report(`${at}.scopes`, "asks for the token-exchange audience", "that audience is for federation assertions only; use the downstream API's own scope");
+        }
+        return [{ name, baseUrl, scopes, requestAppToken: bool(r, `${at}.requestAppToken`, e.requestAppToken, true) }];
+    });
+}
+
+/** Parses `agentfed:containerApp`. */
+export function parseContainerAppConfig(r: Reader): ContainerAppConfig | undefined {
+    const key = "containerApp";
+    const root = r.object(key, `set ${r.key(key)} to { name, agent: { image } }`, false);
+    if (!root) return undefined;
+    r.onlyKnownFields(key, root, ["name", "identityType", "environment", "agent", "sidecar", "refresher", "registryServer", "minReplicas", "maxReplicas"]);
+    if (root.identityType !== undefined && root.identityType !== "UserAssigned") {
+        r.report(
+            `${key}.identityType`,
+            `is ${JSON.stringify(root.identityType)}: only UserAssigned is allowed`,
+            "remove the key. A system-assigned identity gets a new object id on every recreate and every trust contract pinned to it breaks (seed 001); the app runs as the stack's UAMI",
+        );
+    }
+    const name = str(root.name) ?? "";
+    if (!APP_NAME.test(name)) r.report(`${key}.name`, `is not a valid container app name (got ${JSON.stringify(root.name ?? null)})`, "use 2-32 lowercase letters, digits and '-', starting with a letter");
+
+    const environment = obj(r, `${key}.environment`, root.environment, ["existingId", "logRetentionDays"]);
+    const environmentId = str(environment.existingId);
+    if (environmentId !== undefined && !/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.App\/managedEnvironments\/[^/]+$/i.test(environmentId)) {
+        r.report(`${key}.environment.existingId`, `is not a managed environment ARM id (got ${JSON.stringify(environmentId)})`, "copy it from: az containerapp env show -n <env> -g <rg> --query id -o tsv");
+    }
+
+    const agent = obj(r, `${key}.agent`, root.agent, ["image", "port", "cpu", "memory", "externalIngress"]);
+    const port = num(r, `${key}.agent.port`, agent.port, 8080, 1, 65535);
+    if (port === 5000) r.report(`${key}.agent.port`, "is 5000, the sidecar's port", "the agent and the sidecar share the replica's loopback; pick another port, e.g. 8080");
+    const cpu = num(r, `${key}.agent.cpu`, agent.cpu, 0.5, 0.25, 2);
+    const memory = str(agent.memory) ?? CPU_TO_MEMORY[String(cpu)] ?? "";
+    if (CPU_TO_MEMORY[String(cpu)] !== memory) {
+        r.report(`${key}.agent.memory`, `does not match cpu ${cpu} (got ${JSON.stringify(memory)})`, `Container Apps pairs cpu with memory 2:1; use ${CPU_TO_MEMORY[String(cpu)] ?? "a cpu in 0.25 steps"}`);
+    }
+
+    const sidecar = obj(r, `${key}.sidecar`, root.sidecar, ["image", "downstreamApis", "allowAgentIdentityOverride"]);
+    const refresher = obj(r, `${key}.refresher`, root.refresher, ["image"]);
+    const registryServer = str(root.registryServer);
+    if (registryServer !== undefined && !/^[a-z0-9.-]+$/.test(registryServer)) {
+        r.report(`${key}.registryServer`, `is not a registry host name (got ${JSON.stringify(registryServer)})`, "e.g. myregistry.azurecr.io, without https://");
+    }
+    const minReplicas = num(r, `${key}.minReplicas`, root.minReplicas, 1, 0, 300);
+    const maxReplicas = num(r, `${key}.maxReplicas`, root.maxReplicas, 3, 1, 300);
+    if (maxReplicas < minReplicas) r.report(`${key}.maxReplicas`, "is below minReplicas", "raise maxReplicas");
+
+    return {
+        name,
+        environmentId,
+        logRetentionDays: num(r, `${key}.environment.logRetentionDays`, environment.logRetentionDays, 30, 30, 730),
+        agent: { image: image(r, `${key}.agent.image`, agent.image), port, cpu, memory, externalIngress: bool(r, `${key}.agent.externalIngress`, agent.externalIngress, true) },
+        sidecar: {
+            image: image(r, `${key}.sidecar.image`, sidecar.image, DEFAULT_SIDECAR_IMAGE),
+            downstreamApis: downstreamApis(r, `${key}.sidecar.downstreamApis`, sidecar.downstreamApis),
+            allowAgentIdentityOverride: bool(r, `${key}.sidecar.allowAgentIdentityOverride`, sidecar.allowAgentIdentityOverride, false),
+        },
+        refresher: { image: image(r, `${key}.refresher.image`, refresher.image, DEFAULT_REFRESHER_IMAGE) },
+        registryServer,
+        minReplicas,
+        maxReplicas,
+    };
+}

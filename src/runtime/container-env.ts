@@ -1,0 +1,87 @@
+/**
+ * Pure wiring of the containers' environment: which variable each container needs, from which identity value.
+ * No Pulumi import: components call these inside `apply`, and tests call them directly.
+ */
+
+/** Port the Entra auth sidecar listens on, inside the replica only. */
+export const SIDECAR_PORT = 5000;
+export const SIDECAR_URL = `http://localhost:${SIDECAR_PORT}`;
+/** Where the refresher writes token files, on an EmptyDir volume shared with the agent. */
+export const TOKEN_DIR = "/var/run/secrets/agentfed";
+/** Where configuration files (e.g. the GCP credential configuration) are mounted from container-app secrets. */
+export const CONFIG_DIR = "/etc/agentfed";
+
+export interface EnvVar {
+    readonly name: string;
+    readonly value: string;
+}
+
+/** A downstream API the sidecar mints Agent Identity tokens for. */
+export interface DownstreamApi {
+    /** Name used in the sidecar's route `/AuthorizationHeaderUnauthenticated/{name}`, e.g. `Weather`. */
+    readonly name: string;
+    /** Base URL of the API. */
+    readonly baseUrl: string;
+    /** Scopes, e.g. `api://weather/.default`. */
+    readonly scopes: readonly string[];
+    /** Request an app (not user) token. Default true: the agent acts as itself. */
+    readonly requestAppToken?: boolean;
+}
+
+export interface SidecarEnvInput {
+    readonly tenantId: string;
+    /** The Blueprint's appId (AzureAd__ClientId). The UAMI's client id here gives AADSTS700016. */
+    readonly blueprintAppId: string;
+    /** The UAMI's client id, which the sidecar uses to request its managed-identity assertion. */
+    readonly uamiClientId: string;
+    readonly downstreamApis: readonly DownstreamApi[];
+    /** Honour `?AgentIdentity=` on `/AuthorizationHeaderUnauthenticated/{api}` (ignored since sidecar 1.1.0 otherwise). */
+    readonly allowAgentIdentityOverride: boolean;
+}
+
+/** The Entra auth sidecar's settings on Azure Container Apps: the UAMI's assertion is its client credential. */
+export function sidecarEnv(input: SidecarEnvInput): EnvVar[] {
+    const env: EnvVar[] = [
+        { name: "ASPNETCORE_URLS", value: `http://+:${SIDECAR_PORT}` },
+        { name: "AzureAd__Instance", value: "https://login.microsoftonline.com/" },
+        { name: "AzureAd__TenantId", value: input.tenantId },
+        { name: "AzureAd__ClientId", value: input.blueprintAppId },
+        { name: "AzureAd__ClientCredentials__0__SourceType", value: "SignedAssertionFromManagedIdentity" },
+        { name: "AzureAd__ClientCredentials__0__ManagedIdentityClientId", value: input.uamiClientId },
+    ];
+    for (const api of input.downstreamApis) {
+        env.push({ name: `DownstreamApis__${api.name}__BaseUrl`, value: api.baseUrl });
+        api.scopes.forEach((scope, i) => env.push({ name: `DownstreamApis__${api.name}__Scopes__${i}`, value: scope }));
+        env.push({ name: `DownstreamApis__${api.name}__RequestAppToken`, value: String(api.requestAppToken ?? true) });
+    }
+    if (input.allowAgentIdentityOverride) {
+        env.push({ name: "Sidecar__AllowOverrides__GetAuthorizationHeaderUnauthenticated", value: "true" });
+    }
+    return env;
+}
+
+/** The agent's own settings: which UAMI to ask for tokens, and where the sidecar is. */
+export function agentBaseEnv(uamiClientId: string): EnvVar[] {
+    return [
+        { name: "AZURE_CLIENT_ID", value: uamiClientId },
+        { name: "SIDECAR_URL", value: SIDECAR_URL },
+    ];
+}
+
+/** One file the refresher keeps fresh (mirrors the JSDoc `Target` of token-refresher.js). */
+export interface TokenTarget {
+    readonly name: string;
+    readonly file: string;
+    /** The resource requested from the managed-identity endpoint. */
+    readonly resource: string;
+    /** Set for a client-credentials exchange through an intermediary app (AWS `exchange` mode). */
+    readonly exchange?: { readonly tenantId: string; readonly clientId: string; readonly scope: string };
+}
+
+/** The refresher's settings. */
+export function refresherEnv(uamiClientId: string, targets: readonly TokenTarget[]): EnvVar[] {
+    return [
+        { name: "AZURE_CLIENT_ID", value: uamiClientId },
+        { name: "AGENTFED_TOKEN_TARGETS", value: JSON.stringify(targets) },
+    ];
+}
