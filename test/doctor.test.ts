@@ -1,0 +1,100 @@
+import { before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { generateKeyPair, SignJWT } from "jose";
+import type { TrustContract } from "../src/contracts";
+import { evaluateContracts } from "../src/doctor/evaluate";
+import { runPlan } from "../src/plan/run-plan";
+import { OTHER_OID, OTHER_TENANT, SEED_UAMI_TOKEN_CLAIMS, TENANT, UAMI_CLIENT_ID, UAMI_OID, UAMI_TYPE } from "./helpers";
+
+// Contracts as `pulumi stack output --json` would hold them for the seed's deployment (UAMI oid 3333...).
+let contracts: TrustContract[];
+let outputsFile: string;
+const dir = mkdtempSync(path.join(tmpdir(), "doctor-"));
+/** Before the seed token's expiry (2025-06-01). */
+const AT = Date.parse("2025-05-31T12:00:00Z") / 1000;
+const verdictsFor = (claims: Record<string, unknown>, now = AT) => evaluateContracts(contracts, claims, now);
+const byKind = (claims: Record<string, unknown>, kind: string, now = AT) => verdictsFor(claims, now).filter((v) => v.kind === kind);
+
+before(async () => {
+    const plan = await runPlan({ stack: "prod", mockOverrides: { [`${UAMI_TYPE}::agent`]: { principalId: UAMI_OID, clientId: UAMI_CLIENT_ID } } });
+    contracts = plan.trustContracts;
+    outputsFile = path.join(dir, "prod-outputs.json");
+    writeFileSync(outputsFile, JSON.stringify(plan.outputs));
+});
+
+describe("doctor verdicts on the seed's worked example", () => {
+    it("accepts the UAMI token at the Blueprint FIC", () => {
+        const [fic] = byKind(SEED_UAMI_TOKEN_CLAIMS, "entra-fic");
+        assert.deepEqual([fic!.accepted, fic!.reasons], [true, []]);
+    });
+
+    it("rejects a token for another UAMI, with AADSTS70021", () => {
+        const [fic] = byKind({ ...SEED_UAMI_TOKEN_CLAIMS, sub: OTHER_OID, oid: OTHER_OID }, "entra-fic");
+        assert.equal(fic!.accepted, false);
+        assert.match(fic!.reasons.join("\n"), /AADSTS70021.*subject/);
+    });
+
+    it("rejects a token from another tenant", () => {
+        const [fic] = byKind({ ...SEED_UAMI_TOKEN_CLAIMS, iss: `https://login.microsoftonline.com/${OTHER_TENANT}/v2.0`, tid: OTHER_TENANT }, "entra-fic");
+        assert.equal(fic!.accepted, false);
+        assert.match(fic!.reasons.join("\n"), /AADSTS70021.*issuer/);
+    });
+
+    it("rejects a token minted for api://weather", () => {
+        for (const v of verdictsFor({ ...SEED_UAMI_TOKEN_CLAIMS, aud: "api://weather" })) assert.equal(v.accepted, false, v.contract);
+    });
+
+    it("rejects an expired token, saying when it expired", () => {
+        const [fic] = byKind(SEED_UAMI_TOKEN_CLAIMS, "entra-fic", SEED_UAMI_TOKEN_CLAIMS.exp + 3600);
+        assert.equal(fic!.accepted, false);
+        assert.match(fic!.reasons.join("\n"), /AADSTS700024.*expired at 2025-06-01T00:00:00.000Z/);
+    });
+
+    it("rejects a Kind service-account token in prod", () => {
+        const kindToken = { iss: "https://agentfeddevoidc.blob.core.windows.net/oidc", sub: "system:serviceaccount:agents:weather-agent", aud: "api://AzureADTokenExchange", exp: AT + 3600 };
+        for (const v of verdictsFor(kindToken)) assert.equal(v.accepted, false, v.contract);
+    });
+});
+
+describe("npm run doctor", () => {
+    const run = (...args: string[]) =>
+        spawnSync(process.execPath, ["--import", "tsx", "scripts/doctor.ts", ...args], { cwd: path.resolve(__dirname, ".."), encoding: "utf8" });
+
+    it("decodes a JWT (signature not required), checks it against deployed outputs, and prints { verdicts } with --json", async () => {
+        const { privateKey } = await generateKeyPair("RS256");
+        const token = await new SignJWT({ ...SEED_UAMI_TOKEN_CLAIMS }).setProtectedHeader({ alg: "RS256", kid: "test" }).sign(privateKey);
+        const result = run("--stack", "prod", "--token", token, "--outputs", outputsFile, "--at", "2025-05-31T12:00:00Z", "--json");
+        assert.equal(result.status, 0, result.stderr);
+        const { verdicts } = JSON.parse(result.stdout) as { verdicts: { contract: string; kind: string; accepted: boolean; reasons: string[] }[] };
+        assert.ok(verdicts.length >= 1);
+        for (const v of verdicts) assert.deepEqual(Object.keys(v), ["contract", "kind", "accepted", "reasons"]);
+        assert.equal(verdicts.find((v) => v.kind === "entra-fic")!.accepted, true);
+    });
+
+    it("uses the offline plan when no outputs file is given, and exits 0 whatever the verdicts", () => {
+        const claims = path.join(dir, "claims.json");
+        writeFileSync(claims, JSON.stringify({ ...SEED_UAMI_TOKEN_CLAIMS, iss: `https://login.microsoftonline.com/${TENANT}/v2.0` }));
+        const result = run("--stack", "prod", "--claims", claims);
+        assert.equal(result.status, 0, result.stderr);
+        assert.match(result.stdout, /REJECTED  \[entra-fic\]/, "the plan's oid is a placeholder, not the seed's");
+        assert.match(result.stdout, /offline plan of stack prod/);
+    });
+
+    it("exits non-zero with a clear message on unreadable input", () => {
+        const bad = run("--stack", "prod", "--token", "not-a-jwt");
+        assert.equal(bad.status, 2);
+        assert.match(bad.stderr, /--token is not a decodable JWT/);
+        const missing = run("--stack", "prod", "--claims", path.join(dir, "nope.json"));
+        assert.equal(missing.status, 2);
+        assert.match(missing.stderr, /cannot read \(ENOENT\)/);
+        const noContracts = path.join(dir, "empty.json");
+        writeFileSync(noContracts, "{}");
+        const outputs = run("--stack", "prod", "--claims", noContracts, "--outputs", noContracts);
+        assert.equal(outputs.status, 2);
+        assert.match(outputs.stderr, /no trustContracts array; produce the file with: pulumi stack output --json/);
+    });
+});
