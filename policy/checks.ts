@@ -1,0 +1,234 @@
+/**
+ * The security review as pure checks: each takes a resource's type and properties (as the policy engine sees them)
+ * and returns the violations, in words a reviewer understands. `policies.ts` wraps them as CrossGuard policies;
+ * tests call them directly and run them over the offline plan.
+ */
+
+export const TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
+export const TOKEN_EXCHANGE_APP_ID = "fb60f99c-7a34-4190-8149-302f77469936";
+
+export const TYPES = {
+    containerApp: "azure-native:app:ContainerApp",
+    uami: "azure-native:managedidentity:UserAssignedIdentity",
+    armFic: "azure-native:managedidentity:FederatedIdentityCredential",
+    appFic: "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential",
+    blueprintFic: "pulumi-nodejs:dynamic/agentfed:BlueprintFederatedIdentityCredential",
+    gcpPool: "gcp:iam/workloadIdentityPool:WorkloadIdentityPool",
+    gcpProvider: "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider",
+    gcpSaMember: "gcp:serviceaccount/iAMMember:IAMMember",
+    gcpSaBinding: "gcp:serviceaccount/iAMBinding:IAMBinding",
+    awsOidcProvider: "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+    awsRole: "aws:iam/role:Role",
+    awsRolePolicy: "aws:iam/rolePolicy:RolePolicy",
+    awsPolicy: "aws:iam/policy:Policy",
+    storageAccount: "azure-native:storage:StorageAccount",
+    blobContainer: "azure-native:storage:BlobContainer",
+    blob: "azure-native:storage:Blob",
+} as const;
+
+/** The container whose blobs are the Kind OIDC issuer, and the only two documents it may hold. */
+export const OIDC_CONTAINER = "oidc";
+export const OIDC_BLOBS: readonly string[] = [".well-known/openid-configuration", "openid/v1/jwks"];
+
+/** Identity resources whose replacement silently breaks trust: protected in prod. */
+export const IDENTITY_TYPES: readonly string[] = [
+    TYPES.uami,
+    TYPES.armFic,
+    TYPES.appFic,
+    TYPES.blueprintFic,
+    TYPES.gcpPool,
+    TYPES.gcpProvider,
+    TYPES.awsOidcProvider,
+    TYPES.awsRole,
+];
+
+type Props = Record<string, unknown>;
+
+const isEntraIssuer = (issuer: unknown): boolean =>
+    typeof issuer === "string" && /^https:\/\/(login\.microsoftonline\.com|sts\.windows\.net)\//.test(issuer);
+
+/** Container apps run as user-assigned identities only. */
+export function containerAppIdentity(props: Props): string[] {
+    const identity = props.identity as { type?: unknown; userAssignedIdentities?: unknown } | undefined;
+    if (!identity || identity.type !== "UserAssigned") {
+        return [`identity type is ${JSON.stringify(identity?.type ?? "none")}; it must be exactly "UserAssigned". A system-assigned identity gets a new object id on every recreate and breaks every trust contract pinned to it.`];
+    }
+    const ids = identity.userAssignedIdentities;
+    if (!Array.isArray(ids) || ids.length === 0) return ["identity is UserAssigned but lists no identity"];
+    return [];
+}
+
+/** A FIC pins an exact https issuer, one non-wildcard subject, and the single token-exchange audience. */
+export function ficContract(props: Props): string[] {
+    const v: string[] = [];
+    const { issuer, subject, audiences } = props;
+    if (typeof issuer !== "string" || !/^https:\/\/\S+$/.test(issuer)) v.push(`issuer ${JSON.stringify(issuer)} must be an https URL without whitespace (verifiers compare it byte for byte)`);
+    if (typeof subject !== "string" || subject === "" || /[*?]/.test(subject) || subject.trim() !== subject) {
+        v.push(`subject ${JSON.stringify(subject)} must pin one exact workload: non-empty, no wildcard, no padding`);
+    }
+    if (!Array.isArray(audiences) || audiences.length !== 1 || audiences[0] !== TOKEN_EXCHANGE_AUDIENCE) {
+        v.push(`audiences ${JSON.stringify(audiences)} must be exactly ["${TOKEN_EXCHANGE_AUDIENCE}"] (AADSTS700214 otherwise)`);
+    }
+    return v;
+}
+
+/**
+ * A GCP provider's condition pins a subject (not only the tenant), and an Entra issuer's GUID audience is listed
+ * (it is what arrives on the wire; seed 000).
+ */
+export function gcpProviderContract(props: Props): string[] {
+    const v: string[] = [];
+    const condition = props.attributeCondition;
+    if (typeof condition !== "string" || condition.trim() === "") {
+        v.push("attributeCondition is empty: every token from the issuer would be accepted");
+    } else if (!/assertion\.(sub|oid)\s*==\s*'[^'*]+'/.test(condition)) {
+        v.push(`attributeCondition ${JSON.stringify(condition)} does not pin a subject (assertion.sub or assertion.oid == '<id>'); a tid-only condition accepts every workload in the tenant`);
+    }
+    if (/\|\|/.test(String(condition ?? ""))) v.push("attributeCondition uses ||, which can widen the subject pin; keep one conjunction");
+    const oidc = props.oidc as { issuerUri?: unknown; allowedAudiences?: unknown } | undefined;
+    if (oidc && isEntraIssuer(oidc.issuerUri) && /\/v2\.0$/.test(String(oidc.issuerUri))) {
+        const auds = Array.isArray(oidc.allowedAudiences) ? oidc.allowedAudiences : [];
+        if (auds.includes(TOKEN_EXCHANGE_AUDIENCE) && !auds.includes(TOKEN_EXCHANGE_APP_ID)) {
+            v.push(`allowedAudiences lists ${TOKEN_EXCHANGE_AUDIENCE} without its GUID ${TOKEN_EXCHANGE_APP_ID}; Entra puts the GUID on the wire and GCP compares byte for byte, so every token would be rejected`);
+        }
+    }
+    return v;
+}
+
+/** Who may impersonate a federated service account: one principal:// subject, never a principalSet. */
+export function gcpServiceAccountMembers(props: Props): string[] {
+    const members = props.member !== undefined ? [props.member] : Array.isArray(props.members) ? props.members : [];
+    const role = props.role;
+    if (role !== "roles/iam.workloadIdentityUser" && role !== "roles/iam.serviceAccountTokenCreator") return [];
+    return members.flatMap((m) => {
+        if (typeof m !== "string") return [];
+        if (m.startsWith("principalSet://")) return [`member ${m} is a principalSet: every identity in the set could impersonate the service account; bind principal://.../subject/<id>`];
+        if (m.startsWith("principal://") && !/\/subject\/[^*/]+$/.test(m)) return [`member ${m} does not name a single subject`];
+        return [];
+    });
+}
+
+interface Statement {
+    Effect?: string;
+    Principal?: { Federated?: string | string[] } | string;
+    Action?: string | string[];
+    Resource?: string | string[];
+    Condition?: Record<string, Record<string, unknown>>;
+}
+
+function statementsOf(policy: unknown): Statement[] | undefined {
+    let doc = policy;
+    if (typeof doc === "string") {
+        try {
+            doc = JSON.parse(doc);
+        } catch {
+            return undefined;
+        }
+    }
+    const statement = (doc as { Statement?: unknown } | undefined)?.Statement;
+    if (statement === undefined) return [];
+    return (Array.isArray(statement) ? statement : [statement]) as Statement[];
+}
+
+const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+/** A role trusting an OIDC provider allows only AssumeRoleWithWebIdentity, pinned with StringEquals on aud and sub. */
+export function awsRoleTrust(props: Props): string[] {
+    const statements = statementsOf(props.assumeRolePolicy);
+    if (statements === undefined) return ["assumeRolePolicy is not valid JSON"];
+    const v: string[] = [];
+    for (const [i, s] of statements.entries()) {
+        const federated = typeof s.Principal === "object" ? list(s.Principal.Federated) : [];
+        if (federated.length === 0 || s.Effect !== "Allow") continue;
+        const actions = list(s.Action);
+        if (actions.length !== 1 || actions[0] !== "sts:AssumeRoleWithWebIdentity") {
+            v.push(`statement ${i}: a federated principal may only be granted sts:AssumeRoleWithWebIdentity (got ${JSON.stringify(s.Action)})`);
+        }
+        const condition = s.Condition ?? {};
+        for (const operator of Object.keys(condition)) {
+            if (operator !== "StringEquals") v.push(`statement ${i}: condition operator ${operator} is not allowed; use StringEquals only (StringLike/ForAnyValue widen the pin)`);
+        }
+        const equals = condition.StringEquals ?? {};
+        for (const suffix of [":aud", ":sub"]) {
+            const key = Object.keys(equals).find((k) => k.endsWith(suffix));
+            if (!key) v.push(`statement ${i}: no StringEquals on <provider>${suffix}`);
+        }
+        const flat = JSON.stringify(condition);
+        if (flat.includes("*") || flat.includes("?")) v.push(`statement ${i}: a condition value contains a wildcard`);
+    }
+    return v;
+}
+
+/** Permission policies never grant every action on every resource. */
+export function awsPermissionPolicy(props: Props): string[] {
+    const statements = statementsOf(props.policy);
+    if (statements === undefined) return ["policy is not valid JSON"];
+    return statements.flatMap((s, i) =>
+        s.Effect === "Allow" && list(s.Action).some((a) => a === "*" || a === "*:*") && list(s.Resource).includes("*")
+            ? [`statement ${i} allows "*" on "*"`]
+            : [],
+    );
+}
+
+/** Storage: TLS 1.2+ and HTTPS only; anonymous blob access only where the OIDC issuer needs it. */
+export function storageAccount(props: Props): string[] {
+    const v: string[] = [];
+    if (props.minimumTlsVersion !== "TLS1_2" && props.minimumTlsVersion !== "TLS1_3") v.push(`minimumTlsVersion is ${JSON.stringify(props.minimumTlsVersion ?? "unset")}; require TLS1_2 or later`);
+    if (props.enableHttpsTrafficOnly !== true) v.push("enableHttpsTrafficOnly must be true");
+    return v;
+}
+
+export function blobContainer(props: Props): string[] {
+    const access = props.publicAccess ?? "None";
+    const name = props.containerName;
+    if (access === "None") return [];
+    if (name === OIDC_CONTAINER && access === "Blob") return [];
+    if (access === "Container") return [`container ${JSON.stringify(name)} allows anonymous listing (publicAccess Container); only blob-level read on the OIDC container is allowed`];
+    return [`container ${JSON.stringify(name)} allows anonymous read; only the "${OIDC_CONTAINER}" container of the OIDC issuer may`];
+}
+
+export function blob(props: Props): string[] {
+    if (props.containerName !== OIDC_CONTAINER) return [];
+    const name = props.blobName;
+    if (typeof name !== "string" || !OIDC_BLOBS.includes(name)) return [`blob ${JSON.stringify(name)} in the anonymous "${OIDC_CONTAINER}" container is not one of the two OIDC documents (${OIDC_BLOBS.join(", ")})`];
+    if (props.contentType !== "application/json") return [`OIDC document ${name} must be served as application/json`];
+    return [];
+}
+
+/** The stack name of a URN: urn:pulumi:<stack>::<project>::<type>::<name>. */
+export function stackOfUrn(urn: string): string {
+    return urn.split("::")[0]?.split(":").pop() ?? "";
+}
+
+/** Identity resources are protected in prod. */
+export function identityProtected(type: string, urn: string, protect: boolean, prodStacks: readonly string[]): string[] {
+    if (!IDENTITY_TYPES.includes(type) || !prodStacks.includes(stackOfUrn(urn)) || protect) return [];
+    return [`${type} is not protected in stack ${stackOfUrn(urn)}: a replacement would change identifiers every trust contract pins; set protectIdentities: true`];
+}
+
+/** Audiences a cloud contract accepts, by resource. */
+export function cloudAudiences(type: string, props: Props): string[] {
+    switch (type) {
+        case TYPES.gcpProvider: {
+            const oidc = props.oidc as { allowedAudiences?: unknown } | undefined;
+            return Array.isArray(oidc?.allowedAudiences) ? (oidc.allowedAudiences as string[]) : [];
+        }
+        case TYPES.awsOidcProvider:
+            return Array.isArray(props.clientIdLists) ? (props.clientIdLists as string[]) : [];
+        case TYPES.awsRole:
+            return (statementsOf(props.assumeRolePolicy) ?? []).flatMap((s) =>
+                Object.entries(s.Condition?.StringEquals ?? {}).flatMap(([k, val]) => (k.endsWith(":aud") ? list(val as string | string[]) : [])),
+            );
+        default:
+            return [];
+    }
+}
+
+/** The audiences of downstream APIs, read from the sidecar's configured scopes (`api://weather/.default` -> `api://weather`). */
+export function downstreamAudiences(type: string, props: Props): string[] {
+    if (type !== TYPES.containerApp) return [];
+    const containers = ((props.template as { containers?: unknown } | undefined)?.containers ?? []) as { env?: { name?: string; value?: string }[] }[];
+    return containers.flatMap((c) =>
+        (c.env ?? []).filter((e) => /^DownstreamApis__.+__Scopes__\d+$/.test(e.name ?? "")).map((e) => String(e.value).replace(/\/\.default$|\/[^/]+$/, "")),
+    );
+}
