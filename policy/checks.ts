@@ -84,7 +84,7 @@ export function gcpProviderContract(props: Props): string[] {
     } else if (!/assertion\.(sub|oid)\s*==\s*'[^'*]+'/.test(condition)) {
         v.push(`attributeCondition ${JSON.stringify(condition)} does not pin a subject (assertion.sub or assertion.oid == '<id>'); a tid-only condition accepts every workload in the tenant`);
     }
-    if (/\|\|/.test(String(condition ?? ""))) v.push("attributeCondition uses ||, which can widen the subject pin; keep one conjunction");
+    if (typeof condition === "string" && condition.includes("||")) v.push("attributeCondition uses ||, which can widen the subject pin; keep one conjunction");
     const oidc = props.oidc as { issuerUri?: unknown; allowedAudiences?: unknown } | undefined;
     if (oidc && isEntraIssuer(oidc.issuerUri) && /\/v2\.0$/.test(String(oidc.issuerUri))) {
         const auds = Array.isArray(oidc.allowedAudiences) ? oidc.allowedAudiences : [];

@@ -1,6 +1,11 @@
 import { after, before, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
+import { runtime as pulumiRuntime } from "@pulumi/pulumi";
 import { blueprintFicProvider, BlueprintFicInputs, BlueprintFicOutputs } from "../src/providers/blueprint-fic-provider";
 import { APP_ONLY_TOKEN, FakeGraph, startFakeGraph } from "./fake-graph";
 import { BLUEPRINT_OBJECT_ID, TENANT, UAMI_OID, OTHER_OID } from "./helpers";
@@ -19,7 +24,7 @@ beforeEach(() => {
     graph.requests.length = 0;
 });
 
-const provider = blueprintFicProvider(async () => APP_ONLY_TOKEN) as Required<pulumi.dynamic.ResourceProvider>;
+const provider = blueprintFicProvider(() => Promise.resolve(APP_ONLY_TOKEN)) as Required<pulumi.dynamic.ResourceProvider>;
 
 function inputs(overrides: Partial<BlueprintFicInputs> = {}): BlueprintFicInputs {
     return {
@@ -86,7 +91,7 @@ describe("Blueprint FIC dynamic provider against a local Graph stand-in", () => 
     });
 
     it("explains a 403 with the Graph permission an app-only caller needs", async () => {
-        const userToken = blueprintFicProvider(async () => "azure-cli-user-token") as Required<pulumi.dynamic.ResourceProvider>;
+        const userToken = blueprintFicProvider(() => Promise.resolve("azure-cli-user-token")) as Required<pulumi.dynamic.ResourceProvider>;
         await assert.rejects(userToken.create(inputs()), /AgentIdentityBlueprint\.AddRemoveCreds\.All.*Directory\.AccessAsUser\.All/s);
     });
 
@@ -125,15 +130,9 @@ describe("Blueprint FIC diff and check", () => {
 
 describe("Blueprint FIC provider as Pulumi stores it", () => {
     it("serializes into a self-contained module that loads in a fresh Node.js process", async () => {
-        const { runtime } = await import("@pulumi/pulumi");
-        const { blueprintFicProvider: make } = await import("../src/providers/blueprint-fic-provider");
-        const instance = make();
-        const serialized = await runtime.serializeFunction(() => instance, { allowSecrets: true });
-        const { mkdtempSync, writeFileSync } = await import("node:fs");
-        const { tmpdir } = await import("node:os");
-        const { join } = await import("node:path");
-        const { spawnSync } = await import("node:child_process");
-        const file = join(mkdtempSync(join(tmpdir(), "agentfed-provider-")), "provider.js");
+        const instance = blueprintFicProvider();
+        const serialized = await pulumiRuntime.serializeFunction(() => instance, { allowSecrets: true });
+        const file = path.join(mkdtempSync(path.join(tmpdir(), "agentfed-provider-")), "provider.js");
         writeFileSync(file, serialized.text);
         // The engine runs this text in its own process: it must not reference this repository's files.
         assert.doesNotMatch(serialized.text, /require\("\.{1,2}\//);

@@ -19,7 +19,7 @@ function validConfig(): Record<string, unknown> {
 }
 
 function parse(values: Record<string, unknown>) {
-    return parseStackConfig({ get: (k) => (values[k] === undefined ? undefined : typeof values[k] === "string" ? (values[k] as string) : JSON.stringify(values[k])) }, NS);
+    return parseStackConfig({ get: (k) => (values[k] === undefined ? undefined : typeof values[k] === "string" ? (values[k]) : JSON.stringify(values[k])) }, NS);
 }
 
 /** Parses, expects a ConfigError, and returns its issues. */
@@ -62,8 +62,8 @@ describe("stack configuration", () => {
     it("rejects a tenant id that is not a GUID, naming the key and the fix", () => {
         const [issue] = issuesOf({ ...validConfig(), tenantId: "contoso.onmicrosoft.com" });
         assert.equal(issue?.key, "agentfed:tenantId");
-        assert.match(issue!.problem, /is not a GUID/);
-        assert.match(issue!.fix, /pulumi config set agentfed:tenantId/);
+        assert.match(issue.problem, /is not a GUID/);
+        assert.match(issue.fix, /pulumi config set agentfed:tenantId/);
     });
 
     it("rejects a missing tenant id", () => {
@@ -75,20 +75,20 @@ describe("stack configuration", () => {
     it("rejects an empty subject", () => {
         const [issue] = issuesOf(withFics([{ ...ghFic, subject: "" }]));
         assert.equal(issue?.key, "agentfed:blueprint.additionalFederatedCredentials[0].subject");
-        assert.match(issue!.problem, /empty/);
+        assert.match(issue.problem, /empty/);
     });
 
     it("rejects a wildcard subject", () => {
         const [issue] = issuesOf(withFics([{ ...ghFic, subject: "repo:contoso/*" }]));
         assert.equal(issue?.key, "agentfed:blueprint.additionalFederatedCredentials[0].subject");
-        assert.match(issue!.problem, /wildcard/);
+        assert.match(issue.problem, /wildcard/);
     });
 
     it("rejects an issuer with stray whitespace", () => {
         const [issue] = issuesOf(withFics([{ ...ghFic, issuer: "https://token.actions.githubusercontent.com " }]));
         assert.equal(issue?.key, "agentfed:blueprint.additionalFederatedCredentials[0].issuer");
-        assert.match(issue!.problem, /whitespace/);
-        assert.match(issue!.fix, /exactly as it appears in the token's iss claim/);
+        assert.match(issue.problem, /whitespace/);
+        assert.match(issue.fix, /exactly as it appears in the token's iss claim/);
     });
 
     it("rejects an http:// issuer", () => {
@@ -100,7 +100,7 @@ describe("stack configuration", () => {
         for (const audiences of [["api://weather"], ["fb60f99c-7a34-4190-8149-302f77469936"], ["api://AzureADTokenExchange", "api://weather"]]) {
             const [issue] = issuesOf(withFics([{ ...ghFic, audiences }]));
             assert.equal(issue?.key, "agentfed:blueprint.additionalFederatedCredentials[0].audiences");
-            assert.match(issue!.problem, /AADSTS700214/);
+            assert.match(issue.problem, /AADSTS700214/);
         }
     });
 
@@ -109,7 +109,7 @@ describe("stack configuration", () => {
         assert.doesNotThrow(() => parse(withFics(fics(19))));
         const issues = issuesOf(withFics(fics(20)));
         assert.equal(issues[0]?.key, "agentfed:blueprint.additionalFederatedCredentials");
-        assert.match(issues[0]!.problem, /21 federated identity credentials; Entra allows at most 20/);
+        assert.match(issues[0].problem, /21 federated identity credentials; Entra allows at most 20/);
     });
 
     it("rejects duplicate issuer+subject pairs", () => {

@@ -80,7 +80,7 @@ describe("npm run doctor", () => {
         writeFileSync(claims, JSON.stringify({ ...SEED_UAMI_TOKEN_CLAIMS, iss: `https://login.microsoftonline.com/${TENANT}/v2.0` }));
         const result = run("--stack", "prod", "--claims", claims);
         assert.equal(result.status, 0, result.stderr);
-        assert.match(result.stdout, /REJECTED  \[entra-fic\]/, "the plan's oid is a placeholder, not the seed's");
+        assert.match(result.stdout, /REJECTED {2}\[entra-fic\]/, "the plan's oid is a placeholder, not the seed's");
         assert.match(result.stdout, /offline plan of stack prod/);
     });
 

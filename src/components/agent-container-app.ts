@@ -108,7 +108,7 @@ export class AgentContainerApp extends pulumi.ComponentResource {
                 volumeMounts: tokenMount,
             });
         }
-        this.containerNames = containers.map((c) => String(c.name));
+        this.containerNames = containers.map((c) => c.name as string);
 
         const containerApp = new app.ContainerApp(
             name,

@@ -15,7 +15,7 @@ export function claimsFromToken(token: string): JwtClaims {
     const trimmed = token.trim();
     try {
         decodeProtectedHeader(trimmed);
-        return decodeJwt(trimmed) as JwtClaims;
+        return decodeJwt(trimmed);
     } catch (err) {
         throw new DoctorInputError(`--token is not a decodable JWT (${(err as Error).message}); pass the raw token: header.payload.signature`);
     }

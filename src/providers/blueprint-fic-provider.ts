@@ -171,7 +171,7 @@ function fromGraph(inputs: Pick<BlueprintFicInputs, "graphEndpoint" | "blueprint
 /** Builds the provider. Tests pass a token source and point `graphEndpoint` at a local server standing in for Graph. */
 export function blueprintFicProvider(getToken: GraphTokenSource = appOnlyGraphToken): pulumi.dynamic.ResourceProvider {
     return {
-        async check(_olds, news) {
+        check(_olds, news) {
             const failures: { property: string; reason: string }[] = [];
             const rules: [string, string | undefined][] = [
                 ["graphEndpoint", issuerProblem(news.graphEndpoint)],
@@ -182,21 +182,21 @@ export function blueprintFicProvider(getToken: GraphTokenSource = appOnlyGraphTo
                 ["audiences", ficAudiencesProblem(news.audiences)],
             ];
             for (const [property, reason] of rules) if (reason) failures.push({ property, reason: `${property} ${reason}` });
-            return { inputs: news, failures };
+            return Promise.resolve({ inputs: news, failures });
         },
 
-        async diff(_id, olds: BlueprintFicOutputs, news: BlueprintFicInputs) {
+        diff(_id, olds: BlueprintFicOutputs, news: BlueprintFicInputs) {
             const replaces = REPLACE_ON.filter((k) => olds[k] !== news[k]);
             const updates = UPDATABLE.filter((k) =>
                 k === "audiences" ? !sameList(olds.audiences, news.audiences) : (olds[k] ?? "") !== (news[k] ?? ""),
             );
-            return {
+            return Promise.resolve({
                 changes: replaces.length + updates.length > 0,
                 replaces: [...replaces],
                 // issuer+subject must stay unique on the Blueprint: the old FIC goes before the new one is created.
                 deleteBeforeReplace: true,
                 stables: ["credentialId"],
-            };
+            });
         },
 
         async create(inputs: BlueprintFicInputs) {
