@@ -20,6 +20,10 @@ const PINNED_OUTPUT_NAMES = [
     "blueprintKind",
     "blueprintFicName",
     "trustContracts",
+    "kindIssuerUrl",
+    "kindClusterConfig",
+    "kindServiceAccountSigningKey",
+    "kindServiceAccountPublicKey",
 ];
 
 describe("stack outputs", () => {

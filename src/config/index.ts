@@ -2,3 +2,4 @@ export * from "./errors";
 export * from "./schema";
 export * from "./parse";
 export type { ConfigSource } from "./reader";
+export type { KindConfig, KindWorkloadConfig } from "./kind";

@@ -1,4 +1,5 @@
 import type { BlueprintKind } from "../contracts";
+import type { KindConfig } from "./kind";
 
 /** A FIC declared literally in config (for example a GitHub Actions or CI subject), besides the UAMI's own. */
 export interface DeclaredFederatedCredential {
@@ -40,4 +41,6 @@ export interface StackConfig {
         /** Further FICs on the same Blueprint, declared literally. */
         readonly additionalFederatedCredentials: readonly DeclaredFederatedCredential[];
     };
+    /** The Kind lower environment (issuer on Azure Blob, FIC, optional workload); undefined when `kind` is unset. */
+    readonly kind: KindConfig | undefined;
 }
