@@ -30,6 +30,14 @@ export interface AgentIdentityStackOutputs {
     containerAppName: string | null;
     /** The agent's ingress FQDN, or null when this stack deploys no container app. */
     containerAppFqdn: string | null;
+    /** Kind lower environment: the service-account issuer URL on Azure Blob; null in stacks without `kind`. */
+    kindIssuerUrl: string | null;
+    /** Kind lower environment: the generated `kind create cluster --config` file (YAML); null without `kind`. */
+    kindClusterConfig: string | null;
+    /** Kind lower environment: the service-account signing key (PEM), a secret output; null without `kind`. */
+    kindServiceAccountSigningKey: string | null;
+    /** Kind lower environment: the signing key's public half (PEM), for rotation (`extraPublicKeys`); null without `kind`. */
+    kindServiceAccountPublicKey: string | null;
 }
 
 /** The names of the stack outputs, in a stable order. */
@@ -46,12 +54,19 @@ export const STACK_OUTPUT_NAMES = [
     "trustContracts",
     "containerAppName",
     "containerAppFqdn",
+    "kindIssuerUrl",
+    "kindClusterConfig",
+    "kindServiceAccountSigningKey",
+    "kindServiceAccountPublicKey",
 ] as const satisfies readonly (keyof AgentIdentityStackOutputs)[];
 
 // Compile-time guarantee that STACK_OUTPUT_NAMES lists every key of the interface.
 type Missing = Exclude<keyof AgentIdentityStackOutputs, (typeof STACK_OUTPUT_NAMES)[number]>;
 const _everyOutputIsNamed: Missing extends never ? true : Missing = true;
 void _everyOutputIsNamed;
+
+/** Outputs Pulumi stores encrypted; the offline plan prints them redacted. */
+export const SECRET_OUTPUT_NAMES: readonly (keyof AgentIdentityStackOutputs)[] = ["kindServiceAccountSigningKey"];
 
 /** The program's return value: each output as a Pulumi Output. */
 export type StackOutputs = { [K in keyof AgentIdentityStackOutputs]: pulumi.Output<AgentIdentityStackOutputs[K]> };

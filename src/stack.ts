@@ -1,9 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources";
 import { StackConfig } from "./config";
-import { BlueprintTarget, externalWorkloadSubject, TOKEN_EXCHANGE_AUDIENCE } from "./contracts";
+import { BlueprintTarget, externalWorkloadSubject, kubernetesServiceAccountSubject, TOKEN_EXCHANGE_AUDIENCE } from "./contracts";
 import { AgentContainerApp } from "./components/agent-container-app";
 import { BlueprintFederation } from "./components/blueprint-federation";
+import { KindOidcIssuer } from "./components/kind-oidc-issuer";
+import { KindWorkload } from "./components/kind-workload";
 import { ManagedIdentity } from "./components/managed-identity";
 import { StackOutputs } from "./outputs";
 
@@ -67,6 +69,52 @@ export function createAgentIdentityStack(config: StackConfig): StackOutputs {
           })
         : undefined;
 
+    // Kind lower environment: the issuer's URL is an output of the storage account, and the FIC's subject is
+    // computed from that output, so the FIC, the discovery document and the API server flag share one string.
+    const kind = config.kind;
+    let kindIssuer: KindOidcIssuer | undefined;
+    let kindFederation: BlueprintFederation | undefined;
+    if (kind) {
+        kindIssuer = new KindOidcIssuer("kind", {
+            storageAccountName: kind.storageAccountName,
+            resourceGroupName,
+            location: config.location,
+            clusterName: kind.clusterName,
+            signingKeyHostPath: kind.signingKeyHostPath,
+            rsaBits: kind.rsaBits,
+            extraPublicKeys: kind.extraPublicKeys,
+            tags,
+            protect,
+        });
+        kindFederation = new BlueprintFederation("kind-sa", {
+            blueprint,
+            graphEndpoint: config.blueprint.graphEndpoint,
+            ficName: kind.ficName,
+            subject: kindIssuer.issuerUrl.apply((issuer) =>
+                kubernetesServiceAccountSubject(issuer, kind.namespace, kind.serviceAccountName, [TOKEN_EXCHANGE_AUDIENCE]),
+            ),
+            description: `Trusts service account ${kind.namespace}/${kind.serviceAccountName} of Kind cluster ${kind.clusterName}. Managed by Pulumi.`,
+            protect,
+        });
+        // Only once the cluster exists (its kubeconfig context is configured): the cluster needs this stack's key.
+        if (kind.workload) {
+            new KindWorkload(
+                "agent",
+                {
+                    kubeconfigContext: kind.workload.kubeconfigContext,
+                    ...(kind.workload.kubeconfig ? { kubeconfig: kind.workload.kubeconfig } : {}),
+                    namespace: kind.namespace,
+                    serviceAccountName: kind.serviceAccountName,
+                    tenantId: config.tenantId,
+                    blueprintAppId: blueprint.appId,
+                    agentImage: kind.workload.agentImage,
+                    sidecarImage: kind.workload.sidecarImage,
+                },
+                { dependsOn: [kindFederation] },
+            );
+        }
+    }
+
     return {
         tenantId: pulumi.output(config.tenantId),
         uamiOid: uami.oid,
@@ -77,7 +125,15 @@ export function createAgentIdentityStack(config: StackConfig): StackOutputs {
         blueprintObjectId: pulumi.output(blueprint.objectId),
         blueprintKind: pulumi.output(blueprint.kind),
         blueprintFicName: uamiFederation.ficName,
-        trustContracts: pulumi.all([uamiFederation.contract, ...declaredFederations.map((f) => f.contract)]),
+        trustContracts: pulumi.all([
+            uamiFederation.contract,
+            ...declaredFederations.map((f) => f.contract),
+            ...(kindFederation ? [kindFederation.contract] : []),
+        ]),
+        kindIssuerUrl: kindIssuer ? kindIssuer.issuerUrl : pulumi.output(null),
+        kindClusterConfig: kindIssuer ? kindIssuer.clusterConfig : pulumi.output(null),
+        kindServiceAccountSigningKey: kindIssuer ? kindIssuer.signingKeyPem : pulumi.output(null),
+        kindServiceAccountPublicKey: kindIssuer ? kindIssuer.publicKeyPem : pulumi.output(null),
         containerAppName: containerApp ? containerApp.appName : pulumi.output(null),
         containerAppFqdn: containerApp ? containerApp.fqdn : pulumi.output(null),
     };

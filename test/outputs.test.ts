@@ -22,6 +22,10 @@ const PINNED_OUTPUT_NAMES = [
     "trustContracts",
     "containerAppName",
     "containerAppFqdn",
+    "kindIssuerUrl",
+    "kindClusterConfig",
+    "kindServiceAccountSigningKey",
+    "kindServiceAccountPublicKey",
 ];
 
 describe("stack outputs", () => {

@@ -64,10 +64,10 @@ describe("the program under mocks (dev: classic app registration)", () => {
         );
         assert.equal(fic.protect, false);
         assert.equal(plan.resources.some((r) => r.type === BLUEPRINT_FIC_TYPE), false);
-        // The declared CI FIC is a contract too, with its literal subject.
+        // The declared CI FIC is a contract too, with its literal subject, and so is the Kind service account's.
         assert.deepEqual(
             plan.trustContracts.map((c) => c.subject),
-            [UAMI_OID, "repo:contoso/agent-identity-federation:environment:dev"],
+            [UAMI_OID, "repo:contoso/agent-identity-federation:environment:dev", "system:serviceaccount:entra-demo:sidecar-sa"],
         );
     });
 });

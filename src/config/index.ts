@@ -3,3 +3,4 @@ export * from "./schema";
 export * from "./parse";
 export type { ConfigSource } from "./reader";
 export * from "./container-app";
+export type { KindConfig, KindWorkloadConfig } from "./kind";

@@ -11,6 +11,7 @@ import {
 } from "../contracts";
 import { ConfigError } from "./errors";
 import { parseContainerAppConfig } from "./container-app";
+import { kindDeclaredFic, parseKindConfig } from "./kind";
 import { bool, ConfigSource, guid, Json, Reader, str } from "./reader";
 import { DeclaredFederatedCredential, StackConfig } from "./schema";
 
@@ -117,13 +118,16 @@ export function parseStackConfig(source: ConfigSource, namespace: string): Stack
     const uamiFicNameProblem = ficNameProblem(uamiFicName);
     if (uamiFicNameProblem && uamiName) r.report("blueprint.uamiFicName", uamiFicNameProblem, "choose a name of 3-120 letters, digits, '-' or '_'");
     const additional = parseAdditionalFics(r, "blueprint.additionalFederatedCredentials", bpObj.additionalFederatedCredentials);
+    const kindCluster = parseKindConfig(r);
+    const kindFic = kindCluster ? kindDeclaredFic(kindCluster) : undefined;
 
     if (tenantId && !tenantProblem) {
         for (const problem of ficSetProblems([
             { name: uamiFicName, issuer: entraV2Issuer(tenantId), subject: undefined },
             ...additional,
+            ...(kindFic ? [kindFic] : []),
         ])) {
-            r.report("blueprint.additionalFederatedCredentials", problem, "edit the list so every FIC is distinct and there are at most 20 with the UAMI's");
+            r.report("blueprint.additionalFederatedCredentials", problem, "edit the list (or agentfed:kind.ficName) so every FIC is distinct and there are at most 20 with the UAMI's and the Kind one");
         }
     }
 
@@ -140,5 +144,6 @@ export function parseStackConfig(source: ConfigSource, namespace: string): Stack
         uami: { name: uamiName },
         blueprint: { kind, appId, objectId, graphEndpoint: graphEndpoint.replace(/\/$/, ""), uamiFicName, additionalFederatedCredentials: additional },
         containerApp,
+        kind: kindCluster,
     };
 }

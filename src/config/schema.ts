@@ -1,5 +1,6 @@
 import type { BlueprintKind } from "../contracts";
 import type { ContainerAppConfig } from "./container-app";
+import type { KindConfig } from "./kind";
 
 /** A FIC declared literally in config (for example a GitHub Actions or CI subject), besides the UAMI's own. */
 export interface DeclaredFederatedCredential {
@@ -43,4 +44,6 @@ export interface StackConfig {
     };
     /** The agent's container app (agent, Entra auth sidecar, token refresher); undefined when not deployed here. */
     readonly containerApp: ContainerAppConfig | undefined;
+    /** The Kind lower environment (issuer on Azure Blob, FIC, optional workload); undefined when `kind` is unset. */
+    readonly kind: KindConfig | undefined;
 }

@@ -5,3 +5,4 @@ export * from "./claims";
 export * from "./workload-subject";
 export * from "./entra-fic";
 export * from "./trust-contract";
+export * from "./oidc-issuer";

@@ -51,3 +51,21 @@ export function audienceProblem(value: unknown): string | undefined {
     if (/[*?]/.test(value)) return `contains a wildcard (${JSON.stringify(value)})`;
     return undefined;
 }
+
+/** Problems with a Kubernetes namespace: a DNS-1123 label (lowercase alphanumerics and '-', at most 63). */
+export function dns1123LabelProblem(value: unknown): string | undefined {
+    if (typeof value !== "string" || value.length === 0) return "is missing";
+    if (value.length > 63 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(value)) {
+        return `is not a DNS-1123 label (got ${JSON.stringify(value)}; lowercase letters, digits and '-', at most 63)`;
+    }
+    return undefined;
+}
+
+/** Problems with a Kubernetes object name such as a service account: a DNS-1123 subdomain (at most 253). */
+export function dns1123SubdomainProblem(value: unknown): string | undefined {
+    if (typeof value !== "string" || value.length === 0) return "is missing";
+    if (value.length > 253 || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(value)) {
+        return `is not a DNS-1123 subdomain (got ${JSON.stringify(value)}; lowercase letters, digits, '-' and '.')`;
+    }
+    return undefined;
+}

@@ -1,4 +1,12 @@
+import { SECRET_OUTPUT_NAMES } from "../outputs";
 import type { PlanResult } from "./run-plan";
+
+/** Outputs as printed: secret ones (stored encrypted by Pulumi) are shown as `[secret]`, like `pulumi stack output`. */
+function printableOutputs(outputs: Record<string, unknown>): Record<string, unknown> {
+    return Object.fromEntries(
+        Object.entries(outputs).map(([k, v]) => [k, (SECRET_OUTPUT_NAMES as readonly string[]).includes(k) && v !== null && v !== undefined ? "[secret]" : v]),
+    );
+}
 
 /** The `--json` document: `{ stack, resources: [{type, name, parent, inputs}], outputs, trustContracts, placeholders }`. */
 export function planJson(plan: PlanResult): Record<string, unknown> {
@@ -12,7 +20,7 @@ export function planJson(plan: PlanResult): Record<string, unknown> {
             protect: r.protect,
             ...(r.secretInputs.length > 0 ? { secretInputs: r.secretInputs } : {}),
         })),
-        outputs: plan.outputs,
+        outputs: printableOutputs(plan.outputs),
         trustContracts: plan.trustContracts,
         placeholders: plan.placeholders,
     };
@@ -40,7 +48,7 @@ export function renderPlanText(plan: PlanResult): string {
     };
     walk(undefined, 0);
     lines.push("", "Outputs:");
-    for (const [k, v] of Object.entries(plan.outputs)) {
+    for (const [k, v] of Object.entries(printableOutputs(plan.outputs))) {
         if (k !== "trustContracts") lines.push(`  ${k}: ${mark(JSON.stringify(v))}`);
     }
     lines.push("", `Trust contracts (${plan.trustContracts.length}):`);

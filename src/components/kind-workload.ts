@@ -1,0 +1,136 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { TOKEN_EXCHANGE_AUDIENCE } from "../contracts";
+
+/** Directory the projected service-account token is mounted at in the sidecar. */
+export const TOKEN_MOUNT_PATH = "/var/run/secrets/tokens";
+/** File name of the projected token inside `TOKEN_MOUNT_PATH`. */
+export const TOKEN_FILE_NAME = "azure-identity-token";
+/** The port the sidecar listens on, loopback-reachable from the agent. */
+export const SIDECAR_PORT = 5000;
+
+export interface KindWorkloadArgs {
+    /** kubeconfig context of the Kind cluster, e.g. `kind-agentfed-dev`. */
+    kubeconfigContext: string;
+    /** Path of the kubeconfig file. Default: the provider's (`$KUBECONFIG`, then `~/.kube/config`). */
+    kubeconfig?: string;
+    /** Namespace created for the agent. */
+    namespace: string;
+    /** Service account the pod runs as; the Blueprint FIC trusts its subject. */
+    serviceAccountName: string;
+    /** Entra tenant of the Blueprint (`AzureAd__TenantId`). */
+    tenantId: pulumi.Input<string>;
+    /** The Blueprint's application (client) id (`AzureAd__ClientId`; not a UAMI's, else AADSTS700016). */
+    blueprintAppId: pulumi.Input<string>;
+    /** The agent's image. */
+    agentImage: string;
+    /** The Entra auth sidecar's image. */
+    sidecarImage: string;
+    /** Entra authority root. Default: https://login.microsoftonline.com/. */
+    instance?: string;
+    /** Lifetime of the projected token in seconds; the kubelet refreshes it at 80%. Default: 3600. */
+    tokenExpirationSeconds?: number;
+}
+
+/**
+ * The agent on Kind: a namespace, its service account, the sidecar's settings (a `SignedAssertionFilePath`
+ * credential, so no client secret exists anywhere) and a deployment of the agent plus the Entra auth sidecar, with a
+ * projected service-account token for `api://AzureADTokenExchange` that the sidecar presents to Entra.
+ */
+export class KindWorkload extends pulumi.ComponentResource {
+    /** The namespace name. */
+    public readonly namespace: pulumi.Output<string>;
+    /** The service account name. */
+    public readonly serviceAccountName: pulumi.Output<string>;
+    /** The deployment name. */
+    public readonly deploymentName: pulumi.Output<string>;
+
+    constructor(name: string, args: KindWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("agentfed:kind:Workload", name, {}, opts);
+
+        const provider = new k8s.Provider(
+            name,
+            { context: args.kubeconfigContext, ...(args.kubeconfig ? { kubeconfig: args.kubeconfig } : {}) },
+            { parent: this },
+        );
+        const childOpts: pulumi.CustomResourceOptions = { parent: this, provider };
+        const labels = { app: name, "app.kubernetes.io/managed-by": "pulumi-agentfed" };
+
+        const ns = new k8s.core.v1.Namespace(name, { metadata: { name: args.namespace } }, childOpts);
+        const sa = new k8s.core.v1.ServiceAccount(
+            name,
+            { metadata: { name: args.serviceAccountName, namespace: ns.metadata.name, labels } },
+            childOpts,
+        );
+        const settings = new k8s.core.v1.ConfigMap(
+            `${name}-sidecar`,
+            {
+                metadata: { name: `${name}-sidecar`, namespace: ns.metadata.name, labels },
+                data: {
+                    AzureAd__Instance: args.instance ?? "https://login.microsoftonline.com/",
+                    AzureAd__TenantId: args.tenantId,
+                    AzureAd__ClientId: args.blueprintAppId,
+                    AzureAd__ClientCredentials__0__SourceType: "SignedAssertionFilePath",
+                    AzureAd__ClientCredentials__0__SignedAssertionFileDiskPath: `${TOKEN_MOUNT_PATH}/${TOKEN_FILE_NAME}`,
+                    ASPNETCORE_URLS: `http://+:${SIDECAR_PORT}`,
+                },
+            },
+            childOpts,
+        );
+
+        const deployment = new k8s.apps.v1.Deployment(
+            name,
+            {
+                metadata: { name, namespace: ns.metadata.name, labels },
+                spec: {
+                    replicas: 1,
+                    selector: { matchLabels: { app: name } },
+                    template: {
+                        metadata: { labels },
+                        spec: {
+                            serviceAccountName: sa.metadata.name,
+                            // Neither container calls the Kubernetes API; only the projected Entra token is mounted.
+                            automountServiceAccountToken: false,
+                            containers: [
+                                {
+                                    name: "agent",
+                                    image: args.agentImage,
+                                    env: [{ name: "SIDECAR_URL", value: `http://localhost:${SIDECAR_PORT}` }],
+                                },
+                                {
+                                    name: "sidecar",
+                                    image: args.sidecarImage,
+                                    envFrom: [{ configMapRef: { name: settings.metadata.name } }],
+                                    ports: [{ name: "http", containerPort: SIDECAR_PORT }],
+                                    volumeMounts: [{ name: "azure-identity-token", mountPath: TOKEN_MOUNT_PATH, readOnly: true }],
+                                },
+                            ],
+                            volumes: [
+                                {
+                                    name: "azure-identity-token",
+                                    projected: {
+                                        sources: [
+                                            {
+                                                serviceAccountToken: {
+                                                    audience: TOKEN_EXCHANGE_AUDIENCE,
+                                                    path: TOKEN_FILE_NAME,
+                                                    expirationSeconds: args.tokenExpirationSeconds ?? 3600,
+                                                },
+                                            },
+                                        ],
+                                    },
+                                },
+                            ],
+                        },
+                    },
+                },
+            },
+            childOpts,
+        );
+
+        this.namespace = ns.metadata.name;
+        this.serviceAccountName = sa.metadata.name;
+        this.deploymentName = deployment.metadata.name;
+        this.registerOutputs({ namespace: this.namespace, serviceAccountName: this.serviceAccountName, deploymentName: this.deploymentName });
+    }
+}
