@@ -26,6 +26,12 @@ export interface AgentIdentityStackOutputs {
     blueprintFicName: string;
     /** Every trust contract this stack deployed, as plain JSON (input to `npm run doctor`). */
     trustContracts: TrustContract[];
+    /** GCP provider resource name (projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>); null without `gcp`. */
+    gcpWorkloadIdentityProvider: string | null;
+    /** Email of the service account the agent impersonates; null without `gcp`. */
+    gcpServiceAccountEmail: string | null;
+    /** The agent's `external_account` credential configuration (JSON text); null without `gcp`. */
+    gcpCredentialConfig: string | null;
     /** The agent's container app name, or null when this stack deploys none. */
     containerAppName: string | null;
     /** The agent's ingress FQDN, or null when this stack deploys no container app. */
@@ -52,6 +58,9 @@ export const STACK_OUTPUT_NAMES = [
     "blueprintKind",
     "blueprintFicName",
     "trustContracts",
+    "gcpWorkloadIdentityProvider",
+    "gcpServiceAccountEmail",
+    "gcpCredentialConfig",
     "containerAppName",
     "containerAppFqdn",
     "kindIssuerUrl",

@@ -1,8 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources";
 import { StackConfig } from "./config";
-import { BlueprintTarget, externalWorkloadSubject, kubernetesServiceAccountSubject, TOKEN_EXCHANGE_AUDIENCE } from "./contracts";
+import { BlueprintTarget, externalWorkloadSubject, kubernetesServiceAccountSubject, TOKEN_EXCHANGE_AUDIENCE, TrustContract } from "./contracts";
 import { AgentContainerApp } from "./components/agent-container-app";
+import { GcpFederation } from "./components/gcp-federation";
+import { GCP_CREDENTIAL_FILE_NAME, GCP_SUBJECT_TOKEN_FILE, GCP_TOKEN_TARGET, gcpAgentEnv } from "./runtime/container-env";
 import { BlueprintFederation } from "./components/blueprint-federation";
 import { KindOidcIssuer } from "./components/kind-oidc-issuer";
 import { KindWorkload } from "./components/kind-workload";
@@ -57,6 +59,11 @@ export function createAgentIdentityStack(config: StackConfig): StackOutputs {
             }),
     );
 
+    // GCP: the provider's condition and member pin the same Output the FIC pins.
+    const gcpFederation = config.gcp
+        ? new GcpFederation("gcp", { subject: uami.workloadSubject, settings: config.gcp, subjectTokenFile: GCP_SUBJECT_TOKEN_FILE, protect })
+        : undefined;
+
     const containerApp = config.containerApp
         ? new AgentContainerApp("agent", {
               resourceGroupName,
@@ -66,6 +73,9 @@ export function createAgentIdentityStack(config: StackConfig): StackOutputs {
               uami: { resourceId: uami.resourceId, clientId: uami.clientId },
               blueprintAppId: blueprint.appId,
               settings: config.containerApp,
+              agentEnv: config.gcp ? gcpAgentEnv(config.gcp.projectId) : [],
+              configFiles: gcpFederation ? [{ name: "gcp-credential-config", fileName: GCP_CREDENTIAL_FILE_NAME, content: gcpFederation.credentialConfig }] : [],
+              tokenTargets: gcpFederation ? [GCP_TOKEN_TARGET] : [],
           })
         : undefined;
 
@@ -125,15 +135,19 @@ export function createAgentIdentityStack(config: StackConfig): StackOutputs {
         blueprintObjectId: pulumi.output(blueprint.objectId),
         blueprintKind: pulumi.output(blueprint.kind),
         blueprintFicName: uamiFederation.ficName,
-        trustContracts: pulumi.all([
+        trustContracts: pulumi.all<TrustContract>([
             uamiFederation.contract,
             ...declaredFederations.map((f) => f.contract),
             ...(kindFederation ? [kindFederation.contract] : []),
+            ...(gcpFederation ? [gcpFederation.contract] : []),
         ]),
         kindIssuerUrl: kindIssuer ? kindIssuer.issuerUrl : pulumi.output(null),
         kindClusterConfig: kindIssuer ? kindIssuer.clusterConfig : pulumi.output(null),
         kindServiceAccountSigningKey: kindIssuer ? kindIssuer.signingKeyPem : pulumi.output(null),
         kindServiceAccountPublicKey: kindIssuer ? kindIssuer.publicKeyPem : pulumi.output(null),
+        gcpWorkloadIdentityProvider: gcpFederation ? gcpFederation.providerName : pulumi.output(null),
+        gcpServiceAccountEmail: gcpFederation ? gcpFederation.serviceAccountEmail : pulumi.output(null),
+        gcpCredentialConfig: gcpFederation ? gcpFederation.credentialConfig : pulumi.output(null),
         containerAppName: containerApp ? containerApp.appName : pulumi.output(null),
         containerAppFqdn: containerApp ? containerApp.fqdn : pulumi.output(null),
     };

@@ -130,7 +130,7 @@ describe("Kind issuer end to end on Azurite (a real Azure Blob API on 127.0.0.1)
         planJwks = String((jwksBlob?.inputs.source as { text: string }).text);
         signingKey = createPrivateKey(String(plan.outputs.kindServiceAccountSigningKey));
         kid = kubernetesKeyId(String(plan.outputs.kindServiceAccountPublicKey));
-        const planContract = plan.trustContracts.find((c) => c.subject === SUBJECT);
+        const planContract = plan.trustContracts.find((c) => c.kind === "entra-fic" && c.subject === SUBJECT);
         assert.ok(planContract && planContract.kind === "entra-fic");
 
         const port = await freePort();

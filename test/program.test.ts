@@ -1,5 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import type { EntraFicContract } from "../src/contracts";
 import { runPlan, PlanResult } from "../src/plan/run-plan";
 import { AgentFedMocks } from "../src/plan/mocks";
 import { APP_FIC_TYPE, BLUEPRINT_FIC_TYPE, OTHER_OID, TENANT, UAMI_CLIENT_ID, UAMI_OID, UAMI_TYPE } from "./helpers";
@@ -7,6 +8,11 @@ import { APP_FIC_TYPE, BLUEPRINT_FIC_TYPE, OTHER_OID, TENANT, UAMI_CLIENT_ID, UA
 // The real program (src/program.ts) runs under Pulumi mocks (src/plan/mocks.ts) that stand in for ARM and Graph.
 // Runs are sequential: Pulumi's runtime state is per process.
 const pinOid = (oid: string) => ({ [`${UAMI_TYPE}::agent`]: { principalId: oid, clientId: UAMI_CLIENT_ID } });
+
+/** The Entra FIC contracts of a plan. */
+function ficsOf(plan: PlanResult): EntraFicContract[] {
+    return plan.trustContracts.filter((c): c is EntraFicContract => c.kind === "entra-fic");
+}
 
 function resource(plan: PlanResult, type: string, name: string) {
     const r = plan.resources.find((x) => x.type === type && x.name === name);
@@ -26,14 +32,14 @@ describe("the program under mocks (prod: Entra Agent ID Blueprint)", () => {
         assert.match(String(fic.inputs.__provider), /serialized dynamic provider: \d{4,} bytes/);
         assert.equal(plan.outputs.uamiOid, UAMI_OID);
         assert.equal(plan.outputs.uamiClientId, UAMI_CLIENT_ID);
-        assert.deepEqual(plan.trustContracts.map((c) => [c.kind, c.subject]), [["entra-fic", UAMI_OID]]);
+        assert.deepEqual(ficsOf(plan).map((c) => [c.kind, c.subject]), [["entra-fic", UAMI_OID]]);
     });
 
     it("changing the UAMI's object id changes every contract that pins it (one source of truth)", async () => {
         const plan = await runPlan({ stack: "prod", mockOverrides: pinOid(OTHER_OID) });
         assert.equal(resource(plan, BLUEPRINT_FIC_TYPE, "uami").inputs.subject, OTHER_OID);
         assert.equal(plan.outputs.uamiOid, OTHER_OID);
-        const pinnedToUami = plan.trustContracts.filter((c) => c.name === "uami-mi-weather-agent");
+        const pinnedToUami = ficsOf(plan).filter((c) => c.name === "uami-mi-weather-agent");
         assert.equal(pinnedToUami.length, 1);
         assert.ok(pinnedToUami.every((c) => c.subject === OTHER_OID));
         assert.ok(!JSON.stringify(plan).includes(UAMI_OID), "no trace of the previous object id anywhere in the plan");
@@ -66,7 +72,7 @@ describe("the program under mocks (dev: classic app registration)", () => {
         assert.equal(plan.resources.some((r) => r.type === BLUEPRINT_FIC_TYPE), false);
         // The declared CI FIC is a contract too, with its literal subject, and so is the Kind service account's.
         assert.deepEqual(
-            plan.trustContracts.map((c) => c.subject),
+            ficsOf(plan).map((c) => c.subject),
             [UAMI_OID, "repo:contoso/agent-identity-federation:environment:dev", "system:serviceaccount:entra-demo:sidecar-sa"],
         );
     });

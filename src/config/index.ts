@@ -3,4 +3,5 @@ export * from "./schema";
 export * from "./parse";
 export type { ConfigSource } from "./reader";
 export * from "./container-app";
+export * from "./gcp";
 export type { KindConfig, KindWorkloadConfig } from "./kind";

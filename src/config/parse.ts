@@ -11,6 +11,7 @@ import {
 } from "../contracts";
 import { ConfigError } from "./errors";
 import { parseContainerAppConfig } from "./container-app";
+import { parseGcpConfig } from "./gcp";
 import { kindDeclaredFic, parseKindConfig } from "./kind";
 import { bool, ConfigSource, guid, Json, Reader, str } from "./reader";
 import { DeclaredFederatedCredential, StackConfig } from "./schema";
@@ -132,6 +133,7 @@ export function parseStackConfig(source: ConfigSource, namespace: string): Stack
     }
 
     const containerApp = parseContainerAppConfig(r);
+    const gcp = parseGcpConfig(r);
 
     if (r.issues.length > 0) throw new ConfigError(r.issues);
     return {
@@ -144,6 +146,7 @@ export function parseStackConfig(source: ConfigSource, namespace: string): Stack
         uami: { name: uamiName },
         blueprint: { kind, appId, objectId, graphEndpoint: graphEndpoint.replace(/\/$/, ""), uamiFicName, additionalFederatedCredentials: additional },
         containerApp,
+        gcp,
         kind: kindCluster,
     };
 }

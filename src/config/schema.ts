@@ -1,5 +1,6 @@
 import type { BlueprintKind } from "../contracts";
 import type { ContainerAppConfig } from "./container-app";
+import type { GcpConfig } from "./gcp";
 import type { KindConfig } from "./kind";
 
 /** A FIC declared literally in config (for example a GitHub Actions or CI subject), besides the UAMI's own. */
@@ -46,4 +47,6 @@ export interface StackConfig {
     readonly containerApp: ContainerAppConfig | undefined;
     /** The Kind lower environment (issuer on Azure Blob, FIC, optional workload); undefined when `kind` is unset. */
     readonly kind: KindConfig | undefined;
+    /** GCP workload identity federation; undefined when not configured. */
+    readonly gcp: GcpConfig | undefined;
 }

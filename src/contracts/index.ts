@@ -4,5 +4,6 @@ export * from "./validation";
 export * from "./claims";
 export * from "./workload-subject";
 export * from "./entra-fic";
+export * from "./gcp-provider";
 export * from "./trust-contract";
 export * from "./oidc-issuer";

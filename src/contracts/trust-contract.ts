@@ -1,9 +1,10 @@
 import { EntraFicContract } from "./entra-fic";
+import { GcpProviderContract } from "./gcp-provider";
 
 /**
  * Every deployed trust contract, as plain JSON. The `trustContracts` stack output is an array of these, so a
  * consumer (or the doctor) can check a token against exactly what was deployed. The union grows with each cloud.
  */
-export type TrustContract = EntraFicContract;
+export type TrustContract = EntraFicContract | GcpProviderContract;
 
 export type TrustContractKind = TrustContract["kind"];

@@ -1,4 +1,5 @@
 import { evaluateEntraFic, JwtClaims, TrustContract, TrustContractKind } from "../contracts";
+import { evaluateGcpProvider } from "../verifiers/gcp-sts";
 
 /** One contract's verdict on one token. */
 export interface ContractVerdict {
@@ -14,6 +15,8 @@ export function contractName(contract: TrustContract): string {
     switch (contract.kind) {
         case "entra-fic":
             return `${contract.name} (FIC on ${contract.target.kind} ${contract.target.appId})`;
+        case "gcp-provider":
+            return contract.name;
     }
 }
 
@@ -27,6 +30,9 @@ export function evaluateContracts(contracts: readonly TrustContract[], claims: J
         switch (contract.kind) {
             case "entra-fic":
                 verdict = evaluateEntraFic(contract, claims, now);
+                break;
+            case "gcp-provider":
+                verdict = evaluateGcpProvider(contract, claims, now);
                 break;
         }
         return { contract: contractName(contract), kind: contract.kind, accepted: verdict.accepted, reasons: verdict.reasons };

@@ -57,7 +57,18 @@ export class AgentFedMocks implements pulumi.runtime.Mocks {
     constructor(
         private readonly tenantId: string,
         private readonly overrides: MockOverrides = {},
+        /** GCP project id -> number, as GCP would resolve it (from the stack's `gcp` config). */
+        private readonly gcpProjectNumbers: Readonly<Record<string, string>> = {},
     ) {}
+
+    private gcpProjectNumber(projectId: unknown): string {
+        const id = String(projectId);
+        const known = this.gcpProjectNumbers[id];
+        if (known) return known;
+        const value = "000000000000";
+        this.placeholders.set(value, `project number of GCP project ${id}`);
+        return value;
+    }
 
     private placeholder(type: string, name: string, field: string, meaning: string): string {
         const hex = createHash("sha256").update(`${type}::${name}::${field}`).digest("hex").slice(0, 12);
@@ -165,6 +176,24 @@ export class AgentFedMocks implements pulumi.runtime.Mocks {
                     id: `${sub}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.Storage/storageAccounts/${inputs.accountName}/blobServices/default/containers/${inputs.containerName}/blobs/${inputs.blobName}`,
                     state: { name: inputs.blobName, url: `https://${inputs.accountName}.blob.core.windows.net/${inputs.containerName}/${inputs.blobName}`, type: "Block" },
                 };
+            case "gcp:projects/service:Service":
+                return { id: `${String(inputs.project)}/${String(inputs.service)}`, state: {} };
+            case "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": {
+                const poolName = `projects/${this.gcpProjectNumber(inputs.project)}/locations/global/workloadIdentityPools/${String(inputs.workloadIdentityPoolId)}`;
+                return { id: poolName, state: { name: poolName, state: "ACTIVE" } };
+            }
+            case "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": {
+                const providerName = `projects/${this.gcpProjectNumber(inputs.project)}/locations/global/workloadIdentityPools/${String(inputs.workloadIdentityPoolId)}/providers/${String(inputs.workloadIdentityPoolProviderId)}`;
+                return { id: providerName, state: { name: providerName, state: "ACTIVE" } };
+            }
+            case "gcp:serviceaccount/account:Account": {
+                const email = `${String(inputs.accountId)}@${String(inputs.project)}.iam.gserviceaccount.com`;
+                const uniqueId = this.placeholder(type, name, "uniqueId", `unique id of service account ${email}, assigned by GCP`);
+                return { id: `projects/${String(inputs.project)}/serviceAccounts/${email}`, state: { name: `projects/${String(inputs.project)}/serviceAccounts/${email}`, email, member: `serviceAccount:${email}`, uniqueId } };
+            }
+            case "gcp:serviceaccount/iAMMember:IAMMember":
+            case "gcp:projects/iAMMember:IAMMember":
+                return { id: `${name}-binding`, state: { etag: "BwXplaceholder=" } };
             default:
                 return { id: `${name}-id`, state: {} };
         }

@@ -42,6 +42,16 @@ export interface PlanResult {
 
 const STACK_TYPE = "pulumi:pulumi:Stack";
 
+/** The GCP project id -> number the stack declares, so mocked resource names carry the number GCP would. */
+function gcpProjectNumbers(gcpConfig: string | undefined): Record<string, string> {
+    try {
+        const gcp = JSON.parse(gcpConfig ?? "null") as { projectId?: unknown; projectNumber?: unknown } | null;
+        return gcp && typeof gcp.projectId === "string" ? { [gcp.projectId]: String(gcp.projectNumber) } : {};
+    } catch {
+        return {};
+    }
+}
+
 /**
  * Runs the real program in-process under Pulumi's mocks, with the stack's own configuration, and returns every
  * resource it registers and every output. No cloud login, no Pulumi CLI. One plan at a time per process.
@@ -56,7 +66,7 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
         else config[fullKey] = toConfigString(fullKey, value);
     }
 
-    const mocks = new AgentFedMocks(config[`${project}:tenantId`] ?? "", options.mockOverrides);
+    const mocks = new AgentFedMocks(config[`${project}:tenantId`] ?? "", options.mockOverrides, gcpProjectNumbers(config[`${project}:gcp`]));
     options.onMocks?.(mocks);
     pulumi.runtime.setAllConfig(config);
     await pulumi.runtime.setMocks(mocks, project, options.stack, false);

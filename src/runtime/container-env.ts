@@ -85,3 +85,18 @@ export function refresherEnv(uamiClientId: string, targets: readonly TokenTarget
         { name: "AGENTFED_TOKEN_TARGETS", value: JSON.stringify(targets) },
     ];
 }
+
+/** GCP: the subject-token file the refresher writes, and the credential configuration file the agent reads. */
+export const GCP_SUBJECT_TOKEN_FILE = `${TOKEN_DIR}/gcp-subject-token`;
+export const GCP_CREDENTIAL_FILE_NAME = "gcp-credential-config.json";
+
+/** The agent's GCP settings: Google client libraries read GOOGLE_APPLICATION_CREDENTIALS. */
+export function gcpAgentEnv(projectId: string): EnvVar[] {
+    return [
+        { name: "GOOGLE_APPLICATION_CREDENTIALS", value: `${CONFIG_DIR}/${GCP_CREDENTIAL_FILE_NAME}` },
+        { name: "GOOGLE_CLOUD_PROJECT", value: projectId },
+    ];
+}
+
+/** The refresher keeps the GCP subject token fresh: the UAMI's token for api://AzureADTokenExchange. */
+export const GCP_TOKEN_TARGET: TokenTarget = { name: "gcp", file: GCP_SUBJECT_TOKEN_FILE, resource: "api://AzureADTokenExchange" };

@@ -1,0 +1,97 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as iam from "@pulumi/gcp/iam";
+import * as projects from "@pulumi/gcp/projects";
+import * as serviceaccount from "@pulumi/gcp/serviceaccount";
+import type { GcpConfig } from "../config/gcp";
+import { ExternalAccountCredentialConfig, externalAccountCredentialConfig, GcpProviderContract, gcpProviderContract, WorkloadSubject } from "../contracts";
+
+export interface GcpFederationArgs {
+    /** The workload subject the provider must accept; wire it from its source (e.g. `ManagedIdentity.workloadSubject`). */
+    subject: pulumi.Input<WorkloadSubject>;
+    /** Project, pool/provider ids, service account and model roles: the validated `agentfed:gcp` section. */
+    settings: GcpConfig;
+    /** Path of the subject-token file the token refresher writes, named in the credential configuration. */
+    subjectTokenFile: string;
+    /** Protect the pool and provider (their ids stay reserved for 30 days after deletion). Default: true. */
+    protect?: boolean;
+}
+
+const APIS = ["iam.googleapis.com", "sts.googleapis.com", "iamcredentials.googleapis.com", "aiplatform.googleapis.com"];
+
+/**
+ * GCP workload identity federation for one workload subject: a pool, an OIDC provider whose audiences and
+ * condition come from the subject, a dedicated service account only that subject may impersonate, and the
+ * project roles the model needs. The contract is computed by the pure `gcpProviderContract`; the resources
+ * register exactly that contract.
+ */
+export class GcpFederation extends pulumi.ComponentResource {
+    /** Full provider resource name (projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>). */
+    public readonly providerName: pulumi.Output<string>;
+    /** Email of the service account the agent impersonates. */
+    public readonly serviceAccountEmail: pulumi.Output<string>;
+    /** The deployed contract, as plain JSON. */
+    public readonly contract: pulumi.Output<GcpProviderContract>;
+    /** The agent's `external_account` credential configuration (JSON text). */
+    public readonly credentialConfig: pulumi.Output<string>;
+
+    constructor(name: string, args: GcpFederationArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("agentfed:gcp:Federation", name, {}, opts);
+        const s = args.settings;
+        const protect = args.protect ?? true;
+        const project = s.projectId;
+
+        const apis = s.enableApis
+            ? APIS.map((service) => new projects.Service(`${name}-${service.split(".")[0]}`, { project, service, disableOnDestroy: false }, { parent: this }))
+            : [];
+
+        // The service account's email is known before it exists; the contract does not wait for the account.
+        const serviceAccountEmail = `${s.serviceAccountId}@${project}.iam.gserviceaccount.com`;
+        this.contract = pulumi
+            .output(args.subject)
+            .apply((subject) => gcpProviderContract({ projectNumber: s.projectNumber, poolId: s.poolId, providerId: s.providerId }, serviceAccountEmail, subject));
+
+        const pool = new iam.WorkloadIdentityPool(
+            name,
+            {
+                project,
+                workloadIdentityPoolId: s.poolId,
+                displayName: s.poolId,
+                description: "Workload identity federation for the agent's UAMI. Managed by Pulumi (agentfed).",
+            },
+            { parent: this, protect, dependsOn: apis },
+        );
+        const provider = new iam.WorkloadIdentityPoolProvider(
+            name,
+            {
+                project,
+                workloadIdentityPoolId: pool.workloadIdentityPoolId,
+                workloadIdentityPoolProviderId: s.providerId,
+                displayName: s.providerId,
+                description: "Trusts exactly one Entra workload subject. Managed by Pulumi (agentfed).",
+                attributeMapping: this.contract.attributeMapping,
+                attributeCondition: this.contract.attributeCondition,
+                oidc: { issuerUri: this.contract.issuer, allowedAudiences: this.contract.allowedAudiences.apply((a) => [...a]) },
+            },
+            { parent: this, protect },
+        );
+        const account = new serviceaccount.Account(
+            name,
+            { project, accountId: s.serviceAccountId, displayName: "agentfed agent (federated)", description: "Impersonated by the agent's UAMI through workload identity federation." },
+            { parent: this, dependsOn: apis },
+        );
+        // Only the one subject may impersonate the account: a principal://.../subject/<sub>, never a principalSet.
+        new serviceaccount.IAMMember(
+            `${name}-workload-identity-user`,
+            { serviceAccountId: account.name, role: "roles/iam.workloadIdentityUser", member: this.contract.principal },
+            { parent: this, dependsOn: [pool] },
+        );
+        for (const role of s.modelRoles) {
+            new projects.IAMMember(`${name}-${role.split("/").pop()!.replace(/[^A-Za-z0-9]+/g, "-")}`, { project, role, member: account.member }, { parent: this });
+        }
+
+        this.providerName = pulumi.all([provider.name, this.contract]).apply(([, c]) => c.name);
+        this.serviceAccountEmail = account.email;
+        this.credentialConfig = this.contract.apply((c) => JSON.stringify(externalAccountCredentialConfig(c, args.subjectTokenFile) satisfies ExternalAccountCredentialConfig, null, 2));
+        this.registerOutputs({ providerName: this.providerName, serviceAccountEmail: this.serviceAccountEmail, contract: this.contract, credentialConfig: this.credentialConfig });
+    }
+}

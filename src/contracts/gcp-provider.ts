@@ -1,0 +1,124 @@
+import { TOKEN_EXCHANGE_AUDIENCE_ALIASES } from "./constants";
+import { TrustContractError, WorkloadSubject } from "./workload-subject";
+
+/** GCP's token exchange endpoint (RFC 8693). */
+export const GCP_STS_TOKEN_URL = "https://sts.googleapis.com/v1/token";
+/** The subject token type of an OIDC JWT. */
+export const JWT_SUBJECT_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:jwt";
+
+/** Where a GCP workload identity provider lives. */
+export interface GcpProviderLocation {
+    /** Project number (digits): it appears in principal:// members and the STS audience. */
+    readonly projectNumber: string;
+    readonly poolId: string;
+    readonly providerId: string;
+}
+
+/** A GCP workload identity pool provider and its single bound subject, as plain JSON. */
+export interface GcpProviderContract extends GcpProviderLocation {
+    readonly kind: "gcp-provider";
+    /** Full resource name: projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>. */
+    readonly name: string;
+    /** `oidc.issuerUri`: must equal the token's `iss` exactly. */
+    readonly issuer: string;
+    /** `oidc.allowedAudiences`: compared byte for byte with the token's `aud`. */
+    readonly allowedAudiences: readonly string[];
+    /** CEL expressions, keyed by the attribute they produce. */
+    readonly attributeMapping: Readonly<Record<string, string>>;
+    /** CEL condition every token must satisfy. */
+    readonly attributeCondition: string;
+    /** The one principal granted roles/iam.workloadIdentityUser on the service account. */
+    readonly principal: string;
+    /** The service account the workload impersonates. */
+    readonly serviceAccountEmail: string;
+}
+
+/** A value safe to embed in a CEL single-quoted string literal (ids, GUIDs): no quote, backslash or control char. */
+function celLiteral(what: string, value: string): string {
+    if (value === "" || /['\\\u0000-\u001f]/.test(value)) {
+        throw new TrustContractError(`${what} ${JSON.stringify(value)} cannot be pinned in a CEL condition (empty, quote, backslash or control character)`);
+    }
+    return `'${value}'`;
+}
+
+/** Resource name of a provider. */
+export function gcpProviderName(l: GcpProviderLocation): string {
+    return `projects/${l.projectNumber}/locations/global/workloadIdentityPools/${l.poolId}/providers/${l.providerId}`;
+}
+
+/** The STS audience an `external_account` credential presents: `//iam.googleapis.com/<provider name>`. */
+export function gcpStsAudience(l: GcpProviderLocation): string {
+    return `//iam.googleapis.com/${gcpProviderName(l)}`;
+}
+
+/** The single-subject member: principal://iam.googleapis.com/projects/<n>/locations/global/workloadIdentityPools/<pool>/subject/<sub>. */
+export function gcpSubjectPrincipal(projectNumber: string, poolId: string, subject: string): string {
+    if (/[*/\s]/.test(subject) || subject === "") throw new TrustContractError(`subject ${JSON.stringify(subject)} cannot form a single-subject principal`);
+    return `principal://iam.googleapis.com/projects/${projectNumber}/locations/global/workloadIdentityPools/${poolId}/subject/${subject}`;
+}
+
+/**
+ * Audiences the provider must allow for a subject. A token minted for the token-exchange audience carries the GUID
+ * on the wire (seed 000) while people configure the URI, so both spellings are listed; any other audience is
+ * listed exactly.
+ */
+export function gcpAllowedAudiences(subject: WorkloadSubject): string[] {
+    return subject.audiences.some((a) => TOKEN_EXCHANGE_AUDIENCE_ALIASES.includes(a)) ? [...TOKEN_EXCHANGE_AUDIENCE_ALIASES] : [...subject.audiences];
+}
+
+/** `google.subject = assertion.sub`, plus the tenant when the condition pins it. */
+export function gcpAttributeMapping(subject: WorkloadSubject): Record<string, string> {
+    return subject.tenantId ? { "google.subject": "assertion.sub", "attribute.tid": "assertion.tid" } : { "google.subject": "assertion.sub" };
+}
+
+/**
+ * The condition: tenant (when the issuer is Entra) and subject, both exact. Never tenant-only: every workload in
+ * the tenant would then be accepted.
+ */
+export function gcpAttributeCondition(subject: WorkloadSubject): string {
+    const pins = [`assertion.sub == ${celLiteral("subject", subject.subject)}`];
+    if (subject.tenantId) pins.unshift(`assertion.tid == ${celLiteral("tenant id", subject.tenantId)}`);
+    return pins.join(" && ");
+}
+
+/** The whole GCP contract for a workload subject. */
+export function gcpProviderContract(location: GcpProviderLocation, serviceAccountEmail: string, subject: WorkloadSubject): GcpProviderContract {
+    if (!/^\d+$/.test(location.projectNumber)) throw new TrustContractError(`GCP project number ${JSON.stringify(location.projectNumber)} is not numeric`);
+    return {
+        kind: "gcp-provider",
+        ...location,
+        name: gcpProviderName(location),
+        issuer: subject.issuer,
+        allowedAudiences: gcpAllowedAudiences(subject),
+        attributeMapping: gcpAttributeMapping(subject),
+        attributeCondition: gcpAttributeCondition(subject),
+        principal: gcpSubjectPrincipal(location.projectNumber, location.poolId, subject.subject),
+        serviceAccountEmail,
+    };
+}
+
+/** The `external_account` credential configuration the agent's Google client libraries read. */
+export interface ExternalAccountCredentialConfig {
+    readonly type: "external_account";
+    readonly audience: string;
+    readonly subject_token_type: string;
+    readonly token_url: string;
+    readonly service_account_impersonation_url: string;
+    readonly credential_source: { readonly file: string; readonly format: { readonly type: "text" } };
+}
+
+/**
+ * A file credential source: the token refresher keeps `subjectTokenFile` fresh with the UAMI's token for
+ * api://AzureADTokenExchange. (A URL source cannot work on Container Apps: the managed-identity endpoint and its
+ * X-IDENTITY-HEADER change per replica.)
+ */
+export function externalAccountCredentialConfig(contract: GcpProviderContract, subjectTokenFile: string): ExternalAccountCredentialConfig {
+    return {
+        type: "external_account",
+        audience: gcpStsAudience(contract),
+        subject_token_type: JWT_SUBJECT_TOKEN_TYPE,
+        token_url: GCP_STS_TOKEN_URL,
+        service_account_impersonation_url: `https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/${contract.serviceAccountEmail}:generateAccessToken`,
+        credential_source: { file: subjectTokenFile, format: { type: "text" } },
+    };
+}

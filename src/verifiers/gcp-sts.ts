@@ -1,0 +1,52 @@
+import { evaluate, parse } from "@marcbachmann/cel-js";
+import { audiencesOf, GcpProviderContract, JwtClaims, lifetimeProblems, Verdict } from "../contracts";
+
+/** Parses a CEL expression; throws with the expression in the message when GCP would refuse it. */
+export function assertCel(expression: string): void {
+    try {
+        parse(expression);
+    } catch (err) {
+        throw new Error(`invalid CEL ${JSON.stringify(expression)}: ${(err as Error).message}`);
+    }
+}
+
+/**
+ * GCP STS's checks on a subject token, in order: issuer equals `issuerUri`; one `aud` value equals an allowed
+ * audience byte for byte; the token is within its lifetime; the attribute mapping evaluates (`google.subject` must
+ * be produced); the attribute condition evaluates to true. Mapping and condition run in a real CEL implementation
+ * with `assertion` = the claims. Signature and JWKS retrieval are not modelled.
+ */
+export function evaluateGcpProvider(contract: GcpProviderContract, claims: JwtClaims, now?: number): Verdict {
+    const reasons: string[] = [];
+    if (claims.iss !== contract.issuer) {
+        reasons.push(`invalid_grant: The issuer in ID Token ${JSON.stringify(claims.iss)} does not match the expected ones: ${contract.issuer}`);
+    }
+    const auds = audiencesOf(claims);
+    if (!auds.some((a) => contract.allowedAudiences.includes(a))) {
+        reasons.push(`invalid_grant: The audience in ID Token [${auds.join(", ")}] does not match the expected audience ${JSON.stringify(contract.allowedAudiences)}`);
+    }
+    if (now !== undefined) reasons.push(...lifetimeProblems(claims, now, 0, "invalid_grant: ID Token"));
+
+    const attribute: Record<string, unknown> = {};
+    const google: Record<string, unknown> = {};
+    for (const [target, expression] of Object.entries(contract.attributeMapping)) {
+        try {
+            const value: unknown = evaluate(expression, { assertion: claims });
+            if (target.startsWith("google.")) google[target.slice(7)] = value;
+            else if (target.startsWith("attribute.")) attribute[target.slice(10)] = value;
+        } catch (err) {
+            reasons.push(`invalid_grant: The attribute mapping ${target} = ${expression} could not be evaluated (${(err as Error).message})`);
+        }
+    }
+    if (typeof google.subject !== "string" || google.subject === "") {
+        reasons.push("invalid_grant: The mapped attribute google.subject is missing or empty");
+    }
+    let conditionHolds = false;
+    try {
+        conditionHolds = evaluate(contract.attributeCondition, { assertion: claims, attribute, google }) === true;
+    } catch {
+        conditionHolds = false; // a missing claim makes the condition fail, as in GCP
+    }
+    if (!conditionHolds) reasons.push("unauthorized_client: The given credential is rejected by the attribute condition.");
+    return { accepted: reasons.length === 0, reasons };
+}
