@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import type { BlueprintKind, TrustContract } from "./contracts";
+import type { AwsAudienceMode, BlueprintKind, TrustContract } from "./contracts";
 
 /**
  * The stack-output contract: everything other stacks may read with `StackReference`, as resolved values.
@@ -32,6 +32,12 @@ export interface AgentIdentityStackOutputs {
     gcpServiceAccountEmail: string | null;
     /** The agent's `external_account` credential configuration (JSON text); null without `gcp`. */
     gcpCredentialConfig: string | null;
+    /** ARN of the role the agent assumes with web identity; null without `aws`. */
+    awsRoleArn: string | null;
+    /** ARN of the IAM OIDC provider for the token's issuer; null without `aws`. */
+    awsOidcProviderArn: string | null;
+    /** What the token refresher needs for AWS; null without `aws`. */
+    awsTokenRefresher: AwsTokenRefresherContract | null;
     /** The agent's container app name, or null when this stack deploys none. */
     containerAppName: string | null;
     /** The agent's ingress FQDN, or null when this stack deploys no container app. */
@@ -44,6 +50,21 @@ export interface AgentIdentityStackOutputs {
     kindServiceAccountSigningKey: string | null;
     /** Kind lower environment: the signing key's public half (PEM), for rotation (`extraPublicKeys`); null without `kind`. */
     kindServiceAccountPublicKey: string | null;
+}
+
+/** The runtime side of the AWS contract: what to request, where to write it, which role it buys. */
+export interface AwsTokenRefresherContract {
+    mode: AwsAudienceMode;
+    /** Resource requested from the managed-identity endpoint. */
+    resource: string;
+    /** Scope of the client-credentials exchange (mode `exchange`), else null. */
+    scope: string | null;
+    /** Client id of the intermediary app that performs the exchange (mode `exchange`), else null. */
+    intermediaryClientId: string | null;
+    roleArn: string;
+    region: string;
+    /** AWS_WEB_IDENTITY_TOKEN_FILE. */
+    tokenFile: string;
 }
 
 /** The names of the stack outputs, in a stable order. */
@@ -61,6 +82,9 @@ export const STACK_OUTPUT_NAMES = [
     "gcpWorkloadIdentityProvider",
     "gcpServiceAccountEmail",
     "gcpCredentialConfig",
+    "awsRoleArn",
+    "awsOidcProviderArn",
+    "awsTokenRefresher",
     "containerAppName",
     "containerAppFqdn",
     "kindIssuerUrl",

@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "./config/load";
 import { StackConfig } from "./config/schema";
 import { StackOutputs } from "./outputs";
@@ -8,5 +9,7 @@ import { createAgentIdentityStack } from "./stack";
  * the stack. The offline plan passes the config it already validated, so both run the same code.
  */
 export function runProgram(config: StackConfig = loadStackConfig()): StackOutputs {
+    // Accepted-but-risky choices appear in every `pulumi preview` and `pulumi up`.
+    for (const warning of config.warnings) void pulumi.log.warn(warning);
     return createAgentIdentityStack(config);
 }

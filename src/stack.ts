@@ -3,8 +3,9 @@ import * as resources from "@pulumi/azure-native/resources";
 import { StackConfig } from "./config";
 import { BlueprintTarget, externalWorkloadSubject, kubernetesServiceAccountSubject, TOKEN_EXCHANGE_AUDIENCE, TrustContract } from "./contracts";
 import { AgentContainerApp } from "./components/agent-container-app";
+import { AwsFederation } from "./components/aws-federation";
 import { GcpFederation } from "./components/gcp-federation";
-import { GCP_CREDENTIAL_FILE_NAME, GCP_SUBJECT_TOKEN_FILE, GCP_TOKEN_TARGET, gcpAgentEnv } from "./runtime/container-env";
+import { AWS_WEB_IDENTITY_TOKEN_FILE, awsAgentEnv, GCP_CREDENTIAL_FILE_NAME, GCP_SUBJECT_TOKEN_FILE, GCP_TOKEN_TARGET, gcpAgentEnv } from "./runtime/container-env";
 import { BlueprintFederation } from "./components/blueprint-federation";
 import { KindOidcIssuer } from "./components/kind-oidc-issuer";
 import { KindWorkload } from "./components/kind-workload";
@@ -64,6 +65,11 @@ export function createAgentIdentityStack(config: StackConfig): StackOutputs {
         ? new GcpFederation("gcp", { subject: uami.workloadSubject, settings: config.gcp, subjectTokenFile: GCP_SUBJECT_TOKEN_FILE, protect })
         : undefined;
 
+    // AWS: the role pins a subject derived from the same UAMI Output, with a workload-scoped audience by default.
+    const awsFederation = config.aws
+        ? new AwsFederation("aws", { uamiSubject: uami.workloadSubject, tenantId: config.tenantId, settings: config.aws, tokenFile: AWS_WEB_IDENTITY_TOKEN_FILE, protect })
+        : undefined;
+
     const containerApp = config.containerApp
         ? new AgentContainerApp("agent", {
               resourceGroupName,
@@ -73,9 +79,14 @@ export function createAgentIdentityStack(config: StackConfig): StackOutputs {
               uami: { resourceId: uami.resourceId, clientId: uami.clientId },
               blueprintAppId: blueprint.appId,
               settings: config.containerApp,
-              agentEnv: config.gcp ? gcpAgentEnv(config.gcp.projectId) : [],
+              agentEnv: pulumi
+                  .all([awsFederation?.roleArn])
+                  .apply(([roleArn]) => [
+                      ...(config.gcp ? gcpAgentEnv(config.gcp.projectId) : []),
+                      ...(config.aws && roleArn ? awsAgentEnv(roleArn, config.aws.region, config.containerApp!.name) : []),
+                  ]),
               configFiles: gcpFederation ? [{ name: "gcp-credential-config", fileName: GCP_CREDENTIAL_FILE_NAME, content: gcpFederation.credentialConfig }] : [],
-              tokenTargets: gcpFederation ? [GCP_TOKEN_TARGET] : [],
+              tokenTargets: [...(gcpFederation ? [GCP_TOKEN_TARGET] : []), ...(awsFederation ? [awsFederation.tokenTarget] : [])],
           })
         : undefined;
 
@@ -140,6 +151,7 @@ export function createAgentIdentityStack(config: StackConfig): StackOutputs {
             ...declaredFederations.map((f) => f.contract),
             ...(kindFederation ? [kindFederation.contract] : []),
             ...(gcpFederation ? [gcpFederation.contract] : []),
+            ...(awsFederation ? [awsFederation.contract] : []),
         ]),
         kindIssuerUrl: kindIssuer ? kindIssuer.issuerUrl : pulumi.output(null),
         kindClusterConfig: kindIssuer ? kindIssuer.clusterConfig : pulumi.output(null),
@@ -148,6 +160,19 @@ export function createAgentIdentityStack(config: StackConfig): StackOutputs {
         gcpWorkloadIdentityProvider: gcpFederation ? gcpFederation.providerName : pulumi.output(null),
         gcpServiceAccountEmail: gcpFederation ? gcpFederation.serviceAccountEmail : pulumi.output(null),
         gcpCredentialConfig: gcpFederation ? gcpFederation.credentialConfig : pulumi.output(null),
+        awsRoleArn: awsFederation ? awsFederation.roleArn : pulumi.output(null),
+        awsOidcProviderArn: awsFederation ? awsFederation.oidcProviderArn : pulumi.output(null),
+        awsTokenRefresher: awsFederation
+            ? pulumi.all([awsFederation.tokenTarget, awsFederation.roleArn]).apply(([target, roleArn]) => ({
+                  mode: config.aws!.audienceMode,
+                  resource: target.resource,
+                  scope: target.exchange?.scope ?? null,
+                  intermediaryClientId: target.exchange?.clientId ?? null,
+                  roleArn,
+                  region: config.aws!.region,
+                  tokenFile: target.file,
+              }))
+            : pulumi.output(null),
         containerAppName: containerApp ? containerApp.appName : pulumi.output(null),
         containerAppFqdn: containerApp ? containerApp.fqdn : pulumi.output(null),
     };

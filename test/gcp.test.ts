@@ -148,7 +148,8 @@ describe("GCP federation in the prod plan", () => {
         const agentEnv = Object.fromEntries(template.containers[0]!.env.map((e) => [e.name, e.value]));
         assert.equal(agentEnv["GOOGLE_APPLICATION_CREDENTIALS"], "/etc/agentfed/gcp-credential-config.json");
         const refresher = Object.fromEntries(template.containers[2]!.env.map((e) => [e.name, e.value]));
-        assert.deepEqual(JSON.parse(refresher["AGENTFED_TOKEN_TARGETS"]!), [{ name: "gcp", file: "/var/run/secrets/agentfed/gcp-subject-token", resource: "api://AzureADTokenExchange" }]);
+        const targets = JSON.parse(refresher["AGENTFED_TOKEN_TARGETS"]!) as { name: string }[];
+        assert.deepEqual(targets.find((t) => t.name === "gcp"), { name: "gcp", file: "/var/run/secrets/agentfed/gcp-subject-token", resource: "api://AzureADTokenExchange" });
         const secrets = (app!.inputs.configuration as { secrets: { name: string; value: string }[] }).secrets;
         assert.deepEqual(JSON.parse(secrets[0]!.value), JSON.parse(String(plan.outputs.gcpCredentialConfig)));
         assert.deepEqual(template.volumes.map((v) => [v.name, v.storageType]), [["agentfed-tokens", "EmptyDir"], ["agentfed-config", "Secret"]]);

@@ -67,8 +67,8 @@ describe("Kind OIDC issuer in the dev stack (plan)", () => {
         assert.equal(fic.inputs.subject, "system:serviceaccount:entra-demo:sidecar-sa");
         assert.deepEqual(fic.inputs.audiences, ["api://AzureADTokenExchange"]);
         assert.equal(fic.inputs.displayName, "kind-agentfed-dev-sidecar");
-        const contract = plan.trustContracts.find((c) => c.name === "kind-agentfed-dev-sidecar");
-        assert.equal(contract?.issuer, discovery.issuer);
+        const contract = plan.trustContracts.find((c) => c.kind === "entra-fic" && c.name === "kind-agentfed-dev-sidecar");
+        assert.equal(contract?.kind === "entra-fic" ? contract.issuer : undefined, discovery.issuer);
 
         const cluster = yaml.load(String(plan.outputs.kindClusterConfig)) as any;
         const patch = yaml.load(cluster.nodes[0].kubeadmConfigPatches[0]) as any;

@@ -12,6 +12,7 @@ import {
 import { ConfigError } from "./errors";
 import { parseContainerAppConfig } from "./container-app";
 import { parseGcpConfig } from "./gcp";
+import { parseAwsConfig } from "./aws";
 import { kindDeclaredFic, parseKindConfig } from "./kind";
 import { bool, ConfigSource, guid, Json, Reader, str } from "./reader";
 import { DeclaredFederatedCredential, StackConfig } from "./schema";
@@ -134,6 +135,7 @@ export function parseStackConfig(source: ConfigSource, namespace: string): Stack
 
     const containerApp = parseContainerAppConfig(r);
     const gcp = parseGcpConfig(r);
+    const { aws, warnings } = parseAwsConfig(r);
 
     if (r.issues.length > 0) throw new ConfigError(r.issues);
     return {
@@ -147,6 +149,8 @@ export function parseStackConfig(source: ConfigSource, namespace: string): Stack
         blueprint: { kind, appId, objectId, graphEndpoint: graphEndpoint.replace(/\/$/, ""), uamiFicName, additionalFederatedCredentials: additional },
         containerApp,
         gcp,
+        aws,
+        warnings,
         kind: kindCluster,
     };
 }

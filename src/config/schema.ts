@@ -1,6 +1,7 @@
 import type { BlueprintKind } from "../contracts";
 import type { ContainerAppConfig } from "./container-app";
 import type { GcpConfig } from "./gcp";
+import type { AwsConfig } from "./aws";
 import type { KindConfig } from "./kind";
 
 /** A FIC declared literally in config (for example a GitHub Actions or CI subject), besides the UAMI's own. */
@@ -49,4 +50,8 @@ export interface StackConfig {
     readonly kind: KindConfig | undefined;
     /** GCP workload identity federation; undefined when not configured. */
     readonly gcp: GcpConfig | undefined;
+    /** AWS federation; undefined when not configured. */
+    readonly aws: AwsConfig | undefined;
+    /** Accepted but risky choices, shown by the plan and logged by `pulumi preview`. */
+    readonly warnings: readonly string[];
 }

@@ -5,5 +5,6 @@ export * from "./claims";
 export * from "./workload-subject";
 export * from "./entra-fic";
 export * from "./gcp-provider";
+export * from "./aws-role";
 export * from "./trust-contract";
 export * from "./oidc-issuer";

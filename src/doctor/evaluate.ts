@@ -1,4 +1,5 @@
 import { evaluateEntraFic, JwtClaims, TrustContract, TrustContractKind } from "../contracts";
+import { evaluateAwsRole } from "../verifiers/aws-sts";
 import { evaluateGcpProvider } from "../verifiers/gcp-sts";
 
 /** One contract's verdict on one token. */
@@ -17,6 +18,8 @@ export function contractName(contract: TrustContract): string {
             return `${contract.name} (FIC on ${contract.target.kind} ${contract.target.appId})`;
         case "gcp-provider":
             return contract.name;
+        case "aws-role":
+            return `${contract.roleArn} (${contract.mode} audience)`;
     }
 }
 
@@ -33,6 +36,9 @@ export function evaluateContracts(contracts: readonly TrustContract[], claims: J
                 break;
             case "gcp-provider":
                 verdict = evaluateGcpProvider(contract, claims, now);
+                break;
+            case "aws-role":
+                verdict = evaluateAwsRole(contract, claims, now);
                 break;
         }
         return { contract: contractName(contract), kind: contract.kind, accepted: verdict.accepted, reasons: verdict.reasons };

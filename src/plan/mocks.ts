@@ -49,6 +49,14 @@ function isStringAsset(value: unknown): value is { text: Promise<string> | strin
 /** The placeholder subscription id used in ARM ids of the offline plan. */
 export const PLACEHOLDER_SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000";
 
+/** Facts a real cloud knows about the account the plan deploys to (read from the stack's config). */
+export interface MockCloudContext {
+    /** GCP project id -> project number. */
+    readonly gcpProjectNumbers?: Readonly<Record<string, string>>;
+    /** The AWS account the default credentials belong to. */
+    readonly awsAccountId?: string;
+}
+
 export class AgentFedMocks implements pulumi.runtime.Mocks {
     readonly registrations: RecordedRegistration[] = [];
     /** Placeholder value -> what it stands for. */
@@ -57,13 +65,19 @@ export class AgentFedMocks implements pulumi.runtime.Mocks {
     constructor(
         private readonly tenantId: string,
         private readonly overrides: MockOverrides = {},
-        /** GCP project id -> number, as GCP would resolve it (from the stack's `gcp` config). */
-        private readonly gcpProjectNumbers: Readonly<Record<string, string>> = {},
+        /** What a cloud would know from the account itself: GCP project numbers, the AWS account id. */
+        private readonly cloud: MockCloudContext = {},
     ) {}
+
+    private awsAccountId(): string {
+        if (this.cloud.awsAccountId) return this.cloud.awsAccountId;
+        this.placeholders.set("000000000000", "the AWS account id of the deploying credentials");
+        return "000000000000";
+    }
 
     private gcpProjectNumber(projectId: unknown): string {
         const id = String(projectId);
-        const known = this.gcpProjectNumbers[id];
+        const known = this.cloud.gcpProjectNumbers?.[id];
         if (known) return known;
         const value = "000000000000";
         this.placeholders.set(value, `project number of GCP project ${id}`);
@@ -194,6 +208,25 @@ export class AgentFedMocks implements pulumi.runtime.Mocks {
             case "gcp:serviceaccount/iAMMember:IAMMember":
             case "gcp:projects/iAMMember:IAMMember":
                 return { id: `${name}-binding`, state: { etag: "BwXplaceholder=" } };
+            case "azuread:index/application:Application": {
+                const objectId = this.placeholder(type, name, "objectId", `object id of Entra app ${String(inputs.displayName)}`);
+                const clientId = this.placeholder(type, name, "clientId", `client id (appId) of Entra app ${String(inputs.displayName)}`);
+                return { id: `/applications/${objectId}`, state: { objectId, clientId } };
+            }
+            case "azuread:index/servicePrincipal:ServicePrincipal": {
+                const objectId = this.placeholder(type, name, "objectId", `object id of the service principal of ${name}`);
+                return { id: objectId, state: { objectId } };
+            }
+            case "azuread:index/appRoleAssignment:AppRoleAssignment":
+                return { id: `${String(inputs.resourceObjectId)}/appRoleAssignment/${name}`, state: {} };
+            case "aws:iam/openIdConnectProvider:OpenIdConnectProvider": {
+                const arn = `arn:aws:iam::${this.awsAccountId()}:oidc-provider/${String(inputs.url).replace(/^https:\/\//, "")}`;
+                return { id: arn, state: { arn } };
+            }
+            case "aws:iam/role:Role": {
+                const arn = `arn:aws:iam::${this.awsAccountId()}:role/${String(inputs.name)}`;
+                return { id: String(inputs.name), state: { arn, uniqueId: "AROAPLACEHOLDER0000000" } };
+            }
             default:
                 return { id: `${name}-id`, state: {} };
         }

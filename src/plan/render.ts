@@ -23,6 +23,7 @@ export function planJson(plan: PlanResult): Record<string, unknown> {
         outputs: printableOutputs(plan.outputs),
         trustContracts: plan.trustContracts,
         placeholders: plan.placeholders,
+        warnings: plan.warnings,
     };
 }
 
@@ -32,6 +33,7 @@ export function renderPlanText(plan: PlanResult): string {
         text.replace(/00000000-0000-0000-0000-[0-9a-f]{12}/g, (value) => (plan.placeholders[value] ? `${value} ⟨placeholder⟩` : value));
     const lines: string[] = [];
     lines.push(`Offline plan of stack "${plan.stack}" (project ${plan.project}): ${plan.resources.length} resources, run under Pulumi mocks.`);
+    for (const warning of plan.warnings) lines.push(`WARNING: ${warning}`);
     lines.push("");
     const children = new Map<string | undefined, typeof plan.resources>();
     for (const r of plan.resources) children.set(r.parent, [...(children.get(r.parent) ?? []), r]);

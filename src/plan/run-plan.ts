@@ -38,9 +38,21 @@ export interface PlanResult {
     readonly trustContracts: TrustContract[];
     /** Placeholder value -> what a real deployment puts there. */
     readonly placeholders: Record<string, string>;
+    /** Accepted-but-risky configuration choices (also logged by `pulumi preview`). */
+    readonly warnings: readonly string[];
 }
 
 const STACK_TYPE = "pulumi:pulumi:Stack";
+
+/** A string field of a structured config value, if present. */
+function jsonField(text: string | undefined, field: string): string | undefined {
+    try {
+        const value = (JSON.parse(text ?? "null") as Record<string, unknown> | null)?.[field];
+        return value === undefined || value === null ? undefined : String(value);
+    } catch {
+        return undefined;
+    }
+}
 
 /** The GCP project id -> number the stack declares, so mocked resource names carry the number GCP would. */
 function gcpProjectNumbers(gcpConfig: string | undefined): Record<string, string> {
@@ -66,7 +78,10 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
         else config[fullKey] = toConfigString(fullKey, value);
     }
 
-    const mocks = new AgentFedMocks(config[`${project}:tenantId`] ?? "", options.mockOverrides, gcpProjectNumbers(config[`${project}:gcp`]));
+    const mocks = new AgentFedMocks(config[`${project}:tenantId`] ?? "", options.mockOverrides, {
+        gcpProjectNumbers: gcpProjectNumbers(config[`${project}:gcp`]),
+        awsAccountId: jsonField(config[`${project}:aws`], "accountId"),
+    });
     options.onMocks?.(mocks);
     pulumi.runtime.setAllConfig(config);
     await pulumi.runtime.setMocks(mocks, project, options.stack, false);
@@ -109,5 +124,6 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
         outputs: outputs ?? {},
         trustContracts: ((outputs ?? {}).trustContracts as TrustContract[] | undefined) ?? [],
         placeholders: Object.fromEntries(mocks.placeholders),
+        warnings: stackConfig.warnings,
     };
 }

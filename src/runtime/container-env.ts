@@ -100,3 +100,16 @@ export function gcpAgentEnv(projectId: string): EnvVar[] {
 
 /** The refresher keeps the GCP subject token fresh: the UAMI's token for api://AzureADTokenExchange. */
 export const GCP_TOKEN_TARGET: TokenTarget = { name: "gcp", file: GCP_SUBJECT_TOKEN_FILE, resource: "api://AzureADTokenExchange" };
+
+/** AWS: the web-identity token file the refresher writes and the SDK reads. */
+export const AWS_WEB_IDENTITY_TOKEN_FILE = `${TOKEN_DIR}/aws-web-identity-token`;
+
+/** The agent's AWS settings: the SDK's web-identity provider reads these. */
+export function awsAgentEnv(roleArn: string, region: string, sessionName: string): EnvVar[] {
+    return [
+        { name: "AWS_ROLE_ARN", value: roleArn },
+        { name: "AWS_WEB_IDENTITY_TOKEN_FILE", value: AWS_WEB_IDENTITY_TOKEN_FILE },
+        { name: "AWS_REGION", value: region },
+        { name: "AWS_ROLE_SESSION_NAME", value: sessionName },
+    ];
+}

@@ -1,0 +1,138 @@
+import { entraV1Issuer, entraV2Issuer, TOKEN_EXCHANGE_APP_ID } from "./constants";
+import { TrustContractError, WorkloadSubject } from "./workload-subject";
+
+/**
+ * How the workload's token gets an audience AWS will accept (seed 000, "Why the same token federates to one cloud
+ * but not another"):
+ *  - `workload`: the UAMI asks for a token for an intermediary app (`api://<name>`, v1 tokens). aud is scoped to
+ *    this workload, sub is the UAMI oid. The default.
+ *  - `exchange`: the intermediary app trusts the UAMI through a FIC; a client-credentials exchange yields the app's
+ *    own token, so sub is the intermediary service principal's oid.
+ *  - `tenant`: the role pins the tenant-wide token-exchange GUID audience; any UAMI whose oid matched could use
+ *    it. Allowed only with an explicit acknowledgement.
+ */
+export type AwsAudienceMode = "workload" | "exchange" | "tenant";
+
+export const AWS_AUDIENCE_MODES: readonly AwsAudienceMode[] = ["workload", "exchange", "tenant"];
+
+/** A role trusting one web-identity subject, as plain JSON. */
+export interface AwsRoleContract {
+    readonly kind: "aws-role";
+    /** Role name. */
+    readonly name: string;
+    readonly mode: AwsAudienceMode;
+    readonly accountId: string;
+    /** OIDC provider URL: equals the token's `iss`. */
+    readonly providerUrl: string;
+    readonly providerArn: string;
+    readonly roleArn: string;
+    /** The `aud` the role pins (and the provider's client id list holds). */
+    readonly audience: string;
+    /** The `sub` the role pins. */
+    readonly subject: string;
+    /** The condition keys AWS derives from the provider URL. */
+    readonly conditionKeys: { readonly aud: string; readonly sub: string };
+    /** The role's trust policy document. */
+    readonly trustPolicy: TrustPolicy;
+}
+
+export interface TrustPolicy {
+    readonly Version: "2012-10-17";
+    readonly Statement: readonly {
+        readonly Effect: "Allow";
+        readonly Principal: { readonly Federated: string };
+        readonly Action: "sts:AssumeRoleWithWebIdentity";
+        readonly Condition: { readonly StringEquals: Readonly<Record<string, string>> };
+    }[];
+}
+
+/**
+ * The one place condition keys are derived: AWS names them after the provider URL without its scheme
+ * (`https://sts.windows.net/<tenant>/` gives `sts.windows.net/<tenant>/:aud`).
+ */
+export function awsConditionKeys(providerUrl: string): { aud: string; sub: string } {
+    if (!providerUrl.startsWith("https://")) throw new TrustContractError(`OIDC provider URL ${JSON.stringify(providerUrl)} must start with https://`);
+    const prefix = providerUrl.slice("https://".length);
+    return { aud: `${prefix}:aud`, sub: `${prefix}:sub` };
+}
+
+/** arn:aws:iam::<account>:oidc-provider/<url without scheme>. */
+export function awsOidcProviderArn(accountId: string, providerUrl: string, partition = "aws"): string {
+    return `arn:${partition}:iam::${accountId}:oidc-provider/${providerUrl.replace(/^https:\/\//, "")}`;
+}
+
+/**
+ * The web-identity subject AWS sees, derived from the UAMI's own subject, never retyped.
+ * `exchangeSubject` is the intermediary service principal's object id (mode `exchange` only).
+ */
+export function awsWebIdentitySubject(uami: WorkloadSubject, mode: AwsAudienceMode, identifierUri: string, exchangeSubject?: string): WorkloadSubject {
+    const tenantId = uami.tenantId;
+    if (uami.source !== "uami" || !tenantId) throw new TrustContractError("the AWS federation derives its subject from a UAMI workload subject");
+    switch (mode) {
+        case "workload":
+            return { source: "uami", issuer: entraV1Issuer(tenantId), subject: uami.subject, audiences: [identifierUri], tenantId };
+        case "exchange":
+            if (!exchangeSubject) throw new TrustContractError("exchange mode needs the intermediary service principal's object id");
+            return { source: "external", issuer: entraV1Issuer(tenantId), subject: exchangeSubject, audiences: [identifierUri], tenantId };
+        case "tenant":
+            return { source: "uami", issuer: entraV2Issuer(tenantId), subject: uami.subject, audiences: [TOKEN_EXCHANGE_APP_ID], tenantId };
+    }
+}
+
+/** Exactly one statement: AssumeRoleWithWebIdentity from the provider, StringEquals on aud and sub. No wildcard. */
+export function awsTrustPolicy(providerArn: string, providerUrl: string, audience: string, subject: string): TrustPolicy {
+    for (const [what, value] of [["audience", audience], ["subject", subject]] as const) {
+        if (value === "" || /[*?]/.test(value) || value.trim() !== value) throw new TrustContractError(`trust policy ${what} ${JSON.stringify(value)} must be exact: no wildcard, no padding`);
+    }
+    const keys = awsConditionKeys(providerUrl);
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Effect: "Allow",
+                Principal: { Federated: providerArn },
+                Action: "sts:AssumeRoleWithWebIdentity",
+                Condition: { StringEquals: { [keys.aud]: audience, [keys.sub]: subject } },
+            },
+        ],
+    };
+}
+
+/** The role's whole contract for a web-identity subject. */
+export function awsRoleContract(args: { accountId: string; roleName: string; mode: AwsAudienceMode; partition?: string }, subject: WorkloadSubject): AwsRoleContract {
+    if (!/^\d{12}$/.test(args.accountId)) throw new TrustContractError(`AWS account id ${JSON.stringify(args.accountId)} is not 12 digits`);
+    const [audience, ...more] = subject.audiences;
+    if (!audience || more.length > 0) throw new TrustContractError(`an AWS role pins exactly one audience (got ${JSON.stringify(subject.audiences)})`);
+    const partition = args.partition ?? "aws";
+    const providerUrl = subject.issuer;
+    const providerArn = awsOidcProviderArn(args.accountId, providerUrl, partition);
+    return {
+        kind: "aws-role",
+        name: args.roleName,
+        mode: args.mode,
+        accountId: args.accountId,
+        providerUrl,
+        providerArn,
+        roleArn: `arn:${partition}:iam::${args.accountId}:role/${args.roleName}`,
+        audience,
+        subject: subject.subject,
+        conditionKeys: awsConditionKeys(providerUrl),
+        trustPolicy: awsTrustPolicy(providerArn, providerUrl, audience, subject.subject),
+    };
+}
+
+const BEDROCK_MODEL_ARN = /^arn:aws(-[a-z]+)*:bedrock:[a-z0-9-]+:(\d{12})?:(foundation-model|inference-profile|application-inference-profile|provisioned-model|custom-model)\/[A-Za-z0-9._:/-]+$/;
+
+/** Problems with a Bedrock model ARN (no wildcard: the policy names models). */
+export function bedrockModelArnProblem(arn: string): string | undefined {
+    if (arn.includes("*")) return `contains a wildcard (${JSON.stringify(arn)}); name each model`;
+    if (!BEDROCK_MODEL_ARN.test(arn)) return `is not a Bedrock model ARN (got ${JSON.stringify(arn)}); e.g. arn:aws:bedrock:us-east-1::foundation-model/<model-id>`;
+    return undefined;
+}
+
+/** Invoke (and stream) exactly the configured models. */
+export function bedrockInvokePolicy(modelArns: readonly string[]): { Version: "2012-10-17"; Statement: { Sid: string; Effect: "Allow"; Action: string[]; Resource: string[] }[] } {
+    const problems = modelArns.map(bedrockModelArnProblem).filter((p): p is string => p !== undefined);
+    if (modelArns.length === 0 || problems.length > 0) throw new TrustContractError(`Bedrock policy needs well-formed model ARNs: ${problems.join("; ") || "none given"}`);
+    return { Version: "2012-10-17", Statement: [{ Sid: "InvokeConfiguredModels", Effect: "Allow", Action: ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"], Resource: [...modelArns] }] };
+}

@@ -1,0 +1,196 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { createValidatedPolicy, validateTrustPolicy } from "@cloud-copilot/iam-policy";
+import { runUnsafeSimulation } from "@cloud-copilot/iam-simulate";
+import { ConfigError, parseStackConfig } from "../src/config";
+import { AwsRoleContract, awsConditionKeys, awsRoleContract, awsWebIdentitySubject, bedrockInvokePolicy, EntraFicContract, uamiWorkloadSubject } from "../src/contracts";
+import { readStackConfig } from "../src/plan/stack-files";
+import { runPlan, PlanResult } from "../src/plan/run-plan";
+import { evaluateAwsRole } from "../src/verifiers/aws-sts";
+import { OTHER_OID, OTHER_TENANT, SEED_UAMI_TOKEN_CLAIMS, TENANT, UAMI_CLIENT_ID, UAMI_OID, UAMI_TYPE } from "./helpers";
+
+const AUDIENCE = "api://agentfed-aws-prod";
+const uami = uamiWorkloadSubject(TENANT, UAMI_OID);
+const role = { accountId: "123456789012", roleName: "agentfed-weather-agent-bedrock" };
+const workload = awsRoleContract({ ...role, mode: "workload" }, awsWebIdentitySubject(uami, "workload", AUDIENCE));
+/** The UAMI's v1 token for the intermediary app, as seed 000 and DESIGN.md describe it. */
+const workloadToken = { iss: `https://sts.windows.net/${TENANT}/`, sub: UAMI_OID, oid: UAMI_OID, aud: AUDIENCE, tid: TENANT, exp: 1748736000 };
+const AT = 1748736000 - 60;
+
+describe("AWS role contract", () => {
+    it("derives the condition keys from the provider URL, in one place", () => {
+        assert.deepEqual(awsConditionKeys(`https://sts.windows.net/${TENANT}/`), { aud: `sts.windows.net/${TENANT}/:aud`, sub: `sts.windows.net/${TENANT}/:sub` });
+        assert.deepEqual(workload.conditionKeys, awsConditionKeys(workload.providerUrl));
+    });
+
+    it("has exactly one statement: AssumeRoleWithWebIdentity from the provider, StringEquals on aud and sub", () => {
+        const parsed = JSON.parse(JSON.stringify(workload.trustPolicy)) as { Statement: unknown[] };
+        assert.deepEqual(parsed.Statement, [
+            {
+                Effect: "Allow",
+                Principal: { Federated: `arn:aws:iam::123456789012:oidc-provider/sts.windows.net/${TENANT}/` },
+                Action: "sts:AssumeRoleWithWebIdentity",
+                Condition: { StringEquals: { [`sts.windows.net/${TENANT}/:aud`]: AUDIENCE, [`sts.windows.net/${TENANT}/:sub`]: UAMI_OID } },
+            },
+        ]);
+        assert.doesNotMatch(JSON.stringify(workload.trustPolicy), /StringLike|\*/);
+    });
+
+    it("allows the intended token, evaluated by a real IAM policy evaluator", () => {
+        assert.deepEqual(evaluateAwsRole(workload, workloadToken, AT), { accepted: true, reasons: [] });
+    });
+
+    it("denies another sub, another aud and another issuer", () => {
+        assert.match(evaluateAwsRole(workload, { ...workloadToken, sub: OTHER_OID }, AT).reasons.join("\n"), /AccessDenied.*ImplicitlyDenied/);
+        assert.match(evaluateAwsRole(workload, { ...workloadToken, aud: "api://weather" }, AT).reasons.join("\n"), /InvalidIdentityToken: Incorrect token audience/);
+        const otherIssuer = evaluateAwsRole(workload, { ...workloadToken, iss: `https://sts.windows.net/${OTHER_TENANT}/` }, AT);
+        assert.equal(otherIssuer.accepted, false);
+        assert.match(otherIssuer.reasons.join("\n"), /No OpenIDConnect provider found/);
+    });
+
+    it("rejects the seed's UAMI v2 token in workload mode: wrong issuer and audience for this role (seed 000)", () => {
+        const v = evaluateAwsRole(workload, SEED_UAMI_TOKEN_CLAIMS, AT);
+        assert.equal(v.accepted, false);
+        assert.match(v.reasons.join("\n"), /No OpenIDConnect provider found.*login\.microsoftonline\.com/);
+        assert.match(v.reasons.join("\n"), /Incorrect token audience/);
+    });
+
+    it("shows why StringLike is never produced: the same evaluator lets another subject through", () => {
+        const keys = workload.conditionKeys;
+        const like = { ...workload.trustPolicy, Statement: [{ ...workload.trustPolicy.Statement[0]!, Condition: { StringLike: { [keys.aud]: AUDIENCE, [keys.sub]: "3333*" } } }] };
+        const decide = (sub: string) =>
+            runUnsafeSimulation(
+                {
+                    request: { principal: workload.providerArn, action: "sts:AssumeRoleWithWebIdentity", resource: { resource: workload.roleArn, accountId: "123456789012" }, contextVariables: { [keys.aud]: AUDIENCE, [keys.sub]: sub } },
+                    identityPolicies: [],
+                    serviceControlPolicies: [],
+                    resourceControlPolicies: [],
+                    resourcePolicy: createValidatedPolicy(like, validateTrustPolicy, { name: "like" }) as never,
+                },
+                {},
+            );
+        assert.equal(decide("33333333-ffff-ffff-ffff-ffffffffffff"), "Allowed");
+        assert.equal(evaluateAwsRole(workload, { ...workloadToken, sub: "33333333-ffff-ffff-ffff-ffffffffffff" }, AT).accepted, false);
+    });
+
+    it("tenant mode pins the tenant-wide GUID and the v2 issuer, and accepts the seed's token", () => {
+        const tenant = awsRoleContract({ ...role, mode: "tenant" }, awsWebIdentitySubject(uami, "tenant", AUDIENCE));
+        assert.equal(tenant.audience, "fb60f99c-7a34-4190-8149-302f77469936");
+        assert.equal(tenant.providerUrl, `https://login.microsoftonline.com/${TENANT}/v2.0`);
+        assert.equal(evaluateAwsRole(tenant, SEED_UAMI_TOKEN_CLAIMS, AT).accepted, true);
+        assert.equal(evaluateAwsRole(tenant, { ...SEED_UAMI_TOKEN_CLAIMS, sub: OTHER_OID }, AT).accepted, false);
+    });
+
+    it("exchange mode pins the intermediary service principal, not the UAMI", () => {
+        const spOid = "77777777-aaaa-bbbb-cccc-777777777777";
+        const exchange = awsRoleContract({ ...role, mode: "exchange" }, awsWebIdentitySubject(uami, "exchange", AUDIENCE, spOid));
+        assert.equal(exchange.subject, spOid);
+        assert.equal(evaluateAwsRole(exchange, { ...workloadToken, sub: spOid }, AT).accepted, true);
+        assert.equal(evaluateAwsRole(exchange, workloadToken, AT).accepted, false);
+    });
+
+    it("grants invoke on the configured models only", () => {
+        const arn = "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0";
+        assert.deepEqual(bedrockInvokePolicy([arn]).Statement[0]!.Resource, [arn]);
+        assert.throws(() => bedrockInvokePolicy(["arn:aws:bedrock:us-east-1::foundation-model/*"]), /wildcard/);
+        assert.throws(() => bedrockInvokePolicy([]), /none given/);
+    });
+});
+
+function awsIssues(aws: Record<string, unknown>): string[] {
+    const raw = readStackConfig("prod");
+    raw["agentfed:aws"] = JSON.stringify({ ...(JSON.parse(raw["agentfed:aws"]!) as object), ...aws });
+    try {
+        parseStackConfig({ get: (k) => raw[`agentfed:${k}`] }, "agentfed");
+        return [];
+    } catch (err) {
+        assert.ok(err instanceof ConfigError);
+        return err.issues.map((i) => `${i.key}: ${i.problem} | ${i.fix}`);
+    }
+}
+
+describe("AWS configuration", () => {
+    it("accepts the prod stack's section", () => assert.deepEqual(awsIssues({}), []));
+    it("requires a 12-digit account id", () => assert.match(awsIssues({ accountId: "12345" })[0]!, /^agentfed:aws\.accountId: must be 12 digits/));
+    it("refuses tenant mode without an explicit acknowledgement, naming the risk", () => {
+        assert.match(awsIssues({ audienceMode: "tenant" })[0]!, /^agentfed:aws\.audienceMode: is tenant: .*any identity in the tenant.*acknowledgeTenantWideAudience: true/);
+        assert.deepEqual(awsIssues({ audienceMode: "tenant", acknowledgeTenantWideAudience: true }), []);
+    });
+    it("refuses wildcard audiences and the token-exchange audience as the intermediary's identifier", () => {
+        assert.match(awsIssues({ identifierUri: "api://*" })[0]!, /identifierUri: is not a workload-scoped identifier URI/);
+        assert.match(awsIssues({ identifierUri: "api://AzureADTokenExchange" })[0]!, /identifierUri/);
+    });
+    it("refuses malformed and wildcard model ARNs", () => {
+        assert.match(awsIssues({ modelArns: ["anthropic.claude"] })[0]!, /^agentfed:aws\.modelArns\[0\]: is not a Bedrock model ARN/);
+        assert.match(awsIssues({ modelArns: ["arn:aws:bedrock:us-east-1::foundation-model/*"] })[0]!, /wildcard/);
+        assert.match(awsIssues({ modelArns: [] })[0]!, /at least one/);
+    });
+});
+
+describe("AWS federation in the prod plan", () => {
+    const pin = (oid: string) => ({ [`${UAMI_TYPE}::agent`]: { principalId: oid, clientId: UAMI_CLIENT_ID } });
+    const awsContract = (plan: PlanResult) => plan.trustContracts.find((c): c is AwsRoleContract => c.kind === "aws-role")!;
+    const fic = (plan: PlanResult) => plan.trustContracts.find((c): c is EntraFicContract => c.kind === "entra-fic")!;
+    const of = (plan: PlanResult, type: string) => plan.resources.filter((r) => r.type === type);
+    const awsWith = (extra: object) => ({ aws: { ...(JSON.parse(readStackConfig("prod")["agentfed:aws"]!) as object), ...extra } });
+
+    it("pins, in the registered trust policy, the same oid the FIC pins, and follows it", async () => {
+        for (const oid of [UAMI_OID, OTHER_OID]) {
+            const plan = await runPlan({ stack: "prod", mockOverrides: pin(oid) });
+            const [roleResource] = of(plan, "aws:iam/role:Role");
+            const trust = JSON.parse(String(roleResource!.inputs.assumeRolePolicy)) as { Statement: { Condition: { StringEquals: Record<string, string> } }[] };
+            assert.equal(trust.Statement.length, 1);
+            assert.equal(trust.Statement[0]!.Condition.StringEquals[`sts.windows.net/${TENANT}/:sub`], fic(plan).subject);
+            assert.equal(fic(plan).subject, oid);
+            assert.deepEqual(trust, awsContract(plan).trustPolicy);
+            const [oidc] = of(plan, "aws:iam/openIdConnectProvider:OpenIdConnectProvider");
+            assert.deepEqual([oidc!.inputs.url, oidc!.inputs.clientIdLists], [`https://sts.windows.net/${TENANT}/`, [AUDIENCE]]);
+            const [assignment] = of(plan, "azuread:index/appRoleAssignment:AppRoleAssignment");
+            assert.equal(assignment!.inputs.principalObjectId, oid, "only the UAMI may get tokens for the intermediary audience");
+        }
+    });
+
+    it("makes the intermediary app issue v1 tokens for api://<name>, with role assignment required", async () => {
+        const plan = await runPlan({ stack: "prod" });
+        const [app] = of(plan, "azuread:index/application:Application");
+        assert.deepEqual([app!.inputs.identifierUris, (app!.inputs.api as { requestedAccessTokenVersion: number }).requestedAccessTokenVersion], [[AUDIENCE], 1]);
+        assert.equal(of(plan, "azuread:index/servicePrincipal:ServicePrincipal")[0]!.inputs.appRoleAssignmentRequired, true);
+    });
+
+    it("gives the agent AWS_ROLE_ARN and the token file, and the refresher the intermediary resource", async () => {
+        const plan = await runPlan({ stack: "prod" });
+        const [app] = of(plan, "azure-native:app:ContainerApp");
+        const containers = (app!.inputs.template as { containers: { name: string; env: { name: string; value: string }[] }[] }).containers;
+        const env = (name: string) => Object.fromEntries(containers.find((c) => c.name === name)!.env.map((e) => [e.name, e.value]));
+        assert.equal(env("agent")["AWS_ROLE_ARN"], plan.outputs.awsRoleArn);
+        assert.equal(env("agent")["AWS_WEB_IDENTITY_TOKEN_FILE"], "/var/run/secrets/agentfed/aws-web-identity-token");
+        const targets = JSON.parse(env("token-refresher")["AGENTFED_TOKEN_TARGETS"]!) as { name: string; resource: string }[];
+        assert.deepEqual(targets.map((t) => [t.name, t.resource]), [["gcp", "api://AzureADTokenExchange"], ["aws", AUDIENCE]]);
+        assert.deepEqual(plan.outputs.awsTokenRefresher, {
+            mode: "workload",
+            resource: AUDIENCE,
+            scope: null,
+            intermediaryClientId: null,
+            roleArn: "arn:aws:iam::123456789012:role/agentfed-weather-agent-bedrock",
+            region: "us-east-1",
+            tokenFile: "/var/run/secrets/agentfed/aws-web-identity-token",
+        });
+    });
+
+    it("tenant mode, acknowledged: no intermediary app, the GUID audience, and a visible warning", async () => {
+        const plan = await runPlan({ stack: "prod", config: awsWith({ audienceMode: "tenant", acknowledgeTenantWideAudience: true }) });
+        assert.equal(of(plan, "azuread:index/application:Application").length, 0);
+        assert.equal(awsContract(plan).audience, "fb60f99c-7a34-4190-8149-302f77469936");
+        assert.match(plan.warnings.join("\n"), /trusts the tenant-wide audience/);
+    });
+
+    it("exchange mode: the intermediary app trusts the UAMI by FIC, and the role pins its service principal", async () => {
+        const plan = await runPlan({ stack: "prod", mockOverrides: pin(UAMI_OID), config: awsWith({ audienceMode: "exchange" }) });
+        const [ficResource] = of(plan, "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential");
+        assert.deepEqual([ficResource!.inputs.subject, ficResource!.inputs.audiences], [UAMI_OID, ["api://AzureADTokenExchange"]]);
+        const spOid = plan.outputs.awsTokenRefresher as { intermediaryClientId: string; scope: string };
+        assert.equal(spOid.scope, `${AUDIENCE}/.default`);
+        assert.notEqual(awsContract(plan).subject, UAMI_OID);
+        assert.match(plan.placeholders[awsContract(plan).subject] ?? "", /service principal/);
+    });
+});
