@@ -17,7 +17,6 @@ const dir = mkdtempSync(path.join(tmpdir(), "doctor-"));
 /** Before the seed token's expiry (2025-06-01). */
 const AT = Date.parse("2025-05-31T12:00:00Z") / 1000;
 const verdictsFor = (claims: Record<string, unknown>, now = AT) => evaluateContracts(contracts, claims, now);
-const byKind = (claims: Record<string, unknown>, kind: string, now = AT) => verdictsFor(claims, now).filter((v) => v.kind === kind);
 
 before(async () => {
     const plan = await runPlan({ stack: "prod", mockOverrides: { [`${UAMI_TYPE}::agent`]: { principalId: UAMI_OID, clientId: UAMI_CLIENT_ID } } });
@@ -27,31 +26,47 @@ before(async () => {
 });
 
 describe("doctor verdicts on the seed's worked example", () => {
-    it("accepts the UAMI token at the Blueprint FIC", () => {
-        const [fic] = byKind(SEED_UAMI_TOKEN_CLAIMS, "entra-fic");
-        assert.deepEqual([fic!.accepted, fic!.reasons], [true, []]);
+    it("accepts the UAMI token at the Blueprint FIC and at GCP, and AWS rejects it (wrong issuer and audience)", () => {
+        const byContract = Object.fromEntries(verdictsFor(SEED_UAMI_TOKEN_CLAIMS).map((v) => [v.kind, v]));
+        assert.deepEqual([byContract["entra-fic"]!.accepted, byContract["gcp-provider"]!.accepted, byContract["aws-role"]!.accepted], [true, true, false]);
+        assert.match(byContract["aws-role"]!.reasons.join("\n"), /InvalidIdentityToken: No OpenIDConnect provider found[\s\S]*Incorrect token audience/);
     });
 
-    it("rejects a token for another UAMI, with AADSTS70021", () => {
-        const [fic] = byKind({ ...SEED_UAMI_TOKEN_CLAIMS, sub: OTHER_OID, oid: OTHER_OID }, "entra-fic");
-        assert.equal(fic!.accepted, false);
-        assert.match(fic!.reasons.join("\n"), /AADSTS70021.*subject/);
+    it("accepts the AWS-audience token (v1, api://<intermediary>) at AWS only", () => {
+        const awsToken = { iss: `https://sts.windows.net/${TENANT}/`, sub: UAMI_OID, oid: UAMI_OID, tid: TENANT, aud: "api://agentfed-aws-prod", exp: AT + 3600 };
+        assert.deepEqual(
+            verdictsFor(awsToken).map((v) => [v.kind, v.accepted]),
+            [["entra-fic", false], ["gcp-provider", false], ["aws-role", true]],
+        );
     });
 
-    it("rejects a token from another tenant", () => {
-        const [fic] = byKind({ ...SEED_UAMI_TOKEN_CLAIMS, iss: `https://login.microsoftonline.com/${OTHER_TENANT}/v2.0`, tid: OTHER_TENANT }, "entra-fic");
-        assert.equal(fic!.accepted, false);
-        assert.match(fic!.reasons.join("\n"), /AADSTS70021.*issuer/);
+    it("rejects a token for another UAMI everywhere, each in its verifier's words", () => {
+        const verdicts = verdictsFor({ ...SEED_UAMI_TOKEN_CLAIMS, sub: OTHER_OID, oid: OTHER_OID });
+        assert.ok(verdicts.every((v) => !v.accepted));
+        const reasons = verdicts.map((v) => v.reasons.join(" ")).join("\n");
+        assert.match(reasons, /AADSTS70021.*subject/);
+        assert.match(reasons, /The given credential is rejected by the attribute condition/);
     });
 
-    it("rejects a token minted for api://weather", () => {
-        for (const v of verdictsFor({ ...SEED_UAMI_TOKEN_CLAIMS, aud: "api://weather" })) assert.equal(v.accepted, false, v.contract);
+    it("rejects a token from another tenant everywhere", () => {
+        const verdicts = verdictsFor({ ...SEED_UAMI_TOKEN_CLAIMS, iss: `https://login.microsoftonline.com/${OTHER_TENANT}/v2.0`, tid: OTHER_TENANT });
+        assert.ok(verdicts.every((v) => !v.accepted));
+        assert.match(verdicts.find((v) => v.kind === "entra-fic")!.reasons.join("\n"), /AADSTS70021.*issuer/);
+        assert.match(verdicts.find((v) => v.kind === "gcp-provider")!.reasons.join("\n"), /issuer in ID Token/);
+    });
+
+    it("rejects a token minted for api://weather, at every contract", () => {
+        const verdicts = verdictsFor({ ...SEED_UAMI_TOKEN_CLAIMS, aud: "api://weather" });
+        assert.equal(verdicts.length, 3);
+        for (const v of verdicts) assert.equal(v.accepted, false, v.contract);
+        assert.match(verdicts.find((v) => v.kind === "gcp-provider")!.reasons.join("\n"), /audience in ID Token \[api:\/\/weather\]/);
     });
 
     it("rejects an expired token, saying when it expired", () => {
-        const [fic] = byKind(SEED_UAMI_TOKEN_CLAIMS, "entra-fic", SEED_UAMI_TOKEN_CLAIMS.exp + 3600);
-        assert.equal(fic!.accepted, false);
-        assert.match(fic!.reasons.join("\n"), /AADSTS700024.*expired at 2025-06-01T00:00:00.000Z/);
+        const verdicts = verdictsFor(SEED_UAMI_TOKEN_CLAIMS, SEED_UAMI_TOKEN_CLAIMS.exp + 3600);
+        assert.ok(verdicts.every((v) => !v.accepted));
+        assert.match(verdicts.find((v) => v.kind === "entra-fic")!.reasons.join("\n"), /AADSTS700024.*expired at 2025-06-01T00:00:00.000Z/);
+        assert.match(verdicts.find((v) => v.kind === "gcp-provider")!.reasons.join("\n"), /expired/);
     });
 
     it("rejects a Kind service-account token in prod", () => {
