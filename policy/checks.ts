@@ -44,14 +44,15 @@ export const IDENTITY_TYPES: readonly string[] = [
 
 type Props = Record<string, unknown>;
 
-const isEntraIssuer = (issuer: unknown): boolean =>
-    typeof issuer === "string" && /^https:\/\/(login\.microsoftonline\.com|sts\.windows\.net)\//.test(issuer);
+const isEntraIssuer = (issuer: unknown): boolean => typeof issuer === "string" && /^https:\/\/(login\.microsoftonline\.com|sts\.windows\.net)\//.test(issuer);
 
 /** Container apps run as user-assigned identities only. */
 export function containerAppIdentity(props: Props): string[] {
     const identity = props.identity as { type?: unknown; userAssignedIdentities?: unknown } | undefined;
     if (!identity || identity.type !== "UserAssigned") {
-        return [`identity type is ${JSON.stringify(identity?.type ?? "none")}; it must be exactly "UserAssigned". A system-assigned identity gets a new object id on every recreate and breaks every trust contract pinned to it.`];
+        return [
+            `identity type is ${JSON.stringify(identity?.type ?? "none")}; it must be exactly "UserAssigned". A system-assigned identity gets a new object id on every recreate and breaks every trust contract pinned to it.`,
+        ];
     }
     const ids = identity.userAssignedIdentities;
     if (!Array.isArray(ids) || ids.length === 0) return ["identity is UserAssigned but lists no identity"];
@@ -62,7 +63,8 @@ export function containerAppIdentity(props: Props): string[] {
 export function ficContract(props: Props): string[] {
     const v: string[] = [];
     const { issuer, subject, audiences } = props;
-    if (typeof issuer !== "string" || !/^https:\/\/\S+$/.test(issuer)) v.push(`issuer ${JSON.stringify(issuer)} must be an https URL without whitespace (verifiers compare it byte for byte)`);
+    if (typeof issuer !== "string" || !/^https:\/\/\S+$/.test(issuer))
+        v.push(`issuer ${JSON.stringify(issuer)} must be an https URL without whitespace (verifiers compare it byte for byte)`);
     if (typeof subject !== "string" || subject === "" || /[*?]/.test(subject) || subject.trim() !== subject) {
         v.push(`subject ${JSON.stringify(subject)} must pin one exact workload: non-empty, no wildcard, no padding`);
     }
@@ -82,14 +84,18 @@ export function gcpProviderContract(props: Props): string[] {
     if (typeof condition !== "string" || condition.trim() === "") {
         v.push("attributeCondition is empty: every token from the issuer would be accepted");
     } else if (!/assertion\.(sub|oid)\s*==\s*'[^'*]+'/.test(condition)) {
-        v.push(`attributeCondition ${JSON.stringify(condition)} does not pin a subject (assertion.sub or assertion.oid == '<id>'); a tid-only condition accepts every workload in the tenant`);
+        v.push(
+            `attributeCondition ${JSON.stringify(condition)} does not pin a subject (assertion.sub or assertion.oid == '<id>'); a tid-only condition accepts every workload in the tenant`,
+        );
     }
     if (typeof condition === "string" && condition.includes("||")) v.push("attributeCondition uses ||, which can widen the subject pin; keep one conjunction");
     const oidc = props.oidc as { issuerUri?: unknown; allowedAudiences?: unknown } | undefined;
     if (oidc && isEntraIssuer(oidc.issuerUri) && /\/v2\.0$/.test(String(oidc.issuerUri))) {
         const auds = Array.isArray(oidc.allowedAudiences) ? oidc.allowedAudiences : [];
         if (auds.includes(TOKEN_EXCHANGE_AUDIENCE) && !auds.includes(TOKEN_EXCHANGE_APP_ID)) {
-            v.push(`allowedAudiences lists ${TOKEN_EXCHANGE_AUDIENCE} without its GUID ${TOKEN_EXCHANGE_APP_ID}; Entra puts the GUID on the wire and GCP compares byte for byte, so every token would be rejected`);
+            v.push(
+                `allowedAudiences lists ${TOKEN_EXCHANGE_AUDIENCE} without its GUID ${TOKEN_EXCHANGE_APP_ID}; Entra puts the GUID on the wire and GCP compares byte for byte, so every token would be rejected`,
+            );
         }
     }
     return v;
@@ -102,7 +108,8 @@ export function gcpServiceAccountMembers(props: Props): string[] {
     if (role !== "roles/iam.workloadIdentityUser" && role !== "roles/iam.serviceAccountTokenCreator") return [];
     return members.flatMap((m) => {
         if (typeof m !== "string") return [];
-        if (m.startsWith("principalSet://")) return [`member ${m} is a principalSet: every identity in the set could impersonate the service account; bind principal://.../subject/<id>`];
+        if (m.startsWith("principalSet://"))
+            return [`member ${m} is a principalSet: every identity in the set could impersonate the service account; bind principal://.../subject/<id>`];
         if (m.startsWith("principal://") && !/\/subject\/[^*/]+$/.test(m)) return [`member ${m} does not name a single subject`];
         return [];
     });
@@ -146,7 +153,8 @@ export function awsRoleTrust(props: Props): string[] {
         }
         const condition = s.Condition ?? {};
         for (const operator of Object.keys(condition)) {
-            if (operator !== "StringEquals") v.push(`statement ${i}: condition operator ${operator} is not allowed; use StringEquals only (StringLike/ForAnyValue widen the pin)`);
+            if (operator !== "StringEquals")
+                v.push(`statement ${i}: condition operator ${operator} is not allowed; use StringEquals only (StringLike/ForAnyValue widen the pin)`);
         }
         const equals = condition.StringEquals ?? {};
         for (const suffix of [":aud", ":sub"]) {
@@ -173,7 +181,8 @@ export function awsPermissionPolicy(props: Props): string[] {
 /** Storage: TLS 1.2+ and HTTPS only; anonymous blob access only where the OIDC issuer needs it. */
 export function storageAccount(props: Props): string[] {
     const v: string[] = [];
-    if (props.minimumTlsVersion !== "TLS1_2" && props.minimumTlsVersion !== "TLS1_3") v.push(`minimumTlsVersion is ${JSON.stringify(props.minimumTlsVersion ?? "unset")}; require TLS1_2 or later`);
+    if (props.minimumTlsVersion !== "TLS1_2" && props.minimumTlsVersion !== "TLS1_3")
+        v.push(`minimumTlsVersion is ${JSON.stringify(props.minimumTlsVersion ?? "unset")}; require TLS1_2 or later`);
     if (props.enableHttpsTrafficOnly !== true) v.push("enableHttpsTrafficOnly must be true");
     return v;
 }
@@ -183,14 +192,16 @@ export function blobContainer(props: Props): string[] {
     const name = props.containerName;
     if (access === "None") return [];
     if (name === OIDC_CONTAINER && access === "Blob") return [];
-    if (access === "Container") return [`container ${JSON.stringify(name)} allows anonymous listing (publicAccess Container); only blob-level read on the OIDC container is allowed`];
+    if (access === "Container")
+        return [`container ${JSON.stringify(name)} allows anonymous listing (publicAccess Container); only blob-level read on the OIDC container is allowed`];
     return [`container ${JSON.stringify(name)} allows anonymous read; only the "${OIDC_CONTAINER}" container of the OIDC issuer may`];
 }
 
 export function blob(props: Props): string[] {
     if (props.containerName !== OIDC_CONTAINER) return [];
     const name = props.blobName;
-    if (typeof name !== "string" || !OIDC_BLOBS.includes(name)) return [`blob ${JSON.stringify(name)} in the anonymous "${OIDC_CONTAINER}" container is not one of the two OIDC documents (${OIDC_BLOBS.join(", ")})`];
+    if (typeof name !== "string" || !OIDC_BLOBS.includes(name))
+        return [`blob ${JSON.stringify(name)} in the anonymous "${OIDC_CONTAINER}" container is not one of the two OIDC documents (${OIDC_BLOBS.join(", ")})`];
     if (props.contentType !== "application/json") return [`OIDC document ${name} must be served as application/json`];
     return [];
 }
@@ -203,7 +214,9 @@ export function stackOfUrn(urn: string): string {
 /** Identity resources are protected in prod. */
 export function identityProtected(type: string, urn: string, protect: boolean, prodStacks: readonly string[]): string[] {
     if (!IDENTITY_TYPES.includes(type) || !prodStacks.includes(stackOfUrn(urn)) || protect) return [];
-    return [`${type} is not protected in stack ${stackOfUrn(urn)}: a replacement would change identifiers every trust contract pins; set protectIdentities: true`];
+    return [
+        `${type} is not protected in stack ${stackOfUrn(urn)}: a replacement would change identifiers every trust contract pins; set protectIdentities: true`,
+    ];
 }
 
 /** Audiences a cloud contract accepts, by resource. */

@@ -16,19 +16,22 @@ const DEFAULT_PROD_STACKS = ["prod"];
 export const policies: Policies = [
     {
         name: "container-apps-user-assigned-identity-only",
-        description: "Container apps run as user-assigned managed identities only: a system-assigned identity changes object id on every recreate, silently breaking every FIC and cloud condition pinned to it (seed 001).",
+        description:
+            "Container apps run as user-assigned managed identities only: a system-assigned identity changes object id on every recreate, silently breaking every FIC and cloud condition pinned to it (seed 001).",
         enforcementLevel: "mandatory",
         validateResource: forTypes([checks.TYPES.containerApp], checks.containerAppIdentity),
     },
     {
         name: "fic-exact-contract",
-        description: "Every federated identity credential pins an exact https issuer, one non-wildcard subject, and the single audience api://AzureADTokenExchange (AADSTS70021 / AADSTS700214 otherwise).",
+        description:
+            "Every federated identity credential pins an exact https issuer, one non-wildcard subject, and the single audience api://AzureADTokenExchange (AADSTS70021 / AADSTS700214 otherwise).",
         enforcementLevel: "mandatory",
         validateResource: forTypes([checks.TYPES.armFic, checks.TYPES.appFic, checks.TYPES.blueprintFic], checks.ficContract),
     },
     {
         name: "gcp-provider-pins-subject",
-        description: "GCP workload identity providers have an attribute condition that pins a subject (never tid-only), and list the token-exchange GUID audience whenever the issuer is Entra v2 (it is what arrives on the wire).",
+        description:
+            "GCP workload identity providers have an attribute condition that pins a subject (never tid-only), and list the token-exchange GUID audience whenever the issuer is Entra v2 (it is what arrives on the wire).",
         enforcementLevel: "mandatory",
         validateResource: forTypes([checks.TYPES.gcpProvider], checks.gcpProviderContract),
     },
@@ -40,7 +43,8 @@ export const policies: Policies = [
     },
     {
         name: "aws-web-identity-trust-pinned",
-        description: "Roles trusting an OIDC provider allow only sts:AssumeRoleWithWebIdentity, with StringEquals on both <provider>:aud and <provider>:sub, no StringLike, no wildcard.",
+        description:
+            "Roles trusting an OIDC provider allow only sts:AssumeRoleWithWebIdentity, with StringEquals on both <provider>:aud and <provider>:sub, no StringLike, no wildcard.",
         enforcementLevel: "mandatory",
         validateResource: forTypes([checks.TYPES.awsRole], checks.awsRoleTrust),
     },
@@ -52,7 +56,8 @@ export const policies: Policies = [
     },
     {
         name: "storage-tls-and-anonymous-access",
-        description: "Storage accounts require HTTPS and TLS 1.2+; anonymous read exists only on the OIDC issuer's 'oidc' container, at blob level (listing denied), holding only the two OIDC documents as application/json.",
+        description:
+            "Storage accounts require HTTPS and TLS 1.2+; anonymous read exists only on the OIDC issuer's 'oidc' container, at blob level (listing denied), holding only the two OIDC documents as application/json.",
         enforcementLevel: "mandatory",
         validateResource: [
             forTypes([checks.TYPES.storageAccount], checks.storageAccount),
@@ -62,7 +67,8 @@ export const policies: Policies = [
     },
     {
         name: "identity-resources-protected-in-prod",
-        description: "In production stacks, identity resources (UAMI, FICs, GCP pool/provider, AWS OIDC provider and role) are protected, so a replacement that would change pinned identifiers fails loudly instead.",
+        description:
+            "In production stacks, identity resources (UAMI, FICs, GCP pool/provider, AWS OIDC provider and role) are protected, so a replacement that would change pinned identifiers fails loudly instead.",
         enforcementLevel: "mandatory",
         configSchema: { properties: { prodStacks: { type: "array", items: { type: "string" }, default: DEFAULT_PROD_STACKS } } },
         validateResource: (args, report) => {
@@ -72,15 +78,23 @@ export const policies: Policies = [
     },
     {
         name: "cloud-contracts-reject-downstream-audiences",
-        description: "No cloud contract accepts the audience of a downstream API the sidecar calls (e.g. api://weather): a token minted for one service must never buy cloud credentials (the confused deputy of seed 001).",
+        description:
+            "No cloud contract accepts the audience of a downstream API the sidecar calls (e.g. api://weather): a token minted for one service must never buy cloud credentials (the confused deputy of seed 001).",
         enforcementLevel: "mandatory",
         configSchema: { properties: { forbiddenAudiences: { type: "array", items: { type: "string" }, default: ["api://weather"] } } },
         validateStack: (args: StackValidationArgs, report) => {
             const { forbiddenAudiences } = args.getConfig<{ forbiddenAudiences?: string[] }>();
-            const forbidden = new Set([...(forbiddenAudiences ?? ["api://weather"]), ...args.resources.flatMap((r) => checks.downstreamAudiences(r.type, r.props))]);
+            const forbidden = new Set([
+                ...(forbiddenAudiences ?? ["api://weather"]),
+                ...args.resources.flatMap((r) => checks.downstreamAudiences(r.type, r.props)),
+            ]);
             for (const r of args.resources) {
                 for (const aud of checks.cloudAudiences(r.type, r.props)) {
-                    if (forbidden.has(aud)) report(`${r.type} ${r.name} accepts ${aud}, the audience of a downstream API; define a dedicated cloud-federation audience instead`, r.urn);
+                    if (forbidden.has(aud))
+                        report(
+                            `${r.type} ${r.name} accepts ${aud}, the audience of a downstream API; define a dedicated cloud-federation audience instead`,
+                            r.urn,
+                        );
                 }
             }
         },

@@ -5,7 +5,14 @@ import { BlueprintTarget, externalWorkloadSubject, kubernetesServiceAccountSubje
 import { AgentContainerApp } from "./components/agent-container-app";
 import { AwsFederation } from "./components/aws-federation";
 import { GcpFederation } from "./components/gcp-federation";
-import { AWS_WEB_IDENTITY_TOKEN_FILE, awsAgentEnv, GCP_CREDENTIAL_FILE_NAME, GCP_SUBJECT_TOKEN_FILE, GCP_TOKEN_TARGET, gcpAgentEnv } from "./runtime/container-env";
+import {
+    AWS_WEB_IDENTITY_TOKEN_FILE,
+    awsAgentEnv,
+    GCP_CREDENTIAL_FILE_NAME,
+    GCP_SUBJECT_TOKEN_FILE,
+    GCP_TOKEN_TARGET,
+    gcpAgentEnv,
+} from "./runtime/container-env";
 import { BlueprintFederation } from "./components/blueprint-federation";
 import { KindOidcIssuer } from "./components/kind-oidc-issuer";
 import { KindWorkload } from "./components/kind-workload";
@@ -22,11 +29,7 @@ export function createAgentIdentityStack(config: StackConfig): StackOutputs {
 
     // Deleting the group would delete the UAMI with it, so it is protected like the identity.
     const resourceGroupName = config.resourceGroup.create
-        ? new resources.ResourceGroup(
-              "agent-identity",
-              { resourceGroupName: config.resourceGroup.name, location: config.location, tags },
-              { protect },
-          ).name
+        ? new resources.ResourceGroup("agent-identity", { resourceGroupName: config.resourceGroup.name, location: config.location, tags }, { protect }).name
         : pulumi.output(config.resourceGroup.name);
 
     const uami = new ManagedIdentity("agent", {
@@ -67,7 +70,13 @@ export function createAgentIdentityStack(config: StackConfig): StackOutputs {
 
     // AWS: the role pins a subject derived from the same UAMI Output, with a workload-scoped audience by default.
     const awsFederation = config.aws
-        ? new AwsFederation("aws", { uamiSubject: uami.workloadSubject, tenantId: config.tenantId, settings: config.aws, tokenFile: AWS_WEB_IDENTITY_TOKEN_FILE, protect })
+        ? new AwsFederation("aws", {
+              uamiSubject: uami.workloadSubject,
+              tenantId: config.tenantId,
+              settings: config.aws,
+              tokenFile: AWS_WEB_IDENTITY_TOKEN_FILE,
+              protect,
+          })
         : undefined;
 
     const containerApp = config.containerApp
@@ -85,7 +94,9 @@ export function createAgentIdentityStack(config: StackConfig): StackOutputs {
                       ...(config.gcp ? gcpAgentEnv(config.gcp.projectId) : []),
                       ...(config.aws && roleArn ? awsAgentEnv(roleArn, config.aws.region, config.containerApp!.name) : []),
                   ]),
-              configFiles: gcpFederation ? [{ name: "gcp-credential-config", fileName: GCP_CREDENTIAL_FILE_NAME, content: gcpFederation.credentialConfig }] : [],
+              configFiles: gcpFederation
+                  ? [{ name: "gcp-credential-config", fileName: GCP_CREDENTIAL_FILE_NAME, content: gcpFederation.credentialConfig }]
+                  : [],
               tokenTargets: [...(gcpFederation ? [GCP_TOKEN_TARGET] : []), ...(awsFederation ? [awsFederation.tokenTarget] : [])],
           })
         : undefined;

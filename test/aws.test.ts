@@ -3,7 +3,15 @@ import assert from "node:assert/strict";
 import { createValidatedPolicy, validateTrustPolicy } from "@cloud-copilot/iam-policy";
 import { runUnsafeSimulation } from "@cloud-copilot/iam-simulate";
 import { ConfigError, parseStackConfig } from "../src/config";
-import { AwsRoleContract, awsConditionKeys, awsRoleContract, awsWebIdentitySubject, bedrockInvokePolicy, EntraFicContract, uamiWorkloadSubject } from "../src/contracts";
+import {
+    AwsRoleContract,
+    awsConditionKeys,
+    awsRoleContract,
+    awsWebIdentitySubject,
+    bedrockInvokePolicy,
+    EntraFicContract,
+    uamiWorkloadSubject,
+} from "../src/contracts";
 import { readStackConfig } from "../src/plan/stack-files";
 import { runPlan, PlanResult } from "../src/plan/run-plan";
 import { evaluateAwsRole } from "../src/verifiers/aws-sts";
@@ -19,7 +27,10 @@ const AT = 1748736000 - 60;
 
 describe("AWS role contract", () => {
     it("derives the condition keys from the provider URL, in one place", () => {
-        assert.deepEqual(awsConditionKeys(`https://sts.windows.net/${TENANT}/`), { aud: `sts.windows.net/${TENANT}/:aud`, sub: `sts.windows.net/${TENANT}/:sub` });
+        assert.deepEqual(awsConditionKeys(`https://sts.windows.net/${TENANT}/`), {
+            aud: `sts.windows.net/${TENANT}/:aud`,
+            sub: `sts.windows.net/${TENANT}/:sub`,
+        });
         assert.deepEqual(workload.conditionKeys, awsConditionKeys(workload.providerUrl));
     });
 
@@ -42,7 +53,10 @@ describe("AWS role contract", () => {
 
     it("denies another sub, another aud and another issuer", () => {
         assert.match(evaluateAwsRole(workload, { ...workloadToken, sub: OTHER_OID }, AT).reasons.join("\n"), /AccessDenied.*ImplicitlyDenied/);
-        assert.match(evaluateAwsRole(workload, { ...workloadToken, aud: "api://weather" }, AT).reasons.join("\n"), /InvalidIdentityToken: Incorrect token audience/);
+        assert.match(
+            evaluateAwsRole(workload, { ...workloadToken, aud: "api://weather" }, AT).reasons.join("\n"),
+            /InvalidIdentityToken: Incorrect token audience/,
+        );
         const otherIssuer = evaluateAwsRole(workload, { ...workloadToken, iss: `https://sts.windows.net/${OTHER_TENANT}/` }, AT);
         assert.equal(otherIssuer.accepted, false);
         assert.match(otherIssuer.reasons.join("\n"), /No OpenIDConnect provider found/);
@@ -57,11 +71,19 @@ describe("AWS role contract", () => {
 
     it("shows why StringLike is never produced: the same evaluator lets another subject through", () => {
         const keys = workload.conditionKeys;
-        const like = { ...workload.trustPolicy, Statement: [{ ...workload.trustPolicy.Statement[0]!, Condition: { StringLike: { [keys.aud]: AUDIENCE, [keys.sub]: "3333*" } } }] };
+        const like = {
+            ...workload.trustPolicy,
+            Statement: [{ ...workload.trustPolicy.Statement[0]!, Condition: { StringLike: { [keys.aud]: AUDIENCE, [keys.sub]: "3333*" } } }],
+        };
         const decide = (sub: string) =>
             runUnsafeSimulation(
                 {
-                    request: { principal: workload.providerArn, action: "sts:AssumeRoleWithWebIdentity", resource: { resource: workload.roleArn, accountId: "123456789012" }, contextVariables: { [keys.aud]: AUDIENCE, [keys.sub]: sub } },
+                    request: {
+                        principal: workload.providerArn,
+                        action: "sts:AssumeRoleWithWebIdentity",
+                        resource: { resource: workload.roleArn, accountId: "123456789012" },
+                        contextVariables: { [keys.aud]: AUDIENCE, [keys.sub]: sub },
+                    },
                     identityPolicies: [],
                     serviceControlPolicies: [],
                     resourceControlPolicies: [],
@@ -113,7 +135,10 @@ describe("AWS configuration", () => {
     it("accepts the prod stack's section", () => assert.deepEqual(awsIssues({}), []));
     it("requires a 12-digit account id", () => assert.match(awsIssues({ accountId: "12345" })[0]!, /^agentfed:aws\.accountId: must be 12 digits/));
     it("refuses tenant mode without an explicit acknowledgement, naming the risk", () => {
-        assert.match(awsIssues({ audienceMode: "tenant" })[0]!, /^agentfed:aws\.audienceMode: is tenant: .*any identity in the tenant.*acknowledgeTenantWideAudience: true/);
+        assert.match(
+            awsIssues({ audienceMode: "tenant" })[0]!,
+            /^agentfed:aws\.audienceMode: is tenant: .*any identity in the tenant.*acknowledgeTenantWideAudience: true/,
+        );
         assert.deepEqual(awsIssues({ audienceMode: "tenant", acknowledgeTenantWideAudience: true }), []);
     });
     it("refuses wildcard audiences and the token-exchange audience as the intermediary's identifier", () => {
@@ -153,7 +178,10 @@ describe("AWS federation in the prod plan", () => {
     it("makes the intermediary app issue v1 tokens for api://<name>, with role assignment required", async () => {
         const plan = await runPlan({ stack: "prod" });
         const [app] = of(plan, "azuread:index/application:Application");
-        assert.deepEqual([app!.inputs.identifierUris, (app!.inputs.api as { requestedAccessTokenVersion: number }).requestedAccessTokenVersion], [[AUDIENCE], 1]);
+        assert.deepEqual(
+            [app!.inputs.identifierUris, (app!.inputs.api as { requestedAccessTokenVersion: number }).requestedAccessTokenVersion],
+            [[AUDIENCE], 1],
+        );
         assert.equal(of(plan, "azuread:index/servicePrincipal:ServicePrincipal")[0]!.inputs.appRoleAssignmentRequired, true);
     });
 
@@ -165,7 +193,13 @@ describe("AWS federation in the prod plan", () => {
         assert.equal(env("agent")["AWS_ROLE_ARN"], plan.outputs.awsRoleArn);
         assert.equal(env("agent")["AWS_WEB_IDENTITY_TOKEN_FILE"], "/var/run/secrets/agentfed/aws-web-identity-token");
         const targets = JSON.parse(env("token-refresher")["AGENTFED_TOKEN_TARGETS"]!) as { name: string; resource: string }[];
-        assert.deepEqual(targets.map((t) => [t.name, t.resource]), [["gcp", "api://AzureADTokenExchange"], ["aws", AUDIENCE]]);
+        assert.deepEqual(
+            targets.map((t) => [t.name, t.resource]),
+            [
+                ["gcp", "api://AzureADTokenExchange"],
+                ["aws", AUDIENCE],
+            ],
+        );
         assert.deepEqual(plan.outputs.awsTokenRefresher, {
             mode: "workload",
             resource: AUDIENCE,

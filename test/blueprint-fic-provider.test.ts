@@ -47,7 +47,13 @@ describe("Blueprint FIC dynamic provider against a local Graph stand-in", () => 
         assert.equal(req?.method, "POST");
         assert.equal(req?.path, COLLECTION);
         assert.equal(req?.authorization, `Bearer ${APP_ONLY_TOKEN}`);
-        assert.deepEqual(req?.body, { name: "uami-mi-weather-agent", issuer: inputs().issuer, subject: UAMI_OID, audiences: ["api://AzureADTokenExchange"], description: "" });
+        assert.deepEqual(req?.body, {
+            name: "uami-mi-weather-agent",
+            issuer: inputs().issuer,
+            subject: UAMI_OID,
+            audiences: ["api://AzureADTokenExchange"],
+            description: "",
+        });
         const stored = graph.blueprints.get(BLUEPRINT_OBJECT_ID)![0]!;
         assert.equal(id, `${BLUEPRINT_OBJECT_ID}/federatedIdentityCredentials/${stored.id}`);
         assert.equal((outs as BlueprintFicOutputs).credentialId, stored.id);
@@ -87,7 +93,10 @@ describe("Blueprint FIC dynamic provider against a local Graph stand-in", () => 
         await provider.delete(id, outs);
         assert.equal(graph.blueprints.get(BLUEPRINT_OBJECT_ID)!.length, 0);
         await provider.delete(id, outs);
-        assert.deepEqual(graph.requests.slice(-2).map((r) => r.method), ["DELETE", "DELETE"]);
+        assert.deepEqual(
+            graph.requests.slice(-2).map((r) => r.method),
+            ["DELETE", "DELETE"],
+        );
     });
 
     it("explains a 403 with the Graph permission an app-only caller needs", async () => {
@@ -102,13 +111,26 @@ describe("Blueprint FIC dynamic provider against a local Graph stand-in", () => 
     it("retries throttled requests (429 with Retry-After), then succeeds", async () => {
         graph.throttleNext(2);
         await provider.create(inputs());
-        assert.deepEqual(graph.requests.map((r) => r.method), ["POST", "POST", "POST"]);
+        assert.deepEqual(
+            graph.requests.map((r) => r.method),
+            ["POST", "POST", "POST"],
+        );
         assert.equal(graph.blueprints.get(BLUEPRINT_OBJECT_ID)!.length, 1);
     });
 });
 
 describe("Blueprint FIC diff and check", () => {
-    const olds: BlueprintFicOutputs = { ...{ graphEndpoint: "https://graph.microsoft.com", blueprintObjectId: BLUEPRINT_OBJECT_ID, name: "uami", issuer: "https://login.microsoftonline.com/t/v2.0", subject: UAMI_OID, audiences: ["api://AzureADTokenExchange"] }, credentialId: "c1" };
+    const olds: BlueprintFicOutputs = {
+        ...{
+            graphEndpoint: "https://graph.microsoft.com",
+            blueprintObjectId: BLUEPRINT_OBJECT_ID,
+            name: "uami",
+            issuer: "https://login.microsoftonline.com/t/v2.0",
+            subject: UAMI_OID,
+            audiences: ["api://AzureADTokenExchange"],
+        },
+        credentialId: "c1",
+    };
 
     it("replaces on a new name, deleting the old FIC first (issuer+subject must stay unique)", async () => {
         const d = await provider.diff("id", olds, { ...olds, name: "uami-renamed" });
@@ -123,8 +145,14 @@ describe("Blueprint FIC diff and check", () => {
     });
 
     it("check refuses inputs Entra would refuse, property by property", async () => {
-        const { failures } = await provider.check({}, { ...olds, issuer: "http://issuer.example", subject: "*", audiences: ["fb60f99c-7a34-4190-8149-302f77469936"] });
-        assert.deepEqual(failures?.map((f) => f.property), ["issuer", "subject", "audiences"]);
+        const { failures } = await provider.check(
+            {},
+            { ...olds, issuer: "http://issuer.example", subject: "*", audiences: ["fb60f99c-7a34-4190-8149-302f77469936"] },
+        );
+        assert.deepEqual(
+            failures?.map((f) => f.property),
+            ["issuer", "subject", "audiences"],
+        );
     });
 });
 

@@ -19,7 +19,7 @@ function validConfig(): Record<string, unknown> {
 }
 
 function parse(values: Record<string, unknown>) {
-    return parseStackConfig({ get: (k) => (values[k] === undefined ? undefined : typeof values[k] === "string" ? (values[k]) : JSON.stringify(values[k])) }, NS);
+    return parseStackConfig({ get: (k) => (values[k] === undefined ? undefined : typeof values[k] === "string" ? values[k] : JSON.stringify(values[k])) }, NS);
 }
 
 /** Parses, expects a ConfigError, and returns its issues. */
@@ -69,7 +69,10 @@ describe("stack configuration", () => {
     it("rejects a missing tenant id", () => {
         const c = validConfig();
         delete c.tenantId;
-        assert.deepEqual(issuesOf(c).map((i) => [i.key, i.problem]), [["agentfed:tenantId", "is missing"]]);
+        assert.deepEqual(
+            issuesOf(c).map((i) => [i.key, i.problem]),
+            [["agentfed:tenantId", "is missing"]],
+        );
     });
 
     it("rejects an empty subject", () => {

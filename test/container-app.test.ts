@@ -8,7 +8,12 @@ import { BLUEPRINT_APP_ID, TENANT, UAMI_CLIENT_ID, UAMI_OID, UAMI_TYPE } from ".
 
 const APP_TYPE = "azure-native:app:ContainerApp";
 type Env = { name: string; value: string }[];
-type Container = { name: string; env: Env; image: string; probes?: { httpGet: { port: number; path: string; httpHeaders: { name: string; value: string }[] } }[] };
+type Container = {
+    name: string;
+    env: Env;
+    image: string;
+    probes?: { httpGet: { port: number; path: string; httpHeaders: { name: string; value: string }[] } }[];
+};
 
 function containerApp(plan: PlanResult) {
     const app = plan.resources.find((r) => r.type === APP_TYPE);
@@ -46,7 +51,14 @@ describe("agent container app (prod plan under mocks)", () => {
             const plan = await runPlan({
                 stack: "prod",
                 mockOverrides: { [`${UAMI_TYPE}::agent`]: { principalId: UAMI_OID, clientId } },
-                config: { blueprint: { kind: "agentIdentityBlueprint", appId, objectId: "55555555-5555-5555-5555-555555555555", uamiFicName: "uami-mi-weather-agent" } },
+                config: {
+                    blueprint: {
+                        kind: "agentIdentityBlueprint",
+                        appId,
+                        objectId: "55555555-5555-5555-5555-555555555555",
+                        uamiFicName: "uami-mi-weather-agent",
+                    },
+                },
             });
             const { env } = containerApp(plan);
             assert.deepEqual(
@@ -90,7 +102,10 @@ describe("agent container app (prod plan under mocks)", () => {
         const env = plan.resources.find((r) => r.type === "azure-native:app:ManagedEnvironment");
         assert.ok(env);
         assert.deepEqual(env.secretInputs, ["appLogsConfiguration"]);
-        assert.equal(containerApp(plan).app.inputs.managedEnvironmentId, `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-agentfed-prod/providers/Microsoft.App/managedEnvironments/agent-env`);
+        assert.equal(
+            containerApp(plan).app.inputs.managedEnvironmentId,
+            `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-agentfed-prod/providers/Microsoft.App/managedEnvironments/agent-env`,
+        );
     });
 
     it("uses an existing environment when configured, creating no workspace", async () => {
@@ -98,7 +113,10 @@ describe("agent container app (prod plan under mocks)", () => {
         const raw = JSON.parse(readStackConfig("prod")["agentfed:containerApp"]!) as Record<string, unknown>;
         const plan = await runPlan({ stack: "prod", config: { containerApp: { ...raw, environment: { existingId } } } });
         assert.equal(containerApp(plan).app.inputs.managedEnvironmentId, existingId);
-        assert.equal(plan.resources.some((r) => r.type === "azure-native:operationalinsights:Workspace"), false);
+        assert.equal(
+            plan.resources.some((r) => r.type === "azure-native:operationalinsights:Workspace"),
+            false,
+        );
     });
 });
 
@@ -117,7 +135,11 @@ describe("agent container app configuration", () => {
         assert.match(issueKeys(prodConfigWith({ agent: { image: "a.io/b:1", cpu: 0.5, memory: "4Gi" } }))[0]!, /agent\.memory: does not match cpu 0.5/);
     });
     it("refuses downstream APIs the sidecar cannot serve", () => {
-        const issues = issueKeys(prodConfigWith({ sidecar: { downstreamApis: [{ name: "Weather API", baseUrl: "http://weather", scopes: ["api://AzureADTokenExchange/.default"] }] } }));
+        const issues = issueKeys(
+            prodConfigWith({
+                sidecar: { downstreamApis: [{ name: "Weather API", baseUrl: "http://weather", scopes: ["api://AzureADTokenExchange/.default"] }] },
+            }),
+        );
         assert.equal(issues.length, 3);
         assert.match(issues.join("\n"), /downstreamApis\[0\]\.name/);
         assert.match(issues.join("\n"), /downstreamApis\[0\]\.baseUrl: must be an https URL/);
@@ -128,7 +150,13 @@ describe("agent container app configuration", () => {
 describe("sidecar settings", () => {
     it("honour ?AgentIdentity= only when explicitly allowed (sidecar >= 1.1.0)", () => {
         const base = { tenantId: TENANT, blueprintAppId: BLUEPRINT_APP_ID, uamiClientId: UAMI_CLIENT_ID, downstreamApis: [] };
-        assert.equal(sidecarEnv({ ...base, allowAgentIdentityOverride: false }).some((e) => e.name.startsWith("Sidecar__AllowOverrides")), false);
-        assert.deepEqual(sidecarEnv({ ...base, allowAgentIdentityOverride: true }).at(-1), { name: "Sidecar__AllowOverrides__GetAuthorizationHeaderUnauthenticated", value: "true" });
+        assert.equal(
+            sidecarEnv({ ...base, allowAgentIdentityOverride: false }).some((e) => e.name.startsWith("Sidecar__AllowOverrides")),
+            false,
+        );
+        assert.deepEqual(sidecarEnv({ ...base, allowAgentIdentityOverride: true }).at(-1), {
+            name: "Sidecar__AllowOverrides__GetAuthorizationHeaderUnauthenticated",
+            value: "true",
+        });
     });
 });

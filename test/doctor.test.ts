@@ -33,10 +33,21 @@ describe("doctor verdicts on the seed's worked example", () => {
     });
 
     it("accepts the AWS-audience token (v1, api://<intermediary>) at AWS only", () => {
-        const awsToken = { iss: `https://sts.windows.net/${TENANT}/`, sub: UAMI_OID, oid: UAMI_OID, tid: TENANT, aud: "api://agentfed-aws-prod", exp: AT + 3600 };
+        const awsToken = {
+            iss: `https://sts.windows.net/${TENANT}/`,
+            sub: UAMI_OID,
+            oid: UAMI_OID,
+            tid: TENANT,
+            aud: "api://agentfed-aws-prod",
+            exp: AT + 3600,
+        };
         assert.deepEqual(
             verdictsFor(awsToken).map((v) => [v.kind, v.accepted]),
-            [["entra-fic", false], ["gcp-provider", false], ["aws-role", true]],
+            [
+                ["entra-fic", false],
+                ["gcp-provider", false],
+                ["aws-role", true],
+            ],
         );
     });
 
@@ -70,7 +81,12 @@ describe("doctor verdicts on the seed's worked example", () => {
     });
 
     it("rejects a Kind service-account token in prod", () => {
-        const kindToken = { iss: "https://agentfeddevoidc.blob.core.windows.net/oidc", sub: "system:serviceaccount:agents:weather-agent", aud: "api://AzureADTokenExchange", exp: AT + 3600 };
+        const kindToken = {
+            iss: "https://agentfeddevoidc.blob.core.windows.net/oidc",
+            sub: "system:serviceaccount:agents:weather-agent",
+            aud: "api://AzureADTokenExchange",
+            exp: AT + 3600,
+        };
         for (const v of verdictsFor(kindToken)) assert.equal(v.accepted, false, v.contract);
     });
 });

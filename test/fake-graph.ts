@@ -68,7 +68,13 @@ export async function startFakeGraph(): Promise<FakeGraph> {
         if (!match) return graphError(res, 400, "BadRequest", `Resource not found for the segment in ${path}`);
         const [, appId, ficId] = match;
         const fics = blueprints.get(appId!);
-        if (!fics) return graphError(res, 404, "Request_ResourceNotFound", `Resource '${appId}' does not exist or one of its queried reference-property objects are not present.`);
+        if (!fics)
+            return graphError(
+                res,
+                404,
+                "Request_ResourceNotFound",
+                `Resource '${appId}' does not exist or one of its queried reference-property objects are not present.`,
+            );
 
         if (req.method === "POST" && !ficId) {
             const b = body as Omit<Fic, "id">;
@@ -76,7 +82,12 @@ export async function startFakeGraph(): Promise<FakeGraph> {
                 return graphError(res, 409, "Request_MultipleObjectsWithSameKeyValue", `FederatedIdentityCredential with name ${b.name} already exists.`);
             }
             if (fics.some((f) => f.issuer === b.issuer && f.subject === b.subject)) {
-                return graphError(res, 409, "Request_MultipleObjectsWithSameKeyValue", "FederatedIdentityCredential with the same issuer and subject already exists.");
+                return graphError(
+                    res,
+                    409,
+                    "Request_MultipleObjectsWithSameKeyValue",
+                    "FederatedIdentityCredential with the same issuer and subject already exists.",
+                );
             }
             const fic: Fic = { id: randomUUID(), name: b.name, issuer: b.issuer, subject: b.subject, audiences: b.audiences, description: b.description ?? "" };
             fics.push(fic);
@@ -84,11 +95,19 @@ export async function startFakeGraph(): Promise<FakeGraph> {
         }
         if (req.method === "GET" && !ficId) return send(res, 200, { value: fics });
         const fic = fics.find((f) => f.id === ficId);
-        if (!fic) return graphError(res, 404, "Request_ResourceNotFound", `Resource '${ficId}' does not exist or one of its queried reference-property objects are not present.`);
-        if (req.method === "GET") return send(res, 200, { "@odata.context": "https://graph.microsoft.com/beta/$metadata#federatedIdentityCredentials/$entity", ...fic });
+        if (!fic)
+            return graphError(
+                res,
+                404,
+                "Request_ResourceNotFound",
+                `Resource '${ficId}' does not exist or one of its queried reference-property objects are not present.`,
+            );
+        if (req.method === "GET")
+            return send(res, 200, { "@odata.context": "https://graph.microsoft.com/beta/$metadata#federatedIdentityCredentials/$entity", ...fic });
         if (req.method === "PATCH") {
             const b = (body ?? {}) as Partial<Fic>;
-            if (b.name !== undefined && b.name !== fic.name) return graphError(res, 400, "Request_BadRequest", "Property 'name' is read-only and cannot be set.");
+            if (b.name !== undefined && b.name !== fic.name)
+                return graphError(res, 400, "Request_BadRequest", "Property 'name' is read-only and cannot be set.");
             Object.assign(fic, b);
             return send(res, 204);
         }

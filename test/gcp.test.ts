@@ -2,7 +2,14 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { parse } from "@marcbachmann/cel-js";
 import { ConfigError, parseStackConfig } from "../src/config";
-import { EntraFicContract, externalAccountCredentialConfig, GcpProviderContract, gcpProviderContract, TrustContractError, uamiWorkloadSubject } from "../src/contracts";
+import {
+    EntraFicContract,
+    externalAccountCredentialConfig,
+    GcpProviderContract,
+    gcpProviderContract,
+    TrustContractError,
+    uamiWorkloadSubject,
+} from "../src/contracts";
 import { readStackConfig } from "../src/plan/stack-files";
 import { runPlan, PlanResult } from "../src/plan/run-plan";
 import { evaluateGcpProvider } from "../src/verifiers/gcp-sts";
@@ -19,7 +26,10 @@ describe("GCP provider contract", () => {
         assert.equal(contract.issuer, `https://login.microsoftonline.com/${TENANT}/v2.0`);
         assert.equal(contract.attributeCondition, `assertion.tid == '${TENANT}' && assertion.sub == '${UAMI_OID}'`);
         assert.deepEqual(contract.attributeMapping, { "google.subject": "assertion.sub", "attribute.tid": "assertion.tid" });
-        assert.equal(contract.principal, `principal://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/agentfed-prod/subject/${UAMI_OID}`);
+        assert.equal(
+            contract.principal,
+            `principal://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/agentfed-prod/subject/${UAMI_OID}`,
+        );
     });
 
     it("produces CEL that parses", () => {
@@ -37,7 +47,11 @@ describe("GCP provider contract", () => {
     });
 
     it("rejects another tenant even with the same subject (issuer and tid both differ)", () => {
-        const v = evaluateGcpProvider(contract, { ...SEED_UAMI_TOKEN_CLAIMS, tid: OTHER_TENANT, iss: `https://login.microsoftonline.com/${OTHER_TENANT}/v2.0` }, BEFORE_EXPIRY);
+        const v = evaluateGcpProvider(
+            contract,
+            { ...SEED_UAMI_TOKEN_CLAIMS, tid: OTHER_TENANT, iss: `https://login.microsoftonline.com/${OTHER_TENANT}/v2.0` },
+            BEFORE_EXPIRY,
+        );
         assert.equal(v.accepted, false);
         assert.match(v.reasons.join("\n"), /issuer in ID Token/);
         assert.match(v.reasons.join("\n"), /rejected by the attribute condition/);
@@ -55,7 +69,10 @@ describe("GCP provider contract", () => {
     });
 
     it("compares audiences byte for byte: api://weather and a padded GUID are rejected", () => {
-        assert.match(evaluateGcpProvider(contract, { ...SEED_UAMI_TOKEN_CLAIMS, aud: "api://weather" }, BEFORE_EXPIRY).reasons.join("\n"), /audience in ID Token \[api:\/\/weather\]/);
+        assert.match(
+            evaluateGcpProvider(contract, { ...SEED_UAMI_TOKEN_CLAIMS, aud: "api://weather" }, BEFORE_EXPIRY).reasons.join("\n"),
+            /audience in ID Token \[api:\/\/weather\]/,
+        );
         assert.equal(evaluateGcpProvider(contract, { ...SEED_UAMI_TOKEN_CLAIMS, aud: " fb60f99c-7a34-4190-8149-302f77469936" }, BEFORE_EXPIRY).accepted, false);
     });
 
@@ -127,7 +144,10 @@ describe("GCP federation in the prod plan", () => {
             assert.equal(provider!.inputs.attributeCondition, `assertion.tid == '${TENANT}' && assertion.sub == '${ficContract(plan).subject}'`);
             assert.equal(ficContract(plan).subject, oid);
             const [binding] = find(plan, "gcp:serviceaccount/iAMMember:IAMMember");
-            assert.equal(binding!.inputs.member, `principal://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/agentfed-prod/subject/${oid}`);
+            assert.equal(
+                binding!.inputs.member,
+                `principal://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/agentfed-prod/subject/${oid}`,
+            );
             assert.equal(binding!.inputs.role, "roles/iam.workloadIdentityUser");
             assert.equal(gcpContract(plan).principal, binding!.inputs.member);
             assert.equal(provider!.protect && find(plan, "gcp:iam/workloadIdentityPool:WorkloadIdentityPool")[0]!.protect, true);
@@ -143,15 +163,30 @@ describe("GCP federation in the prod plan", () => {
     it("hands the agent the credential configuration and has the refresher keep its subject token fresh", async () => {
         const plan = await runPlan({ stack: "prod" });
         const [app] = find(plan, "azure-native:app:ContainerApp");
-        const template = app!.inputs.template as { containers: { name: string; env: { name: string; value: string }[] }[]; volumes: { name: string; storageType: string }[] };
-        assert.deepEqual(template.containers.map((c) => c.name), ["agent", "entra-auth-sidecar", "token-refresher"]);
+        const template = app!.inputs.template as {
+            containers: { name: string; env: { name: string; value: string }[] }[];
+            volumes: { name: string; storageType: string }[];
+        };
+        assert.deepEqual(
+            template.containers.map((c) => c.name),
+            ["agent", "entra-auth-sidecar", "token-refresher"],
+        );
         const agentEnv = Object.fromEntries(template.containers[0]!.env.map((e) => [e.name, e.value]));
         assert.equal(agentEnv["GOOGLE_APPLICATION_CREDENTIALS"], "/etc/agentfed/gcp-credential-config.json");
         const refresher = Object.fromEntries(template.containers[2]!.env.map((e) => [e.name, e.value]));
         const targets = JSON.parse(refresher["AGENTFED_TOKEN_TARGETS"]!) as { name: string }[];
-        assert.deepEqual(targets.find((t) => t.name === "gcp"), { name: "gcp", file: "/var/run/secrets/agentfed/gcp-subject-token", resource: "api://AzureADTokenExchange" });
+        assert.deepEqual(
+            targets.find((t) => t.name === "gcp"),
+            { name: "gcp", file: "/var/run/secrets/agentfed/gcp-subject-token", resource: "api://AzureADTokenExchange" },
+        );
         const secrets = (app!.inputs.configuration as { secrets: { name: string; value: string }[] }).secrets;
         assert.deepEqual(JSON.parse(secrets[0]!.value), JSON.parse(String(plan.outputs.gcpCredentialConfig)));
-        assert.deepEqual(template.volumes.map((v) => [v.name, v.storageType]), [["agentfed-tokens", "EmptyDir"], ["agentfed-config", "Secret"]]);
+        assert.deepEqual(
+            template.volumes.map((v) => [v.name, v.storageType]),
+            [
+                ["agentfed-tokens", "EmptyDir"],
+                ["agentfed-config", "Secret"],
+            ],
+        );
     });
 });

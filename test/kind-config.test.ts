@@ -48,7 +48,7 @@ function config(kind: unknown, blueprintExtra: Record<string, unknown> = {}): Re
 }
 
 function parse(values: Record<string, unknown>) {
-    return parseStackConfig({ get: (k) => (values[k] === undefined ? undefined : typeof values[k] === "string" ? (values[k] as string) : JSON.stringify(values[k])) }, NS);
+    return parseStackConfig({ get: (k) => (values[k] === undefined ? undefined : typeof values[k] === "string" ? values[k] : JSON.stringify(values[k])) }, NS);
 }
 
 /** The issues of a rejected configuration, as "key: problem" lines. */
@@ -64,7 +64,10 @@ function issues(values: Record<string, unknown>): string[] {
 
 function assertIssue(values: Record<string, unknown>, key: string, problem: RegExp): void {
     const found = issues(values);
-    assert.ok(found.some((i) => i.startsWith(`${key}: `) && problem.test(i)), `expected ${key} ${problem}, got:\n${found.join("\n")}`);
+    assert.ok(
+        found.some((i) => i.startsWith(`${key}: `) && problem.test(i)),
+        `expected ${key} ${problem}, got:\n${found.join("\n")}`,
+    );
 }
 
 const ecPublicKey = generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey.export({ type: "spki", format: "pem" }).toString();
@@ -118,8 +121,18 @@ describe("agentfed:kind configuration", () => {
         ["an EC extra key (the issuer publishes RS256 only)", { extraPublicKeys: [ecPublicKey] }, "kind.extraPublicKeys[0]", /ec key.*must be RSA/],
         ["a context without an agent image", { kubeconfigContext: "kind-agentfed" }, "kind.agentImage", /is not set/],
         ["a moving agent image tag", { kubeconfigContext: "kind-agentfed", agentImage: "contoso/agent:latest" }, "kind.agentImage", /pinned tag or digest/],
-        ["an untagged sidecar image", { kubeconfigContext: "kind-agentfed", agentImage: "contoso/agent:1.0", sidecarImage: "mcr.microsoft.com/entra-sdk/auth-sidecar" }, "kind.sidecarImage", /pinned/],
-        ["workload settings without a context", { agentImage: "contoso/agent:1.0" }, "kind.kubeconfigContext", /workload is deployed only when a context is named/],
+        [
+            "an untagged sidecar image",
+            { kubeconfigContext: "kind-agentfed", agentImage: "contoso/agent:1.0", sidecarImage: "mcr.microsoft.com/entra-sdk/auth-sidecar" },
+            "kind.sidecarImage",
+            /pinned/,
+        ],
+        [
+            "workload settings without a context",
+            { agentImage: "contoso/agent:1.0" },
+            "kind.kubeconfigContext",
+            /workload is deployed only when a context is named/,
+        ],
         ["a misspelt key", { storageAccount: "x" }, "kind.storageAccount", /is not a known setting/],
     ];
     for (const [what, patch, key, problem] of bad) {
@@ -139,12 +152,24 @@ describe("agentfed:kind configuration", () => {
         });
         it("refuses a declared FIC with the Kind FIC's issuer and subject", () => {
             const dup = { name: "dup", issuer, subject: "system:serviceaccount:entra-demo:sidecar-sa" };
-            assertIssue(config(minimalKind, { additionalFederatedCredentials: [dup] }), `${NS}:blueprint.additionalFederatedCredentials`, /issuer\+subject to be unique/);
+            assertIssue(
+                config(minimalKind, { additionalFederatedCredentials: [dup] }),
+                `${NS}:blueprint.additionalFederatedCredentials`,
+                /issuer\+subject to be unique/,
+            );
         });
         it("refuses 21 FICs: UAMI + 19 declared + Kind", () => {
-            const declared = Array.from({ length: 19 }, (_, i) => ({ name: `ci-${i}`, issuer: "https://token.actions.githubusercontent.com", subject: `repo:o/r:environment:e${i}` }));
+            const declared = Array.from({ length: 19 }, (_, i) => ({
+                name: `ci-${i}`,
+                issuer: "https://token.actions.githubusercontent.com",
+                subject: `repo:o/r:environment:e${i}`,
+            }));
             assert.doesNotThrow(() => parse(config(undefined, { additionalFederatedCredentials: declared })));
-            assertIssue(config(minimalKind, { additionalFederatedCredentials: declared }), `${NS}:blueprint.additionalFederatedCredentials`, /declares 21 .* at most 20/);
+            assertIssue(
+                config(minimalKind, { additionalFederatedCredentials: declared }),
+                `${NS}:blueprint.additionalFederatedCredentials`,
+                /declares 21 .* at most 20/,
+            );
         });
     });
 });
@@ -178,7 +203,10 @@ describe("issuer documents and the Kind cluster configuration", () => {
         const other = generateKeyPairSync("rsa", { modulusLength: 2048 });
         const otherPrivate = other.privateKey.export({ type: "pkcs1", format: "pem" }).toString();
         const jwks = jsonWebKeySet([KNOWN_PUBLIC_KEY, otherPrivate, KNOWN_PUBLIC_KEY]);
-        assert.deepEqual(jwks.keys.map((k) => k.kid), [KNOWN_KID, kubernetesKeyId(otherPrivate)]);
+        assert.deepEqual(
+            jwks.keys.map((k) => k.kid),
+            [KNOWN_KID, kubernetesKeyId(otherPrivate)],
+        );
         assert.ok(!JSON.stringify(jwks).includes('"d"'), "no private parameter is ever published");
         assert.throws(() => jsonWebKeySet([]), /at least one public key/);
     });
@@ -191,7 +219,9 @@ describe("issuer documents and the Kind cluster configuration", () => {
         assert.equal(cluster.name, "agentfed-dev");
         const node = cluster.nodes[0];
         assert.equal(node.role, "control-plane");
-        assert.deepEqual(node.extraMounts, [{ hostPath: "/tmp/agentfed-kind/sa-signer.key", containerPath: "/etc/kubernetes/pki/sa-signer.key", readOnly: true }]);
+        assert.deepEqual(node.extraMounts, [
+            { hostPath: "/tmp/agentfed-kind/sa-signer.key", containerPath: "/etc/kubernetes/pki/sa-signer.key", readOnly: true },
+        ]);
         const patch = yaml.load(node.kubeadmConfigPatches[0]) as any;
         assert.equal(patch.kind, "ClusterConfiguration");
         assert.deepEqual(patch.apiServer.extraArgs, {

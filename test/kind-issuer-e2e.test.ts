@@ -87,11 +87,14 @@ async function verifyLikeEntra(token: string, contract: EntraFicContract): Promi
     const jwks = (await jwksResponse.json()) as JSONWebKeySet;
     try {
         const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), { algorithms: ["RS256"] });
-        return evaluateEntraFic(contract, payload as Parameters<typeof evaluateEntraFic>[1], Math.floor(Date.now() / 1000));
+        return evaluateEntraFic(contract, payload, Math.floor(Date.now() / 1000));
     } catch (err) {
         const code = (err as { code?: string }).code ?? "";
         const kid = decodeProtectedHeader(token).kid;
-        const reason = code === "ERR_JWKS_NO_MATCHING_KEY" ? `AADSTS7000272: The certificate with identifier ${kid} could not be found` : `signature: ${code} ${(err as Error).message}`;
+        const reason =
+            code === "ERR_JWKS_NO_MATCHING_KEY"
+                ? `AADSTS7000272: The certificate with identifier ${kid} could not be found`
+                : `signature: ${code} ${(err as Error).message}`;
         return { accepted: false, reasons: [reason] };
     }
 }
@@ -137,7 +140,18 @@ describe("Kind issuer end to end on Azurite (a real Azure Blob API on 127.0.0.1)
         workspace = mkdtempSync(path.join(tmpdir(), "agentfed-azurite-"));
         azurite = spawn(
             AZURITE,
-            ["--blobHost", "127.0.0.1", "--blobPort", String(port), "--inMemoryPersistence", "--extentMemoryLimit", "64", "--loose", "--skipApiVersionCheck", "--disableTelemetry"],
+            [
+                "--blobHost",
+                "127.0.0.1",
+                "--blobPort",
+                String(port),
+                "--inMemoryPersistence",
+                "--extentMemoryLimit",
+                "64",
+                "--loose",
+                "--skipApiVersionCheck",
+                "--disableTelemetry",
+            ],
             // Run in a scratch directory: nothing Azurite might write lands in the repository.
             { cwd: workspace, stdio: ["ignore", "pipe", "pipe"] },
         );
@@ -172,9 +186,12 @@ describe("Kind issuer end to end on Azurite (a real Azure Blob API on 127.0.0.1)
             assert.equal(r.status, 200, name);
             assert.equal(r.headers.get("content-type"), "application/json", name);
         }
-        const jwks = (await (await fetch(`${issuer}/${JWKS_BLOB_NAME}`)).text());
+        const jwks = await (await fetch(`${issuer}/${JWKS_BLOB_NAME}`)).text();
         assert.equal(jwks, planJwks, "published byte for byte as the stack renders it");
-        assert.deepEqual((JSON.parse(jwks) as { keys: { kid: string }[] }).keys.map((k) => k.kid), [kid]);
+        assert.deepEqual(
+            (JSON.parse(jwks) as { keys: { kid: string }[] }).keys.map((k) => k.kid),
+            [kid],
+        );
     });
 
     it("accepts a service-account token signed with the managed key, like Entra would", async () => {
@@ -184,7 +201,14 @@ describe("Kind issuer end to end on Azurite (a real Azure Blob API on 127.0.0.1)
 
     it("refuses a token signed with another key, under its own kid or under the managed key's", async () => {
         const other = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
-        const ownKid = await verifyLikeEntra(await serviceAccountToken(other, kubernetesKeyId(other.export({ type: "pkcs1", format: "pem" }).toString()), { iss: issuer, sub: SUBJECT, aud: [TOKEN_EXCHANGE_AUDIENCE] }), contract);
+        const ownKid = await verifyLikeEntra(
+            await serviceAccountToken(other, kubernetesKeyId(other.export({ type: "pkcs1", format: "pem" }).toString()), {
+                iss: issuer,
+                sub: SUBJECT,
+                aud: [TOKEN_EXCHANGE_AUDIENCE],
+            }),
+            contract,
+        );
         assert.equal(ownKid.accepted, false);
         assert.match(ownKid.reasons.join(), /AADSTS7000272/);
         const stolenKid = await verifyLikeEntra(await serviceAccountToken(other, kid, { iss: issuer, sub: SUBJECT, aud: [TOKEN_EXCHANGE_AUDIENCE] }), contract);
@@ -193,10 +217,16 @@ describe("Kind issuer end to end on Azurite (a real Azure Blob API on 127.0.0.1)
     });
 
     it("refuses a validly signed token for another service account or another audience (the FIC, not the signature)", async () => {
-        const otherSa = await verifyLikeEntra(await serviceAccountToken(signingKey, kid, { iss: issuer, sub: "system:serviceaccount:entra-demo:default", aud: [TOKEN_EXCHANGE_AUDIENCE] }), contract);
+        const otherSa = await verifyLikeEntra(
+            await serviceAccountToken(signingKey, kid, { iss: issuer, sub: "system:serviceaccount:entra-demo:default", aud: [TOKEN_EXCHANGE_AUDIENCE] }),
+            contract,
+        );
         assert.equal(otherSa.accepted, false);
         assert.match(otherSa.reasons.join(), /AADSTS70021.*subject "system:serviceaccount:entra-demo:default"/);
-        const apiAudience = await verifyLikeEntra(await serviceAccountToken(signingKey, kid, { iss: issuer, sub: SUBJECT, aud: ["https://kubernetes.default.svc"] }), contract);
+        const apiAudience = await verifyLikeEntra(
+            await serviceAccountToken(signingKey, kid, { iss: issuer, sub: SUBJECT, aud: ["https://kubernetes.default.svc"] }),
+            contract,
+        );
         assert.equal(apiAudience.accepted, false);
         assert.match(apiAudience.reasons.join(), /AADSTS70021.*audience/);
     });

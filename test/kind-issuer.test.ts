@@ -39,7 +39,10 @@ describe("Kind OIDC issuer in the dev stack (plan)", () => {
         // Nothing else under storage anywhere in the program: no third blob (a key file uploaded "for convenience",
         // say), no file share, no static website. Only the account, its container and the two documents.
         assert.deepEqual(
-            plan.resources.filter((r) => r.type.includes(":storage:")).map((r) => r.type).sort(),
+            plan.resources
+                .filter((r) => r.type.includes(":storage:"))
+                .map((r) => r.type)
+                .sort(),
             ["azure-native:storage:Blob", "azure-native:storage:Blob", "azure-native:storage:BlobContainer", "azure-native:storage:StorageAccount"],
         );
     });
@@ -50,13 +53,21 @@ describe("Kind OIDC issuer in the dev stack (plan)", () => {
         assert.equal(container?.inputs.publicAccess, "Blob");
         const [account] = only(plan, "azure-native:storage:StorageAccount");
         assert.deepEqual(
-            { allowBlobPublicAccess: account?.inputs.allowBlobPublicAccess, enableHttpsTrafficOnly: account?.inputs.enableHttpsTrafficOnly, minimumTlsVersion: account?.inputs.minimumTlsVersion, kind: account?.inputs.kind },
+            {
+                allowBlobPublicAccess: account?.inputs.allowBlobPublicAccess,
+                enableHttpsTrafficOnly: account?.inputs.enableHttpsTrafficOnly,
+                minimumTlsVersion: account?.inputs.minimumTlsVersion,
+                kind: account?.inputs.kind,
+            },
             { allowBlobPublicAccess: true, enableHttpsTrafficOnly: true, minimumTlsVersion: "TLS1_2", kind: "StorageV2" },
         );
     });
 
     it("uses one issuer string, byte for byte, in the discovery document, the Kind config and the FIC", () => {
-        const discovery = JSON.parse(blobText(only(plan, BLOB).find((b) => b.inputs.blobName === ".well-known/openid-configuration")!)) as Record<string, unknown>;
+        const discovery = JSON.parse(blobText(only(plan, BLOB).find((b) => b.inputs.blobName === ".well-known/openid-configuration")!)) as Record<
+            string,
+            unknown
+        >;
         assert.equal(discovery.issuer, ISSUER);
         assert.equal(discovery.jwks_uri, `${ISSUER}/openid/v1/jwks`);
         assert.equal(plan.outputs.kindIssuerUrl, discovery.issuer);
@@ -78,7 +89,10 @@ describe("Kind OIDC issuer in the dev stack (plan)", () => {
     it("publishes the managed key under the kid Kubernetes will put in its tokens", () => {
         const jwks = JSON.parse(blobText(only(plan, BLOB).find((b) => b.inputs.blobName === "openid/v1/jwks")!)) as { keys: Record<string, string>[] };
         const publicKeyPem = String(plan.outputs.kindServiceAccountPublicKey);
-        assert.deepEqual(jwks.keys.map((k) => k.kid), [kubernetesKeyId(publicKeyPem)]);
+        assert.deepEqual(
+            jwks.keys.map((k) => k.kid),
+            [kubernetesKeyId(publicKeyPem)],
+        );
         // The secret output is the private half of that same key: what the cluster signs with.
         const fromPrivate = createPublicKey(createPrivateKey(String(plan.outputs.kindServiceAccountSigningKey))).export({ type: "spki", format: "pem" });
         assert.equal(fromPrivate, publicKeyPem);
@@ -89,7 +103,9 @@ describe("Kind OIDC issuer in the dev stack (plan)", () => {
     it("generates the Kind config with both audiences and the key mounted where the flags point", () => {
         const cluster = yaml.load(String(plan.outputs.kindClusterConfig)) as any;
         assert.equal(cluster.name, "agentfed-dev");
-        assert.deepEqual(cluster.nodes[0].extraMounts, [{ hostPath: "/tmp/agentfed-kind/agentfed-dev/sa-signer.key", containerPath: "/etc/kubernetes/pki/sa-signer.key", readOnly: true }]);
+        assert.deepEqual(cluster.nodes[0].extraMounts, [
+            { hostPath: "/tmp/agentfed-kind/agentfed-dev/sa-signer.key", containerPath: "/etc/kubernetes/pki/sa-signer.key", readOnly: true },
+        ]);
         const patch = yaml.load(cluster.nodes[0].kubeadmConfigPatches[0]) as any;
         assert.equal(patch.apiServer.extraArgs["api-audiences"], "api://AzureADTokenExchange,https://kubernetes.default.svc");
         assert.equal(patch.apiServer.extraArgs["service-account-signing-key-file"], "/etc/kubernetes/pki/sa-signer.key");
@@ -109,9 +125,10 @@ describe("Kind OIDC issuer in the dev stack (plan)", () => {
             AzureAd__Instance: "https://login.microsoftonline.com/",
             AzureAd__TenantId: "11111111-1111-1111-1111-111111111111",
         });
-        assert.deepEqual(only(plan, "kubernetes:core/v1:ServiceAccount").map((r) => r.inputs.metadata), [
-            { name: "sidecar-sa", namespace: "entra-demo", labels: { app: "agent", "app.kubernetes.io/managed-by": "pulumi-agentfed" } },
-        ]);
+        assert.deepEqual(
+            only(plan, "kubernetes:core/v1:ServiceAccount").map((r) => r.inputs.metadata),
+            [{ name: "sidecar-sa", namespace: "entra-demo", labels: { app: "agent", "app.kubernetes.io/managed-by": "pulumi-agentfed" } }],
+        );
         const [deployment] = only(plan, "kubernetes:apps/v1:Deployment");
         const pod = (deployment?.inputs.spec as any).template.spec;
         assert.equal(pod.serviceAccountName, "sidecar-sa");
@@ -131,7 +148,10 @@ describe("Kind OIDC issuer: stacks and settings", () => {
     it("creates no Kubernetes resource when no kubeconfig context is configured", async () => {
         const raw = { storageAccountName: "oidcagentfeddev01", namespace: "entra-demo", serviceAccountName: "sidecar-sa" };
         const plan = await runPlan({ stack: "dev", config: { kind: raw } });
-        assert.deepEqual(plan.resources.filter((r) => r.type.startsWith("kubernetes:") || r.type === "pulumi:providers:kubernetes"), []);
+        assert.deepEqual(
+            plan.resources.filter((r) => r.type.startsWith("kubernetes:") || r.type === "pulumi:providers:kubernetes"),
+            [],
+        );
         assert.equal(only(plan, BLOB).length, 2);
     });
 
@@ -141,14 +161,21 @@ describe("Kind OIDC issuer: stacks and settings", () => {
         const raw = { storageAccountName: "oidcagentfeddev01", namespace: "entra-demo", serviceAccountName: "sidecar-sa", extraPublicKeys: [old] };
         const plan = await runPlan({ stack: "dev", config: { kind: raw } });
         const jwks = JSON.parse(blobText(only(plan, BLOB).find((b) => b.inputs.blobName === "openid/v1/jwks")!)) as { keys: { kid: string }[] };
-        assert.deepEqual(jwks.keys.map((k) => k.kid), [kubernetesKeyId(String(plan.outputs.kindServiceAccountPublicKey)), kubernetesKeyId(old)]);
+        assert.deepEqual(
+            jwks.keys.map((k) => k.kid),
+            [kubernetesKeyId(String(plan.outputs.kindServiceAccountPublicKey)), kubernetesKeyId(old)],
+        );
         assert.equal(only(plan, BLOB).length, 2);
     });
 
     it("leaves prod without a Kind environment, its Kind outputs null", async () => {
         const plan = await runPlan({ stack: "prod" });
-        assert.equal(plan.resources.some((r) => r.type.startsWith("agentfed:kind:") || r.type.startsWith("tls:") || r.type.includes(":storage:")), false);
-        for (const k of ["kindIssuerUrl", "kindClusterConfig", "kindServiceAccountSigningKey", "kindServiceAccountPublicKey"]) assert.equal(plan.outputs[k], null, k);
+        assert.equal(
+            plan.resources.some((r) => r.type.startsWith("agentfed:kind:") || r.type.startsWith("tls:") || r.type.includes(":storage:")),
+            false,
+        );
+        for (const k of ["kindIssuerUrl", "kindClusterConfig", "kindServiceAccountSigningKey", "kindServiceAccountPublicKey"])
+            assert.equal(plan.outputs[k], null, k);
     });
 
     it("prints the signing key redacted in the plan, like pulumi stack output", async () => {

@@ -58,7 +58,10 @@ describe("npm run plan", () => {
         assert.match(plan.placeholders[uamiOid], /principalId \(object id\) of UAMI mi-weather-agent/);
         const fic = plan.resources.find((r: any) => r.type.endsWith("BlueprintFederatedIdentityCredential"));
         assert.equal(fic.inputs.subject, uamiOid, "the FIC and the UAMI output carry the same oid");
-        assert.deepEqual(plan.trustContracts.filter((c: any) => c.kind === "entra-fic").map((c: any) => c.subject), [uamiOid]);
+        assert.deepEqual(
+            plan.trustContracts.filter((c: any) => c.kind === "entra-fic").map((c: any) => c.subject),
+            [uamiOid],
+        );
     });
 
     it("fails with the config key and a non-zero exit on an unknown stack", () => {

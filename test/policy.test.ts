@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import type { ResourceValidationArgs, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import type { ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
 import { policies } from "../policy/policies";
 import { TYPES } from "../policy/checks";
 import { runPlan } from "../src/plan/run-plan";
@@ -18,7 +18,13 @@ function resourceArgs(r: Resource, config: object = {}): ResourceValidationArgs 
         props: r.props,
         urn: urn(r),
         name: r.name ?? "r",
-        opts: { protect: r.protect ?? true, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] },
+        opts: {
+            protect: r.protect ?? true,
+            ignoreChanges: [],
+            aliases: [],
+            customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+            additionalSecretOutputs: [],
+        },
         stackTags: new Map(),
         getConfig: <T extends object>() => config as T,
         notApplicable: () => {
@@ -39,22 +45,39 @@ async function violations(resources: Resource[], only?: string): Promise<Record<
         }
         if ("validateStack" in policy) {
             const args = {
-                resources: resources.map((r) => ({ type: r.type, props: r.props, urn: urn(r), name: r.name ?? "r", opts: { protect: r.protect ?? true }, dependencies: [], propertyDependencies: {} })),
+                resources: resources.map((r) => ({
+                    type: r.type,
+                    props: r.props,
+                    urn: urn(r),
+                    name: r.name ?? "r",
+                    opts: { protect: r.protect ?? true },
+                    dependencies: [],
+                    propertyDependencies: {},
+                })),
                 stackTags: new Map(),
                 getConfig: () => ({}),
                 notApplicable: () => {
                     throw new Error("not applicable");
                 },
             } as unknown as StackValidationArgs;
-            await (policy as StackValidationPolicy).validateStack(args, report);
+            await policy.validateStack(args, report);
         }
     }
     return found;
 }
 
-const goodFic = { issuer: "https://login.microsoftonline.com/11111111-1111-1111-1111-111111111111/v2.0", subject: "33333333-3333-3333-3333-333333333333", audiences: ["api://AzureADTokenExchange"] };
+const goodFic = {
+    issuer: "https://login.microsoftonline.com/11111111-1111-1111-1111-111111111111/v2.0",
+    subject: "33333333-3333-3333-3333-333333333333",
+    audiences: ["api://AzureADTokenExchange"],
+};
 const trust = (condition: object, action: unknown = "sts:AssumeRoleWithWebIdentity") =>
-    JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Federated: "arn:aws:iam::123456789012:oidc-provider/sts.windows.net/t/" }, Action: action, Condition: condition }] });
+    JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+            { Effect: "Allow", Principal: { Federated: "arn:aws:iam::123456789012:oidc-provider/sts.windows.net/t/" }, Action: action, Condition: condition },
+        ],
+    });
 const pinned = { StringEquals: { "sts.windows.net/t/:aud": "api://agentfed-aws", "sts.windows.net/t/:sub": "33333333-3333-3333-3333-333333333333" } };
 
 describe("policy pack", () => {
@@ -77,13 +100,22 @@ describe("policy pack", () => {
     it("container apps: refuses a system-assigned identity", async () => {
         const sami = { type: TYPES.containerApp, props: { identity: { type: "SystemAssigned,UserAssigned", userAssignedIdentities: ["/x"] } } };
         assert.match((await violations([sami]))["container-apps-user-assigned-identity-only"]![0]!, /must be exactly "UserAssigned"/);
-        assert.deepEqual(await violations([{ ...sami, props: { identity: { type: "UserAssigned", userAssignedIdentities: ["/x"] } } }], "container-apps-user-assigned-identity-only"), {});
+        assert.deepEqual(
+            await violations(
+                [{ ...sami, props: { identity: { type: "UserAssigned", userAssignedIdentities: ["/x"] } } }],
+                "container-apps-user-assigned-identity-only",
+            ),
+            {},
+        );
     });
 
     it("FICs: refuses http or padded issuers, wildcard subjects, and any audience but api://AzureADTokenExchange", async () => {
         for (const type of [TYPES.appFic, TYPES.blueprintFic, TYPES.armFic]) {
             assert.deepEqual(await violations([{ type, props: goodFic }], "fic-exact-contract"), {});
-            const bad = await violations([{ type, props: { issuer: "http://issuer ", subject: "repo:org/*", audiences: ["fb60f99c-7a34-4190-8149-302f77469936"] } }], "fic-exact-contract");
+            const bad = await violations(
+                [{ type, props: { issuer: "http://issuer ", subject: "repo:org/*", audiences: ["fb60f99c-7a34-4190-8149-302f77469936"] } }],
+                "fic-exact-contract",
+            );
             assert.equal(bad["fic-exact-contract"]!.length, 3, type);
         }
     });
@@ -97,19 +129,36 @@ describe("policy pack", () => {
         assert.deepEqual(await violations([provider("assertion.tid == 't' && assertion.sub == '3333'", both)], "gcp-provider-pins-subject"), {});
         assert.match((await violations([provider("", both)]))["gcp-provider-pins-subject"]![0]!, /empty/);
         assert.match((await violations([provider("assertion.tid == 't'", both)]))["gcp-provider-pins-subject"]![0]!, /tid-only/);
-        assert.match((await violations([provider("assertion.sub == '3333'", ["api://AzureADTokenExchange"])]))["gcp-provider-pins-subject"]![0]!, /without its GUID/);
+        assert.match(
+            (await violations([provider("assertion.sub == '3333'", ["api://AzureADTokenExchange"])]))["gcp-provider-pins-subject"]![0]!,
+            /without its GUID/,
+        );
     });
 
     it("GCP: refuses principalSet impersonation", async () => {
         const member = (m: string) => ({ type: TYPES.gcpSaMember, props: { role: "roles/iam.workloadIdentityUser", member: m } });
-        assert.deepEqual(await violations([member("principal://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/subject/3333")], "gcp-impersonation-single-subject"), {});
-        assert.match((await violations([member("principalSet://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/*")]))["gcp-impersonation-single-subject"]![0]!, /principalSet/);
+        assert.deepEqual(
+            await violations(
+                [member("principal://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/subject/3333")],
+                "gcp-impersonation-single-subject",
+            ),
+            {},
+        );
+        assert.match(
+            (await violations([member("principalSet://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/*")]))[
+                "gcp-impersonation-single-subject"
+            ]![0]!,
+            /principalSet/,
+        );
     });
 
     it("AWS: accepts the pinned trust policy; refuses StringLike, a missing sub, extra actions and wildcards", async () => {
         const role = (policy: string) => ({ type: TYPES.awsRole, props: { assumeRolePolicy: policy } });
         assert.deepEqual(await violations([role(trust(pinned))], "aws-web-identity-trust-pinned"), {});
-        const like = await violations([role(trust({ StringLike: { "sts.windows.net/t/:sub": "*" }, StringEquals: { "sts.windows.net/t/:aud": "a" } }))], "aws-web-identity-trust-pinned");
+        const like = await violations(
+            [role(trust({ StringLike: { "sts.windows.net/t/:sub": "*" }, StringEquals: { "sts.windows.net/t/:aud": "a" } }))],
+            "aws-web-identity-trust-pinned",
+        );
         assert.match(like["aws-web-identity-trust-pinned"]!.join("\n"), /StringLike is not allowed[\s\S]*no StringEquals on <provider>:sub[\s\S]*wildcard/);
         const actions = await violations([role(trust(pinned, ["sts:AssumeRoleWithWebIdentity", "sts:TagSession"]))], "aws-web-identity-trust-pinned");
         assert.match(actions["aws-web-identity-trust-pinned"]![0]!, /only be granted sts:AssumeRoleWithWebIdentity/);
@@ -150,9 +199,23 @@ describe("policy pack", () => {
     });
 
     it("no cloud contract accepts a downstream API's audience (api://weather, or any scope the sidecar calls)", async () => {
-        const app = { type: TYPES.containerApp, props: { identity: { type: "UserAssigned", userAssignedIdentities: ["/x"] }, template: { containers: [{ env: [{ name: "DownstreamApis__Finance__Scopes__0", value: "api://finance/.default" }] }] } } };
-        const gcp = (aud: string) => ({ type: TYPES.gcpProvider, name: "p", props: { attributeCondition: "assertion.sub == 'x'", oidc: { issuerUri: "https://issuer.example", allowedAudiences: [aud] } } });
-        const awsRole = { type: TYPES.awsRole, name: "role", props: { assumeRolePolicy: trust({ StringEquals: { "sts.windows.net/t/:aud": "api://weather", "sts.windows.net/t/:sub": "x" } }) } };
+        const app = {
+            type: TYPES.containerApp,
+            props: {
+                identity: { type: "UserAssigned", userAssignedIdentities: ["/x"] },
+                template: { containers: [{ env: [{ name: "DownstreamApis__Finance__Scopes__0", value: "api://finance/.default" }] }] },
+            },
+        };
+        const gcp = (aud: string) => ({
+            type: TYPES.gcpProvider,
+            name: "p",
+            props: { attributeCondition: "assertion.sub == 'x'", oidc: { issuerUri: "https://issuer.example", allowedAudiences: [aud] } },
+        });
+        const awsRole = {
+            type: TYPES.awsRole,
+            name: "role",
+            props: { assumeRolePolicy: trust({ StringEquals: { "sts.windows.net/t/:aud": "api://weather", "sts.windows.net/t/:sub": "x" } }) },
+        };
         const found = await violations([app, gcp("api://finance"), awsRole], "cloud-contracts-reject-downstream-audiences");
         assert.equal(found["cloud-contracts-reject-downstream-audiences"]!.length, 2);
         assert.deepEqual(await violations([app, gcp("api://agent-cloud-federation")], "cloud-contracts-reject-downstream-audiences"), {});

@@ -32,7 +32,10 @@ describe("the program under mocks (prod: Entra Agent ID Blueprint)", () => {
         assert.match(String(fic.inputs.__provider), /serialized dynamic provider: \d{4,} bytes/);
         assert.equal(plan.outputs.uamiOid, UAMI_OID);
         assert.equal(plan.outputs.uamiClientId, UAMI_CLIENT_ID);
-        assert.deepEqual(ficsOf(plan).map((c) => [c.kind, c.subject]), [["entra-fic", UAMI_OID]]);
+        assert.deepEqual(
+            ficsOf(plan).map((c) => [c.kind, c.subject]),
+            [["entra-fic", UAMI_OID]],
+        );
     });
 
     it("changing the UAMI's object id changes every contract that pins it (one source of truth)", async () => {
@@ -47,7 +50,11 @@ describe("the program under mocks (prod: Entra Agent ID Blueprint)", () => {
 
     it("protects the UAMI, its resource group and the FIC in prod", async () => {
         const plan = await runPlan({ stack: "prod" });
-        for (const [type, name] of [[UAMI_TYPE, "agent"], ["azure-native:resources:ResourceGroup", "agent-identity"], [BLUEPRINT_FIC_TYPE, "uami"]] as const) {
+        for (const [type, name] of [
+            [UAMI_TYPE, "agent"],
+            ["azure-native:resources:ResourceGroup", "agent-identity"],
+            [BLUEPRINT_FIC_TYPE, "uami"],
+        ] as const) {
             assert.equal(resource(plan, type, name).protect, true, `${type} ${name} must be protected`);
         }
     });
@@ -56,7 +63,10 @@ describe("the program under mocks (prod: Entra Agent ID Blueprint)", () => {
         const plan = await runPlan({ stack: "prod" });
         assert.doesNotMatch(JSON.stringify(plan.resources), /SystemAssigned/i);
         const identities = plan.resources.filter((r) => r.type.includes(":managedidentity:"));
-        assert.deepEqual(identities.map((r) => r.type), [UAMI_TYPE]);
+        assert.deepEqual(
+            identities.map((r) => r.type),
+            [UAMI_TYPE],
+        );
     });
 });
 
@@ -66,10 +76,18 @@ describe("the program under mocks (dev: classic app registration)", () => {
         const fic = resource(plan, APP_FIC_TYPE, "uami");
         assert.deepEqual(
             { applicationId: fic.inputs.applicationId, subject: fic.inputs.subject, audiences: fic.inputs.audiences, displayName: fic.inputs.displayName },
-            { applicationId: "/applications/77777777-7777-7777-7777-777777777777", subject: UAMI_OID, audiences: ["api://AzureADTokenExchange"], displayName: "uami-mi-weather-agent-dev" },
+            {
+                applicationId: "/applications/77777777-7777-7777-7777-777777777777",
+                subject: UAMI_OID,
+                audiences: ["api://AzureADTokenExchange"],
+                displayName: "uami-mi-weather-agent-dev",
+            },
         );
         assert.equal(fic.protect, false);
-        assert.equal(plan.resources.some((r) => r.type === BLUEPRINT_FIC_TYPE), false);
+        assert.equal(
+            plan.resources.some((r) => r.type === BLUEPRINT_FIC_TYPE),
+            false,
+        );
         // The declared CI FIC is a contract too, with its literal subject, and so is the Kind service account's.
         assert.deepEqual(
             ficsOf(plan).map((c) => c.subject),
@@ -81,11 +99,11 @@ describe("the program under mocks (dev: classic app registration)", () => {
 describe("bad configuration", () => {
     it("fails before any resource is registered, naming the key", async () => {
         let mocks: AgentFedMocks | undefined;
-        await assert.rejects(
-            runPlan({ stack: "prod", config: { tenantId: "not-a-tenant" }, onMocks: (m) => (mocks = m) }),
-            /agentfed:tenantId is not a GUID/,
-        );
+        await assert.rejects(runPlan({ stack: "prod", config: { tenantId: "not-a-tenant" }, onMocks: (m) => (mocks = m) }), /agentfed:tenantId is not a GUID/);
         assert.ok(mocks);
-        assert.deepEqual(mocks.registrations.filter((r) => r.type !== "pulumi:pulumi:Stack"), []);
+        assert.deepEqual(
+            mocks.registrations.filter((r) => r.type !== "pulumi:pulumi:Stack"),
+            [],
+        );
     });
 });

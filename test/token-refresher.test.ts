@@ -28,7 +28,12 @@ before(async () => {
         req.on("data", (c: Buffer) => chunks.push(c));
         req.on("end", () => {
             const form = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString("utf8")));
-            seen.push({ path: url.pathname, query: Object.fromEntries(url.searchParams), header: req.headers["x-identity-header"] as string | undefined, form });
+            seen.push({
+                path: url.pathname,
+                query: Object.fromEntries(url.searchParams),
+                header: req.headers["x-identity-header"] as string | undefined,
+                form,
+            });
             res.setHeader("content-type", "application/json");
             if (failNext > 0) {
                 failNext--;
@@ -41,7 +46,14 @@ before(async () => {
                     return res.end(JSON.stringify({ message: "bad identity header" }));
                 }
                 const expiresOn = Math.floor(Date.now() / 1000) + 3600;
-                return res.end(JSON.stringify({ access_token: `mi-token-for:${url.searchParams.get("resource")}`, expires_on: String(expiresOn), resource: url.searchParams.get("resource"), token_type: "Bearer" }));
+                return res.end(
+                    JSON.stringify({
+                        access_token: `mi-token-for:${url.searchParams.get("resource")}`,
+                        expires_on: String(expiresOn),
+                        resource: url.searchParams.get("resource"),
+                        token_type: "Bearer",
+                    }),
+                );
             }
             if (url.pathname.endsWith("/oauth2/v2.0/token")) {
                 return res.end(JSON.stringify({ access_token: `exchanged-token-for:${form.scope}`, expires_in: 3599, token_type: "Bearer" }));
@@ -56,7 +68,12 @@ before(async () => {
 after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 function deps(env: Record<string, string>, logs: object[] = []) {
-    return { env: { IDENTITY_ENDPOINT: `${base}/msi/token`, IDENTITY_HEADER, AZURE_CLIENT_ID: UAMI_CLIENT_ID, ...env }, fetch, now: Date.now, log: (e: object) => logs.push(e) };
+    return {
+        env: { IDENTITY_ENDPOINT: `${base}/msi/token`, IDENTITY_HEADER, AZURE_CLIENT_ID: UAMI_CLIENT_ID, ...env },
+        fetch,
+        now: Date.now,
+        log: (e: object) => logs.push(e),
+    };
 }
 
 describe("token refresher", () => {
@@ -67,7 +84,10 @@ describe("token refresher", () => {
         assert.equal(result.ok, true);
         assert.equal(readFileSync(file, "utf8"), "mi-token-for:api://agentfed-aws");
         const req = seen.at(-1)!;
-        assert.deepEqual([req.header, req.query["resource"], req.query["client_id"], req.query["api-version"]], [IDENTITY_HEADER, "api://agentfed-aws", UAMI_CLIENT_ID, "2019-08-01"]);
+        assert.deepEqual(
+            [req.header, req.query["resource"], req.query["client_id"], req.query["api-version"]],
+            [IDENTITY_HEADER, "api://agentfed-aws", UAMI_CLIENT_ID, "2019-08-01"],
+        );
         assert.ok(result.delayMs > 25 * 60 * 1000 && result.delayMs <= 30 * 60 * 1000, `refreshes within 30 minutes, got ${result.delayMs}`);
         assert.equal(statSync(file).mode & 0o777, 0o644);
         assert.doesNotMatch(JSON.stringify(logs), /mi-token-for/, "never logs a token");
@@ -75,14 +95,22 @@ describe("token refresher", () => {
 
     it("exchanges a UAMI assertion for the intermediary app's token when the target says so", async () => {
         const file = path.join(mkdtempSync(path.join(tmpdir(), "refresher-")), "token");
-        const exchange = { tenantId: "11111111-1111-1111-1111-111111111111", clientId: "66666666-6666-6666-6666-666666666666", scope: "api://agentfed-aws/.default", authorityHost: base };
+        const exchange = {
+            tenantId: "11111111-1111-1111-1111-111111111111",
+            clientId: "66666666-6666-6666-6666-666666666666",
+            scope: "api://agentfed-aws/.default",
+            authorityHost: base,
+        };
         const result = await refresher.refreshOnce(deps({}), { name: "aws", file, resource: "api://agentfed-aws", exchange }, 0);
         assert.equal(result.ok, true);
         assert.equal(readFileSync(file, "utf8"), "exchanged-token-for:api://agentfed-aws/.default");
         const [mi, token] = seen.slice(-2);
         assert.equal(mi!.query["resource"], "api://AzureADTokenExchange");
         assert.equal(token!.path, "/11111111-1111-1111-1111-111111111111/oauth2/v2.0/token");
-        assert.deepEqual([token!.form!["grant_type"], token!.form!["client_id"], token!.form!["client_assertion"]], ["client_credentials", exchange.clientId, "mi-token-for:api://AzureADTokenExchange"]);
+        assert.deepEqual(
+            [token!.form!["grant_type"], token!.form!["client_id"], token!.form!["client_assertion"]],
+            ["client_credentials", exchange.clientId, "mi-token-for:api://AzureADTokenExchange"],
+        );
     });
 
     it("keeps the previous file on failure and backs off exponentially up to 60 s", async () => {
@@ -116,7 +144,12 @@ describe("token refresher", () => {
         const file = path.join(mkdtempSync(path.join(tmpdir(), "refresher-")), "token");
         const code = `${readFileSync(path.join(__dirname, "..", "src", "runtime", "token-refresher.js"), "utf8")}\nmain();`;
         const child = spawn(process.execPath, ["-e", code], {
-            env: { IDENTITY_ENDPOINT: `${base}/msi/token`, IDENTITY_HEADER, AZURE_CLIENT_ID: UAMI_CLIENT_ID, AGENTFED_TOKEN_TARGETS: JSON.stringify([{ name: "aws", file, resource: "api://agentfed-aws" }]) },
+            env: {
+                IDENTITY_ENDPOINT: `${base}/msi/token`,
+                IDENTITY_HEADER,
+                AZURE_CLIENT_ID: UAMI_CLIENT_ID,
+                AGENTFED_TOKEN_TARGETS: JSON.stringify([{ name: "aws", file, resource: "api://agentfed-aws" }]),
+            },
             stdio: ["ignore", "ignore", "pipe"],
         });
         try {

@@ -87,7 +87,13 @@ export class AgentContainerApp extends pulumi.ComponentResource {
             name: "entra-auth-sidecar",
             image: s.sidecar.image,
             env: pulumi.all([args.uami.clientId, args.blueprintAppId]).apply(([uamiClientId, blueprintAppId]) =>
-                sidecarEnv({ tenantId: args.tenantId, blueprintAppId, uamiClientId, downstreamApis: s.sidecar.downstreamApis, allowAgentIdentityOverride: s.sidecar.allowAgentIdentityOverride }),
+                sidecarEnv({
+                    tenantId: args.tenantId,
+                    blueprintAppId,
+                    uamiClientId,
+                    downstreamApis: s.sidecar.downstreamApis,
+                    allowAgentIdentityOverride: s.sidecar.allowAgentIdentityOverride,
+                }),
             ),
             resources: SMALL,
             probes: [
@@ -148,7 +154,13 @@ export class AgentContainerApp extends pulumi.ComponentResource {
     private createEnvironment(name: string, args: AgentContainerAppArgs): pulumi.Output<string> {
         const workspace = new operationalinsights.Workspace(
             `${name}-logs`,
-            { resourceGroupName: args.resourceGroupName, location: args.location, tags: args.tags, sku: { name: "PerGB2018" }, retentionInDays: args.settings.logRetentionDays },
+            {
+                resourceGroupName: args.resourceGroupName,
+                location: args.location,
+                tags: args.tags,
+                sku: { name: "PerGB2018" },
+                retentionInDays: args.settings.logRetentionDays,
+            },
             { parent: this },
         );
         const keys = operationalinsights.getSharedKeysOutput({ resourceGroupName: args.resourceGroupName, workspaceName: workspace.name }, { parent: this });

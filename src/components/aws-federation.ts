@@ -77,7 +77,11 @@ export class AwsFederation extends pulumi.ComponentResource {
                 { parent: this, protect },
             );
             // Role assignment required: only identities granted the app role can get a token for this audience.
-            const sp = new azuread.ServicePrincipal(`${name}-intermediary`, { clientId: app.clientId, appRoleAssignmentRequired: true }, { parent: this, protect });
+            const sp = new azuread.ServicePrincipal(
+                `${name}-intermediary`,
+                { clientId: app.clientId, appRoleAssignmentRequired: true },
+                { parent: this, protect },
+            );
             this.intermediaryClientId = app.clientId;
             if (s.audienceMode === "workload") {
                 new azuread.AppRoleAssignment(
@@ -97,7 +101,11 @@ export class AwsFederation extends pulumi.ComponentResource {
                     { applicationId: app.id, displayName: fic.name, issuer: fic.issuer, subject: fic.subject, audiences: fic.audiences.apply((a) => [...a]) },
                     { parent: this, protect, deleteBeforeReplace: true },
                 );
-                new azuread.AppRoleAssignment(`${name}-self-assume`, { appRoleId: ASSUME_ROLE_APP_ROLE_ID, principalObjectId: sp.objectId, resourceObjectId: sp.objectId }, { parent: this });
+                new azuread.AppRoleAssignment(
+                    `${name}-self-assume`,
+                    { appRoleId: ASSUME_ROLE_APP_ROLE_ID, principalObjectId: sp.objectId, resourceObjectId: sp.objectId },
+                    { parent: this },
+                );
                 subject = pulumi.all([uami, sp.objectId]).apply(([u, spOid]) => awsWebIdentitySubject(u, "exchange", s.identifierUri, spOid));
                 target = app.clientId.apply((clientId) => ({
                     name: "aws",

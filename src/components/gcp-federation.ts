@@ -48,7 +48,9 @@ export class GcpFederation extends pulumi.ComponentResource {
         const serviceAccountEmail = `${s.serviceAccountId}@${project}.iam.gserviceaccount.com`;
         this.contract = pulumi
             .output(args.subject)
-            .apply((subject) => gcpProviderContract({ projectNumber: s.projectNumber, poolId: s.poolId, providerId: s.providerId }, serviceAccountEmail, subject));
+            .apply((subject) =>
+                gcpProviderContract({ projectNumber: s.projectNumber, poolId: s.poolId, providerId: s.providerId }, serviceAccountEmail, subject),
+            );
 
         const pool = new iam.WorkloadIdentityPool(
             name,
@@ -76,7 +78,12 @@ export class GcpFederation extends pulumi.ComponentResource {
         );
         const account = new serviceaccount.Account(
             name,
-            { project, accountId: s.serviceAccountId, displayName: "agentfed agent (federated)", description: "Impersonated by the agent's UAMI through workload identity federation." },
+            {
+                project,
+                accountId: s.serviceAccountId,
+                displayName: "agentfed agent (federated)",
+                description: "Impersonated by the agent's UAMI through workload identity federation.",
+            },
             { parent: this, dependsOn: apis },
         );
         // Only the one subject may impersonate the account: a principal://.../subject/<sub>, never a principalSet.
@@ -86,12 +93,26 @@ export class GcpFederation extends pulumi.ComponentResource {
             { parent: this, dependsOn: [pool] },
         );
         for (const role of s.modelRoles) {
-            new projects.IAMMember(`${name}-${role.split("/").pop()!.replace(/[^A-Za-z0-9]+/g, "-")}`, { project, role, member: account.member }, { parent: this });
+            new projects.IAMMember(
+                `${name}-${role
+                    .split("/")
+                    .pop()!
+                    .replace(/[^A-Za-z0-9]+/g, "-")}`,
+                { project, role, member: account.member },
+                { parent: this },
+            );
         }
 
         this.providerName = pulumi.all([provider.name, this.contract]).apply(([, c]) => c.name);
         this.serviceAccountEmail = account.email;
-        this.credentialConfig = this.contract.apply((c) => JSON.stringify(externalAccountCredentialConfig(c, args.subjectTokenFile) satisfies ExternalAccountCredentialConfig, null, 2));
-        this.registerOutputs({ providerName: this.providerName, serviceAccountEmail: this.serviceAccountEmail, contract: this.contract, credentialConfig: this.credentialConfig });
+        this.credentialConfig = this.contract.apply((c) =>
+            JSON.stringify(externalAccountCredentialConfig(c, args.subjectTokenFile) satisfies ExternalAccountCredentialConfig, null, 2),
+        );
+        this.registerOutputs({
+            providerName: this.providerName,
+            serviceAccountEmail: this.serviceAccountEmail,
+            contract: this.contract,
+            credentialConfig: this.credentialConfig,
+        });
     }
 }

@@ -57,11 +57,7 @@ export class KindWorkload extends pulumi.ComponentResource {
         const labels = { app: name, "app.kubernetes.io/managed-by": "pulumi-agentfed" };
 
         const ns = new k8s.core.v1.Namespace(name, { metadata: { name: args.namespace } }, childOpts);
-        const sa = new k8s.core.v1.ServiceAccount(
-            name,
-            { metadata: { name: args.serviceAccountName, namespace: ns.metadata.name, labels } },
-            childOpts,
-        );
+        const sa = new k8s.core.v1.ServiceAccount(name, { metadata: { name: args.serviceAccountName, namespace: ns.metadata.name, labels } }, childOpts);
         const settings = new k8s.core.v1.ConfigMap(
             `${name}-sidecar`,
             {

@@ -30,15 +30,34 @@ export function parseAwsConfig(r: Reader): { aws: AwsConfig | undefined; warning
     const key = "aws";
     const root = r.object(key, `set ${r.key(key)} to { accountId, region, roleName, modelArns }`, false);
     if (!root) return { aws: undefined, warnings: [] };
-    r.onlyKnownFields(key, root, ["accountId", "region", "audienceMode", "intermediaryAppName", "identifierUri", "roleName", "modelArns", "acknowledgeTenantWideAudience"]);
+    r.onlyKnownFields(key, root, [
+        "accountId",
+        "region",
+        "audienceMode",
+        "intermediaryAppName",
+        "identifierUri",
+        "roleName",
+        "modelArns",
+        "acknowledgeTenantWideAudience",
+    ]);
 
     const accountId = typeof root.accountId === "number" ? String(root.accountId) : (str(root.accountId) ?? "");
-    if (!/^\d{12}$/.test(accountId)) r.report(`${key}.accountId`, `must be 12 digits (got ${JSON.stringify(root.accountId ?? null)})`, "aws sts get-caller-identity --query Account --output text; quote it in YAML to keep leading zeros");
+    if (!/^\d{12}$/.test(accountId))
+        r.report(
+            `${key}.accountId`,
+            `must be 12 digits (got ${JSON.stringify(root.accountId ?? null)})`,
+            "aws sts get-caller-identity --query Account --output text; quote it in YAML to keep leading zeros",
+        );
     const region = str(root.region) ?? "";
     if (!REGION.test(region)) r.report(`${key}.region`, `is not an AWS region (got ${JSON.stringify(root.region ?? null)})`, "e.g. us-east-1");
 
     const mode = (str(root.audienceMode) ?? "workload") as AwsAudienceMode;
-    if (!AWS_AUDIENCE_MODES.includes(mode)) r.report(`${key}.audienceMode`, `must be one of ${AWS_AUDIENCE_MODES.join(", ")} (got ${JSON.stringify(root.audienceMode)})`, "use workload unless the README's trade-offs say otherwise");
+    if (!AWS_AUDIENCE_MODES.includes(mode))
+        r.report(
+            `${key}.audienceMode`,
+            `must be one of ${AWS_AUDIENCE_MODES.join(", ")} (got ${JSON.stringify(root.audienceMode)})`,
+            "use workload unless the README's trade-offs say otherwise",
+        );
     const acknowledge = bool(r, `${key}.acknowledgeTenantWideAudience`, root.acknowledgeTenantWideAudience, false);
     const warnings: string[] = [];
     if (mode === "tenant") {
@@ -49,23 +68,39 @@ export function parseAwsConfig(r: Reader): { aws: AwsConfig | undefined; warning
                 `prefer workload; to accept the trade-off (seed 000), also set ${r.key(`${key}.acknowledgeTenantWideAudience`)}: true`,
             );
         } else {
-            warnings.push(`${r.key(`${key}.audienceMode`)} is tenant: the AWS role trusts the tenant-wide audience fb60f99c-7a34-4190-8149-302f77469936 (acknowledged). Prefer workload.`);
+            warnings.push(
+                `${r.key(`${key}.audienceMode`)} is tenant: the AWS role trusts the tenant-wide audience fb60f99c-7a34-4190-8149-302f77469936 (acknowledged). Prefer workload.`,
+            );
         }
     }
 
     const intermediaryAppName = str(root.intermediaryAppName) ?? "";
     if (mode !== "tenant" && !APP_NAME.test(intermediaryAppName)) {
-        r.report(`${key}.intermediaryAppName`, `must be 3-63 lowercase letters, digits or '-' (got ${JSON.stringify(root.intermediaryAppName ?? null)})`, "e.g. agentfed-aws-prod; it names the intermediary Entra app and its api:// audience");
+        r.report(
+            `${key}.intermediaryAppName`,
+            `must be 3-63 lowercase letters, digits or '-' (got ${JSON.stringify(root.intermediaryAppName ?? null)})`,
+            "e.g. agentfed-aws-prod; it names the intermediary Entra app and its api:// audience",
+        );
     }
     const identifierUri = str(root.identifierUri) ?? `api://${intermediaryAppName}`;
     if (mode !== "tenant" && (!/^(api:\/\/|https:\/\/)[^\s*]+$/.test(identifierUri) || identifierUri === "api://AzureADTokenExchange")) {
-        r.report(`${key}.identifierUri`, `is not a workload-scoped identifier URI (got ${JSON.stringify(identifierUri)})`, "use api://<name>, api://<tenantId>/<name> or a verified-domain https URI; never a wildcard or the token-exchange audience");
+        r.report(
+            `${key}.identifierUri`,
+            `is not a workload-scoped identifier URI (got ${JSON.stringify(identifierUri)})`,
+            "use api://<name>, api://<tenantId>/<name> or a verified-domain https URI; never a wildcard or the token-exchange audience",
+        );
     }
     const roleName = str(root.roleName) ?? "";
-    if (!ROLE_NAME.test(roleName)) r.report(`${key}.roleName`, `is not an IAM role name (got ${JSON.stringify(root.roleName ?? null)})`, "use 1-64 letters, digits and +=,.@_-");
+    if (!ROLE_NAME.test(roleName))
+        r.report(`${key}.roleName`, `is not an IAM role name (got ${JSON.stringify(root.roleName ?? null)})`, "use 1-64 letters, digits and +=,.@_-");
 
     const modelArns = Array.isArray(root.modelArns) ? root.modelArns.map(String) : [];
-    if (modelArns.length === 0) r.report(`${key}.modelArns`, "must list at least one Bedrock model ARN", "e.g. [arn:aws:bedrock:us-east-1::foundation-model/<model-id>]; the role may invoke only these");
+    if (modelArns.length === 0)
+        r.report(
+            `${key}.modelArns`,
+            "must list at least one Bedrock model ARN",
+            "e.g. [arn:aws:bedrock:us-east-1::foundation-model/<model-id>]; the role may invoke only these",
+        );
     modelArns.forEach((arn, i) => {
         const problem = bedrockModelArnProblem(arn);
         if (problem) r.report(`${key}.modelArns[${i}]`, problem, "copy the ARN from: aws bedrock list-foundation-models --query 'modelSummaries[].modelArn'");

@@ -37,7 +37,16 @@ export interface ContainerAppConfig {
 }
 
 const APP_NAME = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
-const CPU_TO_MEMORY: Record<string, string> = { "0.25": "0.5Gi", "0.5": "1Gi", "0.75": "1.5Gi", "1": "2Gi", "1.25": "2.5Gi", "1.5": "3Gi", "1.75": "3.5Gi", "2": "4Gi" };
+const CPU_TO_MEMORY: Record<string, string> = {
+    "0.25": "0.5Gi",
+    "0.5": "1Gi",
+    "0.75": "1.5Gi",
+    "1": "2Gi",
+    "1.25": "2.5Gi",
+    "1.5": "3Gi",
+    "1.75": "3.5Gi",
+    "2": "4Gi",
+};
 const ENV_NAME = /^[A-Za-z][A-Za-z0-9]*$/;
 
 /** An image reference pinned to a tag other than `latest`, or to a digest. */
@@ -89,15 +98,25 @@ function downstreamApis(r: Reader, path: string, value: Json | undefined): Downs
         const at = `${path}[${i}]`;
         const e = obj(r, at, entry, ["name", "baseUrl", "scopes", "requestAppToken"]);
         const name = str(e.name) ?? "";
-        if (!ENV_NAME.test(name)) r.report(`${at}.name`, `must be letters and digits only (got ${JSON.stringify(e.name ?? null)})`, "it becomes part of environment variable names, e.g. Weather");
+        if (!ENV_NAME.test(name))
+            r.report(
+                `${at}.name`,
+                `must be letters and digits only (got ${JSON.stringify(e.name ?? null)})`,
+                "it becomes part of environment variable names, e.g. Weather",
+            );
         const baseUrl = str(e.baseUrl) ?? "";
-        if (!/^https:\/\/\S+$/.test(baseUrl)) r.report(`${at}.baseUrl`, `must be an https URL (got ${JSON.stringify(e.baseUrl ?? null)})`, "use the API's https base URL");
+        if (!/^https:\/\/\S+$/.test(baseUrl))
+            r.report(`${at}.baseUrl`, `must be an https URL (got ${JSON.stringify(e.baseUrl ?? null)})`, "use the API's https base URL");
         const scopes = Array.isArray(e.scopes) ? e.scopes.filter((s): s is string => typeof s === "string") : [];
         if (scopes.length === 0 || scopes.length !== (e.scopes as Json[]).length || scopes.some((s) => /\s/.test(s) || s === "")) {
             r.report(`${at}.scopes`, "must be a non-empty list of scope strings", "e.g. [api://weather/.default]");
         }
         if (scopes.includes("api://AzureADTokenExchange/.default")) {
-            r.report(`${at}.scopes`, "asks for the token-exchange audience", "that audience is for federation assertions only; use the downstream API's own scope");
+            r.report(
+                `${at}.scopes`,
+                "asks for the token-exchange audience",
+                "that audience is for federation assertions only; use the downstream API's own scope",
+            );
         }
         return [{ name, baseUrl, scopes, requestAppToken: bool(r, `${at}.requestAppToken`, e.requestAppToken, true) }];
     });
@@ -117,28 +136,49 @@ export function parseContainerAppConfig(r: Reader): ContainerAppConfig | undefin
         );
     }
     const name = str(root.name) ?? "";
-    if (!APP_NAME.test(name)) r.report(`${key}.name`, `is not a valid container app name (got ${JSON.stringify(root.name ?? null)})`, "use 2-32 lowercase letters, digits and '-', starting with a letter");
+    if (!APP_NAME.test(name))
+        r.report(
+            `${key}.name`,
+            `is not a valid container app name (got ${JSON.stringify(root.name ?? null)})`,
+            "use 2-32 lowercase letters, digits and '-', starting with a letter",
+        );
 
     const environment = obj(r, `${key}.environment`, root.environment, ["existingId", "logRetentionDays"]);
     const environmentId = str(environment.existingId);
-    if (environmentId !== undefined && !/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.App\/managedEnvironments\/[^/]+$/i.test(environmentId)) {
-        r.report(`${key}.environment.existingId`, `is not a managed environment ARM id (got ${JSON.stringify(environmentId)})`, "copy it from: az containerapp env show -n <env> -g <rg> --query id -o tsv");
+    if (
+        environmentId !== undefined &&
+        !/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.App\/managedEnvironments\/[^/]+$/i.test(environmentId)
+    ) {
+        r.report(
+            `${key}.environment.existingId`,
+            `is not a managed environment ARM id (got ${JSON.stringify(environmentId)})`,
+            "copy it from: az containerapp env show -n <env> -g <rg> --query id -o tsv",
+        );
     }
 
     const agent = obj(r, `${key}.agent`, root.agent, ["image", "port", "cpu", "memory", "externalIngress"]);
     const port = num(r, `${key}.agent.port`, agent.port, 8080, 1, 65535);
-    if (port === 5000) r.report(`${key}.agent.port`, "is 5000, the sidecar's port", "the agent and the sidecar share the replica's loopback; pick another port, e.g. 8080");
+    if (port === 5000)
+        r.report(`${key}.agent.port`, "is 5000, the sidecar's port", "the agent and the sidecar share the replica's loopback; pick another port, e.g. 8080");
     const cpu = num(r, `${key}.agent.cpu`, agent.cpu, 0.5, 0.25, 2);
     const memory = str(agent.memory) ?? CPU_TO_MEMORY[String(cpu)] ?? "";
     if (CPU_TO_MEMORY[String(cpu)] !== memory) {
-        r.report(`${key}.agent.memory`, `does not match cpu ${cpu} (got ${JSON.stringify(memory)})`, `Container Apps pairs cpu with memory 2:1; use ${CPU_TO_MEMORY[String(cpu)] ?? "a cpu in 0.25 steps"}`);
+        r.report(
+            `${key}.agent.memory`,
+            `does not match cpu ${cpu} (got ${JSON.stringify(memory)})`,
+            `Container Apps pairs cpu with memory 2:1; use ${CPU_TO_MEMORY[String(cpu)] ?? "a cpu in 0.25 steps"}`,
+        );
     }
 
     const sidecar = obj(r, `${key}.sidecar`, root.sidecar, ["image", "downstreamApis", "allowAgentIdentityOverride"]);
     const refresher = obj(r, `${key}.refresher`, root.refresher, ["image"]);
     const registryServer = str(root.registryServer);
     if (registryServer !== undefined && !/^[a-z0-9.-]+$/.test(registryServer)) {
-        r.report(`${key}.registryServer`, `is not a registry host name (got ${JSON.stringify(registryServer)})`, "e.g. myregistry.azurecr.io, without https://");
+        r.report(
+            `${key}.registryServer`,
+            `is not a registry host name (got ${JSON.stringify(registryServer)})`,
+            "e.g. myregistry.azurecr.io, without https://",
+        );
     }
     const minReplicas = num(r, `${key}.minReplicas`, root.minReplicas, 1, 0, 300);
     const maxReplicas = num(r, `${key}.maxReplicas`, root.maxReplicas, 3, 1, 300);
@@ -148,7 +188,13 @@ export function parseContainerAppConfig(r: Reader): ContainerAppConfig | undefin
         name,
         environmentId,
         logRetentionDays: num(r, `${key}.environment.logRetentionDays`, environment.logRetentionDays, 30, 30, 730),
-        agent: { image: image(r, `${key}.agent.image`, agent.image), port, cpu, memory, externalIngress: bool(r, `${key}.agent.externalIngress`, agent.externalIngress, true) },
+        agent: {
+            image: image(r, `${key}.agent.image`, agent.image),
+            port,
+            cpu,
+            memory,
+            externalIngress: bool(r, `${key}.agent.externalIngress`, agent.externalIngress, true),
+        },
         sidecar: {
             image: image(r, `${key}.sidecar.image`, sidecar.image, DEFAULT_SIDECAR_IMAGE),
             downstreamApis: downstreamApis(r, `${key}.sidecar.downstreamApis`, sidecar.downstreamApis),

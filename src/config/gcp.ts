@@ -38,10 +38,19 @@ export function parseGcpConfig(r: Reader): GcpConfig | undefined {
     r.onlyKnownFields(key, root, ["projectId", "projectNumber", "poolId", "providerId", "serviceAccountId", "modelRoles", "enableApis"]);
 
     const projectId = str(root.projectId) ?? "";
-    if (!PROJECT_ID.test(projectId)) r.report(`${key}.projectId`, `is not a GCP project id (got ${JSON.stringify(root.projectId ?? null)})`, "use the project id (6-30 lowercase letters, digits, '-'), e.g. from: gcloud projects list");
+    if (!PROJECT_ID.test(projectId))
+        r.report(
+            `${key}.projectId`,
+            `is not a GCP project id (got ${JSON.stringify(root.projectId ?? null)})`,
+            "use the project id (6-30 lowercase letters, digits, '-'), e.g. from: gcloud projects list",
+        );
     const projectNumber = typeof root.projectNumber === "number" ? String(root.projectNumber) : (str(root.projectNumber) ?? "");
     if (!/^\d{6,20}$/.test(projectNumber)) {
-        r.report(`${key}.projectNumber`, `must be numeric (got ${JSON.stringify(root.projectNumber ?? null)})`, `gcloud projects describe ${projectId || "<project>"} --format='value(projectNumber)'; quote it in YAML`);
+        r.report(
+            `${key}.projectNumber`,
+            `must be numeric (got ${JSON.stringify(root.projectNumber ?? null)})`,
+            `gcloud projects describe ${projectId || "<project>"} --format='value(projectNumber)'; quote it in YAML`,
+        );
     }
     const ids: Record<"poolId" | "providerId", string> = { poolId: "", providerId: "" };
     for (const field of ["poolId", "providerId"] as const) {
@@ -52,7 +61,11 @@ export function parseGcpConfig(r: Reader): GcpConfig | undefined {
     }
     const serviceAccountId = str(root.serviceAccountId) ?? "";
     if (!SERVICE_ACCOUNT_ID.test(serviceAccountId)) {
-        r.report(`${key}.serviceAccountId`, `is not a service account id (got ${JSON.stringify(root.serviceAccountId ?? null)})`, "use 6-30 lowercase letters, digits or '-', starting with a letter");
+        r.report(
+            `${key}.serviceAccountId`,
+            `is not a service account id (got ${JSON.stringify(root.serviceAccountId ?? null)})`,
+            "use 6-30 lowercase letters, digits or '-', starting with a letter",
+        );
     }
     let modelRoles: string[] = ["roles/aiplatform.user"];
     if (root.modelRoles !== undefined) {
@@ -61,10 +74,24 @@ export function parseGcpConfig(r: Reader): GcpConfig | undefined {
         } else {
             modelRoles = root.modelRoles.map(String);
             modelRoles.forEach((role, i) => {
-                if (!ROLE.test(role)) r.report(`${key}.modelRoles[${i}]`, `is not a role name (got ${JSON.stringify(role)})`, "use roles/<name>, projects/<id>/roles/<name> or organizations/<n>/roles/<name>");
-                if (role === "roles/owner" || role === "roles/editor") r.report(`${key}.modelRoles[${i}]`, `grants ${role}, far beyond model access`, "grant roles/aiplatform.user or a custom role");
+                if (!ROLE.test(role))
+                    r.report(
+                        `${key}.modelRoles[${i}]`,
+                        `is not a role name (got ${JSON.stringify(role)})`,
+                        "use roles/<name>, projects/<id>/roles/<name> or organizations/<n>/roles/<name>",
+                    );
+                if (role === "roles/owner" || role === "roles/editor")
+                    r.report(`${key}.modelRoles[${i}]`, `grants ${role}, far beyond model access`, "grant roles/aiplatform.user or a custom role");
             });
         }
     }
-    return { projectId, projectNumber, poolId: ids.poolId, providerId: ids.providerId, serviceAccountId, modelRoles, enableApis: bool(r, `${key}.enableApis`, root.enableApis, true) };
+    return {
+        projectId,
+        projectNumber,
+        poolId: ids.poolId,
+        providerId: ids.providerId,
+        serviceAccountId,
+        modelRoles,
+        enableApis: bool(r, `${key}.enableApis`, root.enableApis, true),
+    };
 }

@@ -71,7 +71,11 @@ function pinnedImage(r: Reader, path: string, value: Json | undefined, fallback:
     const image = str(value) ?? fallback ?? "";
     if (image === "") r.report(path, "is not set", `set ${r.key(path)} to an image with a pinned tag, e.g. ${example}`);
     else if (!PINNED_IMAGE.test(image.slice(image.lastIndexOf("/") + 1)) || /\s/.test(image)) {
-        r.report(path, `must name a pinned tag or digest (got ${JSON.stringify(image)})`, `use a fixed tag such as ${example}; a moving tag changes the pod without a diff`);
+        r.report(
+            path,
+            `must name a pinned tag or digest (got ${JSON.stringify(image)})`,
+            `use a fixed tag such as ${example}; a moving tag changes the pod without a diff`,
+        );
     }
     return image;
 }
@@ -109,11 +113,16 @@ export function parseKindConfig(r: Reader): KindConfig | undefined {
 
     const storageAccountName = str(obj.storageAccountName) ?? "";
     const accountProblem = storageAccountNameProblem(obj.storageAccountName);
-    if (accountProblem) r.report("kind.storageAccountName", accountProblem, "choose a globally unique name of 3-24 lowercase letters and digits, e.g. oidcagentfeddev01");
+    if (accountProblem)
+        r.report("kind.storageAccountName", accountProblem, "choose a globally unique name of 3-24 lowercase letters and digits, e.g. oidcagentfeddev01");
 
     const clusterName = str(obj.clusterName) ?? "agentfed";
     if (!KIND_CLUSTER_NAME.test(clusterName)) {
-        r.report("kind.clusterName", `is not a valid Kind cluster name (got ${JSON.stringify(obj.clusterName)})`, "use lowercase letters, digits and '-', at most 50 characters");
+        r.report(
+            "kind.clusterName",
+            `is not a valid Kind cluster name (got ${JSON.stringify(obj.clusterName)})`,
+            "use lowercase letters, digits and '-', at most 50 characters",
+        );
     }
 
     const namespace = str(obj.namespace) ?? "";
@@ -129,11 +138,16 @@ export function parseKindConfig(r: Reader): KindConfig | undefined {
 
     const signingKeyHostPath = str(obj.signingKeyHostPath) ?? `/tmp/agentfed-kind/${clusterName}/sa-signer.key`;
     if (!signingKeyHostPath.startsWith("/") || /\s/.test(signingKeyHostPath)) {
-        r.report("kind.signingKeyHostPath", `must be an absolute path without spaces (got ${JSON.stringify(signingKeyHostPath)})`, "Kind mounts it into the control-plane node; use e.g. /home/<you>/.agentfed/sa-signer.key");
+        r.report(
+            "kind.signingKeyHostPath",
+            `must be an absolute path without spaces (got ${JSON.stringify(signingKeyHostPath)})`,
+            "Kind mounts it into the control-plane node; use e.g. /home/<you>/.agentfed/sa-signer.key",
+        );
     }
 
     const rsaBits = obj.rsaBits === undefined ? 2048 : Number(obj.rsaBits);
-    if (!KIND_RSA_BITS.includes(rsaBits)) r.report("kind.rsaBits", `must be 2048 or 4096 (got ${JSON.stringify(obj.rsaBits)})`, "remove it (default 2048) or set 4096");
+    if (!KIND_RSA_BITS.includes(rsaBits))
+        r.report("kind.rsaBits", `must be 2048 or 4096 (got ${JSON.stringify(obj.rsaBits)})`, "remove it (default 2048) or set 4096");
 
     const extraPublicKeys = parseExtraPublicKeys(r, "kind.extraPublicKeys", obj.extraPublicKeys);
 

@@ -43,7 +43,8 @@ function parseAdditionalFics(r: Reader, path: string, value: Json | undefined): 
         if (subProblem) r.report(`${at}.subject`, subProblem, "pin the one exact sub claim of the workload, e.g. repo:org/repo:environment:prod");
         if (entry.audiences !== undefined) {
             const audProblem = ficAudiencesProblem(entry.audiences);
-            if (audProblem) r.report(`${at}.audiences`, audProblem, `remove the key (it defaults to [${TOKEN_EXCHANGE_AUDIENCE}]) or set exactly that one value`);
+            if (audProblem)
+                r.report(`${at}.audiences`, audProblem, `remove the key (it defaults to [${TOKEN_EXCHANGE_AUDIENCE}]) or set exactly that one value`);
         }
         if (entry.description !== undefined && (typeof entry.description !== "string" || entry.description.length > 600)) {
             r.report(`${at}.description`, "must be text of at most 600 characters", "shorten it");
@@ -70,12 +71,20 @@ export function parseStackConfig(source: ConfigSource, namespace: string): Stack
     const tenantId = r.raw("tenantId");
     const tenantProblem = guidProblem(tenantId);
     if (tenantProblem) {
-        r.report("tenantId", tenantProblem, `pulumi config set ${r.key("tenantId")} <your Entra tenant id>, e.g. from: az account show --query tenantId -o tsv`);
+        r.report(
+            "tenantId",
+            tenantProblem,
+            `pulumi config set ${r.key("tenantId")} <your Entra tenant id>, e.g. from: az account show --query tenantId -o tsv`,
+        );
     }
 
     const location = r.raw("location") ?? "";
     if (!AZURE_REGION.test(location)) {
-        r.report("location", location ? `is not an Azure region name (got ${JSON.stringify(location)})` : "is not set", `pulumi config set ${r.key("location")} westeurope (see: az account list-locations -o table)`);
+        r.report(
+            "location",
+            location ? `is not an Azure region name (got ${JSON.stringify(location)})` : "is not set",
+            `pulumi config set ${r.key("location")} westeurope (see: az account list-locations -o table)`,
+        );
     }
 
     const protectIdentities = bool(r, "protectIdentities", r.raw("protectIdentities"), true);
@@ -91,7 +100,11 @@ export function parseStackConfig(source: ConfigSource, namespace: string): Stack
     r.onlyKnownFields("resourceGroup", rgObj, ["name", "create"]);
     const rgName = str(rgObj.name) ?? "";
     if (!RESOURCE_GROUP.test(rgName)) {
-        r.report("resourceGroup.name", rgName ? `is not a valid resource group name (got ${JSON.stringify(rgName)})` : "is not set", "use 1-90 letters, digits, '-', '_', '.', '(' or ')', not ending in '.'");
+        r.report(
+            "resourceGroup.name",
+            rgName ? `is not a valid resource group name (got ${JSON.stringify(rgName)})` : "is not set",
+            "use 1-90 letters, digits, '-', '_', '.', '(' or ')', not ending in '.'",
+        );
     }
     const rgCreate = bool(r, "resourceGroup.create", rgObj.create, true);
 
@@ -99,23 +112,42 @@ export function parseStackConfig(source: ConfigSource, namespace: string): Stack
     r.onlyKnownFields("uami", uamiObj, ["name"]);
     const uamiName = str(uamiObj.name) ?? "";
     if (!UAMI_NAME.test(uamiName)) {
-        r.report("uami.name", uamiName ? `is not a valid managed identity name (got ${JSON.stringify(uamiName)})` : "is not set", "use 3-128 letters, digits, '-' or '_', starting with a letter or digit, e.g. mi-weather-agent");
+        r.report(
+            "uami.name",
+            uamiName ? `is not a valid managed identity name (got ${JSON.stringify(uamiName)})` : "is not set",
+            "use 3-128 letters, digits, '-' or '_', starting with a letter or digit, e.g. mi-weather-agent",
+        );
     }
 
     const bpObj = r.object("blueprint", `set ${r.key("blueprint")} to { kind, appId, objectId }`) ?? {};
     r.onlyKnownFields("blueprint", bpObj, ["kind", "appId", "objectId", "graphEndpoint", "uamiFicName", "additionalFederatedCredentials"]);
     const kind = bpObj.kind as BlueprintKind;
     if (!BLUEPRINT_KINDS.includes(kind)) {
-        r.report("blueprint.kind", `must be one of ${BLUEPRINT_KINDS.join(", ")} (got ${JSON.stringify(bpObj.kind ?? null)})`, "use agentIdentityBlueprint for an Entra Agent ID Blueprint, application for a classic app registration");
+        r.report(
+            "blueprint.kind",
+            `must be one of ${BLUEPRINT_KINDS.join(", ")} (got ${JSON.stringify(bpObj.kind ?? null)})`,
+            "use agentIdentityBlueprint for an Entra Agent ID Blueprint, application for a classic app registration",
+        );
     }
     const appId = guid(r, "blueprint.appId", bpObj.appId, "Blueprint's application (client) id: az ad app show --id <name> --query appId");
-    const objectId = guid(r, "blueprint.objectId", bpObj.objectId, "Blueprint's application object id (not the service principal's): az ad app show --id <appId> --query id");
+    const objectId = guid(
+        r,
+        "blueprint.objectId",
+        bpObj.objectId,
+        "Blueprint's application object id (not the service principal's): az ad app show --id <appId> --query id",
+    );
     if (appId && appId === objectId) {
-        r.report("blueprint.objectId", "equals blueprint.appId", "the object id and the application (client) id are different GUIDs; read both from az ad app show");
+        r.report(
+            "blueprint.objectId",
+            "equals blueprint.appId",
+            "the object id and the application (client) id are different GUIDs; read both from az ad app show",
+        );
     }
     const graphEndpoint = str(bpObj.graphEndpoint) ?? "https://graph.microsoft.com";
-    const graphProblem = issuerProblem(graphEndpoint) ?? (new URL(graphEndpoint).pathname.replace(/\/$/, "") !== "" ? "must be the Graph root without a path" : undefined);
-    if (graphProblem) r.report("blueprint.graphEndpoint", graphProblem, "remove it for public cloud, or set the national cloud root such as https://graph.microsoft.us");
+    const graphProblem =
+        issuerProblem(graphEndpoint) ?? (new URL(graphEndpoint).pathname.replace(/\/$/, "") !== "" ? "must be the Graph root without a path" : undefined);
+    if (graphProblem)
+        r.report("blueprint.graphEndpoint", graphProblem, "remove it for public cloud, or set the national cloud root such as https://graph.microsoft.us");
     const uamiFicName = str(bpObj.uamiFicName) ?? `uami-${uamiName}`;
     const uamiFicNameProblem = ficNameProblem(uamiFicName);
     if (uamiFicNameProblem && uamiName) r.report("blueprint.uamiFicName", uamiFicNameProblem, "choose a name of 3-120 letters, digits, '-' or '_'");
@@ -129,7 +161,11 @@ export function parseStackConfig(source: ConfigSource, namespace: string): Stack
             ...additional,
             ...(kindFic ? [kindFic] : []),
         ])) {
-            r.report("blueprint.additionalFederatedCredentials", problem, "edit the list (or agentfed:kind.ficName) so every FIC is distinct and there are at most 20 with the UAMI's and the Kind one");
+            r.report(
+                "blueprint.additionalFederatedCredentials",
+                problem,
+                "edit the list (or agentfed:kind.ficName) so every FIC is distinct and there are at most 20 with the UAMI's and the Kind one",
+            );
         }
     }
 

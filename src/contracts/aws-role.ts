@@ -81,8 +81,12 @@ export function awsWebIdentitySubject(uami: WorkloadSubject, mode: AwsAudienceMo
 
 /** Exactly one statement: AssumeRoleWithWebIdentity from the provider, StringEquals on aud and sub. No wildcard. */
 export function awsTrustPolicy(providerArn: string, providerUrl: string, audience: string, subject: string): TrustPolicy {
-    for (const [what, value] of [["audience", audience], ["subject", subject]] as const) {
-        if (value === "" || /[*?]/.test(value) || value.trim() !== value) throw new TrustContractError(`trust policy ${what} ${JSON.stringify(value)} must be exact: no wildcard, no padding`);
+    for (const [what, value] of [
+        ["audience", audience],
+        ["subject", subject],
+    ] as const) {
+        if (value === "" || /[*?]/.test(value) || value.trim() !== value)
+            throw new TrustContractError(`trust policy ${what} ${JSON.stringify(value)} must be exact: no wildcard, no padding`);
     }
     const keys = awsConditionKeys(providerUrl);
     return {
@@ -99,7 +103,10 @@ export function awsTrustPolicy(providerArn: string, providerUrl: string, audienc
 }
 
 /** The role's whole contract for a web-identity subject. */
-export function awsRoleContract(args: { accountId: string; roleName: string; mode: AwsAudienceMode; partition?: string }, subject: WorkloadSubject): AwsRoleContract {
+export function awsRoleContract(
+    args: { accountId: string; roleName: string; mode: AwsAudienceMode; partition?: string },
+    subject: WorkloadSubject,
+): AwsRoleContract {
     if (!/^\d{12}$/.test(args.accountId)) throw new TrustContractError(`AWS account id ${JSON.stringify(args.accountId)} is not 12 digits`);
     const [audience, ...more] = subject.audiences;
     if (!audience || more.length > 0) throw new TrustContractError(`an AWS role pins exactly one audience (got ${JSON.stringify(subject.audiences)})`);
@@ -121,18 +128,34 @@ export function awsRoleContract(args: { accountId: string; roleName: string; mod
     };
 }
 
-const BEDROCK_MODEL_ARN = /^arn:aws(-[a-z]+)*:bedrock:[a-z0-9-]+:(\d{12})?:(foundation-model|inference-profile|application-inference-profile|provisioned-model|custom-model)\/[A-Za-z0-9._:/-]+$/;
+const BEDROCK_MODEL_ARN =
+    /^arn:aws(-[a-z]+)*:bedrock:[a-z0-9-]+:(\d{12})?:(foundation-model|inference-profile|application-inference-profile|provisioned-model|custom-model)\/[A-Za-z0-9._:/-]+$/;
 
 /** Problems with a Bedrock model ARN (no wildcard: the policy names models). */
 export function bedrockModelArnProblem(arn: string): string | undefined {
     if (arn.includes("*")) return `contains a wildcard (${JSON.stringify(arn)}); name each model`;
-    if (!BEDROCK_MODEL_ARN.test(arn)) return `is not a Bedrock model ARN (got ${JSON.stringify(arn)}); e.g. arn:aws:bedrock:us-east-1::foundation-model/<model-id>`;
+    if (!BEDROCK_MODEL_ARN.test(arn))
+        return `is not a Bedrock model ARN (got ${JSON.stringify(arn)}); e.g. arn:aws:bedrock:us-east-1::foundation-model/<model-id>`;
     return undefined;
 }
 
 /** Invoke (and stream) exactly the configured models. */
-export function bedrockInvokePolicy(modelArns: readonly string[]): { Version: "2012-10-17"; Statement: { Sid: string; Effect: "Allow"; Action: string[]; Resource: string[] }[] } {
+export function bedrockInvokePolicy(modelArns: readonly string[]): {
+    Version: "2012-10-17";
+    Statement: { Sid: string; Effect: "Allow"; Action: string[]; Resource: string[] }[];
+} {
     const problems = modelArns.map(bedrockModelArnProblem).filter((p): p is string => p !== undefined);
-    if (modelArns.length === 0 || problems.length > 0) throw new TrustContractError(`Bedrock policy needs well-formed model ARNs: ${problems.join("; ") || "none given"}`);
-    return { Version: "2012-10-17", Statement: [{ Sid: "InvokeConfiguredModels", Effect: "Allow", Action: ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"], Resource: [...modelArns] }] };
+    if (modelArns.length === 0 || problems.length > 0)
+        throw new TrustContractError(`Bedrock policy needs well-formed model ARNs: ${problems.join("; ") || "none given"}`);
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "InvokeConfiguredModels",
+                Effect: "Allow",
+                Action: ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+                Resource: [...modelArns],
+            },
+        ],
+    };
 }

@@ -1,9 +1,4 @@
-import {
-    MAX_FIC_NAME_LENGTH,
-    MAX_FICS_PER_APPLICATION,
-    TOKEN_EXCHANGE_AUDIENCE,
-    TOKEN_EXCHANGE_AUDIENCE_ALIASES,
-} from "./constants";
+import { MAX_FIC_NAME_LENGTH, MAX_FICS_PER_APPLICATION, TOKEN_EXCHANGE_AUDIENCE, TOKEN_EXCHANGE_AUDIENCE_ALIASES } from "./constants";
 import { audiencesOf, JwtClaims, lifetimeProblems, Verdict } from "./claims";
 import { guidProblem, issuerProblem, subjectProblem } from "./validation";
 import { TrustContractError, WorkloadSubject } from "./workload-subject";

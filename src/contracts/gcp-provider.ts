@@ -35,7 +35,7 @@ export interface GcpProviderContract extends GcpProviderLocation {
 
 /** A value safe to embed in a CEL single-quoted string literal (ids, GUIDs): no quote, backslash or control char. */
 function celLiteral(what: string, value: string): string {
-    if (value === "" || /['\\\u0000-\u001f]/.test(value)) {
+    if (value === "" || /['\\]/.test(value) || [...value].some((c) => c.charCodeAt(0) < 0x20)) {
         throw new TrustContractError(`${what} ${JSON.stringify(value)} cannot be pinned in a CEL condition (empty, quote, backslash or control character)`);
     }
     return `'${value}'`;

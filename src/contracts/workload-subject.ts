@@ -50,12 +50,7 @@ export function uamiWorkloadSubject(tenantId: string, uamiObjectId: string): Wor
 }
 
 /** The subject of a Kubernetes projected service-account token: `system:serviceaccount:<namespace>:<name>`. */
-export function kubernetesServiceAccountSubject(
-    issuer: string,
-    namespace: string,
-    serviceAccountName: string,
-    audiences: readonly string[],
-): WorkloadSubject {
+export function kubernetesServiceAccountSubject(issuer: string, namespace: string, serviceAccountName: string, audiences: readonly string[]): WorkloadSubject {
     assertValid("Service-account issuer", issuerProblem(issuer));
     const dns1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
     if (!dns1123.test(namespace)) throw new TrustContractError(`Kubernetes namespace ${JSON.stringify(namespace)} is not a DNS-1123 label`);

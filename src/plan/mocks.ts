@@ -23,6 +23,11 @@ export interface RecordedRegistration {
     readonly secretInputs: string[];
 }
 
+/** A mocked input as text: strings as they are, anything else as JSON. */
+function text(value: unknown): string {
+    return typeof value === "string" ? value : (JSON.stringify(value) ?? "");
+}
+
 /** Pulumi's wire marker for a secret value: `{ [SECRET_SIG]: SECRET_VALUE, value }`. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
@@ -119,44 +124,67 @@ export class AgentFedMocks implements pulumi.runtime.Mocks {
         const sub = `/subscriptions/${PLACEHOLDER_SUBSCRIPTION_ID}`;
         switch (type) {
             case "azure-native:resources:ResourceGroup":
-                return { id: `${sub}/resourceGroups/${inputs.resourceGroupName}`, state: { name: inputs.resourceGroupName } };
+                return { id: `${sub}/resourceGroups/${text(inputs.resourceGroupName)}`, state: { name: inputs.resourceGroupName } };
             case "azure-native:managedidentity:UserAssignedIdentity": {
-                const principalId = this.placeholder(type, name, "principalId", `principalId (object id) of UAMI ${inputs.resourceName}, assigned by Entra on create`);
-                const clientId = this.placeholder(type, name, "clientId", `clientId of UAMI ${inputs.resourceName}, assigned by Entra on create`);
+                const principalId = this.placeholder(
+                    type,
+                    name,
+                    "principalId",
+                    `principalId (object id) of UAMI ${text(inputs.resourceName)}, assigned by Entra on create`,
+                );
+                const clientId = this.placeholder(type, name, "clientId", `clientId of UAMI ${text(inputs.resourceName)}, assigned by Entra on create`);
                 return {
-                    id: `${sub}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${inputs.resourceName}`,
-                    state: { name: inputs.resourceName, principalId, clientId, tenantId: this.tenantId, type: "Microsoft.ManagedIdentity/userAssignedIdentities" },
+                    id: `${sub}/resourceGroups/${text(inputs.resourceGroupName)}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${text(inputs.resourceName)}`,
+                    state: {
+                        name: inputs.resourceName,
+                        principalId,
+                        clientId,
+                        tenantId: this.tenantId,
+                        type: "Microsoft.ManagedIdentity/userAssignedIdentities",
+                    },
                 };
             }
             case "pulumi-nodejs:dynamic/agentfed:BlueprintFederatedIdentityCredential": {
-                const credentialId = this.placeholder(type, name, "credentialId", `id Graph assigns to Blueprint FIC ${inputs.name}`);
-                return { id: `${inputs.blueprintObjectId}/federatedIdentityCredentials/${credentialId}`, state: { credentialId } };
+                const credentialId = this.placeholder(type, name, "credentialId", `id Graph assigns to Blueprint FIC ${text(inputs.name)}`);
+                return { id: `${text(inputs.blueprintObjectId)}/federatedIdentityCredentials/${credentialId}`, state: { credentialId } };
             }
             case "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential": {
-                const credentialId = this.placeholder(type, name, "credentialId", `id Entra assigns to FIC ${inputs.displayName}`);
-                const objectId = String(inputs.applicationId).replace("/applications/", "");
+                const credentialId = this.placeholder(type, name, "credentialId", `id Entra assigns to FIC ${text(inputs.displayName)}`);
+                const objectId = text(inputs.applicationId).replace("/applications/", "");
                 return { id: `${objectId}/federatedIdentityCredential/${credentialId}`, state: { credentialId } };
             }
             case "azure-native:operationalinsights:Workspace": {
                 const customerId = this.placeholder(type, name, "customerId", `workspace (customer) id of Log Analytics workspace ${name}`);
-                return { id: `${sub}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.OperationalInsights/workspaces/${name}`, state: { name, customerId } };
+                return {
+                    id: `${sub}/resourceGroups/${text(inputs.resourceGroupName)}/providers/Microsoft.OperationalInsights/workspaces/${name}`,
+                    state: { name, customerId },
+                };
             }
             case "azure-native:app:ManagedEnvironment":
-                return { id: `${sub}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.App/managedEnvironments/${name}`, state: { name, defaultDomain: `${name}.westeurope.azurecontainerapps.io` } };
+                return {
+                    id: `${sub}/resourceGroups/${text(inputs.resourceGroupName)}/providers/Microsoft.App/managedEnvironments/${name}`,
+                    state: { name, defaultDomain: `${name}.westeurope.azurecontainerapps.io` },
+                };
             case "azure-native:app:ContainerApp": {
-                const appName = String(inputs.containerAppName ?? name);
+                const appName = text(inputs.containerAppName ?? name);
                 const configuration = (inputs.configuration ?? {}) as Record<string, unknown>;
                 const ingress = (configuration.ingress ?? {}) as Record<string, unknown>;
                 return {
-                    id: `${sub}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.App/containerApps/${appName}`,
-                    state: { name: appName, configuration: { ...configuration, ingress: { ...ingress, fqdn: `${appName}.placeholder-env.westeurope.azurecontainerapps.io` } } },
+                    id: `${sub}/resourceGroups/${text(inputs.resourceGroupName)}/providers/Microsoft.App/containerApps/${appName}`,
+                    state: {
+                        name: appName,
+                        configuration: { ...configuration, ingress: { ...ingress, fqdn: `${appName}.placeholder-env.westeurope.azurecontainerapps.io` } },
+                    },
                 };
             }
             case "tls:index/privateKey:PrivateKey": {
                 const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: Number(inputs.rsaBits ?? 2048) });
                 const publicKeyPem = publicKey.export({ type: "spki", format: "pem" }).toString();
                 const kid = kubernetesKeyId(publicKeyPem);
-                this.placeholders.set(kid, `key id of ${name}: a throw-away RSA key generated for this plan; the real one is generated by the tls provider on create`);
+                this.placeholders.set(
+                    kid,
+                    `key id of ${name}: a throw-away RSA key generated for this plan; the real one is generated by the tls provider on create`,
+                );
                 return {
                     id: createHash("sha1").update(publicKeyPem).digest("hex"),
                     state: {
@@ -168,13 +196,20 @@ export class AgentFedMocks implements pulumi.runtime.Mocks {
                 };
             }
             case "azure-native:storage:StorageAccount": {
-                const account = String(inputs.accountName);
+                const account = text(inputs.accountName);
                 const endpoint = (svc: string): string => `https://${account}.${svc}.core.windows.net/`;
                 return {
-                    id: `${sub}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.Storage/storageAccounts/${account}`,
+                    id: `${sub}/resourceGroups/${text(inputs.resourceGroupName)}/providers/Microsoft.Storage/storageAccounts/${account}`,
                     state: {
                         name: account,
-                        primaryEndpoints: { blob: endpoint("blob"), dfs: endpoint("dfs"), file: endpoint("file"), queue: endpoint("queue"), table: endpoint("table"), web: `https://${account}.z6.web.core.windows.net/` },
+                        primaryEndpoints: {
+                            blob: endpoint("blob"),
+                            dfs: endpoint("dfs"),
+                            file: endpoint("file"),
+                            queue: endpoint("queue"),
+                            table: endpoint("table"),
+                            web: `https://${account}.z6.web.core.windows.net/`,
+                        },
                         provisioningState: "Succeeded",
                         type: "Microsoft.Storage/storageAccounts",
                     },
@@ -182,35 +217,42 @@ export class AgentFedMocks implements pulumi.runtime.Mocks {
             }
             case "azure-native:storage:BlobContainer":
                 return {
-                    id: `${sub}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.Storage/storageAccounts/${inputs.accountName}/blobServices/default/containers/${inputs.containerName}`,
+                    id: `${sub}/resourceGroups/${text(inputs.resourceGroupName)}/providers/Microsoft.Storage/storageAccounts/${text(inputs.accountName)}/blobServices/default/containers/${text(inputs.containerName)}`,
                     state: { name: inputs.containerName, type: "Microsoft.Storage/storageAccounts/blobServices/containers" },
                 };
             case "azure-native:storage:Blob":
                 return {
-                    id: `${sub}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.Storage/storageAccounts/${inputs.accountName}/blobServices/default/containers/${inputs.containerName}/blobs/${inputs.blobName}`,
-                    state: { name: inputs.blobName, url: `https://${inputs.accountName}.blob.core.windows.net/${inputs.containerName}/${inputs.blobName}`, type: "Block" },
+                    id: `${sub}/resourceGroups/${text(inputs.resourceGroupName)}/providers/Microsoft.Storage/storageAccounts/${text(inputs.accountName)}/blobServices/default/containers/${text(inputs.containerName)}/blobs/${text(inputs.blobName)}`,
+                    state: {
+                        name: inputs.blobName,
+                        url: `https://${text(inputs.accountName)}.blob.core.windows.net/${text(inputs.containerName)}/${text(inputs.blobName)}`,
+                        type: "Block",
+                    },
                 };
             case "gcp:projects/service:Service":
-                return { id: `${String(inputs.project)}/${String(inputs.service)}`, state: {} };
+                return { id: `${text(inputs.project)}/${text(inputs.service)}`, state: {} };
             case "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": {
-                const poolName = `projects/${this.gcpProjectNumber(inputs.project)}/locations/global/workloadIdentityPools/${String(inputs.workloadIdentityPoolId)}`;
+                const poolName = `projects/${this.gcpProjectNumber(inputs.project)}/locations/global/workloadIdentityPools/${text(inputs.workloadIdentityPoolId)}`;
                 return { id: poolName, state: { name: poolName, state: "ACTIVE" } };
             }
             case "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": {
-                const providerName = `projects/${this.gcpProjectNumber(inputs.project)}/locations/global/workloadIdentityPools/${String(inputs.workloadIdentityPoolId)}/providers/${String(inputs.workloadIdentityPoolProviderId)}`;
+                const providerName = `projects/${this.gcpProjectNumber(inputs.project)}/locations/global/workloadIdentityPools/${text(inputs.workloadIdentityPoolId)}/providers/${text(inputs.workloadIdentityPoolProviderId)}`;
                 return { id: providerName, state: { name: providerName, state: "ACTIVE" } };
             }
             case "gcp:serviceaccount/account:Account": {
-                const email = `${String(inputs.accountId)}@${String(inputs.project)}.iam.gserviceaccount.com`;
+                const email = `${text(inputs.accountId)}@${text(inputs.project)}.iam.gserviceaccount.com`;
                 const uniqueId = this.placeholder(type, name, "uniqueId", `unique id of service account ${email}, assigned by GCP`);
-                return { id: `projects/${String(inputs.project)}/serviceAccounts/${email}`, state: { name: `projects/${String(inputs.project)}/serviceAccounts/${email}`, email, member: `serviceAccount:${email}`, uniqueId } };
+                return {
+                    id: `projects/${text(inputs.project)}/serviceAccounts/${email}`,
+                    state: { name: `projects/${text(inputs.project)}/serviceAccounts/${email}`, email, member: `serviceAccount:${email}`, uniqueId },
+                };
             }
             case "gcp:serviceaccount/iAMMember:IAMMember":
             case "gcp:projects/iAMMember:IAMMember":
                 return { id: `${name}-binding`, state: { etag: "BwXplaceholder=" } };
             case "azuread:index/application:Application": {
-                const objectId = this.placeholder(type, name, "objectId", `object id of Entra app ${String(inputs.displayName)}`);
-                const clientId = this.placeholder(type, name, "clientId", `client id (appId) of Entra app ${String(inputs.displayName)}`);
+                const objectId = this.placeholder(type, name, "objectId", `object id of Entra app ${text(inputs.displayName)}`);
+                const clientId = this.placeholder(type, name, "clientId", `client id (appId) of Entra app ${text(inputs.displayName)}`);
                 return { id: `/applications/${objectId}`, state: { objectId, clientId } };
             }
             case "azuread:index/servicePrincipal:ServicePrincipal": {
@@ -218,14 +260,14 @@ export class AgentFedMocks implements pulumi.runtime.Mocks {
                 return { id: objectId, state: { objectId } };
             }
             case "azuread:index/appRoleAssignment:AppRoleAssignment":
-                return { id: `${String(inputs.resourceObjectId)}/appRoleAssignment/${name}`, state: {} };
+                return { id: `${text(inputs.resourceObjectId)}/appRoleAssignment/${name}`, state: {} };
             case "aws:iam/openIdConnectProvider:OpenIdConnectProvider": {
-                const arn = `arn:aws:iam::${this.awsAccountId()}:oidc-provider/${String(inputs.url).replace(/^https:\/\//, "")}`;
+                const arn = `arn:aws:iam::${this.awsAccountId()}:oidc-provider/${text(inputs.url).replace(/^https:\/\//, "")}`;
                 return { id: arn, state: { arn } };
             }
             case "aws:iam/role:Role": {
-                const arn = `arn:aws:iam::${this.awsAccountId()}:role/${String(inputs.name)}`;
-                return { id: String(inputs.name), state: { arn, uniqueId: "AROAPLACEHOLDER0000000" } };
+                const arn = `arn:aws:iam::${this.awsAccountId()}:role/${text(inputs.name)}`;
+                return { id: text(inputs.name), state: { arn, uniqueId: "AROAPLACEHOLDER0000000" } };
             }
             default:
                 return { id: `${name}-id`, state: {} };

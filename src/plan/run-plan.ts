@@ -48,7 +48,7 @@ const STACK_TYPE = "pulumi:pulumi:Stack";
 function jsonField(text: string | undefined, field: string): string | undefined {
     try {
         const value = (JSON.parse(text ?? "null") as Record<string, unknown> | null)?.[field];
-        return value === undefined || value === null ? undefined : String(value);
+        return typeof value === "string" || typeof value === "number" ? String(value) : undefined;
     } catch {
         return undefined;
     }
@@ -102,19 +102,27 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     const { loadStackConfig } = await import("../config/load");
     // Validated before the stack exists, exactly as `pulumi up` validates it before registering anything.
     const stackConfig = loadStackConfig();
-    const outputs = (await pulumi.runtime.runInPulumiStack(async () => {
+    const outputs: Record<string, unknown> | undefined = await pulumi.runtime.runInPulumiStack(() => {
         const stackResource = pulumi.runtime.getStackResource();
         if (stackResource) keys.set(stackResource, `${STACK_TYPE}::${project}-${options.stack}`);
         pulumi.runtime.registerStackTransformation(record);
-        return runProgram(stackConfig);
-    })) as Record<string, unknown> | undefined;
+        return Promise.resolve(runProgram(stackConfig));
+    });
     await pulumi.runtime.disconnect();
 
     const resources = mocks.registrations
         .filter((r) => r.type !== STACK_TYPE)
         .map((r): PlannedResource => {
             const m = meta.get(`${r.type}::${r.name}`);
-            return { type: r.type, name: r.name, parent: m?.parent, custom: r.custom, inputs: r.inputs, protect: m?.protect ?? false, secretInputs: r.secretInputs };
+            return {
+                type: r.type,
+                name: r.name,
+                parent: m?.parent,
+                custom: r.custom,
+                inputs: r.inputs,
+                protect: m?.protect ?? false,
+                secretInputs: r.secretInputs,
+            };
         });
 
     return {

@@ -11,7 +11,15 @@
  * validators, and loads `@azure/identity` with `require` at call time.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { blueprintFicCollectionPath, BLUEPRINT_FIC_GRAPH_PERMISSION, ficAudiencesProblem, ficNameProblem, guidProblem, issuerProblem, subjectProblem } from "../contracts";
+import {
+    blueprintFicCollectionPath,
+    BLUEPRINT_FIC_GRAPH_PERMISSION,
+    ficAudiencesProblem,
+    ficNameProblem,
+    guidProblem,
+    issuerProblem,
+    subjectProblem,
+} from "../contracts";
 
 /** The inputs of one Blueprint FIC. */
 export interface BlueprintFicInputs {
@@ -187,9 +195,7 @@ export function blueprintFicProvider(getToken: GraphTokenSource = appOnlyGraphTo
 
         diff(_id, olds: BlueprintFicOutputs, news: BlueprintFicInputs) {
             const replaces = REPLACE_ON.filter((k) => olds[k] !== news[k]);
-            const updates = UPDATABLE.filter((k) =>
-                k === "audiences" ? !sameList(olds.audiences, news.audiences) : (olds[k] ?? "") !== (news[k] ?? ""),
-            );
+            const updates = UPDATABLE.filter((k) => (k === "audiences" ? !sameList(olds.audiences, news.audiences) : (olds[k] ?? "") !== (news[k] ?? "")));
             return Promise.resolve({
                 changes: replaces.length + updates.length > 0,
                 replaces: [...replaces],
@@ -200,7 +206,13 @@ export function blueprintFicProvider(getToken: GraphTokenSource = appOnlyGraphTo
         },
 
         async create(inputs: BlueprintFicInputs) {
-            const body = { name: inputs.name, issuer: inputs.issuer, subject: inputs.subject, audiences: inputs.audiences, description: inputs.description ?? "" };
+            const body = {
+                name: inputs.name,
+                issuer: inputs.issuer,
+                subject: inputs.subject,
+                audiences: inputs.audiences,
+                description: inputs.description ?? "",
+            };
             const { json } = await graphRequest(getToken, inputs.graphEndpoint, "POST", ficPath(inputs.blueprintObjectId), body);
             if (!json || typeof json.id !== "string") throw new Error(`Graph created the FIC ${inputs.name} but returned no id`);
             const outs = fromGraph(inputs, json);

@@ -20,20 +20,13 @@ export interface BlueprintFederatedIdentityCredentialArgs {
 /** A FIC on an Entra Agent ID Blueprint, managed through Graph beta by a dynamic provider. */
 export class BlueprintFederatedIdentityCredential extends pulumi.dynamic.Resource {
     /** The id Graph assigned to the FIC. */
-    public declare readonly credentialId: pulumi.Output<string>;
-    public declare readonly name: pulumi.Output<string>;
-    public declare readonly issuer: pulumi.Output<string>;
-    public declare readonly subject: pulumi.Output<string>;
-    public declare readonly audiences: pulumi.Output<string[]>;
+    declare public readonly credentialId: pulumi.Output<string>;
+    declare public readonly name: pulumi.Output<string>;
+    declare public readonly issuer: pulumi.Output<string>;
+    declare public readonly subject: pulumi.Output<string>;
+    declare public readonly audiences: pulumi.Output<string[]>;
 
     constructor(name: string, args: BlueprintFederatedIdentityCredentialArgs, opts?: pulumi.CustomResourceOptions) {
-        super(
-            provider,
-            name,
-            { credentialId: undefined, ...args },
-            { ...opts, deleteBeforeReplace: true },
-            "agentfed",
-            "BlueprintFederatedIdentityCredential",
-        );
+        super(provider, name, { credentialId: undefined, ...args }, { ...opts, deleteBeforeReplace: true }, "agentfed", "BlueprintFederatedIdentityCredential");
     }
 }

@@ -87,7 +87,9 @@ async function managedIdentityToken(deps, resource) {
     const response = await deps.fetch(url, { headers: { "X-IDENTITY-HEADER": header }, signal: AbortSignal.timeout(15000) });
     const body = await jsonBody(response);
     if (!response.ok || typeof body.access_token !== "string") {
-        throw new Error(`managed-identity endpoint answered ${response.status} for resource ${resource}: ${body.error_description ?? body.message ?? "no token"}`);
+        throw new Error(
+            `managed-identity endpoint answered ${response.status} for resource ${resource}: ${body.error_description ?? body.message ?? "no token"}`,
+        );
     }
     return { token: body.access_token, expiresAtMs: Number(body.expires_on) * 1000 };
 }
@@ -156,11 +158,24 @@ async function refreshOnce(deps, target, failures) {
         const token = target.exchange ? await exchangeToken(deps, target.exchange) : await managedIdentityToken(deps, target.resource);
         writeAtomically(target.file, token.token);
         const delayMs = nextRefreshDelay(deps.now(), token.expiresAtMs);
-        deps.log({ level: "info", target: target.name, event: "token-written", file: target.file, expiresAt: new Date(token.expiresAtMs).toISOString(), nextRefreshInS: Math.round(delayMs / 1000) });
+        deps.log({
+            level: "info",
+            target: target.name,
+            event: "token-written",
+            file: target.file,
+            expiresAt: new Date(token.expiresAtMs).toISOString(),
+            nextRefreshInS: Math.round(delayMs / 1000),
+        });
         return { delayMs, ok: true };
     } catch (err) {
         const delayMs = Math.min(MAX_RETRY_MS, MIN_RETRY_MS * 2 ** failures);
-        deps.log({ level: "error", target: target.name, event: "refresh-failed", error: err instanceof Error ? err.message : String(err), retryInS: delayMs / 1000 });
+        deps.log({
+            level: "error",
+            target: target.name,
+            event: "refresh-failed",
+            error: err instanceof Error ? err.message : String(err),
+            retryInS: delayMs / 1000,
+        });
         return { delayMs, ok: false };
     }
 }

@@ -14,13 +14,19 @@ import { audiencesOf, AwsRoleContract, JwtClaims, lifetimeProblems, Verdict } fr
 export function evaluateAwsRole(contract: AwsRoleContract, claims: JwtClaims, now?: number): Verdict {
     const reasons: string[] = [];
     if (claims.iss !== contract.providerUrl) {
-        reasons.push(`InvalidIdentityToken: No OpenIDConnect provider found in your account for ${String(claims.iss)} (the role trusts ${contract.providerUrl})`);
+        reasons.push(
+            `InvalidIdentityToken: No OpenIDConnect provider found in your account for ${String(claims.iss)} (the role trusts ${contract.providerUrl})`,
+        );
     }
     const auds = audiencesOf(claims);
-    if (!auds.includes(contract.audience)) reasons.push(`InvalidIdentityToken: Incorrect token audience (got ${JSON.stringify(claims.aud)}, the provider lists ${contract.audience})`);
+    if (!auds.includes(contract.audience))
+        reasons.push(`InvalidIdentityToken: Incorrect token audience (got ${JSON.stringify(claims.aud)}, the provider lists ${contract.audience})`);
     if (now !== undefined) reasons.push(...lifetimeProblems(claims, now, 0, "ExpiredTokenException: Token"));
 
-    const principal = claims.iss === contract.providerUrl ? contract.providerArn : `arn:aws:iam::${contract.accountId}:oidc-provider/${String(claims.iss).replace(/^https:\/\//, "")}`;
+    const principal =
+        claims.iss === contract.providerUrl
+            ? contract.providerArn
+            : `arn:aws:iam::${contract.accountId}:oidc-provider/${String(claims.iss).replace(/^https:\/\//, "")}`;
     const policy = createValidatedPolicy(contract.trustPolicy, validateTrustPolicy, { name: `${contract.name}-trust-policy` });
     const result = runUnsafeSimulation(
         {
@@ -28,7 +34,10 @@ export function evaluateAwsRole(contract: AwsRoleContract, claims: JwtClaims, no
                 principal,
                 action: "sts:AssumeRoleWithWebIdentity",
                 resource: { resource: contract.roleArn, accountId: contract.accountId },
-                contextVariables: { [contract.conditionKeys.aud]: auds.length === 1 ? auds[0]! : auds, [contract.conditionKeys.sub]: typeof claims.sub === "string" ? claims.sub : "" },
+                contextVariables: {
+                    [contract.conditionKeys.aud]: auds.length === 1 ? auds[0]! : auds,
+                    [contract.conditionKeys.sub]: typeof claims.sub === "string" ? claims.sub : "",
+                },
             },
             identityPolicies: [],
             serviceControlPolicies: [],
@@ -37,6 +46,7 @@ export function evaluateAwsRole(contract: AwsRoleContract, claims: JwtClaims, no
         },
         {},
     );
-    if (result !== "Allowed") reasons.push(`AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity (trust policy of ${contract.name}: ${result})`);
+    if (result !== "Allowed")
+        reasons.push(`AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity (trust policy of ${contract.name}: ${result})`);
     return { accepted: reasons.length === 0, reasons };
 }

@@ -23,7 +23,9 @@ export function evaluateGcpProvider(contract: GcpProviderContract, claims: JwtCl
     }
     const auds = audiencesOf(claims);
     if (!auds.some((a) => contract.allowedAudiences.includes(a))) {
-        reasons.push(`invalid_grant: The audience in ID Token [${auds.join(", ")}] does not match the expected audience ${JSON.stringify(contract.allowedAudiences)}`);
+        reasons.push(
+            `invalid_grant: The audience in ID Token [${auds.join(", ")}] does not match the expected audience ${JSON.stringify(contract.allowedAudiences)}`,
+        );
     }
     if (now !== undefined) reasons.push(...lifetimeProblems(claims, now, 0, "invalid_grant: ID Token"));
 
