@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { ConfigError, parseStackConfig } from "../src/config";
-import { DEFAULT_SIDECAR_IMAGE } from "../src/config/kind";
+import { DEFAULT_SIDECAR_IMAGE } from "../src/runtime/container-env";
 import {
     blobOidcIssuerUrl,
     discoveryDocument,

@@ -1,8 +1,7 @@
 import type { DownstreamApi } from "../runtime/container-env";
-import { bool, Json, JsonObject, Reader, str } from "./reader";
+import { DEFAULT_SIDECAR_IMAGE } from "../runtime/container-env";
+import { bool, imageProblem, Json, JsonObject, Reader, str } from "./reader";
 
-/** Default sidecar image: the tag the Microsoft samples pin. */
-export const DEFAULT_SIDECAR_IMAGE = "mcr.microsoft.com/entra-sdk/auth-sidecar:1.0.0-azurelinux3.0-distroless";
 /** Default refresher image: a stock Node.js 20 on Azure Linux; the refresher code is passed with `node -e`. */
 export const DEFAULT_REFRESHER_IMAGE = "mcr.microsoft.com/azurelinux/base/nodejs:20";
 
@@ -48,18 +47,6 @@ const CPU_TO_MEMORY: Record<string, string> = {
     "2": "4Gi",
 };
 const ENV_NAME = /^[A-Za-z][A-Za-z0-9]*$/;
-
-/** An image reference pinned to a tag other than `latest`, or to a digest. */
-export function imageProblem(image: unknown): string | undefined {
-    if (typeof image !== "string" || image === "") return "is not set";
-    if (/\s/.test(image)) return `contains whitespace (${JSON.stringify(image)})`;
-    if (/@sha256:[0-9a-f]{64}$/.test(image)) return undefined;
-    const lastSegment = image.split("/").pop() ?? "";
-    const tag = lastSegment.includes(":") ? lastSegment.split(":").pop() : undefined;
-    if (!tag) return `is not pinned (got ${JSON.stringify(image)}); add a tag or a digest`;
-    if (tag === "latest") return `uses the mutable tag latest (got ${JSON.stringify(image)}); pin a version or a digest`;
-    return undefined;
-}
 
 function num(r: Reader, path: string, value: Json | undefined, fallback: number, min: number, max: number): number {
     if (value === undefined) return fallback;

@@ -1,3 +1,4 @@
+import { DEFAULT_SIDECAR_IMAGE } from "../runtime/container-env";
 import {
     blobOidcIssuerUrl,
     DeclaredFic,
@@ -7,10 +8,8 @@ import {
     serviceAccountJwk,
     storageAccountNameProblem,
 } from "../contracts";
-import { Json, Reader, str } from "./reader";
+import { imageProblem, Json, Reader, str } from "./reader";
 
-/** The sidecar image of the samples (DESIGN.md); pinned, never `latest`. */
-export const DEFAULT_SIDECAR_IMAGE = "mcr.microsoft.com/entra-sdk/auth-sidecar:1.0.0-azurelinux3.0-distroless";
 /** RSA key sizes the signing key may have. */
 export const KIND_RSA_BITS: readonly number[] = [2048, 4096];
 
@@ -65,12 +64,11 @@ const KNOWN_FIELDS = [
 
 const KIND_CLUSTER_NAME = /^[a-z0-9]([-a-z0-9]{0,48}[a-z0-9])?$/;
 /** An image reference with an explicit tag other than `latest`, or a digest. */
-const PINNED_IMAGE = /^[^\s@]+(:(?!latest$)[\w][\w.-]{0,127}|@sha256:[0-9a-f]{64})$/;
 
 function pinnedImage(r: Reader, path: string, value: Json | undefined, fallback: string | undefined, example: string): string {
     const image = str(value) ?? fallback ?? "";
     if (image === "") r.report(path, "is not set", `set ${r.key(path)} to an image with a pinned tag, e.g. ${example}`);
-    else if (!PINNED_IMAGE.test(image.slice(image.lastIndexOf("/") + 1)) || /\s/.test(image)) {
+    else if (imageProblem(image) !== undefined) {
         r.report(
             path,
             `must name a pinned tag or digest (got ${JSON.stringify(image)})`,

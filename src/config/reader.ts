@@ -84,3 +84,15 @@ export function guid(r: Reader, path: string, value: Json | undefined, what: str
     if (problem !== undefined) r.report(path, problem, `set ${r.key(path)} to the ${what} (a GUID)`);
     return typeof value === "string" ? value : "";
 }
+
+/** An image reference pinned to a tag other than `latest`, or to a digest. */
+export function imageProblem(image: unknown): string | undefined {
+    if (typeof image !== "string" || image === "") return "is not set";
+    if (/\s/.test(image)) return `contains whitespace (${JSON.stringify(image)})`;
+    if (/@sha256:[0-9a-f]{64}$/.test(image)) return undefined;
+    const lastSegment = image.split("/").pop() ?? "";
+    const tag = lastSegment.includes(":") ? lastSegment.split(":").pop() : undefined;
+    if (!tag) return `is not pinned (got ${JSON.stringify(image)}); add a tag or a digest`;
+    if (tag === "latest") return `uses the mutable tag latest (got ${JSON.stringify(image)}); pin a version or a digest`;
+    return undefined;
+}

@@ -3,6 +3,9 @@
  * No Pulumi import: components call these inside `apply`, and tests call them directly.
  */
 
+/** The Entra auth sidecar image the Microsoft samples pin; the default everywhere a sidecar runs. */
+export const DEFAULT_SIDECAR_IMAGE = "mcr.microsoft.com/entra-sdk/auth-sidecar:1.0.0-azurelinux3.0-distroless";
+
 /** Port the Entra auth sidecar listens on, inside the replica only. */
 export const SIDECAR_PORT = 5000;
 export const SIDECAR_URL = `http://localhost:${SIDECAR_PORT}`;
