@@ -2,7 +2,6 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createValidatedPolicy, validateTrustPolicy } from "@cloud-copilot/iam-policy";
 import { runUnsafeSimulation } from "@cloud-copilot/iam-simulate";
-import { ConfigError, parseStackConfig } from "../src/config";
 import {
     AwsRoleContract,
     awsConditionKeys,
@@ -15,7 +14,7 @@ import {
 import { readStackConfig } from "../src/plan/stack-files";
 import { runPlan, PlanResult } from "../src/plan/run-plan";
 import { evaluateAwsRole } from "../src/verifiers/aws-sts";
-import { OTHER_OID, OTHER_TENANT, SEED_UAMI_TOKEN_CLAIMS, TENANT, UAMI_CLIENT_ID, UAMI_OID, UAMI_TYPE } from "./helpers";
+import { OTHER_OID, OTHER_TENANT, SEED_UAMI_TOKEN_CLAIMS, TENANT, UAMI_CLIENT_ID, UAMI_OID, UAMI_TYPE, prodConfigIssues } from "./helpers";
 
 const AUDIENCE = "api://agentfed-aws-prod";
 const uami = uamiWorkloadSubject(TENANT, UAMI_OID);
@@ -119,36 +118,25 @@ describe("AWS role contract", () => {
     });
 });
 
-function awsIssues(aws: Record<string, unknown>): string[] {
-    const raw = readStackConfig("prod");
-    raw["agentfed:aws"] = JSON.stringify({ ...(JSON.parse(raw["agentfed:aws"]!) as object), ...aws });
-    try {
-        parseStackConfig({ get: (k) => raw[`agentfed:${k}`] }, "agentfed");
-        return [];
-    } catch (err) {
-        assert.ok(err instanceof ConfigError);
-        return err.issues.map((i) => `${i.key}: ${i.problem} | ${i.fix}`);
-    }
-}
-
 describe("AWS configuration", () => {
-    it("accepts the prod stack's section", () => assert.deepEqual(awsIssues({}), []));
-    it("requires a 12-digit account id", () => assert.match(awsIssues({ accountId: "12345" })[0]!, /^agentfed:aws\.accountId: must be 12 digits/));
+    it("accepts the prod stack's section", () => assert.deepEqual(prodConfigIssues("aws", {}), []));
+    it("requires a 12-digit account id", () =>
+        assert.match(prodConfigIssues("aws", { accountId: "12345" })[0]!, /^agentfed:aws\.accountId: must be 12 digits/));
     it("refuses tenant mode without an explicit acknowledgement, naming the risk", () => {
         assert.match(
-            awsIssues({ audienceMode: "tenant" })[0]!,
+            prodConfigIssues("aws", { audienceMode: "tenant" })[0]!,
             /^agentfed:aws\.audienceMode: is tenant: .*any identity in the tenant.*acknowledgeTenantWideAudience: true/,
         );
-        assert.deepEqual(awsIssues({ audienceMode: "tenant", acknowledgeTenantWideAudience: true }), []);
+        assert.deepEqual(prodConfigIssues("aws", { audienceMode: "tenant", acknowledgeTenantWideAudience: true }), []);
     });
     it("refuses wildcard audiences and the token-exchange audience as the intermediary's identifier", () => {
-        assert.match(awsIssues({ identifierUri: "api://*" })[0]!, /identifierUri: is not a workload-scoped identifier URI/);
-        assert.match(awsIssues({ identifierUri: "api://AzureADTokenExchange" })[0]!, /identifierUri/);
+        assert.match(prodConfigIssues("aws", { identifierUri: "api://*" })[0]!, /identifierUri: is not a workload-scoped identifier URI/);
+        assert.match(prodConfigIssues("aws", { identifierUri: "api://AzureADTokenExchange" })[0]!, /identifierUri/);
     });
     it("refuses malformed and wildcard model ARNs", () => {
-        assert.match(awsIssues({ modelArns: ["anthropic.claude"] })[0]!, /^agentfed:aws\.modelArns\[0\]: is not a Bedrock model ARN/);
-        assert.match(awsIssues({ modelArns: ["arn:aws:bedrock:us-east-1::foundation-model/*"] })[0]!, /wildcard/);
-        assert.match(awsIssues({ modelArns: [] })[0]!, /at least one/);
+        assert.match(prodConfigIssues("aws", { modelArns: ["anthropic.claude"] })[0]!, /^agentfed:aws\.modelArns\[0\]: is not a Bedrock model ARN/);
+        assert.match(prodConfigIssues("aws", { modelArns: ["arn:aws:bedrock:us-east-1::foundation-model/*"] })[0]!, /wildcard/);
+        assert.match(prodConfigIssues("aws", { modelArns: [] })[0]!, /at least one/);
     });
 });
 

@@ -1,10 +1,9 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { ConfigError, parseStackConfig } from "../src/config";
 import { readStackConfig } from "../src/plan/stack-files";
 import { runPlan, PlanResult } from "../src/plan/run-plan";
 import { sidecarEnv } from "../src/runtime/container-env";
-import { BLUEPRINT_APP_ID, TENANT, UAMI_CLIENT_ID, UAMI_OID, UAMI_TYPE } from "./helpers";
+import { BLUEPRINT_APP_ID, TENANT, UAMI_CLIENT_ID, UAMI_OID, UAMI_TYPE, prodConfigIssues } from "./helpers";
 
 const APP_TYPE = "azure-native:app:ContainerApp";
 type Env = { name: string; value: string }[];
@@ -22,24 +21,6 @@ function containerApp(plan: PlanResult) {
     const byName = Object.fromEntries(template.containers.map((c) => [c.name, c]));
     const env = (c: string) => Object.fromEntries((byName[c]?.env ?? []).map((e) => [e.name, e.value]));
     return { app, containers: template.containers, byName, env };
-}
-
-/** prod's config with one containerApp field replaced, for config tests. */
-function prodConfigWith(containerApp: Record<string, unknown>) {
-    const raw = readStackConfig("prod");
-    const base = JSON.parse(raw["agentfed:containerApp"]!) as Record<string, unknown>;
-    raw["agentfed:containerApp"] = JSON.stringify({ ...base, ...containerApp });
-    return () => parseStackConfig({ get: (k) => raw[`agentfed:${k}`] }, "agentfed");
-}
-
-function issueKeys(run: () => unknown): string[] {
-    try {
-        run();
-    } catch (err) {
-        assert.ok(err instanceof ConfigError);
-        return err.issues.map((i) => `${i.key}: ${i.problem}`);
-    }
-    return [];
 }
 
 describe("agent container app (prod plan under mocks)", () => {
@@ -122,24 +103,22 @@ describe("agent container app (prod plan under mocks)", () => {
 
 describe("agent container app configuration", () => {
     it("refuses a system-assigned identity with the reason", () => {
-        const [issue] = issueKeys(prodConfigWith({ identityType: "SystemAssigned" }));
+        const [issue] = prodConfigIssues("containerApp", { identityType: "SystemAssigned" });
         assert.match(issue!, /^agentfed:containerApp\.identityType: is "SystemAssigned": only UserAssigned is allowed/);
     });
     it("refuses unpinned and latest images", () => {
-        assert.match(issueKeys(prodConfigWith({ agent: { image: "contoso.azurecr.io/weather-agent" } }))[0]!, /agent\.image: is not pinned/);
-        assert.match(issueKeys(prodConfigWith({ agent: { image: "contoso.azurecr.io/weather-agent:latest" } }))[0]!, /mutable tag latest/);
-        assert.deepEqual(issueKeys(prodConfigWith({ agent: { image: `contoso.azurecr.io/weather-agent@sha256:${"a".repeat(64)}` } })), []);
+        assert.match(prodConfigIssues("containerApp", { agent: { image: "contoso.azurecr.io/weather-agent" } })[0]!, /agent\.image: is not pinned/);
+        assert.match(prodConfigIssues("containerApp", { agent: { image: "contoso.azurecr.io/weather-agent:latest" } })[0]!, /mutable tag latest/);
+        assert.deepEqual(prodConfigIssues("containerApp", { agent: { image: `contoso.azurecr.io/weather-agent@sha256:${"a".repeat(64)}` } }), []);
     });
     it("refuses the sidecar's port for the agent, and a cpu/memory pair Container Apps refuses", () => {
-        assert.match(issueKeys(prodConfigWith({ agent: { image: "a.io/b:1", port: 5000 } }))[0]!, /agent\.port: is 5000, the sidecar's port/);
-        assert.match(issueKeys(prodConfigWith({ agent: { image: "a.io/b:1", cpu: 0.5, memory: "4Gi" } }))[0]!, /agent\.memory: does not match cpu 0.5/);
+        assert.match(prodConfigIssues("containerApp", { agent: { image: "a.io/b:1", port: 5000 } })[0]!, /agent\.port: is 5000, the sidecar's port/);
+        assert.match(prodConfigIssues("containerApp", { agent: { image: "a.io/b:1", cpu: 0.5, memory: "4Gi" } })[0]!, /agent\.memory: does not match cpu 0.5/);
     });
     it("refuses downstream APIs the sidecar cannot serve", () => {
-        const issues = issueKeys(
-            prodConfigWith({
-                sidecar: { downstreamApis: [{ name: "Weather API", baseUrl: "http://weather", scopes: ["api://AzureADTokenExchange/.default"] }] },
-            }),
-        );
+        const issues = prodConfigIssues("containerApp", {
+            sidecar: { downstreamApis: [{ name: "Weather API", baseUrl: "http://weather", scopes: ["api://AzureADTokenExchange/.default"] }] },
+        });
         assert.equal(issues.length, 3);
         assert.match(issues.join("\n"), /downstreamApis\[0\]\.name/);
         assert.match(issues.join("\n"), /downstreamApis\[0\]\.baseUrl: must be an https URL/);

@@ -1,7 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { parse } from "@marcbachmann/cel-js";
-import { ConfigError, parseStackConfig } from "../src/config";
 import {
     EntraFicContract,
     externalAccountCredentialConfig,
@@ -10,10 +9,9 @@ import {
     TrustContractError,
     uamiWorkloadSubject,
 } from "../src/contracts";
-import { readStackConfig } from "../src/plan/stack-files";
 import { runPlan, PlanResult } from "../src/plan/run-plan";
 import { evaluateGcpProvider } from "../src/verifiers/gcp-sts";
-import { OTHER_OID, OTHER_TENANT, SEED_UAMI_TOKEN_CLAIMS, TENANT, UAMI_CLIENT_ID, UAMI_OID, UAMI_TYPE } from "./helpers";
+import { OTHER_OID, OTHER_TENANT, SEED_UAMI_TOKEN_CLAIMS, TENANT, UAMI_CLIENT_ID, UAMI_OID, UAMI_TYPE, prodConfigIssues } from "./helpers";
 
 const location = { projectNumber: "123456789012", poolId: "agentfed-prod", providerId: "entra-uami" };
 const SA = "weather-agent-llm@contoso-agents-prod.iam.gserviceaccount.com";
@@ -99,32 +97,23 @@ describe("GCP provider contract", () => {
     });
 });
 
-function gcpConfigIssues(gcp: Record<string, unknown>): string[] {
-    const raw = readStackConfig("prod");
-    raw["agentfed:gcp"] = JSON.stringify({ ...(JSON.parse(raw["agentfed:gcp"]!) as object), ...gcp });
-    try {
-        parseStackConfig({ get: (k) => raw[`agentfed:${k}`] }, "agentfed");
-        return [];
-    } catch (err) {
-        assert.ok(err instanceof ConfigError);
-        return err.issues.map((i) => `${i.key}: ${i.problem} | ${i.fix}`);
-    }
-}
-
 describe("GCP configuration", () => {
-    it("accepts the prod stack's section", () => assert.deepEqual(gcpConfigIssues({}), []));
+    it("accepts the prod stack's section", () => assert.deepEqual(prodConfigIssues("gcp", {}), []));
     it("requires a numeric project number", () => {
-        assert.match(gcpConfigIssues({ projectNumber: "contoso-agents-prod" })[0]!, /^agentfed:gcp\.projectNumber: must be numeric .*gcloud projects describe/);
+        assert.match(
+            prodConfigIssues("gcp", { projectNumber: "contoso-agents-prod" })[0]!,
+            /^agentfed:gcp\.projectNumber: must be numeric .*gcloud projects describe/,
+        );
     });
     it("applies GCP's pool and provider id rules", () => {
-        assert.match(gcpConfigIssues({ poolId: "gcp-agents" })[0]!, /^agentfed:gcp\.poolId: must not start with "gcp-"/);
-        assert.match(gcpConfigIssues({ providerId: "Entra_UAMI" })[0]!, /^agentfed:gcp\.providerId: must be 4-32 lowercase/);
-        assert.match(gcpConfigIssues({ providerId: "abc" })[0]!, /4-32/);
-        assert.match(gcpConfigIssues({ poolId: "a".repeat(33) })[0]!, /4-32/);
+        assert.match(prodConfigIssues("gcp", { poolId: "gcp-agents" })[0]!, /^agentfed:gcp\.poolId: must not start with "gcp-"/);
+        assert.match(prodConfigIssues("gcp", { providerId: "Entra_UAMI" })[0]!, /^agentfed:gcp\.providerId: must be 4-32 lowercase/);
+        assert.match(prodConfigIssues("gcp", { providerId: "abc" })[0]!, /4-32/);
+        assert.match(prodConfigIssues("gcp", { poolId: "a".repeat(33) })[0]!, /4-32/);
     });
     it("refuses malformed or owner-level roles", () => {
-        assert.match(gcpConfigIssues({ modelRoles: ["aiplatform.user"] })[0]!, /^agentfed:gcp\.modelRoles\[0\]: is not a role name/);
-        assert.match(gcpConfigIssues({ modelRoles: ["roles/owner"] })[0]!, /far beyond model access/);
+        assert.match(prodConfigIssues("gcp", { modelRoles: ["aiplatform.user"] })[0]!, /^agentfed:gcp\.modelRoles\[0\]: is not a role name/);
+        assert.match(prodConfigIssues("gcp", { modelRoles: ["roles/owner"] })[0]!, /far beyond model access/);
     });
 });
 

@@ -1,3 +1,7 @@
+import assert from "node:assert/strict";
+import { ConfigError, parseStackConfig } from "../src/config";
+import { readStackConfig } from "../src/plan/stack-files";
+
 /** Values from seed 000's worked example, used across the tests. */
 export const TENANT = "11111111-1111-1111-1111-111111111111";
 export const OTHER_TENANT = "99999999-9999-9999-9999-999999999999";
@@ -21,3 +25,20 @@ export const SEED_UAMI_TOKEN_CLAIMS = {
 export const UAMI_TYPE = "azure-native:managedidentity:UserAssignedIdentity";
 export const BLUEPRINT_FIC_TYPE = "pulumi-nodejs:dynamic/agentfed:BlueprintFederatedIdentityCredential";
 export const APP_FIC_TYPE = "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential";
+
+/**
+ * The problems the config parser reports for the prod stack file with one section's fields replaced, each as
+ * `<key>: <problem> | <fix>`; empty when the configuration is valid.
+ */
+export function prodConfigIssues(section: string, patch: Record<string, unknown>): string[] {
+    const raw = readStackConfig("prod");
+    const key = `agentfed:${section}`;
+    raw[key] = JSON.stringify({ ...(JSON.parse(raw[key] ?? "{}") as object), ...patch });
+    try {
+        parseStackConfig({ get: (k) => raw[`agentfed:${k}`] }, "agentfed");
+        return [];
+    } catch (err) {
+        assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${String(err)}`);
+        return err.issues.map((i) => `${i.key}: ${i.problem} | ${i.fix}`);
+    }
+}
