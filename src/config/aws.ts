@@ -48,8 +48,7 @@ export function parseAwsConfig(r: Reader): { aws: AwsConfig | undefined; warning
             `must be 12 digits (got ${JSON.stringify(root.accountId ?? null)})`,
             "aws sts get-caller-identity --query Account --output text; quote it in YAML to keep leading zeros",
         );
-    const region = str(root.region) ?? "";
-    if (!REGION.test(region)) r.report(`${key}.region`, `is not an AWS region (got ${JSON.stringify(root.region ?? null)})`, "e.g. us-east-1");
+    const region = r.matching(`${key}.region`, root.region, REGION, "an AWS region", "e.g. us-east-1");
 
     const mode = (str(root.audienceMode) ?? "workload") as AwsAudienceMode;
     if (!AWS_AUDIENCE_MODES.includes(mode))
@@ -90,9 +89,7 @@ export function parseAwsConfig(r: Reader): { aws: AwsConfig | undefined; warning
             "use api://<name>, api://<tenantId>/<name> or a verified-domain https URI; never a wildcard or the token-exchange audience",
         );
     }
-    const roleName = str(root.roleName) ?? "";
-    if (!ROLE_NAME.test(roleName))
-        r.report(`${key}.roleName`, `is not an IAM role name (got ${JSON.stringify(root.roleName ?? null)})`, "use 1-64 letters, digits and +=,.@_-");
+    const roleName = r.matching(`${key}.roleName`, root.roleName, ROLE_NAME, "an IAM role name", "use 1-64 letters, digits and +=,.@_-");
 
     const modelArns = Array.isArray(root.modelArns) ? root.modelArns.map(String) : [];
     if (modelArns.length === 0)

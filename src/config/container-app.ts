@@ -122,13 +122,13 @@ export function parseContainerAppConfig(r: Reader): ContainerAppConfig | undefin
             "remove the key. A system-assigned identity gets a new object id on every recreate and every trust contract pinned to it breaks (seed 001); the app runs as the stack's UAMI",
         );
     }
-    const name = str(root.name) ?? "";
-    if (!APP_NAME.test(name))
-        r.report(
-            `${key}.name`,
-            `is not a valid container app name (got ${JSON.stringify(root.name ?? null)})`,
-            "use 2-32 lowercase letters, digits and '-', starting with a letter",
-        );
+    const name = r.matching(
+        `${key}.name`,
+        root.name,
+        APP_NAME,
+        "a valid container app name",
+        "use 2-32 lowercase letters, digits and '-', starting with a letter",
+    );
 
     const environment = obj(r, `${key}.environment`, root.environment, ["existingId", "logRetentionDays"]);
     const environmentId = str(environment.existingId);

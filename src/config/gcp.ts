@@ -37,13 +37,13 @@ export function parseGcpConfig(r: Reader): GcpConfig | undefined {
     if (!root) return undefined;
     r.onlyKnownFields(key, root, ["projectId", "projectNumber", "poolId", "providerId", "serviceAccountId", "modelRoles", "enableApis"]);
 
-    const projectId = str(root.projectId) ?? "";
-    if (!PROJECT_ID.test(projectId))
-        r.report(
-            `${key}.projectId`,
-            `is not a GCP project id (got ${JSON.stringify(root.projectId ?? null)})`,
-            "use the project id (6-30 lowercase letters, digits, '-'), e.g. from: gcloud projects list",
-        );
+    const projectId = r.matching(
+        `${key}.projectId`,
+        root.projectId,
+        PROJECT_ID,
+        "a GCP project id",
+        "use the project id (6-30 lowercase letters, digits, '-'), e.g. from: gcloud projects list",
+    );
     const projectNumber = typeof root.projectNumber === "number" ? String(root.projectNumber) : (str(root.projectNumber) ?? "");
     if (!/^\d{6,20}$/.test(projectNumber)) {
         r.report(
@@ -59,14 +59,13 @@ export function parseGcpConfig(r: Reader): GcpConfig | undefined {
         if (problem) r.report(`${key}.${field}`, problem, "choose an id such as agentfed-prod; a deleted id stays reserved for 30 days");
         ids[field] = id;
     }
-    const serviceAccountId = str(root.serviceAccountId) ?? "";
-    if (!SERVICE_ACCOUNT_ID.test(serviceAccountId)) {
-        r.report(
-            `${key}.serviceAccountId`,
-            `is not a service account id (got ${JSON.stringify(root.serviceAccountId ?? null)})`,
-            "use 6-30 lowercase letters, digits or '-', starting with a letter",
-        );
-    }
+    const serviceAccountId = r.matching(
+        `${key}.serviceAccountId`,
+        root.serviceAccountId,
+        SERVICE_ACCOUNT_ID,
+        "a service account id",
+        "use 6-30 lowercase letters, digits or '-', starting with a letter",
+    );
     let modelRoles: string[] = ["roles/aiplatform.user"];
     if (root.modelRoles !== undefined) {
         if (!Array.isArray(root.modelRoles) || root.modelRoles.length === 0) {

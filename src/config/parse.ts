@@ -78,14 +78,13 @@ export function parseStackConfig(source: ConfigSource, namespace: string): Stack
         );
     }
 
-    const location = r.raw("location") ?? "";
-    if (!AZURE_REGION.test(location)) {
-        r.report(
-            "location",
-            location ? `is not an Azure region name (got ${JSON.stringify(location)})` : "is not set",
-            `pulumi config set ${r.key("location")} westeurope (see: az account list-locations -o table)`,
-        );
-    }
+    const location = r.matching(
+        "location",
+        r.raw("location"),
+        AZURE_REGION,
+        "an Azure region name",
+        `pulumi config set ${r.key("location")} westeurope (see: az account list-locations -o table)`,
+    );
 
     const protectIdentities = bool(r, "protectIdentities", r.raw("protectIdentities"), true);
 
@@ -98,26 +97,24 @@ export function parseStackConfig(source: ConfigSource, namespace: string): Stack
 
     const rgObj = r.object("resourceGroup", `set ${r.key("resourceGroup")} to { name: rg-agentfed-<env>, create: true }`) ?? {};
     r.onlyKnownFields("resourceGroup", rgObj, ["name", "create"]);
-    const rgName = str(rgObj.name) ?? "";
-    if (!RESOURCE_GROUP.test(rgName)) {
-        r.report(
-            "resourceGroup.name",
-            rgName ? `is not a valid resource group name (got ${JSON.stringify(rgName)})` : "is not set",
-            "use 1-90 letters, digits, '-', '_', '.', '(' or ')', not ending in '.'",
-        );
-    }
+    const rgName = r.matching(
+        "resourceGroup.name",
+        rgObj.name,
+        RESOURCE_GROUP,
+        "a valid resource group name",
+        "use 1-90 letters, digits, '-', '_', '.', '(' or ')', not ending in '.'",
+    );
     const rgCreate = bool(r, "resourceGroup.create", rgObj.create, true);
 
     const uamiObj = r.object("uami", `set ${r.key("uami")} to { name: mi-<agent>-<env> }`) ?? {};
     r.onlyKnownFields("uami", uamiObj, ["name"]);
-    const uamiName = str(uamiObj.name) ?? "";
-    if (!UAMI_NAME.test(uamiName)) {
-        r.report(
-            "uami.name",
-            uamiName ? `is not a valid managed identity name (got ${JSON.stringify(uamiName)})` : "is not set",
-            "use 3-128 letters, digits, '-' or '_', starting with a letter or digit, e.g. mi-weather-agent",
-        );
-    }
+    const uamiName = r.matching(
+        "uami.name",
+        uamiObj.name,
+        UAMI_NAME,
+        "a valid managed identity name",
+        "use 3-128 letters, digits, '-' or '_', starting with a letter or digit, e.g. mi-weather-agent",
+    );
 
     const bpObj = r.object("blueprint", `set ${r.key("blueprint")} to { kind, appId, objectId }`) ?? {};
     r.onlyKnownFields("blueprint", bpObj, ["kind", "appId", "objectId", "graphEndpoint", "uamiFicName", "additionalFederatedCredentials"]);

@@ -52,6 +52,17 @@ export class Reader {
         return value;
     }
 
+    /**
+     * A string setting that must match `pattern`: "is not set" when missing, "is not <what> (got ...)" otherwise.
+     * Returns the value ("" when missing) so parsing goes on and every problem is reported at once.
+     */
+    matching(path: string, value: Json | undefined, pattern: RegExp, what: string, fix: string): string {
+        const text = typeof value === "string" ? value : "";
+        if (value === undefined || value === null || value === "") this.report(path, "is not set", fix);
+        else if (!pattern.test(text)) this.report(path, `is not ${what} (got ${JSON.stringify(value)})`, fix);
+        return text;
+    }
+
     /** Reports fields that are not part of the schema (a typo like `appID` must not be silently ignored). */
     onlyKnownFields(path: string, obj: JsonObject, known: readonly string[]): void {
         for (const field of Object.keys(obj)) {
