@@ -1,5 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
 import type { EntraFicContract } from "../src/contracts";
 import { runPlan, PlanResult } from "../src/plan/run-plan";
 import { AgentFedMocks } from "../src/plan/mocks";
@@ -104,6 +106,22 @@ describe("bad configuration", () => {
         assert.deepEqual(
             mocks.registrations.filter((r) => r.type !== "pulumi:pulumi:Stack"),
             [],
+        );
+    });
+});
+
+describe("the UAMI's tenant", () => {
+    it("fails the deployment when Azure reports another tenant than agentfed:tenantId", () => {
+        // Pulumi re-raises a failed apply once per dependent resource, so this runs in its own process.
+        const code = `
+            const { runPlan } = require("./src/plan/run-plan");
+            runPlan({ stack: "prod", mockOverrides: { "${UAMI_TYPE}::agent": { principalId: "${UAMI_OID}", tenantId: "99999999-9999-9999-9999-999999999999" } } })
+                .then(() => process.exit(0), (err) => { console.error(err.message); process.exit(1); });`;
+        const run = spawnSync(process.execPath, ["--import", "tsx", "-e", code], { cwd: path.resolve(__dirname, ".."), encoding: "utf8" });
+        assert.notEqual(run.status, 0);
+        assert.match(
+            run.stderr,
+            /UAMI mi-weather-agent belongs to tenant 99999999-9999-9999-9999-999999999999, but agentfed:tenantId is 11111111-1111-1111-1111-111111111111/,
         );
     });
 });

@@ -56,9 +56,10 @@ export class ManagedIdentity extends pulumi.ComponentResource {
         this.resourceId = uami.id;
         this.resourceName = uami.name;
         // The one place the UAMI's subject is computed. The tenant check catches a subscription that belongs to
-        // another tenant than configured, which would otherwise produce contracts no token can satisfy.
+        // another tenant than configured, which would otherwise produce contracts no token can satisfy. Only a
+        // different tenant fails: a provider that reports none gives no evidence of a mismatch.
         this.workloadSubject = pulumi.all([uami.tenantId, uami.principalId]).apply(([actualTenant, oid]) => {
-            if (actualTenant !== args.tenantId) {
+            if (typeof actualTenant === "string" && actualTenant !== "" && actualTenant !== args.tenantId) {
                 throw new Error(
                     `UAMI ${args.resourceName} belongs to tenant ${actualTenant}, but agentfed:tenantId is ${args.tenantId}. ` +
                         "Its tokens would never match the contracts built here: fix agentfed:tenantId or the Azure subscription.",
