@@ -91,14 +91,25 @@ describe("agentfed:kind configuration", () => {
         });
     });
 
-    it("reads the dev stack's Kind environment, workload included, with the default sidecar image", () => {
+    it("reads the dev stack's Kind environment without a workload: CI deploys dev and cannot reach a laptop's cluster", () => {
         const raw = readStackConfig("dev");
         const kind = parseStackConfig({ get: (k) => raw[`${NS}:${k}`] }, NS).kind;
         assert.ok(kind);
         assert.equal(kind.storageAccountName, "oidcagentfeddev01");
-        assert.equal(kind.workload?.kubeconfigContext, `kind-${kind.clusterName}`);
-        assert.equal(kind.workload?.sidecarImage, DEFAULT_SIDECAR_IMAGE);
-        assert.equal(kind.workload?.kubeconfig, undefined);
+        assert.equal(kind.workload, undefined);
+    });
+
+    it("adds the workload, with the default sidecar image, in a personal stack that names the context", () => {
+        const raw = readStackConfig("dev");
+        const personal = {
+            ...(JSON.parse(raw[`${NS}:kind`]!) as object),
+            kubeconfigContext: "kind-agentfed-dev",
+            agentImage: "ghcr.io/contoso/weather-agent:0.3.0",
+        };
+        const kind = parseStackConfig({ get: (k) => (k === "kind" ? JSON.stringify(personal) : raw[`${NS}:${k}`]) }, NS).kind;
+        assert.equal(kind?.workload?.kubeconfigContext, `kind-${kind?.clusterName}`);
+        assert.equal(kind?.workload?.sidecarImage, DEFAULT_SIDECAR_IMAGE);
+        assert.equal(kind?.workload?.kubeconfig, undefined);
     });
 
     it("accepts extra public keys for rotation", () => {

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { createPrivateKey, createPublicKey } from "node:crypto";
 import * as yaml from "js-yaml";
 import { runPlan, PlanResult, PlannedResource } from "../src/plan/run-plan";
+import { readStackConfig } from "../src/plan/stack-files";
 import { kubernetesKeyId, OIDC_CONTAINER_NAME } from "../src/contracts";
 import { APP_FIC_TYPE } from "./helpers";
 
@@ -21,10 +22,16 @@ function blobText(r: PlannedResource): string {
     return source.text as string;
 }
 
-describe("Kind OIDC issuer in the dev stack (plan)", () => {
+/** A developer's personal stack: dev's config plus the context of the Kind cluster on their machine. */
+function personalStackConfig(): Record<string, unknown> {
+    const kind = JSON.parse(readStackConfig("dev")["agentfed:kind"]!) as object;
+    return { kind: { ...kind, kubeconfigContext: "kind-agentfed-dev", agentImage: "ghcr.io/contoso/weather-agent:0.3.0" } };
+}
+
+describe("Kind OIDC issuer in a personal dev stack (plan)", () => {
     let plan: PlanResult;
     before(async () => {
-        plan = await runPlan({ stack: "dev" });
+        plan = await runPlan({ stack: "dev", config: personalStackConfig() });
     });
 
     it("creates exactly two blobs, both application/json, in the oidc container, and no other blob", () => {
@@ -145,9 +152,8 @@ describe("Kind OIDC issuer in the dev stack (plan)", () => {
 });
 
 describe("Kind OIDC issuer: stacks and settings", () => {
-    it("creates no Kubernetes resource when no kubeconfig context is configured", async () => {
-        const raw = { storageAccountName: "oidcagentfeddev01", namespace: "entra-demo", serviceAccountName: "sidecar-sa" };
-        const plan = await runPlan({ stack: "dev", config: { kind: raw } });
+    it("creates no Kubernetes resource in the committed dev stack (no kubeconfig context)", async () => {
+        const plan = await runPlan({ stack: "dev" });
         assert.deepEqual(
             plan.resources.filter((r) => r.type.startsWith("kubernetes:") || r.type === "pulumi:providers:kubernetes"),
             [],
