@@ -120,6 +120,11 @@ describe("AWS role contract", () => {
 
 describe("AWS configuration", () => {
     it("accepts the prod stack's section", () => assert.deepEqual(prodConfigIssues("aws", {}), []));
+    it("refuses regions of other partitions (ARNs are built for arn:aws only)", () => {
+        assert.match(prodConfigIssues("aws", { region: "us-gov-west-1" })[0]!, /^agentfed:aws\.region: is in another AWS partition/);
+        assert.match(prodConfigIssues("aws", { region: "cn-north-1" })[0]!, /another AWS partition/);
+        assert.match(prodConfigIssues("aws", { region: "US East" })[0]!, /is not an AWS region/);
+    });
     it("requires a 12-digit account id", () =>
         assert.match(prodConfigIssues("aws", { accountId: "12345" })[0]!, /^agentfed:aws\.accountId: must be 12 digits/));
     it("refuses tenant mode without an explicit acknowledgement, naming the risk", () => {

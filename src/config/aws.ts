@@ -21,7 +21,9 @@ export interface AwsConfig {
     readonly acknowledgeTenantWideAudience: boolean;
 }
 
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
+const REGION = /^[a-z]{2}-[a-z]+-\d$/;
+/** Regions of other partitions (GovCloud, ISO, China): ARNs here are built for the `aws` partition only. */
+const OTHER_PARTITION_REGION = /^([a-z]{2}-(gov|iso[a-z]*)-[a-z]+-\d|cn-[a-z]+-\d)$/;
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 const APP_NAME = /^[a-z0-9][a-z0-9-]{2,62}$/;
 
@@ -48,7 +50,16 @@ export function parseAwsConfig(r: Reader): { aws: AwsConfig | undefined; warning
             `must be 12 digits (got ${JSON.stringify(root.accountId ?? null)})`,
             "aws sts get-caller-identity --query Account --output text; quote it in YAML to keep leading zeros",
         );
-    const region = r.matching(`${key}.region`, root.region, REGION, "an AWS region", "e.g. us-east-1");
+    // GovCloud, ISO and China regions match the region shape but live in partitions whose ARNs this stack does not build.
+    const otherPartition = OTHER_PARTITION_REGION.test(str(root.region) ?? "");
+    if (otherPartition) {
+        r.report(
+            `${key}.region`,
+            `is in another AWS partition (got ${JSON.stringify(root.region)})`,
+            "only the commercial aws partition is supported: ARNs are built as arn:aws:...",
+        );
+    }
+    const region = otherPartition ? "" : r.matching(`${key}.region`, root.region, REGION, "an AWS region", "e.g. us-east-1");
 
     const mode = (str(root.audienceMode) ?? "workload") as AwsAudienceMode;
     if (!AWS_AUDIENCE_MODES.includes(mode))
