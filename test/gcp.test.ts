@@ -10,6 +10,7 @@ import {
     uamiWorkloadSubject,
 } from "../src/contracts";
 import { runPlan, PlanResult } from "../src/plan/run-plan";
+import { readStackConfig } from "../src/plan/stack-files";
 import { evaluateGcpProvider } from "../src/verifiers/gcp-sts";
 import { OTHER_OID, OTHER_TENANT, SEED_UAMI_TOKEN_CLAIMS, TENANT, UAMI_CLIENT_ID, UAMI_OID, UAMI_TYPE, prodConfigIssues } from "./helpers";
 
@@ -111,6 +112,12 @@ describe("GCP configuration", () => {
         assert.match(prodConfigIssues("gcp", { providerId: "abc" })[0]!, /4-32/);
         assert.match(prodConfigIssues("gcp", { poolId: "a".repeat(33) })[0]!, /4-32/);
     });
+    it("refuses a role listed twice (two bindings with one name would fail the deployment)", () => {
+        assert.match(
+            prodConfigIssues("gcp", { modelRoles: ["roles/aiplatform.user", "roles/aiplatform.user"] })[0]!,
+            /^agentfed:gcp\.modelRoles\[1\]: repeats roles\/aiplatform\.user/,
+        );
+    });
     it("refuses malformed or owner-level roles", () => {
         assert.match(prodConfigIssues("gcp", { modelRoles: ["aiplatform.user"] })[0]!, /^agentfed:gcp\.modelRoles\[0\]: is not a role name/);
         assert.match(prodConfigIssues("gcp", { modelRoles: ["roles/owner"] })[0]!, /far beyond model access/);
@@ -141,6 +148,16 @@ describe("GCP federation in the prod plan", () => {
             assert.equal(gcpContract(plan).principal, binding!.inputs.member);
             assert.equal(provider!.protect && find(plan, "gcp:iam/workloadIdentityPool:WorkloadIdentityPool")[0]!.protect, true);
         }
+    });
+
+    it("gives distinct roles distinct resource names, even when their last segments collide", async () => {
+        const gcp = {
+            ...(JSON.parse(readStackConfig("prod")["agentfed:gcp"]!) as object),
+            modelRoles: ["roles/foo_bar", "roles/foo.bar", "projects/contoso-agents-prod/roles/foo.bar"],
+        };
+        const plan = await runPlan({ stack: "prod", config: { gcp } });
+        const names = find(plan, "gcp:projects/iAMMember:IAMMember").map((r) => r.name);
+        assert.equal(new Set(names).size, 3, names.join(", "));
     });
 
     it("grants the model role to the dedicated service account only", async () => {

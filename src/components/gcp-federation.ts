@@ -92,15 +92,9 @@ export class GcpFederation extends pulumi.ComponentResource {
             { serviceAccountId: account.name, role: "roles/iam.workloadIdentityUser", member: this.contract.principal },
             { parent: this, dependsOn: [pool] },
         );
+        // Named after the whole role (minus the predefined-role prefix), so two distinct roles never share a URN.
         for (const role of s.modelRoles) {
-            new projects.IAMMember(
-                `${name}-${role
-                    .split("/")
-                    .pop()!
-                    .replace(/[^A-Za-z0-9]+/g, "-")}`,
-                { project, role, member: account.member },
-                { parent: this },
-            );
+            new projects.IAMMember(`${name}-${role.replace(/^roles\//, "")}`, { project, role, member: account.member }, { parent: this });
         }
 
         this.providerName = pulumi.all([provider.name, this.contract]).apply(([, c]) => c.name);

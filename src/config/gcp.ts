@@ -79,6 +79,7 @@ export function parseGcpConfig(r: Reader): GcpConfig | undefined {
                         `is not a role name (got ${JSON.stringify(role)})`,
                         "use roles/<name>, projects/<id>/roles/<name> or organizations/<n>/roles/<name>",
                     );
+                if (modelRoles.indexOf(role) !== i) r.report(`${key}.modelRoles[${i}]`, `repeats ${role}`, "list each role once");
                 if (role === "roles/owner" || role === "roles/editor")
                     r.report(`${key}.modelRoles[${i}]`, `grants ${role}, far beyond model access`, "grant roles/aiplatform.user or a custom role");
             });
