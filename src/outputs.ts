@@ -55,7 +55,11 @@ export interface AgentIdentityStackOutputs {
 /** The runtime side of the AWS contract: what to request, where to write it, which role it buys. */
 export interface AwsTokenRefresherContract {
     mode: AwsAudienceMode;
-    /** Resource requested from the managed-identity endpoint. */
+    /**
+     * The audience of the token written to `tokenFile`: in modes workload and tenant, the resource requested from the
+     * managed-identity endpoint; in mode exchange, the intermediary app's identifier URI, obtained by exchanging a
+     * UAMI token for api://AzureADTokenExchange with the client-credentials grant (`scope`).
+     */
     resource: string;
     /** Scope of the client-credentials exchange (mode `exchange`), else null. */
     scope: string | null;

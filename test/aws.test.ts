@@ -165,6 +165,7 @@ describe("AWS federation in the prod plan", () => {
             assert.deepEqual([oidc!.inputs.url, oidc!.inputs.clientIdLists], [`https://sts.windows.net/${TENANT}/`, [AUDIENCE]]);
             const [assignment] = of(plan, "azuread:index/appRoleAssignment:AppRoleAssignment");
             assert.equal(assignment!.inputs.principalObjectId, oid, "only the UAMI may get tokens for the intermediary audience");
+            assert.equal(assignment!.protect, true, "losing the assignment cuts the agent off (AADSTS501051)");
         }
     });
 

@@ -87,7 +87,8 @@ export class AwsFederation extends pulumi.ComponentResource {
                 new azuread.AppRoleAssignment(
                     `${name}-uami-assume`,
                     { appRoleId: ASSUME_ROLE_APP_ROLE_ID, principalObjectId: uami.subject, resourceObjectId: sp.objectId },
-                    { parent: this },
+                    // Without it the UAMI gets no token for the audience (AADSTS501051): protected like the role.
+                    { parent: this, protect },
                 );
                 subject = uami.apply((u) => awsWebIdentitySubject(u, "workload", s.identifierUri));
                 target = pulumi.output({ name: "aws", file: args.tokenFile, resource: s.identifierUri });
@@ -104,7 +105,7 @@ export class AwsFederation extends pulumi.ComponentResource {
                 new azuread.AppRoleAssignment(
                     `${name}-self-assume`,
                     { appRoleId: ASSUME_ROLE_APP_ROLE_ID, principalObjectId: sp.objectId, resourceObjectId: sp.objectId },
-                    { parent: this },
+                    { parent: this, protect },
                 );
                 subject = pulumi.all([uami, sp.objectId]).apply(([u, spOid]) => awsWebIdentitySubject(u, "exchange", s.identifierUri, spOid));
                 target = app.clientId.apply((clientId) => ({
