@@ -1,5 +1,5 @@
 import { entraV2Issuer, TOKEN_EXCHANGE_APP_ID } from "./constants";
-import { guidProblem, issuerProblem, subjectProblem, audienceProblem } from "./validation";
+import { audienceProblem, dns1123LabelProblem, dns1123SubdomainProblem, guidProblem, issuerProblem, subjectProblem } from "./validation";
 
 /** Where a workload's JWT comes from. It decides how the subject is computed, never how it is matched. */
 export type WorkloadSubjectSource = "uami" | "kubernetes-service-account" | "external";
@@ -52,11 +52,8 @@ export function uamiWorkloadSubject(tenantId: string, uamiObjectId: string): Wor
 /** The subject of a Kubernetes projected service-account token: `system:serviceaccount:<namespace>:<name>`. */
 export function kubernetesServiceAccountSubject(issuer: string, namespace: string, serviceAccountName: string, audiences: readonly string[]): WorkloadSubject {
     assertValid("Service-account issuer", issuerProblem(issuer));
-    const dns1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-    if (!dns1123.test(namespace)) throw new TrustContractError(`Kubernetes namespace ${JSON.stringify(namespace)} is not a DNS-1123 label`);
-    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(serviceAccountName)) {
-        throw new TrustContractError(`Kubernetes service account ${JSON.stringify(serviceAccountName)} is not a DNS-1123 subdomain`);
-    }
+    assertValid("Kubernetes namespace", dns1123LabelProblem(namespace));
+    assertValid("Kubernetes service account", dns1123SubdomainProblem(serviceAccountName));
     audiences.forEach((a) => assertValid("Service-account token audience", audienceProblem(a)));
     return {
         source: "kubernetes-service-account",
