@@ -5,10 +5,6 @@
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function isGuid(value: unknown): value is string {
-    return typeof value === "string" && GUID.test(value);
-}
-
 /** Problems with a GUID-valued setting (tenant id, object id, app id). */
 export function guidProblem(value: unknown): string | undefined {
     if (typeof value !== "string" || value.length === 0) return "is missing";

@@ -1,14 +1,5 @@
-import { evaluate, parse } from "@marcbachmann/cel-js";
+import { evaluate } from "@marcbachmann/cel-js";
 import { audiencesOf, GcpProviderContract, JwtClaims, lifetimeProblems, Verdict } from "../contracts";
-
-/** Parses a CEL expression; throws with the expression in the message when GCP would refuse it. */
-export function assertCel(expression: string): void {
-    try {
-        parse(expression);
-    } catch (err) {
-        throw new Error(`invalid CEL ${JSON.stringify(expression)}: ${(err as Error).message}`);
-    }
-}
 
 /**
  * GCP STS's checks on a subject token, in order: issuer equals `issuerUri`; one `aud` value equals an allowed
