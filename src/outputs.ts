@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { AwsAudienceMode, BlueprintKind, TrustContract } from "./contracts";
+import type { AgentClassOutputs } from "./components/agent-class";
 
 /**
  * The stack-output contract: everything other stacks may read with `StackReference`, as resolved values.
@@ -24,8 +25,10 @@ export interface AgentIdentityStackOutputs {
     blueprintKind: BlueprintKind;
     /** Name of the FIC that trusts the UAMI. */
     blueprintFicName: string;
-    /** Every trust contract this stack deployed, as plain JSON (input to `npm run doctor`). */
+    /** Every trust contract this stack deployed, as plain JSON (input to `npm run doctor`): the primary agent's, then each class's. */
     trustContracts: TrustContract[];
+    /** The agent classes (`agentClasses` config), keyed by class name: identities, cloud principals, app. Empty without classes. */
+    agentClasses: Record<string, AgentClassOutputs>;
     /** GCP provider resource name (projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>); null without `gcp`. */
     gcpWorkloadIdentityProvider: string | null;
     /** Email of the service account the agent impersonates; null without `gcp`. */
@@ -95,6 +98,7 @@ export const STACK_OUTPUT_NAMES = [
     "kindClusterConfig",
     "kindServiceAccountSigningKey",
     "kindServiceAccountPublicKey",
+    "agentClasses",
 ] as const satisfies readonly (keyof AgentIdentityStackOutputs)[];
 
 // Compile-time guarantee that STACK_OUTPUT_NAMES lists every key of the interface.

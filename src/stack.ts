@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources";
 import { StackConfig } from "./config";
 import { BlueprintTarget, externalWorkloadSubject, kubernetesServiceAccountSubject, TOKEN_EXCHANGE_AUDIENCE, TrustContract } from "./contracts";
+import { AgentClass } from "./components/agent-class";
 import { AgentContainerApp } from "./components/agent-container-app";
 import { AwsFederation } from "./components/aws-federation";
 import { GcpFederation } from "./components/gcp-federation";
@@ -101,6 +102,23 @@ export function createAgentIdentityStack(config: StackConfig): StackOutputs {
           })
         : undefined;
 
+    // Agent classes only add resources: each reuses the shared parts above and none of them takes a class's input.
+    const agentClasses = config.agentClasses.map(
+        (settings) =>
+            new AgentClass(settings.name, {
+                settings,
+                tenantId: config.tenantId,
+                resourceGroupName,
+                location: config.location,
+                tags,
+                graphEndpoint: config.blueprint.graphEndpoint,
+                protect,
+                ...(config.gcp && gcpFederation?.shared ? { gcp: { settings: config.gcp, shared: gcpFederation.shared } } : {}),
+                ...(config.aws && awsFederation?.shared ? { aws: { settings: config.aws, shared: awsFederation.shared } } : {}),
+                ...(containerApp ? { environmentId: containerApp.environmentId } : {}),
+            }),
+    );
+
     // Kind lower environment: the issuer's URL is an output of the storage account, and the FIC's subject is
     // computed from that output, so the FIC, the discovery document and the API server flag share one string.
     const kind = config.kind;
@@ -157,13 +175,18 @@ export function createAgentIdentityStack(config: StackConfig): StackOutputs {
         blueprintObjectId: pulumi.output(blueprint.objectId),
         blueprintKind: pulumi.output(blueprint.kind),
         blueprintFicName: uamiFederation.ficName,
-        trustContracts: pulumi.all<TrustContract>([
-            uamiFederation.contract,
-            ...declaredFederations.map((f) => f.contract),
-            ...(kindFederation ? [kindFederation.contract] : []),
-            ...(gcpFederation ? [gcpFederation.contract] : []),
-            ...(awsFederation ? [awsFederation.contract] : []),
-        ]),
+        trustContracts: pulumi
+            .all<TrustContract>([
+                uamiFederation.contract,
+                ...declaredFederations.map((f) => f.contract),
+                ...(kindFederation ? [kindFederation.contract] : []),
+                ...(gcpFederation ? [gcpFederation.contract] : []),
+                ...(awsFederation ? [awsFederation.contract] : []),
+            ])
+            .apply((primary) => pulumi.all(agentClasses.map((c) => c.contracts)).apply((perClass) => [...primary, ...perClass.flat()])),
+        agentClasses: pulumi
+            .all(agentClasses.map((c) => c.outputs))
+            .apply((outputs) => Object.fromEntries(config.agentClasses.map((c, i) => [c.name, outputs[i]!]))),
         kindIssuerUrl: kindIssuer ? kindIssuer.issuerUrl : pulumi.output(null),
         kindClusterConfig: kindIssuer ? kindIssuer.clusterConfig : pulumi.output(null),
         kindServiceAccountSigningKey: kindIssuer ? kindIssuer.signingKeyPem : pulumi.output(null),

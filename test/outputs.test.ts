@@ -32,6 +32,8 @@ const PINNED_OUTPUT_NAMES = [
     "kindClusterConfig",
     "kindServiceAccountSigningKey",
     "kindServiceAccountPublicKey",
+    // Added with agent classes (issue 9): an addition, so existing consumers are unaffected.
+    "agentClasses",
 ];
 
 describe("stack outputs", () => {

@@ -5,7 +5,7 @@ import * as app from "@pulumi/azure-native/app";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import type { app as appInputs } from "@pulumi/azure-native/types/input";
 import type { ContainerAppConfig } from "../config/container-app";
-import { agentBaseEnv, CONFIG_DIR, EnvVar, refresherEnv, sidecarEnv, SIDECAR_PORT, TOKEN_DIR, TokenTarget } from "../runtime/container-env";
+import { agentBaseEnv, CONFIG_DIR, DownstreamApi, EnvVar, refresherEnv, sidecarEnv, SIDECAR_PORT, TOKEN_DIR, TokenTarget } from "../runtime/container-env";
 
 /** A file the agent reads, delivered as a container-app secret mounted under /etc/agentfed. */
 export interface ConfigFile {
@@ -37,6 +37,13 @@ export interface AgentContainerAppArgs {
     configFiles?: ConfigFile[];
     /** Token files the refresher keeps fresh under /var/run/secrets/agentfed. No refresher when empty. */
     tokenTargets?: pulumi.Input<TokenTarget>[];
+    /** A Container Apps environment to run in (an agent class shares the primary's); overrides `settings.environment`. */
+    environmentId?: pulumi.Input<string>;
+    /**
+     * Option 2: sidecar entries minting the Agent Identity JWT for each cloud's federation audience. They turn on the
+     * sidecar's AgentIdentity override, which the refresher needs to name the Agent Identity. Default: none.
+     */
+    cloudFederationApis?: DownstreamApi[];
 }
 
 type ContainerArgs = appInputs.ContainerArgs;
@@ -70,7 +77,12 @@ export class AgentContainerApp extends pulumi.ComponentResource {
         const tokenTargets = args.tokenTargets ?? [];
         const configFiles = args.configFiles ?? [];
 
-        this.environmentId = s.environmentId ? pulumi.output(s.environmentId) : this.createEnvironment(name, args);
+        this.environmentId = args.environmentId
+            ? pulumi.output(args.environmentId)
+            : s.environmentId
+              ? pulumi.output(s.environmentId)
+              : this.createEnvironment(name, args);
+        const cloudFederationApis = args.cloudFederationApis ?? [];
 
         const tokenMount = tokenTargets.length > 0 ? [{ volumeName: "agentfed-tokens", mountPath: TOKEN_DIR }] : [];
         const configMount = configFiles.length > 0 ? [{ volumeName: "agentfed-config", mountPath: CONFIG_DIR }] : [];
@@ -91,8 +103,8 @@ export class AgentContainerApp extends pulumi.ComponentResource {
                     tenantId: args.tenantId,
                     blueprintAppId,
                     uamiClientId,
-                    downstreamApis: s.sidecar.downstreamApis,
-                    allowAgentIdentityOverride: s.sidecar.allowAgentIdentityOverride,
+                    downstreamApis: [...s.sidecar.downstreamApis, ...cloudFederationApis],
+                    allowAgentIdentityOverride: s.sidecar.allowAgentIdentityOverride || cloudFederationApis.length > 0,
                 }),
             ),
             resources: SMALL,

@@ -3,12 +3,40 @@ import * as iam from "@pulumi/aws/iam";
 import { Provider as AwsProvider } from "@pulumi/aws/provider";
 import * as azuread from "@pulumi/azuread";
 import type { AwsConfig } from "../config/aws";
-import { AwsRoleContract, awsRoleContract, awsWebIdentitySubject, bedrockInvokePolicy, entraFicContract, WorkloadSubject } from "../contracts";
-import type { TokenTarget } from "../runtime/container-env";
+import {
+    awsAgentIdentitySubject,
+    AwsRoleContract,
+    awsRoleContract,
+    awsWebIdentitySubject,
+    bedrockInvokePolicy,
+    entraFicContract,
+    WorkloadSubject,
+} from "../contracts";
+import { sidecarTokenTarget, TokenTarget } from "../runtime/container-env";
+
+/** What an agent class reuses from the primary agent's federation: AWS allows one OIDC provider per issuer URL. */
+export interface AwsSharedFederation {
+    /** The AWS provider pinned to the configured account. */
+    readonly provider: AwsProvider;
+    /** The account's OIDC provider for the token issuer; its audience list takes no per-class value. */
+    readonly oidcProvider: iam.OpenIdConnectProvider;
+    /** The intermediary app's service principal (modes workload and exchange); classes get its app role. */
+    readonly intermediaryServicePrincipalObjectId: pulumi.Output<string> | undefined;
+}
 
 export interface AwsFederationArgs {
     /** The UAMI's workload subject; the AWS-side subject is derived from it (never retyped). */
     uamiSubject: pulumi.Input<WorkloadSubject>;
+    /**
+     * Option 2 (seed 001): the Agent Identity the role trusts instead of the UAMI, with the sidecar route and client
+     * id the refresher uses to have it minted. Needs mode workload: the Agent Identity requests the intermediary
+     * audience. Default: Option 1, the UAMI.
+     */
+    agentIdentity?: { subject: WorkloadSubject; clientId: string; sidecarApi: string };
+    /** An agent class: reuse the primary federation's provider, OIDC provider and intermediary app. */
+    shared?: AwsSharedFederation;
+    /** The role's name and models; default `settings.roleName` and `settings.modelArns`. */
+    role?: { name: string; modelArns: readonly string[] };
     /** Entra tenant id. */
     tenantId: string;
     /** Account, region, audience mode, intermediary app, role and models: the validated `agentfed:aws` section. */
@@ -34,8 +62,10 @@ export class AwsFederation extends pulumi.ComponentResource {
     public readonly contract: pulumi.Output<AwsRoleContract>;
     /** What the token refresher requests and where it writes (mirrors `TokenTarget`). */
     public readonly tokenTarget: pulumi.Output<TokenTarget>;
-    /** The intermediary app's client id, or null in tenant mode. */
+    /** The intermediary app's client id, or null in tenant mode (and in agent classes, which reuse the primary's). */
     public readonly intermediaryClientId: pulumi.Output<string | null>;
+    /** What agent classes reuse (set on the primary federation only). */
+    public readonly shared: AwsSharedFederation | undefined;
 
     constructor(name: string, args: AwsFederationArgs, opts?: pulumi.ComponentResourceOptions) {
         super("agentfed:aws:Federation", name, {}, opts);
@@ -43,90 +73,122 @@ export class AwsFederation extends pulumi.ComponentResource {
         const protect = args.protect ?? true;
         const uami = pulumi.output(args.uamiSubject);
 
+        const roleName = args.role?.name ?? s.roleName;
+        const modelArns = args.role?.modelArns ?? s.modelArns;
+        if (args.agentIdentity && s.audienceMode !== "workload") throw new Error("Option 2 on AWS needs aws.audienceMode workload");
+
         // The provider refuses to touch any account but the configured one.
-        const provider = new AwsProvider(name, { region: s.region, allowedAccountIds: [s.accountId] }, { parent: this });
+        const provider = args.shared?.provider ?? new AwsProvider(name, { region: s.region, allowedAccountIds: [s.accountId] }, { parent: this });
         const awsOpts = { parent: this, provider, protect };
 
         let subject: pulumi.Output<WorkloadSubject>;
         let target: pulumi.Output<TokenTarget>;
+        let intermediarySp: pulumi.Output<string> | undefined = args.shared?.intermediaryServicePrincipalObjectId;
+        this.intermediaryClientId = pulumi.output(null);
         if (s.audienceMode === "tenant") {
             subject = uami.apply((u) => awsWebIdentitySubject(u, "tenant", s.identifierUri));
             target = pulumi.output({ name: "aws", file: args.tokenFile, resource: "api://AzureADTokenExchange" });
-            this.intermediaryClientId = pulumi.output(null);
         } else {
-            const app = new azuread.Application(
-                `${name}-intermediary`,
-                {
-                    displayName: s.intermediaryAppName,
-                    description: "Gives the agent's UAMI a workload-scoped audience for AWS. Managed by Pulumi (agentfed).",
-                    signInAudience: "AzureADMyOrg",
-                    identifierUris: [s.identifierUri],
-                    // v1 access tokens: iss https://sts.windows.net/<tenant>/, aud = the identifier URI.
-                    api: { requestedAccessTokenVersion: 1 },
-                    appRoles: [
+            if (!args.shared) {
+                const app = new azuread.Application(
+                    `${name}-intermediary`,
+                    {
+                        displayName: s.intermediaryAppName,
+                        description: "Gives the agent's UAMI a workload-scoped audience for AWS. Managed by Pulumi (agentfed).",
+                        signInAudience: "AzureADMyOrg",
+                        identifierUris: [s.identifierUri],
+                        // v1 access tokens: iss https://sts.windows.net/<tenant>/, aud = the identifier URI.
+                        api: { requestedAccessTokenVersion: 1 },
+                        appRoles: [
+                            {
+                                id: ASSUME_ROLE_APP_ROLE_ID,
+                                allowedMemberTypes: ["Application"],
+                                value: "AssumeAwsRole",
+                                displayName: "Assume the agent's AWS role",
+                                description: "Holders may obtain tokens for this audience, which the AWS role trusts.",
+                                enabled: true,
+                            },
+                        ],
+                    },
+                    { parent: this, protect },
+                );
+                // Role assignment required: only identities granted the app role can get a token for this audience.
+                const sp = new azuread.ServicePrincipal(
+                    `${name}-intermediary`,
+                    { clientId: app.clientId, appRoleAssignmentRequired: true },
+                    { parent: this, protect },
+                );
+                intermediarySp = sp.objectId;
+                this.intermediaryClientId = app.clientId;
+                if (s.audienceMode === "exchange") {
+                    // exchange: the app trusts the UAMI through a FIC and requests its own token (client credentials).
+                    const fic = pulumi
+                        .all([uami, app.clientId, app.objectId])
+                        .apply(([u, appId, objectId]) => entraFicContract(`uami-${s.intermediaryAppName}`, { kind: "application", appId, objectId }, u));
+                    new azuread.ApplicationFederatedIdentityCredential(
+                        `${name}-intermediary-trusts-uami`,
                         {
-                            id: ASSUME_ROLE_APP_ROLE_ID,
-                            allowedMemberTypes: ["Application"],
-                            value: "AssumeAwsRole",
-                            displayName: "Assume the agent's AWS role",
-                            description: "Holders may obtain tokens for this audience, which the AWS role trusts.",
-                            enabled: true,
+                            applicationId: app.id,
+                            displayName: fic.name,
+                            issuer: fic.issuer,
+                            subject: fic.subject,
+                            audiences: fic.audiences.apply((a) => [...a]),
                         },
-                    ],
-                },
-                { parent: this, protect },
-            );
-            // Role assignment required: only identities granted the app role can get a token for this audience.
-            const sp = new azuread.ServicePrincipal(
-                `${name}-intermediary`,
-                { clientId: app.clientId, appRoleAssignmentRequired: true },
-                { parent: this, protect },
-            );
-            this.intermediaryClientId = app.clientId;
+                        { parent: this, protect, deleteBeforeReplace: true },
+                    );
+                    new azuread.AppRoleAssignment(
+                        `${name}-self-assume`,
+                        { appRoleId: ASSUME_ROLE_APP_ROLE_ID, principalObjectId: sp.objectId, resourceObjectId: sp.objectId },
+                        { parent: this, protect },
+                    );
+                }
+            }
+            if (!intermediarySp)
+                throw new Error(`AWS federation ${name}: a shared federation in mode ${s.audienceMode} needs the intermediary service principal`);
             if (s.audienceMode === "workload") {
+                const agentIdentity = args.agentIdentity;
+                // Without the assignment the identity gets no token for the audience (AADSTS501051): protected like the role.
                 new azuread.AppRoleAssignment(
-                    `${name}-uami-assume`,
-                    { appRoleId: ASSUME_ROLE_APP_ROLE_ID, principalObjectId: uami.subject, resourceObjectId: sp.objectId },
-                    // Without it the UAMI gets no token for the audience (AADSTS501051): protected like the role.
+                    agentIdentity ? `${name}-agent-identity-assume` : `${name}-uami-assume`,
+                    {
+                        appRoleId: ASSUME_ROLE_APP_ROLE_ID,
+                        principalObjectId: agentIdentity ? agentIdentity.subject.subject : uami.subject,
+                        resourceObjectId: intermediarySp,
+                    },
                     { parent: this, protect },
                 );
-                subject = uami.apply((u) => awsWebIdentitySubject(u, "workload", s.identifierUri));
-                target = pulumi.output({ name: "aws", file: args.tokenFile, resource: s.identifierUri });
+                if (agentIdentity) {
+                    subject = pulumi.output(awsAgentIdentitySubject(agentIdentity.subject, s.identifierUri));
+                    target = pulumi.output(sidecarTokenTarget("aws", args.tokenFile, agentIdentity.sidecarApi, s.identifierUri, agentIdentity.clientId));
+                } else {
+                    subject = uami.apply((u) => awsWebIdentitySubject(u, "workload", s.identifierUri));
+                    target = pulumi.output({ name: "aws", file: args.tokenFile, resource: s.identifierUri });
+                }
             } else {
-                // exchange: the app trusts the UAMI through a FIC and requests its own token (client credentials).
-                const fic = pulumi
-                    .all([uami, app.clientId, app.objectId])
-                    .apply(([u, appId, objectId]) => entraFicContract(`uami-${s.intermediaryAppName}`, { kind: "application", appId, objectId }, u));
-                new azuread.ApplicationFederatedIdentityCredential(
-                    `${name}-intermediary-trusts-uami`,
-                    { applicationId: app.id, displayName: fic.name, issuer: fic.issuer, subject: fic.subject, audiences: fic.audiences.apply((a) => [...a]) },
-                    { parent: this, protect, deleteBeforeReplace: true },
-                );
-                new azuread.AppRoleAssignment(
-                    `${name}-self-assume`,
-                    { appRoleId: ASSUME_ROLE_APP_ROLE_ID, principalObjectId: sp.objectId, resourceObjectId: sp.objectId },
-                    { parent: this, protect },
-                );
-                subject = pulumi.all([uami, sp.objectId]).apply(([u, spOid]) => awsWebIdentitySubject(u, "exchange", s.identifierUri, spOid));
-                target = app.clientId.apply((clientId) => ({
+                const spOid = intermediarySp;
+                const clientId = this.intermediaryClientId;
+                subject = pulumi.all([uami, spOid]).apply(([u, oid]) => awsWebIdentitySubject(u, "exchange", s.identifierUri, oid));
+                target = clientId.apply((id) => ({
                     name: "aws",
                     file: args.tokenFile,
                     resource: s.identifierUri,
-                    exchange: { tenantId: args.tenantId, clientId, scope: `${s.identifierUri}/.default` },
+                    exchange: { tenantId: args.tenantId, clientId: id ?? "", scope: `${s.identifierUri}/.default` },
                 }));
             }
         }
 
-        this.contract = subject.apply((sub) => awsRoleContract({ accountId: s.accountId, roleName: s.roleName, mode: s.audienceMode }, sub));
-        const oidc = new iam.OpenIdConnectProvider(
-            name,
-            { url: this.contract.providerUrl, clientIdLists: [this.contract.audience], tags: { "managed-by": "pulumi-agentfed" } },
-            awsOpts,
-        );
+        this.contract = subject.apply((sub) => awsRoleContract({ accountId: s.accountId, roleName, mode: s.audienceMode }, sub));
+        const oidc =
+            args.shared?.oidcProvider ??
+            new iam.OpenIdConnectProvider(
+                name,
+                { url: this.contract.providerUrl, clientIdLists: [this.contract.audience], tags: { "managed-by": "pulumi-agentfed" } },
+                awsOpts,
+            );
         const role = new iam.Role(
             name,
             {
-                name: s.roleName,
+                name: roleName,
                 description: "Assumed by the agent's Entra workload identity through web identity federation. Managed by Pulumi (agentfed).",
                 maxSessionDuration: 3600,
                 // The trust policy names the provider; it is built from the provider's ARN so the role waits for it.
@@ -138,11 +200,12 @@ export class AwsFederation extends pulumi.ComponentResource {
             },
             awsOpts,
         );
-        new iam.RolePolicy(`${name}-bedrock-invoke`, { role: role.name, policy: JSON.stringify(bedrockInvokePolicy(s.modelArns)) }, { parent: this, provider });
+        new iam.RolePolicy(`${name}-bedrock-invoke`, { role: role.name, policy: JSON.stringify(bedrockInvokePolicy(modelArns)) }, { parent: this, provider });
 
         this.roleArn = role.arn;
         this.oidcProviderArn = oidc.arn;
         this.tokenTarget = target;
+        this.shared = args.shared ? undefined : { provider, oidcProvider: oidc, intermediaryServicePrincipalObjectId: intermediarySp };
         this.registerOutputs({ roleArn: this.roleArn, oidcProviderArn: this.oidcProviderArn, contract: this.contract, tokenTarget: this.tokenTarget });
     }
 }

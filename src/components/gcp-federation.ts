@@ -12,8 +12,18 @@ export interface GcpFederationArgs {
     settings: GcpConfig;
     /** Path of the subject-token file the token refresher writes, named in the credential configuration. */
     subjectTokenFile: string;
+    /** An agent class: add the provider to the primary federation's pool instead of creating a pool (and APIs). */
+    sharedPool?: GcpSharedPool;
+    /** Display name of the service account. Default: "agentfed agent (federated)". */
+    serviceAccountDisplayName?: string;
     /** Protect the pool and provider (their ids stay reserved for 30 days after deletion). Default: true. */
     protect?: boolean;
+}
+
+/** What agent classes reuse from the primary federation: the pool, and the APIs their resources need. */
+export interface GcpSharedPool {
+    readonly pool: iam.WorkloadIdentityPool;
+    readonly apis: readonly pulumi.Resource[];
 }
 
 const APIS = ["iam.googleapis.com", "sts.googleapis.com", "iamcredentials.googleapis.com", "aiplatform.googleapis.com"];
@@ -33,6 +43,8 @@ export class GcpFederation extends pulumi.ComponentResource {
     public readonly contract: pulumi.Output<GcpProviderContract>;
     /** The agent's `external_account` credential configuration (JSON text). */
     public readonly credentialConfig: pulumi.Output<string>;
+    /** What agent classes reuse (set on a federation that created its pool). */
+    public readonly shared: GcpSharedPool | undefined;
 
     constructor(name: string, args: GcpFederationArgs, opts?: pulumi.ComponentResourceOptions) {
         super("agentfed:gcp:Federation", name, {}, opts);
@@ -40,9 +52,11 @@ export class GcpFederation extends pulumi.ComponentResource {
         const protect = args.protect ?? true;
         const project = s.projectId;
 
-        const apis = s.enableApis
-            ? APIS.map((service) => new projects.Service(`${name}-${service.split(".")[0]}`, { project, service, disableOnDestroy: false }, { parent: this }))
-            : [];
+        const apis = args.sharedPool
+            ? args.sharedPool.apis
+            : s.enableApis
+              ? APIS.map((service) => new projects.Service(`${name}-${service.split(".")[0]}`, { project, service, disableOnDestroy: false }, { parent: this }))
+              : [];
 
         // The service account's email is known before it exists; the contract does not wait for the account.
         const serviceAccountEmail = `${s.serviceAccountId}@${project}.iam.gserviceaccount.com`;
@@ -52,16 +66,18 @@ export class GcpFederation extends pulumi.ComponentResource {
                 gcpProviderContract({ projectNumber: s.projectNumber, poolId: s.poolId, providerId: s.providerId }, serviceAccountEmail, subject),
             );
 
-        const pool = new iam.WorkloadIdentityPool(
-            name,
-            {
-                project,
-                workloadIdentityPoolId: s.poolId,
-                displayName: s.poolId,
-                description: "Workload identity federation for the agent's UAMI. Managed by Pulumi (agentfed).",
-            },
-            { parent: this, protect, dependsOn: apis },
-        );
+        const pool =
+            args.sharedPool?.pool ??
+            new iam.WorkloadIdentityPool(
+                name,
+                {
+                    project,
+                    workloadIdentityPoolId: s.poolId,
+                    displayName: s.poolId,
+                    description: "Workload identity federation for the agent's UAMI. Managed by Pulumi (agentfed).",
+                },
+                { parent: this, protect, dependsOn: [...apis] },
+            );
         const provider = new iam.WorkloadIdentityPoolProvider(
             name,
             {
@@ -81,10 +97,10 @@ export class GcpFederation extends pulumi.ComponentResource {
             {
                 project,
                 accountId: s.serviceAccountId,
-                displayName: "agentfed agent (federated)",
+                displayName: args.serviceAccountDisplayName ?? "agentfed agent (federated)",
                 description: "Impersonated by the agent's UAMI through workload identity federation.",
             },
-            { parent: this, dependsOn: apis },
+            { parent: this, dependsOn: [...apis] },
         );
         // Only the one subject may impersonate the account: a principal://.../subject/<sub>, never a principalSet.
         new serviceaccount.IAMMember(
@@ -99,6 +115,7 @@ export class GcpFederation extends pulumi.ComponentResource {
 
         this.providerName = pulumi.all([provider.name, this.contract]).apply(([, c]) => c.name);
         this.serviceAccountEmail = account.email;
+        this.shared = args.sharedPool ? undefined : { pool, apis };
         this.credentialConfig = this.contract.apply((c) =>
             JSON.stringify(externalAccountCredentialConfig(c, args.subjectTokenFile) satisfies ExternalAccountCredentialConfig, null, 2),
         );

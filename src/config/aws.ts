@@ -1,5 +1,5 @@
 import { AWS_AUDIENCE_MODES, AwsAudienceMode, bedrockModelArnProblem } from "../contracts";
-import { bool, Reader, str } from "./reader";
+import { bool, Json, Reader, str } from "./reader";
 
 /** AWS federation for the agent's model calls (`agentfed:aws`). Absent: no AWS resources. */
 export interface AwsConfig {
@@ -26,6 +26,27 @@ const REGION = /^[a-z]{2}-[a-z]+-\d$/;
 const OTHER_PARTITION_REGION = /^([a-z]{2}-(gov|iso[a-z]*)-[a-z]+-\d|cn-[a-z]+-\d)$/;
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 const APP_NAME = /^[a-z0-9][a-z0-9-]{2,62}$/;
+
+/** Bedrock model ARNs a role may invoke: at least one, each named (no wildcard). */
+export function parseModelArns(r: Reader, path: string, value: Json | undefined): string[] {
+    const modelArns = Array.isArray(value) ? value.map(String) : [];
+    if (modelArns.length === 0)
+        r.report(
+            path,
+            "must list at least one Bedrock model ARN",
+            "e.g. [arn:aws:bedrock:us-east-1::foundation-model/<model-id>]; the role may invoke only these",
+        );
+    modelArns.forEach((arn, i) => {
+        const problem = bedrockModelArnProblem(arn);
+        if (problem) r.report(`${path}[${i}]`, problem, "copy the ARN from: aws bedrock list-foundation-models --query 'modelSummaries[].modelArn'");
+    });
+    return modelArns;
+}
+
+/** An IAM role name, reported under `path`. */
+export function parseRoleName(r: Reader, path: string, value: Json | undefined): string {
+    return r.matching(path, value, ROLE_NAME, "an IAM role name", "use 1-64 letters, digits and +=,.@_-");
+}
 
 /** Parses `agentfed:aws`; returns the config and any warnings a reviewer must see. */
 export function parseAwsConfig(r: Reader): { aws: AwsConfig | undefined; warnings: string[] } {
@@ -100,19 +121,9 @@ export function parseAwsConfig(r: Reader): { aws: AwsConfig | undefined; warning
             "use api://<name>, api://<tenantId>/<name> or a verified-domain https URI; never a wildcard or the token-exchange audience",
         );
     }
-    const roleName = r.matching(`${key}.roleName`, root.roleName, ROLE_NAME, "an IAM role name", "use 1-64 letters, digits and +=,.@_-");
+    const roleName = parseRoleName(r, `${key}.roleName`, root.roleName);
 
-    const modelArns = Array.isArray(root.modelArns) ? root.modelArns.map(String) : [];
-    if (modelArns.length === 0)
-        r.report(
-            `${key}.modelArns`,
-            "must list at least one Bedrock model ARN",
-            "e.g. [arn:aws:bedrock:us-east-1::foundation-model/<model-id>]; the role may invoke only these",
-        );
-    modelArns.forEach((arn, i) => {
-        const problem = bedrockModelArnProblem(arn);
-        if (problem) r.report(`${key}.modelArns[${i}]`, problem, "copy the ARN from: aws bedrock list-foundation-models --query 'modelSummaries[].modelArn'");
-    });
+    const modelArns = parseModelArns(r, `${key}.modelArns`, root.modelArns);
 
     return {
         aws: { accountId, region, audienceMode: mode, intermediaryAppName, identifierUri, roleName, modelArns, acknowledgeTenantWideAudience: acknowledge },

@@ -1,5 +1,5 @@
 import type { DownstreamApi } from "../runtime/container-env";
-import { DEFAULT_SIDECAR_IMAGE } from "../runtime/container-env";
+import { DEFAULT_SIDECAR_IMAGE, RESERVED_API_PREFIX } from "../runtime/container-env";
 import { bool, imageProblem, Json, JsonObject, Reader, str } from "./reader";
 
 /** Default refresher image: a stock Node.js 20 on Azure Linux; the refresher code is passed with `node -e`. */
@@ -91,6 +91,12 @@ function downstreamApis(r: Reader, path: string, value: Json | undefined): Downs
                 `must be letters and digits only (got ${JSON.stringify(e.name ?? null)})`,
                 "it becomes part of environment variable names, e.g. Weather",
             );
+        if (name.startsWith(RESERVED_API_PREFIX))
+            r.report(
+                `${at}.name`,
+                `starts with ${RESERVED_API_PREFIX}, which names the sidecar entries this stack adds for cloud federation (Option 2)`,
+                "choose another name, e.g. Weather",
+            );
         const baseUrl = str(e.baseUrl) ?? "";
         if (!/^https:\/\/\S+$/.test(baseUrl))
             r.report(`${at}.baseUrl`, `must be an https URL (got ${JSON.stringify(e.baseUrl ?? null)})`, "use the API's https base URL");
@@ -113,7 +119,11 @@ function downstreamApis(r: Reader, path: string, value: Json | undefined): Downs
 export function parseContainerAppConfig(r: Reader): ContainerAppConfig | undefined {
     const key = "containerApp";
     const root = r.object(key, `set ${r.key(key)} to { name, agent: { image } }`, false);
-    if (!root) return undefined;
+    return root ? parseContainerAppObject(r, key, root) : undefined;
+}
+
+/** Parses one container app section found at `key` (the stack's, or an agent class's). */
+export function parseContainerAppObject(r: Reader, key: string, root: JsonObject): ContainerAppConfig {
     r.onlyKnownFields(key, root, ["name", "identityType", "environment", "agent", "sidecar", "refresher", "registryServer", "minReplicas", "maxReplicas"]);
     if (root.identityType !== undefined && root.identityType !== "UserAssigned") {
         r.report(

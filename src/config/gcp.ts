@@ -1,4 +1,4 @@
-import { bool, Reader, str } from "./reader";
+import { bool, Json, Reader, str } from "./reader";
 
 /** GCP workload identity federation for the agent's model calls (`agentfed:gcp`). Absent: no GCP resources. */
 export interface GcpConfig {
@@ -30,6 +30,33 @@ export function poolOrProviderIdProblem(id: string): string | undefined {
     return undefined;
 }
 
+/** Project roles for a federated service account; default roles/aiplatform.user. Never owner or editor. */
+export function parseModelRoles(r: Reader, path: string, value: Json | undefined): string[] {
+    if (value === undefined) return ["roles/aiplatform.user"];
+    if (!Array.isArray(value) || value.length === 0) {
+        r.report(path, "must be a non-empty list of roles", "e.g. [roles/aiplatform.user]");
+        return ["roles/aiplatform.user"];
+    }
+    const modelRoles = value.map(String);
+    modelRoles.forEach((role, i) => {
+        if (!ROLE.test(role))
+            r.report(
+                `${path}[${i}]`,
+                `is not a role name (got ${JSON.stringify(role)})`,
+                "use roles/<name>, projects/<id>/roles/<name> or organizations/<n>/roles/<name>",
+            );
+        if (modelRoles.indexOf(role) !== i) r.report(`${path}[${i}]`, `repeats ${role}`, "list each role once");
+        if (role === "roles/owner" || role === "roles/editor")
+            r.report(`${path}[${i}]`, `grants ${role}, far beyond model access`, "grant roles/aiplatform.user or a custom role");
+    });
+    return modelRoles;
+}
+
+/** A service account id (GCP's rules), reported under `path`. */
+export function parseServiceAccountId(r: Reader, path: string, value: Json | undefined): string {
+    return r.matching(path, value, SERVICE_ACCOUNT_ID, "a service account id", "use 6-30 lowercase letters, digits or '-', starting with a letter");
+}
+
 /** Parses `agentfed:gcp`. */
 export function parseGcpConfig(r: Reader): GcpConfig | undefined {
     const key = "gcp";
@@ -59,32 +86,8 @@ export function parseGcpConfig(r: Reader): GcpConfig | undefined {
         if (problem) r.report(`${key}.${field}`, problem, "choose an id such as agentfed-prod; a deleted id stays reserved for 30 days");
         ids[field] = id;
     }
-    const serviceAccountId = r.matching(
-        `${key}.serviceAccountId`,
-        root.serviceAccountId,
-        SERVICE_ACCOUNT_ID,
-        "a service account id",
-        "use 6-30 lowercase letters, digits or '-', starting with a letter",
-    );
-    let modelRoles: string[] = ["roles/aiplatform.user"];
-    if (root.modelRoles !== undefined) {
-        if (!Array.isArray(root.modelRoles) || root.modelRoles.length === 0) {
-            r.report(`${key}.modelRoles`, "must be a non-empty list of roles", "e.g. [roles/aiplatform.user]");
-        } else {
-            modelRoles = root.modelRoles.map(String);
-            modelRoles.forEach((role, i) => {
-                if (!ROLE.test(role))
-                    r.report(
-                        `${key}.modelRoles[${i}]`,
-                        `is not a role name (got ${JSON.stringify(role)})`,
-                        "use roles/<name>, projects/<id>/roles/<name> or organizations/<n>/roles/<name>",
-                    );
-                if (modelRoles.indexOf(role) !== i) r.report(`${key}.modelRoles[${i}]`, `repeats ${role}`, "list each role once");
-                if (role === "roles/owner" || role === "roles/editor")
-                    r.report(`${key}.modelRoles[${i}]`, `grants ${role}, far beyond model access`, "grant roles/aiplatform.user or a custom role");
-            });
-        }
-    }
+    const serviceAccountId = parseServiceAccountId(r, `${key}.serviceAccountId`, root.serviceAccountId);
+    const modelRoles = parseModelRoles(r, `${key}.modelRoles`, root.modelRoles);
     return {
         projectId,
         projectNumber,

@@ -6,3 +6,4 @@ export * from "./container-app";
 export * from "./gcp";
 export * from "./aws";
 export type { KindConfig, KindWorkloadConfig } from "./kind";
+export * from "./agent-classes";

@@ -15,6 +15,7 @@ import { parseGcpConfig } from "./gcp";
 import { parseAwsConfig } from "./aws";
 import { kindDeclaredFic, parseKindConfig } from "./kind";
 import { bool, ConfigSource, guid, Json, Reader, str } from "./reader";
+import { AgentClassConfig, parseAgentClasses } from "./agent-classes";
 import { DeclaredFederatedCredential, StackConfig } from "./schema";
 
 const BLUEPRINT_KINDS: readonly BlueprintKind[] = ["agentIdentityBlueprint", "application"];
@@ -59,6 +60,11 @@ function parseAdditionalFics(r: Reader, path: string, value: Json | undefined): 
             },
         ];
     });
+}
+
+/** The FIC an agent class adds to its Blueprint (its subject, the class UAMI's oid, is only known after create). */
+function classFic(c: AgentClassConfig, tenantId: string): { name: string; issuer: string; subject: undefined } {
+    return { name: c.ficName, issuer: entraV2Issuer(tenantId), subject: undefined };
 }
 
 /**
@@ -152,23 +158,34 @@ export function parseStackConfig(source: ConfigSource, namespace: string): Stack
     const kindCluster = parseKindConfig(r);
     const kindFic = kindCluster ? kindDeclaredFic(kindCluster) : undefined;
 
+    const containerApp = parseContainerAppConfig(r);
+    const gcp = parseGcpConfig(r);
+    const { aws, warnings } = parseAwsConfig(r);
+    const agentClasses = parseAgentClasses(r, { tenantId: tenantId ?? "", blueprint: { kind, appId, objectId }, gcp, aws, containerApp }, { uamiName });
+
     if (tenantId && !tenantProblem) {
+        // Entra's FIC rules hold per application: group the FICs every agent adds by the Blueprint they land on.
+        const primaryFics = [{ name: uamiFicName, issuer: entraV2Issuer(tenantId), subject: undefined }, ...additional, ...(kindFic ? [kindFic] : [])];
         for (const problem of ficSetProblems([
-            { name: uamiFicName, issuer: entraV2Issuer(tenantId), subject: undefined },
-            ...additional,
-            ...(kindFic ? [kindFic] : []),
+            ...primaryFics,
+            ...agentClasses.filter((c) => c.blueprint.objectId === objectId).map((c) => classFic(c, tenantId)),
         ])) {
             r.report(
                 "blueprint.additionalFederatedCredentials",
                 problem,
-                "edit the list (or agentfed:kind.ficName) so every FIC is distinct and there are at most 20 with the UAMI's and the Kind one",
+                "edit the list (or agentfed:kind.ficName, or the agent classes on this Blueprint) so every FIC is distinct and there are at most 20 on the Blueprint",
             );
         }
+        const otherBlueprints = new Map<string, number[]>();
+        agentClasses.forEach((c, i) => {
+            if (c.blueprint.objectId !== objectId) otherBlueprints.set(c.blueprint.objectId, [...(otherBlueprints.get(c.blueprint.objectId) ?? []), i]);
+        });
+        for (const indexes of otherBlueprints.values()) {
+            for (const problem of ficSetProblems(indexes.map((i) => classFic(agentClasses[i]!, tenantId)))) {
+                r.report(`agentClasses[${indexes[0]}].blueprint`, problem, "give the classes on this Blueprint distinct FIC names, at most 20 per Blueprint");
+            }
+        }
     }
-
-    const containerApp = parseContainerAppConfig(r);
-    const gcp = parseGcpConfig(r);
-    const { aws, warnings } = parseAwsConfig(r);
 
     if (r.issues.length > 0) throw new ConfigError(r.issues);
     return {
@@ -185,5 +202,6 @@ export function parseStackConfig(source: ConfigSource, namespace: string): Stack
         aws,
         warnings,
         kind: kindCluster,
+        agentClasses,
     };
 }

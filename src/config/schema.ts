@@ -3,6 +3,7 @@ import type { ContainerAppConfig } from "./container-app";
 import type { GcpConfig } from "./gcp";
 import type { AwsConfig } from "./aws";
 import type { KindConfig } from "./kind";
+import type { AgentClassConfig } from "./agent-classes";
 
 /** A FIC declared literally in config (for example a GitHub Actions or CI subject), besides the UAMI's own. */
 export interface DeclaredFederatedCredential {
@@ -52,6 +53,8 @@ export interface StackConfig {
     readonly gcp: GcpConfig | undefined;
     /** AWS federation; undefined when not configured. */
     readonly aws: AwsConfig | undefined;
+    /** Agent classes beside the primary agent (seed 001: one UAMI per agent class); empty when none. */
+    readonly agentClasses: readonly AgentClassConfig[];
     /** Accepted but risky choices, shown by the plan and logged by `pulumi preview`. */
     readonly warnings: readonly string[];
 }

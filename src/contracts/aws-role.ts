@@ -79,6 +79,17 @@ export function awsWebIdentitySubject(uami: WorkloadSubject, mode: AwsAudienceMo
     }
 }
 
+/**
+ * Option 2 on AWS: the Agent Identity's app-only token for the stack's intermediary app (v1 tokens), so the
+ * account's one OIDC provider for `https://sts.windows.net/<tenant>/` and its audience list stay unchanged as
+ * agents are added; the role pins `sub` = the Agent Identity's object id.
+ */
+export function awsAgentIdentitySubject(agentIdentity: WorkloadSubject, identifierUri: string): WorkloadSubject {
+    const tenantId = agentIdentity.tenantId;
+    if (agentIdentity.source !== "agent-identity" || !tenantId) throw new TrustContractError("expected an Agent Identity workload subject");
+    return { source: "agent-identity", issuer: entraV1Issuer(tenantId), subject: agentIdentity.subject, audiences: [identifierUri], tenantId };
+}
+
 /** Exactly one statement: AssumeRoleWithWebIdentity from the provider, StringEquals on aud and sub. No wildcard. */
 export function awsTrustPolicy(providerArn: string, providerUrl: string, audience: string, subject: string): TrustPolicy {
     for (const [what, value] of [

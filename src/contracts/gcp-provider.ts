@@ -63,12 +63,25 @@ export function gcpSubjectPrincipal(projectNumber: string, poolId: string, subje
  * listed exactly.
  */
 export function gcpAllowedAudiences(subject: WorkloadSubject): string[] {
+    // An Agent Identity subject already lists both spellings of its cloud-federation audience.
     return subject.audiences.some((a) => TOKEN_EXCHANGE_AUDIENCE_ALIASES.includes(a)) ? [...TOKEN_EXCHANGE_AUDIENCE_ALIASES] : [...subject.audiences];
 }
 
-/** `google.subject = assertion.sub`, plus the tenant when the condition pins it. */
+/**
+ * The claim that identifies the workload: `oid` for an Agent Identity (Option 2 of seed 001 pins
+ * `assertion.oid == '<agent identity oid>'`), `sub` for everything else.
+ */
+export function gcpSubjectClaim(subject: WorkloadSubject): "oid" | "sub" {
+    return subject.source === "agent-identity" ? "oid" : "sub";
+}
+
+/**
+ * `google.subject` is the claim the condition pins, so the principal:// member and GCP's audit logs name the same
+ * identity (the UAMI for Option 1, the Agent Identity for Option 2); plus the tenant when the condition pins it.
+ */
 export function gcpAttributeMapping(subject: WorkloadSubject): Record<string, string> {
-    return subject.tenantId ? { "google.subject": "assertion.sub", "attribute.tid": "assertion.tid" } : { "google.subject": "assertion.sub" };
+    const google = { "google.subject": `assertion.${gcpSubjectClaim(subject)}` };
+    return subject.tenantId ? { ...google, "attribute.tid": "assertion.tid" } : google;
 }
 
 /**
@@ -76,7 +89,7 @@ export function gcpAttributeMapping(subject: WorkloadSubject): Record<string, st
  * the tenant would then be accepted.
  */
 export function gcpAttributeCondition(subject: WorkloadSubject): string {
-    const pins = [`assertion.sub == ${celLiteral("subject", subject.subject)}`];
+    const pins = [`assertion.${gcpSubjectClaim(subject)} == ${celLiteral("subject", subject.subject)}`];
     if (subject.tenantId) pins.unshift(`assertion.tid == ${celLiteral("tenant id", subject.tenantId)}`);
     return pins.join(" && ");
 }

@@ -3,6 +3,7 @@ export * from "./constants";
 export * from "./validation";
 export * from "./claims";
 export * from "./workload-subject";
+export * from "./agent-identity";
 export * from "./entra-fic";
 export * from "./gcp-provider";
 export * from "./aws-role";

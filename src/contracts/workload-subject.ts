@@ -2,7 +2,7 @@ import { entraV2Issuer, TOKEN_EXCHANGE_APP_ID } from "./constants";
 import { audienceProblem, dns1123LabelProblem, dns1123SubdomainProblem, guidProblem, issuerProblem, subjectProblem } from "./validation";
 
 /** Where a workload's JWT comes from. It decides how the subject is computed, never how it is matched. */
-export type WorkloadSubjectSource = "uami" | "kubernetes-service-account" | "external";
+export type WorkloadSubjectSource = "uami" | "kubernetes-service-account" | "agent-identity" | "external";
 
 /**
  * A workload subject: the three claims every trust contract in this system is a function of.
@@ -13,9 +13,15 @@ export interface WorkloadSubject {
     readonly source: WorkloadSubjectSource;
     /** The exact `iss` claim of the token (compared byte for byte by every verifier). */
     readonly issuer: string;
-    /** The exact `sub` claim of the token. For a UAMI this is its object id (principalId). */
+    /**
+     * The exact `sub` claim of the token. For a UAMI this is its object id (principalId); for an Agent Identity
+     * (Option 2) its object id, which app-only tokens carry in both `sub` and `oid`.
+     */
     readonly subject: string;
-    /** The `aud` values the token carries on the wire (not necessarily the string the workload requested). */
+    /**
+     * The `aud` values the token may carry on the wire (not necessarily the string the workload requested). Several
+     * values mean one audience in several spellings (URI and appId), never several recipients.
+     */
     readonly audiences: readonly string[];
     /** The Entra tenant (`tid` claim) when the issuer is Entra; contracts pin it alongside the subject. */
     readonly tenantId?: string;

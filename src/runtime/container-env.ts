@@ -14,6 +14,13 @@ export const TOKEN_DIR = "/var/run/secrets/agentfed";
 /** Where configuration files (e.g. the GCP credential configuration) are mounted from container-app secrets. */
 export const CONFIG_DIR = "/etc/agentfed";
 
+/**
+ * Prefix of the sidecar's downstream API entries this stack adds itself (Option 2: the Agent Identity JWT minted
+ * for a cloud-federation audience). Reserved: config refuses it for user-declared APIs, and the policy pack's
+ * downstream-audience rule recognises these entries as cloud federation, not as downstream APIs.
+ */
+export const RESERVED_API_PREFIX = "Agentfed";
+
 export interface EnvVar {
     readonly name: string;
     readonly value: string;
@@ -79,6 +86,29 @@ export interface TokenTarget {
     readonly resource: string;
     /** Set for a client-credentials exchange through an intermediary app (AWS `exchange` mode). */
     readonly exchange?: { readonly tenantId: string; readonly clientId: string; readonly scope: string };
+    /**
+     * Set for Option 2: the token is the Agent Identity JWT the Entra auth sidecar mints for the cloud-federation
+     * entry `api` (GET <url>/AuthorizationHeaderUnauthenticated/<api>?AgentIdentity=<agentIdentity>), not a
+     * managed-identity token. `resource` then names the audience the entry's scope requests.
+     */
+    readonly sidecar?: { readonly url: string; readonly api: string; readonly agentIdentity: string };
+}
+
+/** The sidecar entries Option 2 adds: one per cloud, each requesting that cloud's dedicated federation audience. */
+export const GCP_FEDERATION_API = `${RESERVED_API_PREFIX}GcpFederation`;
+export const AWS_FEDERATION_API = `${RESERVED_API_PREFIX}AwsFederation`;
+
+/**
+ * A sidecar entry that mints the Agent Identity JWT for a cloud's STS (Option 2). The base URL is the STS the token
+ * is presented to; the sidecar only uses the entry's scope, through /AuthorizationHeaderUnauthenticated.
+ */
+export function cloudFederationApi(name: string, stsUrl: string, audienceUri: string): DownstreamApi {
+    return { name, baseUrl: stsUrl, scopes: [`${audienceUri}/.default`], requestAppToken: true };
+}
+
+/** An Option 2 token target: the refresher asks the sidecar, which mints the Agent Identity JWT. */
+export function sidecarTokenTarget(name: string, file: string, api: string, audienceUri: string, agentIdentityClientId: string): TokenTarget {
+    return { name, file, resource: audienceUri, sidecar: { url: SIDECAR_URL, api, agentIdentity: agentIdentityClientId } };
 }
 
 /** The refresher's settings. */

@@ -9,6 +9,10 @@
  *    endpoint, `GET $IDENTITY_ENDPOINT?api-version=2019-08-01&resource=<resource>&client_id=$AZURE_CLIENT_ID` with
  *    header `X-IDENTITY-HEADER: $IDENTITY_HEADER` (both values change per replica, so they are read from the
  *    environment at every request).
+ *  - A target with `sidecar` (Option 2 of seed 001) asks the Entra auth sidecar instead:
+ *    `GET <url>/AuthorizationHeaderUnauthenticated/<api>?AgentIdentity=<client id>` returns
+ *    `{ "authorizationHeader": "Bearer <Agent Identity JWT>" }`, minted for the entry's cloud-federation audience;
+ *    its expiry is read from the JWT's `exp` claim.
  *  - A target with `exchange` first gets a UAMI token for api://AzureADTokenExchange, then presents it as a
  *    client assertion to Entra (client-credentials grant as the intermediary app) and writes that token instead.
  *  - It writes the token atomically (temp file + rename, mode 0644 on a volume only this app's containers mount),
@@ -21,6 +25,7 @@
 
 const fs = require("node:fs");
 const path = require("node:path");
+const { Buffer } = require("node:buffer");
 
 const TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
 const MAX_SLEEP_MS = 30 * 60 * 1000;
@@ -30,10 +35,11 @@ const MAX_RETRY_MS = 60 * 1000;
 
 /**
  * @typedef {{ tenantId: string, clientId: string, scope: string, authorityHost?: string }} Exchange
- * @typedef {{ name: string, file: string, resource: string, exchange?: Exchange }} Target
+ * @typedef {{ url: string, api: string, agentIdentity: string }} SidecarSource
+ * @typedef {{ name: string, file: string, resource: string, exchange?: Exchange, sidecar?: SidecarSource }} Target
  * @typedef {{ token: string, expiresAtMs: number }} Token
  * @typedef {{ env: NodeJS.ProcessEnv, fetch: typeof fetch, now: () => number, log: (entry: object) => void }} Deps
- * @typedef {{ access_token?: unknown, expires_on?: unknown, expires_in?: unknown, error?: string, error_description?: string, message?: string }} TokenResponse
+ * @typedef {{ access_token?: unknown, expires_on?: unknown, expires_in?: unknown, error?: string, error_description?: string, message?: string, authorizationHeader?: unknown, title?: string, detail?: string }} TokenResponse
  */
 
 /**
@@ -64,6 +70,12 @@ function parseTargets(text) {
             throw new Error(`AGENTFED_TOKEN_TARGETS[${i}] needs string name, file and resource`);
         }
         if (!path.isAbsolute(t.file)) throw new Error(`AGENTFED_TOKEN_TARGETS[${i}].file must be an absolute path`);
+        if (
+            t.sidecar !== undefined &&
+            (typeof t.sidecar.url !== "string" || typeof t.sidecar.api !== "string" || typeof t.sidecar.agentIdentity !== "string")
+        ) {
+            throw new Error(`AGENTFED_TOKEN_TARGETS[${i}].sidecar needs string url, api and agentIdentity`);
+        }
         return /** @type {Target} */ (t);
     });
 }
@@ -124,6 +136,43 @@ async function exchangeToken(deps, exchange) {
 }
 
 /**
+ * The `exp` claim of a JWT, in ms. The token is not verified here: the cloud's STS verifies it.
+ * @param {string} jwt
+ * @returns {number}
+ */
+function jwtExpiryMs(jwt) {
+    const payload = jwt.split(".")[1];
+    /** @type {{ exp?: unknown }} */
+    let claims = {};
+    try {
+        claims = JSON.parse(Buffer.from(payload ?? "", "base64url").toString("utf8"));
+    } catch {
+        throw new Error("the sidecar returned a token that is not a JWT");
+    }
+    if (typeof claims.exp !== "number") throw new Error("the sidecar returned a JWT without an exp claim");
+    return claims.exp * 1000;
+}
+
+/**
+ * Asks the Entra auth sidecar for the Agent Identity JWT of a cloud-federation entry (Option 2).
+ * @param {Deps} deps
+ * @param {SidecarSource} sidecar
+ * @returns {Promise<Token>}
+ */
+async function sidecarToken(deps, sidecar) {
+    const url = new URL(`/AuthorizationHeaderUnauthenticated/${encodeURIComponent(sidecar.api)}`, sidecar.url);
+    url.searchParams.set("AgentIdentity", sidecar.agentIdentity);
+    const response = await deps.fetch(url, { signal: AbortSignal.timeout(15000) });
+    const body = await jsonBody(response);
+    const header = body.authorizationHeader;
+    if (!response.ok || typeof header !== "string" || !header.startsWith("Bearer ")) {
+        throw new Error(`Entra auth sidecar answered ${response.status} for ${sidecar.api}: ${body.detail ?? body.title ?? "no authorization header"}`);
+    }
+    const token = header.slice("Bearer ".length);
+    return { token, expiresAtMs: jwtExpiryMs(token) };
+}
+
+/**
  * Writes a token atomically: readers see the old file or the new one, never a partial write.
  * @param {string} file
  * @param {string} token
@@ -155,7 +204,11 @@ function nextRefreshDelay(nowMs, expiresAtMs) {
  */
 async function refreshOnce(deps, target, failures) {
     try {
-        const token = target.exchange ? await exchangeToken(deps, target.exchange) : await managedIdentityToken(deps, target.resource);
+        const token = target.sidecar
+            ? await sidecarToken(deps, target.sidecar)
+            : target.exchange
+              ? await exchangeToken(deps, target.exchange)
+              : await managedIdentityToken(deps, target.resource);
         writeAtomically(target.file, token.token);
         const delayMs = nextRefreshDelay(deps.now(), token.expiresAtMs);
         deps.log({
@@ -197,4 +250,15 @@ function main(deps = { env: process.env, fetch, now: Date.now, log: (entry) => p
     }
 }
 
-module.exports = { parseTargets, managedIdentityToken, exchangeToken, writeAtomically, nextRefreshDelay, refreshOnce, main, TOKEN_EXCHANGE_AUDIENCE };
+module.exports = {
+    parseTargets,
+    managedIdentityToken,
+    exchangeToken,
+    sidecarToken,
+    jwtExpiryMs,
+    writeAtomically,
+    nextRefreshDelay,
+    refreshOnce,
+    main,
+    TOKEN_EXCHANGE_AUDIENCE,
+};

@@ -1,0 +1,226 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { AgentClassConfig } from "../config/agent-classes";
+import type { AwsConfig } from "../config/aws";
+import type { GcpConfig } from "../config/gcp";
+import { agentIdentityWorkloadSubject, TrustContract, WorkloadSubject } from "../contracts";
+import {
+    AWS_FEDERATION_API,
+    AWS_WEB_IDENTITY_TOKEN_FILE,
+    awsAgentEnv,
+    cloudFederationApi,
+    GCP_CREDENTIAL_FILE_NAME,
+    GCP_FEDERATION_API,
+    GCP_SUBJECT_TOKEN_FILE,
+    GCP_TOKEN_TARGET,
+    gcpAgentEnv,
+    sidecarTokenTarget,
+    TokenTarget,
+} from "../runtime/container-env";
+import { AgentContainerApp } from "./agent-container-app";
+import { AwsFederation, AwsSharedFederation } from "./aws-federation";
+import { BlueprintFederation } from "./blueprint-federation";
+import { GcpFederation, GcpSharedPool } from "./gcp-federation";
+import { ManagedIdentity } from "./managed-identity";
+
+export interface AgentClassArgs {
+    /** The validated `agentfed:agentClasses[i]` entry. */
+    settings: AgentClassConfig;
+    /** Entra tenant of the class's UAMI, Blueprint and Agent Identity. */
+    tenantId: string;
+    /** Resource group of the class's UAMI and container app (the stack's). */
+    resourceGroupName: pulumi.Input<string>;
+    location: string;
+    tags: Record<string, string>;
+    /** Graph root used for Agent ID Blueprints. */
+    graphEndpoint: string;
+    /** Protect identity resources (UAMI, FIC, provider, role) from deletion and replacement. */
+    protect: boolean;
+    /** The stack's GCP settings and the primary federation's pool; needed when the class has `gcp`. */
+    gcp?: { settings: GcpConfig; shared: GcpSharedPool };
+    /** The stack's AWS settings and the primary federation's shared parts; needed when the class has `aws`. */
+    aws?: { settings: AwsConfig; shared: AwsSharedFederation };
+    /** The shared Container Apps environment; needed when the class has `containerApp` without its own. */
+    environmentId?: pulumi.Input<string>;
+}
+
+/** What other stacks read about one agent class (the `agentClasses` stack output, keyed by class name). */
+export interface AgentClassOutputs {
+    uamiOid: string;
+    uamiClientId: string;
+    uamiResourceId: string;
+    blueprintAppId: string;
+    blueprintFicName: string;
+    /** `uami` (Option 1) or `agentIdentity` (Option 2): the identity the class's cloud contracts trust. */
+    cloudPrincipal: "uami" | "agentIdentity";
+    /** The Agent Identity's object id under Option 2, else null. */
+    agentIdentityObjectId: string | null;
+    gcpWorkloadIdentityProvider: string | null;
+    gcpServiceAccountEmail: string | null;
+    gcpCredentialConfig: string | null;
+    awsRoleArn: string | null;
+    containerAppName: string | null;
+    containerAppFqdn: string | null;
+}
+
+/**
+ * One agent class (seed 001: "one UAMI per agent class"): its own UAMI, the FIC on its Blueprint that trusts it,
+ * and its own cloud principals (a GCP provider and service account in the shared pool, an AWS role behind the
+ * shared OIDC provider), optionally its own container app in the shared environment. It only adds resources:
+ * every name derives from the class name, and nothing shared takes an input from the class.
+ *
+ * Under Option 2 the cloud contracts pin the class's Agent Identity (`oid`) and its dedicated cloud-federation
+ * audience instead of the UAMI, and the sidecar gets one extra entry per cloud to mint that JWT.
+ */
+export class AgentClass extends pulumi.ComponentResource {
+    public readonly uami: ManagedIdentity;
+    /** The subject the class's cloud contracts trust: the UAMI's (Option 1) or the Agent Identity's (Option 2). */
+    public readonly cloudSubject: pulumi.Output<WorkloadSubject>;
+    /** Every trust contract of the class, as plain JSON. */
+    public readonly contracts: pulumi.Output<TrustContract[]>;
+    public readonly outputs: pulumi.Output<AgentClassOutputs>;
+
+    constructor(name: string, args: AgentClassArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("agentfed:agent:AgentClass", name, {}, opts);
+        const c = args.settings;
+        const base = `class-${c.name}`;
+        const protect = args.protect;
+
+        this.uami = new ManagedIdentity(
+            base,
+            {
+                resourceName: c.uami.name,
+                resourceGroupName: args.resourceGroupName,
+                location: args.location,
+                tenantId: args.tenantId,
+                tags: { ...args.tags, "agent-class": c.name },
+                protect,
+            },
+            { parent: this },
+        );
+        const fic = new BlueprintFederation(
+            `${base}-uami`,
+            {
+                blueprint: c.blueprint,
+                graphEndpoint: args.graphEndpoint,
+                ficName: c.ficName,
+                subject: this.uami.workloadSubject,
+                description: `Trusts UAMI ${c.uami.name} (runtime identity of agent class ${c.name}). Managed by Pulumi.`,
+                protect,
+            },
+            { parent: this },
+        );
+
+        // Option 2 pins the Agent Identity, a value from config; Option 1 pins the UAMI's oid, an output of its create.
+        const agentIdentity = c.agentIdentity;
+        const agentIdentitySubject = agentIdentity
+            ? agentIdentityWorkloadSubject(args.tenantId, agentIdentity.objectId, agentIdentity.cloudFederationAudience)
+            : undefined;
+        this.cloudSubject = agentIdentitySubject ? pulumi.output(agentIdentitySubject) : this.uami.workloadSubject;
+
+        let gcp: GcpFederation | undefined;
+        if (c.gcp) {
+            if (!args.gcp) throw new Error(`agent class ${c.name} has gcp settings but the stack has no GCP federation to share`);
+            gcp = new GcpFederation(
+                `${base}-gcp`,
+                {
+                    subject: this.cloudSubject,
+                    settings: { ...args.gcp.settings, providerId: c.gcp.providerId, serviceAccountId: c.gcp.serviceAccountId, modelRoles: c.gcp.modelRoles },
+                    subjectTokenFile: GCP_SUBJECT_TOKEN_FILE,
+                    sharedPool: args.gcp.shared,
+                    serviceAccountDisplayName: `agentfed ${c.name} agent (federated)`,
+                    protect,
+                },
+                { parent: this },
+            );
+        }
+
+        let aws: AwsFederation | undefined;
+        if (c.aws) {
+            if (!args.aws) throw new Error(`agent class ${c.name} has aws settings but the stack has no AWS federation to share`);
+            aws = new AwsFederation(
+                `${base}-aws`,
+                {
+                    uamiSubject: this.uami.workloadSubject,
+                    tenantId: args.tenantId,
+                    settings: args.aws.settings,
+                    tokenFile: AWS_WEB_IDENTITY_TOKEN_FILE,
+                    shared: args.aws.shared,
+                    role: { name: c.aws.roleName, modelArns: c.aws.modelArns },
+                    ...(agentIdentity && agentIdentitySubject
+                        ? { agentIdentity: { subject: agentIdentitySubject, clientId: agentIdentity.clientId, sidecarApi: AWS_FEDERATION_API } }
+                        : {}),
+                    protect,
+                },
+                { parent: this },
+            );
+        }
+
+        let app: AgentContainerApp | undefined;
+        const appSettings = c.containerApp;
+        if (appSettings) {
+            const gcpTarget: TokenTarget | undefined =
+                gcp && agentIdentity
+                    ? sidecarTokenTarget(
+                          "gcp",
+                          GCP_SUBJECT_TOKEN_FILE,
+                          GCP_FEDERATION_API,
+                          agentIdentity.cloudFederationAudience.identifierUri,
+                          agentIdentity.clientId,
+                      )
+                    : gcp
+                      ? GCP_TOKEN_TARGET
+                      : undefined;
+            const gcpSettings = args.gcp?.settings;
+            const awsSettings = args.aws?.settings;
+            app = new AgentContainerApp(
+                base,
+                {
+                    resourceGroupName: args.resourceGroupName,
+                    location: args.location,
+                    tags: { ...args.tags, "agent-class": c.name },
+                    tenantId: args.tenantId,
+                    uami: { resourceId: this.uami.resourceId, clientId: this.uami.clientId },
+                    blueprintAppId: c.blueprint.appId,
+                    settings: appSettings,
+                    ...(args.environmentId !== undefined ? { environmentId: args.environmentId } : {}),
+                    cloudFederationApis: agentIdentity
+                        ? [
+                              ...(gcp
+                                  ? [cloudFederationApi(GCP_FEDERATION_API, "https://sts.googleapis.com", agentIdentity.cloudFederationAudience.identifierUri)]
+                                  : []),
+                              ...(aws && awsSettings ? [cloudFederationApi(AWS_FEDERATION_API, "https://sts.amazonaws.com", awsSettings.identifierUri)] : []),
+                          ]
+                        : [],
+                    agentEnv: pulumi
+                        .all([aws?.roleArn])
+                        .apply(([roleArn]) => [
+                            ...(gcp && gcpSettings ? gcpAgentEnv(gcpSettings.projectId) : []),
+                            ...(awsSettings && roleArn ? awsAgentEnv(roleArn, awsSettings.region, appSettings.name) : []),
+                        ]),
+                    configFiles: gcp ? [{ name: "gcp-credential-config", fileName: GCP_CREDENTIAL_FILE_NAME, content: gcp.credentialConfig }] : [],
+                    tokenTargets: [...(gcpTarget ? [gcpTarget] : []), ...(aws ? [aws.tokenTarget] : [])],
+                },
+                { parent: this },
+            );
+        }
+
+        this.contracts = pulumi.all<TrustContract>([fic.contract, ...(gcp ? [gcp.contract] : []), ...(aws ? [aws.contract] : [])]);
+        const nullable = <T>(o: pulumi.Output<T> | undefined): pulumi.Output<T | null> => o ?? pulumi.output(null);
+        this.outputs = pulumi.output({
+            uamiOid: this.uami.oid,
+            uamiClientId: this.uami.clientId,
+            uamiResourceId: this.uami.resourceId,
+            blueprintAppId: c.blueprint.appId,
+            blueprintFicName: fic.ficName,
+            cloudPrincipal: c.cloudPrincipal,
+            agentIdentityObjectId: agentIdentity?.objectId ?? null,
+            gcpWorkloadIdentityProvider: nullable(gcp?.providerName),
+            gcpServiceAccountEmail: nullable(gcp?.serviceAccountEmail),
+            gcpCredentialConfig: nullable(gcp?.credentialConfig),
+            awsRoleArn: nullable(aws?.roleArn),
+            containerAppName: nullable(app?.appName),
+            containerAppFqdn: nullable(app?.fqdn),
+        });
+        this.registerOutputs({ outputs: this.outputs, contracts: this.contracts });
+    }
+}

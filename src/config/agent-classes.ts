@@ -1,0 +1,324 @@
+import {
+    BlueprintKind,
+    CLOUD_PRINCIPALS,
+    CloudFederationAudience,
+    cloudFederationAudienceProblem,
+    CloudPrincipal,
+    dns1123LabelProblem,
+    ficNameProblem,
+    guidProblem,
+    scopeAudience,
+} from "../contracts";
+import type { AwsConfig } from "./aws";
+import { parseModelArns, parseRoleName } from "./aws";
+import type { ContainerAppConfig } from "./container-app";
+import { parseContainerAppObject } from "./container-app";
+import type { GcpConfig } from "./gcp";
+import { parseModelRoles, parseServiceAccountId, poolOrProviderIdProblem } from "./gcp";
+import { guid, Json, JsonObject, Reader, str } from "./reader";
+
+/** The Agent Identity an agent class federates to the clouds under Option 2. */
+export interface AgentIdentityConfig {
+    /** Object id of the Agent Identity (service principal): what the cloud contracts pin. */
+    readonly objectId: string;
+    /** Its client (app) id: the `AgentIdentity` parameter the token refresher passes to the sidecar. */
+    readonly clientId: string;
+    /** The dedicated cloud-federation audience (GCP), defined on the Blueprint; never a downstream API's. */
+    readonly cloudFederationAudience: CloudFederationAudience;
+}
+
+/**
+ * One agent class (`agentfed:agentClasses[i]`, seed 001's "one UAMI per agent class"): its own UAMI, a FIC on its
+ * Blueprint, and its own cloud principals, beside the stack's primary agent. Shared: the resource group, the GCP
+ * pool, the AWS OIDC provider and intermediary audience, the Container Apps environment.
+ */
+export interface AgentClassConfig {
+    /** DNS label naming the class's resources (e.g. `finance`); immutable once deployed. */
+    readonly name: string;
+    /** The class's UAMI. */
+    readonly uami: { readonly name: string };
+    /** The Blueprint the class's FIC is added to; the stack's Blueprint unless the class names its own. */
+    readonly blueprint: { readonly kind: BlueprintKind; readonly appId: string; readonly objectId: string };
+    /** Immutable name of the FIC that trusts the class's UAMI. Default `uami-<uami name>`. */
+    readonly ficName: string;
+    /** Which identity the cloud contracts trust: `uami` (Option 1, default) or `agentIdentity` (Option 2). */
+    readonly cloudPrincipal: CloudPrincipal;
+    /** Required for Option 2; undefined otherwise. */
+    readonly agentIdentity: AgentIdentityConfig | undefined;
+    /** The class's GCP provider (in the shared pool) and service account; needs `agentfed:gcp`. */
+    readonly gcp: { readonly providerId: string; readonly serviceAccountId: string; readonly modelRoles: readonly string[] } | undefined;
+    /** The class's AWS role (trusted through the shared OIDC provider); needs `agentfed:aws`. */
+    readonly aws: { readonly roleName: string; readonly modelArns: readonly string[] } | undefined;
+    /** The class's container app, in the stack's Container Apps environment; undefined when not deployed here. */
+    readonly containerApp: ContainerAppConfig | undefined;
+}
+
+/** Class names become part of Pulumi resource names and Azure names: short DNS labels. */
+const CLASS_NAME_MAX = 24;
+const UAMI_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{2,127}$/;
+const BLUEPRINT_KINDS: readonly BlueprintKind[] = ["agentIdentityBlueprint", "application"];
+
+function objectAt(r: Reader, path: string, value: Json | undefined, fix: string): JsonObject | undefined {
+    if (value === undefined) return undefined;
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+        r.report(path, "must be an object", fix);
+        return undefined;
+    }
+    return value;
+}
+
+/** What the class parser needs from the rest of the stack's configuration. */
+export interface AgentClassContext {
+    readonly tenantId: string;
+    readonly blueprint: { readonly kind: BlueprintKind; readonly appId: string; readonly objectId: string };
+    readonly gcp: GcpConfig | undefined;
+    readonly aws: AwsConfig | undefined;
+    readonly containerApp: ContainerAppConfig | undefined;
+}
+
+function parseAgentIdentity(r: Reader, at: string, value: Json | undefined, blueprintAppId: string): AgentIdentityConfig | undefined {
+    const root = objectAt(r, at, value, `write ${r.key(at)} as { objectId, clientId, cloudFederationAudience }`);
+    if (!root) return undefined;
+    r.onlyKnownFields(at, root, ["objectId", "clientId", "cloudFederationAudience"]);
+    const objectId = guid(r, `${at}.objectId`, root.objectId, "Agent Identity's object id (its service principal id)");
+    const clientId = guid(r, `${at}.clientId`, root.clientId, "Agent Identity's client (app) id");
+    const audPath = `${at}.cloudFederationAudience`;
+    const aud = objectAt(r, audPath, root.cloudFederationAudience, `write ${r.key(audPath)} as { identifierUri, appId, tokenVersion }`);
+    if (!aud) {
+        r.report(audPath, "is not set", `set it to the dedicated audience defined on the Blueprint, e.g. { identifierUri: api://agentfed-<class>-cloud }`);
+        return undefined;
+    }
+    r.onlyKnownFields(audPath, aud, ["identifierUri", "appId", "tokenVersion"]);
+    const tokenVersion = aud.tokenVersion === undefined ? 2 : aud.tokenVersion;
+    if (tokenVersion !== 1 && tokenVersion !== 2)
+        r.report(
+            `${audPath}.tokenVersion`,
+            `must be 1 or 2 (got ${JSON.stringify(aud.tokenVersion)})`,
+            "use the audience app's api.requestedAccessTokenVersion",
+        );
+    const appId = str(aud.appId) ?? blueprintAppId;
+    if (aud.appId !== undefined && guidProblem(aud.appId))
+        r.report(`${audPath}.appId`, guidProblem(aud.appId)!, "set the appId of the app exposing the identifier URI (default: the class's Blueprint)");
+    return {
+        objectId,
+        clientId,
+        cloudFederationAudience: { identifierUri: str(aud.identifierUri) ?? "", appId, tokenVersion: tokenVersion === 1 ? 1 : 2 },
+    };
+}
+
+function parseClass(r: Reader, at: string, entry: JsonObject, ctx: AgentClassContext): AgentClassConfig {
+    r.onlyKnownFields(at, entry, ["name", "uami", "blueprint", "ficName", "cloudPrincipal", "agentIdentity", "gcp", "aws", "containerApp"]);
+    const name = str(entry.name) ?? "";
+    const nameProblem = dns1123LabelProblem(name) ?? (name.length > CLASS_NAME_MAX ? `is longer than ${CLASS_NAME_MAX} characters` : undefined);
+    if (nameProblem)
+        r.report(`${at}.name`, nameProblem, `use a short lowercase label such as finance (at most ${CLASS_NAME_MAX}); it names the class's resources`);
+
+    const uamiObj = objectAt(r, `${at}.uami`, entry.uami, `write ${r.key(`${at}.uami`)} as { name: mi-<class>-agent }`) ?? {};
+    r.onlyKnownFields(`${at}.uami`, uamiObj, ["name"]);
+    const uamiName = r.matching(
+        `${at}.uami.name`,
+        uamiObj.name,
+        UAMI_NAME,
+        "a valid managed identity name",
+        "use 3-128 letters, digits, '-' or '_', e.g. mi-finance-agent",
+    );
+
+    let blueprint = ctx.blueprint;
+    const bpObj = objectAt(r, `${at}.blueprint`, entry.blueprint, `write ${r.key(`${at}.blueprint`)} as { kind, appId, objectId }`);
+    if (bpObj) {
+        r.onlyKnownFields(`${at}.blueprint`, bpObj, ["kind", "appId", "objectId"]);
+        const kind = (bpObj.kind ?? "agentIdentityBlueprint") as BlueprintKind;
+        if (!BLUEPRINT_KINDS.includes(kind))
+            r.report(
+                `${at}.blueprint.kind`,
+                `must be one of ${BLUEPRINT_KINDS.join(", ")} (got ${JSON.stringify(bpObj.kind)})`,
+                "use agentIdentityBlueprint or application",
+            );
+        blueprint = {
+            kind,
+            appId: guid(r, `${at}.blueprint.appId`, bpObj.appId, "class Blueprint's application (client) id"),
+            objectId: guid(r, `${at}.blueprint.objectId`, bpObj.objectId, "class Blueprint's application object id"),
+        };
+    }
+    const ficName = str(entry.ficName) ?? `uami-${uamiName}`;
+    const ficProblem = ficNameProblem(ficName);
+    if (ficProblem && uamiName) r.report(`${at}.ficName`, ficProblem, "choose a name of 3-120 letters, digits, '-' or '_'");
+
+    const cloudPrincipal = (entry.cloudPrincipal ?? "uami") as CloudPrincipal;
+    if (!CLOUD_PRINCIPALS.includes(cloudPrincipal))
+        r.report(
+            `${at}.cloudPrincipal`,
+            `must be one of ${CLOUD_PRINCIPALS.join(", ")} (got ${JSON.stringify(entry.cloudPrincipal)})`,
+            "uami (Option 1, the default) or agentIdentity (Option 2); see the README, Option 1 or Option 2",
+        );
+    const agentIdentity = parseAgentIdentity(r, `${at}.agentIdentity`, entry.agentIdentity, blueprint.appId);
+    if (cloudPrincipal === "agentIdentity" && entry.agentIdentity === undefined)
+        r.report(
+            `${at}.agentIdentity`,
+            "is not set, but cloudPrincipal is agentIdentity",
+            "set { objectId, clientId, cloudFederationAudience } of the class's Agent Identity",
+        );
+    if (cloudPrincipal === "uami" && entry.agentIdentity !== undefined)
+        r.report(
+            `${at}.agentIdentity`,
+            "is set, but cloudPrincipal is uami (Option 1), so nothing would use it",
+            "set cloudPrincipal: agentIdentity, or remove agentIdentity",
+        );
+
+    let gcp: AgentClassConfig["gcp"];
+    const gcpObj = objectAt(r, `${at}.gcp`, entry.gcp, `write ${r.key(`${at}.gcp`)} as { providerId, serviceAccountId }`);
+    if (gcpObj) {
+        r.onlyKnownFields(`${at}.gcp`, gcpObj, ["providerId", "serviceAccountId", "modelRoles"]);
+        if (!ctx.gcp)
+            r.report(`${at}.gcp`, `needs ${r.key("gcp")}: classes share its project and pool`, `configure ${r.key("gcp")}, or remove ${r.key(`${at}.gcp`)}`);
+        const providerId = str(gcpObj.providerId) ?? "";
+        const providerProblem = poolOrProviderIdProblem(providerId);
+        if (providerProblem) r.report(`${at}.gcp.providerId`, providerProblem, "choose an id such as agent-finance; a deleted id stays reserved for 30 days");
+        gcp = {
+            providerId,
+            serviceAccountId: parseServiceAccountId(r, `${at}.gcp.serviceAccountId`, gcpObj.serviceAccountId),
+            modelRoles: parseModelRoles(r, `${at}.gcp.modelRoles`, gcpObj.modelRoles),
+        };
+    }
+
+    let aws: AgentClassConfig["aws"];
+    const awsObj = objectAt(r, `${at}.aws`, entry.aws, `write ${r.key(`${at}.aws`)} as { roleName, modelArns }`);
+    if (awsObj) {
+        r.onlyKnownFields(`${at}.aws`, awsObj, ["roleName", "modelArns"]);
+        if (!ctx.aws)
+            r.report(
+                `${at}.aws`,
+                `needs ${r.key("aws")}: classes share its account, OIDC provider and audience`,
+                `configure ${r.key("aws")}, or remove ${r.key(`${at}.aws`)}`,
+            );
+        else if (ctx.aws.audienceMode === "exchange")
+            r.report(
+                `${at}.aws`,
+                "cannot be used with aws.audienceMode exchange: the token AWS sees is the intermediary app's own, so every class would present the same sub",
+                `use ${r.key("aws.audienceMode")}: workload (the default)`,
+            );
+        else if (ctx.aws.audienceMode === "tenant" && cloudPrincipal === "agentIdentity")
+            r.report(
+                `${at}.aws`,
+                "needs the intermediary audience for Option 2, but aws.audienceMode is tenant",
+                `use ${r.key("aws.audienceMode")}: workload, whose intermediary app is the Agent Identity's AWS audience`,
+            );
+        aws = { roleName: parseRoleName(r, `${at}.aws.roleName`, awsObj.roleName), modelArns: parseModelArns(r, `${at}.aws.modelArns`, awsObj.modelArns) };
+    }
+    if (cloudPrincipal === "agentIdentity" && !gcp && !aws)
+        r.report(
+            `${at}.cloudPrincipal`,
+            "is agentIdentity, but the class federates to no cloud (no gcp, no aws)",
+            "add the class's gcp or aws section, or remove cloudPrincipal",
+        );
+
+    let containerApp: ContainerAppConfig | undefined;
+    const appObj = objectAt(r, `${at}.containerApp`, entry.containerApp, `write ${r.key(`${at}.containerApp`)} as { name, agent: { image } }`);
+    if (appObj) {
+        containerApp = parseContainerAppObject(r, `${at}.containerApp`, appObj);
+        if (!ctx.containerApp && !containerApp.environmentId)
+            r.report(
+                `${at}.containerApp`,
+                `needs a Container Apps environment: ${r.key("containerApp")} creates the shared one`,
+                `configure ${r.key("containerApp")}, or set ${r.key(`${at}.containerApp.environment.existingId`)}`,
+            );
+    }
+
+    return {
+        name,
+        uami: { name: uamiName },
+        blueprint,
+        ficName,
+        cloudPrincipal,
+        agentIdentity: cloudPrincipal === "agentIdentity" ? agentIdentity : undefined,
+        gcp,
+        aws,
+        containerApp,
+    };
+}
+
+/** Reports every value two owners may not share (names Azure, GCP, AWS or Entra require to be unique). */
+function reportDuplicates(r: Reader, entries: readonly { path: string; value: string; what: string }[]): void {
+    const seen = new Map<string, string>();
+    for (const { path, value, what } of entries) {
+        if (value === "") continue;
+        const key = `${what}\u0000${value.toLowerCase()}`;
+        const first = seen.get(key);
+        if (first !== undefined)
+            r.report(path, `repeats ${what} ${JSON.stringify(value)} (already used by ${r.key(first)})`, `give each agent class its own ${what}`);
+        else seen.set(key, path);
+    }
+}
+
+/**
+ * Parses `agentfed:agentClasses`: a list of agent classes beside the primary agent. Each class adds resources and
+ * changes none: names derive from the class name, and shared resources (pool, OIDC provider, intermediary
+ * audience, environment) take no per-class input.
+ */
+export function parseAgentClasses(r: Reader, ctx: AgentClassContext, primary: { uamiName: string }): AgentClassConfig[] {
+    const key = "agentClasses";
+    const text = r.raw(key);
+    if (text === undefined) return [];
+    let value: Json;
+    try {
+        value = JSON.parse(text) as Json;
+    } catch {
+        r.report(key, `is not a structured value (got ${JSON.stringify(text)})`, `write ${r.key(key)} as a YAML list of { name, uami, ... }`);
+        return [];
+    }
+    if (!Array.isArray(value)) {
+        r.report(key, "must be a list", `write ${r.key(key)} as a YAML list of { name, uami, ... }`);
+        return [];
+    }
+    const classes = value.flatMap((entry, i): AgentClassConfig[] => {
+        const at = `${key}[${i}]`;
+        if (entry === null || typeof entry !== "object" || Array.isArray(entry)) {
+            r.report(at, "must be an object", `write ${r.key(at)} as { name, uami: { name } }`);
+            return [];
+        }
+        return [parseClass(r, at, entry, ctx)];
+    });
+
+    // Names that must be unique across the primary agent and every class.
+    const at = (i: number, field: string) => `${key}[${i}].${field}`;
+    reportDuplicates(r, [
+        ...classes.map((c, i) => ({ path: at(i, "name"), value: c.name, what: "class name" })),
+        { path: "uami.name", value: primary.uamiName, what: "UAMI name" },
+        ...classes.map((c, i) => ({ path: at(i, "uami.name"), value: c.uami.name, what: "UAMI name" })),
+        ...(ctx.gcp ? [{ path: "gcp.providerId", value: ctx.gcp.providerId, what: "GCP provider id" }] : []),
+        ...classes.map((c, i) => ({ path: at(i, "gcp.providerId"), value: c.gcp?.providerId ?? "", what: "GCP provider id" })),
+        ...(ctx.gcp ? [{ path: "gcp.serviceAccountId", value: ctx.gcp.serviceAccountId, what: "GCP service account id" }] : []),
+        ...classes.map((c, i) => ({ path: at(i, "gcp.serviceAccountId"), value: c.gcp?.serviceAccountId ?? "", what: "GCP service account id" })),
+        ...(ctx.aws ? [{ path: "aws.roleName", value: ctx.aws.roleName, what: "AWS role name" }] : []),
+        ...classes.map((c, i) => ({ path: at(i, "aws.roleName"), value: c.aws?.roleName ?? "", what: "AWS role name" })),
+        ...(ctx.containerApp ? [{ path: "containerApp.name", value: ctx.containerApp.name, what: "container app name" }] : []),
+        ...classes.map((c, i) => ({ path: at(i, "containerApp.name"), value: c.containerApp?.name ?? "", what: "container app name" })),
+        ...classes.map((c, i) => ({ path: at(i, "agentIdentity.objectId"), value: c.agentIdentity?.objectId ?? "", what: "Agent Identity" })),
+    ]);
+
+    // Option 2's audience trap (seed 001): the cloud-federation audience is never a downstream API's audience,
+    // anywhere in the stack, and never the AWS intermediary audience of another contract.
+    const downstream = [ctx.containerApp, ...classes.map((c) => c.containerApp)].flatMap((app) =>
+        (app?.sidecar.downstreamApis ?? []).flatMap((api) => api.scopes.map(scopeAudience)),
+    );
+    if (ctx.aws && ctx.aws.audienceMode !== "tenant" && classes.some((c) => c.aws && c.agentIdentity) && downstream.includes(ctx.aws.identifierUri))
+        r.report(
+            "aws.identifierUri",
+            `equals the audience of a downstream API the sidecar calls (${ctx.aws.identifierUri}); Option 2 classes request it as their AWS audience`,
+            "give the intermediary app its own identifier URI, used only to feed AWS STS",
+        );
+    classes.forEach((c, i) => {
+        if (!c.agentIdentity) return;
+        const problem = cloudFederationAudienceProblem(c.agentIdentity.cloudFederationAudience, [
+            ...downstream,
+            ...(ctx.aws && ctx.aws.audienceMode !== "tenant" ? [ctx.aws.identifierUri] : []),
+        ]);
+        if (problem)
+            r.report(
+                `${key}[${i}].agentIdentity.cloudFederationAudience`,
+                problem,
+                "define a dedicated scope on the Blueprint used only to feed the cloud's STS, e.g. api://agentfed-<class>-cloud (seed 001, the audience trap)",
+            );
+    });
+    return classes;
+}

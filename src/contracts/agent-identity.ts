@@ -1,0 +1,76 @@
+import { entraV1Issuer, entraV2Issuer, TOKEN_EXCHANGE_AUDIENCE_ALIASES } from "./constants";
+import { audienceProblem, guidProblem } from "./validation";
+import { TrustContractError, WorkloadSubject } from "./workload-subject";
+
+/**
+ * Option 2 of seed 001 ("Should the cloud federate the UAMI or the Agent Identity?"): the cloud trusts the Agent
+ * Identity JWT the sidecar mints through the Blueprint's FIC, not the UAMI's token. The JWT must be minted for a
+ * dedicated cloud-federation audience: a token minted for a downstream API (api://weather) must never buy cloud
+ * credentials, or any holder of a Weather token could replay it at the cloud's STS (the confused deputy).
+ */
+
+/** Which identity the cloud contracts of an agent trust. `uami` is Option 1 (the default), `agentIdentity` Option 2. */
+export type CloudPrincipal = "uami" | "agentIdentity";
+
+export const CLOUD_PRINCIPALS: readonly CloudPrincipal[] = ["uami", "agentIdentity"];
+
+/** A dedicated cloud-federation audience: an identifier URI exposed by an Entra app (normally the Blueprint). */
+export interface CloudFederationAudience {
+    /** The identifier URI the sidecar requests (`<uri>/.default`), e.g. `api://agentfed-finance-cloud`. */
+    readonly identifierUri: string;
+    /** The appId of the app exposing the URI: what a v2 token carries in `aud`. */
+    readonly appId: string;
+    /**
+     * The app's `api.requestedAccessTokenVersion`: 2 gives `iss https://login.microsoftonline.com/<t>/v2.0` and
+     * `aud <appId>`; 1 gives `iss https://sts.windows.net/<t>/` and `aud <identifierUri>`.
+     */
+    readonly tokenVersion: 1 | 2;
+}
+
+/** The audience a sidecar scope names: `api://weather/.default` and `api://weather/read` both give `api://weather`. */
+export function scopeAudience(scope: string): string {
+    // A scope is <resource>/<permission>; the resource (the token's audience) is everything before the last '/'.
+    const afterScheme = scope.indexOf("://") + 3;
+    const cut = scope.lastIndexOf("/");
+    return cut > afterScheme ? scope.slice(0, cut) : scope;
+}
+
+/**
+ * Problems with a cloud-federation audience, given every downstream API audience the agent's sidecar calls.
+ * Refuses the token-exchange audience (it is for FIC assertions only) and any downstream API's audience.
+ */
+export function cloudFederationAudienceProblem(audience: CloudFederationAudience, downstreamAudiences: readonly string[]): string | undefined {
+    const uriProblem = audienceProblem(audience.identifierUri);
+    if (uriProblem) return `identifier URI ${uriProblem}`;
+    if (!/^(api|https):\/\//.test(audience.identifierUri))
+        return `identifier URI must start with api:// or https:// (got ${JSON.stringify(audience.identifierUri)})`;
+    const appIdProblem = guidProblem(audience.appId);
+    if (appIdProblem) return `appId ${appIdProblem}`;
+    const spellings = [audience.identifierUri, audience.appId];
+    if (spellings.some((a) => TOKEN_EXCHANGE_AUDIENCE_ALIASES.includes(a)))
+        return "is the token-exchange audience (api://AzureADTokenExchange), which is reserved for FIC assertions";
+    const clash = spellings.find((a) => downstreamAudiences.some((d) => d.toLowerCase() === a.toLowerCase()));
+    if (clash) return `equals the audience of a downstream API the sidecar calls (${clash}): a token minted for that API would buy cloud credentials`;
+    return undefined;
+}
+
+/**
+ * The subject of an Agent Identity JWT minted for a cloud-federation audience (app-only, so `sub` and `oid` are
+ * both the Agent Identity's object id). Both audience spellings are listed: which one arrives depends on the
+ * audience app's token version, and the clouds compare byte for byte.
+ */
+export function agentIdentityWorkloadSubject(tenantId: string, agentIdentityObjectId: string, audience: CloudFederationAudience): WorkloadSubject {
+    const tenantProblem = guidProblem(tenantId);
+    if (tenantProblem) throw new TrustContractError(`Agent Identity tenant id ${tenantProblem}`);
+    const oidProblem = guidProblem(agentIdentityObjectId);
+    if (oidProblem) throw new TrustContractError(`Agent Identity object id ${oidProblem}`);
+    const problem = cloudFederationAudienceProblem(audience, []);
+    if (problem) throw new TrustContractError(`Cloud-federation audience ${problem}`);
+    return {
+        source: "agent-identity",
+        issuer: audience.tokenVersion === 2 ? entraV2Issuer(tenantId) : entraV1Issuer(tenantId),
+        subject: agentIdentityObjectId,
+        audiences: [audience.identifierUri, audience.appId],
+        tenantId,
+    };
+}
