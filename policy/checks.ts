@@ -237,11 +237,22 @@ export function cloudAudiences(type: string, props: Props): string[] {
     }
 }
 
-/** The audiences of downstream APIs, read from the sidecar's configured scopes (`api://weather/.default` -> `api://weather`). */
+/** Prefix of the sidecar entries the program adds for cloud federation (src/runtime/container-env.ts, RESERVED_API_PREFIX). */
+export const CLOUD_FEDERATION_API_PREFIX = "Agentfed";
+
+/**
+ * The audiences of downstream APIs, read from the sidecar's configured scopes (`api://weather/.default` ->
+ * `api://weather`). The `Agentfed*` entries are not downstream APIs: they mint the Agent Identity JWT for a cloud's
+ * dedicated federation audience (Option 2), and the program refuses that prefix for user-declared APIs.
+ */
 export function downstreamAudiences(type: string, props: Props): string[] {
     if (type !== TYPES.containerApp) return [];
     const containers = ((props.template as { containers?: unknown } | undefined)?.containers ?? []) as { env?: { name?: string; value?: string }[] }[];
     return containers.flatMap((c) =>
-        (c.env ?? []).filter((e) => /^DownstreamApis__.+__Scopes__\d+$/.test(e.name ?? "")).map((e) => String(e.value).replace(/\/\.default$|\/[^/]+$/, "")),
+        (c.env ?? [])
+            .filter(
+                (e) => /^DownstreamApis__.+__Scopes__\d+$/.test(e.name ?? "") && !(e.name ?? "").startsWith(`DownstreamApis__${CLOUD_FEDERATION_API_PREFIX}`),
+            )
+            .map((e) => String(e.value).replace(/\/\.default$|\/[^/]+$/, "")),
     );
 }

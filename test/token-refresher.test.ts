@@ -55,6 +55,18 @@ before(async () => {
                     }),
                 );
             }
+            if (url.pathname.startsWith("/AuthorizationHeaderUnauthenticated/")) {
+                // Stands in for the Entra auth sidecar: an Agent Identity JWT for the entry's audience.
+                const agentIdentity = url.searchParams.get("AgentIdentity");
+                if (!agentIdentity) {
+                    res.statusCode = 400;
+                    return res.end(JSON.stringify({ title: "AgentIdentity is required" }));
+                }
+                const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
+                const exp = Math.floor(Date.now() / 1000) + 3600;
+                const jwt = `${b64({ alg: "RS256", typ: "JWT" })}.${b64({ aud: "api://agentfed-research-cloud", oid: agentIdentity, exp })}.c2ln`;
+                return res.end(JSON.stringify({ authorizationHeader: `Bearer ${jwt}` }));
+            }
             if (url.pathname.endsWith("/oauth2/v2.0/token")) {
                 return res.end(JSON.stringify({ access_token: `exchanged-token-for:${form.scope}`, expires_in: 3599, token_type: "Bearer" }));
             }
@@ -111,6 +123,32 @@ describe("token refresher", () => {
             [token!.form!["grant_type"], token!.form!["client_id"], token!.form!["client_assertion"]],
             ["client_credentials", exchange.clientId, "mi-token-for:api://AzureADTokenExchange"],
         );
+    });
+
+    it("Option 2: asks the sidecar for the Agent Identity JWT of the cloud-federation entry and refreshes before its exp", async () => {
+        const file = path.join(mkdtempSync(path.join(tmpdir(), "refresher-")), "gcp-subject-token");
+        const sidecar = { url: base, api: "AgentfedGcpFederation", agentIdentity: "aaaaaaaa-0000-4000-8000-000000000004" };
+        const logs: object[] = [];
+        const result = await refresher.refreshOnce(deps({}, logs), { name: "gcp", file, resource: "api://agentfed-research-cloud", sidecar }, 0);
+        assert.equal(result.ok, true);
+        const req = seen.at(-1)!;
+        assert.deepEqual(
+            [req.path, req.query["AgentIdentity"], req.header],
+            ["/AuthorizationHeaderUnauthenticated/AgentfedGcpFederation", sidecar.agentIdentity, undefined],
+        );
+        const claims = JSON.parse(Buffer.from(readFileSync(file, "utf8").split(".")[1]!, "base64url").toString("utf8")) as { oid: string };
+        assert.equal(claims.oid, sidecar.agentIdentity, "the file holds the bare JWT, without the Bearer prefix");
+        assert.ok(result.delayMs > 25 * 60 * 1000 && result.delayMs <= 30 * 60 * 1000, `refreshes from the JWT's exp, got ${result.delayMs}`);
+        assert.doesNotMatch(JSON.stringify(logs), /eyJ/, "never logs a token");
+
+        const failed = await refresher.refreshOnce(deps({}, logs), { name: "gcp", file, resource: "x", sidecar: { ...sidecar, agentIdentity: "" } }, 0);
+        assert.equal(failed.ok, false);
+        assert.match(JSON.stringify(logs.at(-1)), /sidecar answered 400 for AgentfedGcpFederation: AgentIdentity is required/);
+        assert.throws(
+            () => refresher.parseTargets('[{"name":"a","file":"/t","resource":"r","sidecar":{"api":"x"}}]'),
+            /sidecar needs string url, api and agentIdentity/,
+        );
+        assert.throws(() => refresher.jwtExpiryMs("not-a-jwt"), /not a JWT|without an exp/);
     });
 
     it("keeps the previous file on failure and backs off exponentially up to 60 s", async () => {

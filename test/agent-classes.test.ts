@@ -1,0 +1,296 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import type { AwsRoleContract, GcpProviderContract } from "../src/contracts";
+import { agentIdentityWorkloadSubject, gcpProviderContract, scopeAudience } from "../src/contracts";
+import { ConfigError, parseStackConfig } from "../src/config";
+import { readStackConfig } from "../src/plan/stack-files";
+import { PlannedResource, PlanResult, runPlan } from "../src/plan/run-plan";
+import { evaluateGcpProvider } from "../src/verifiers/gcp-sts";
+import { evaluateAwsRole } from "../src/verifiers/aws-sts";
+import { policies } from "../policy/policies";
+import { OTHER_OID, OTHER_TENANT, TENANT, UAMI_TYPE } from "./helpers";
+import { agentClass, option2Class } from "./agent-class-fixtures";
+
+// Agent classes (issue 9): each class adds a UAMI, a FIC on its Blueprint, a GCP provider + service account in the
+// shared pool and an AWS role behind the shared OIDC provider. Under Option 2 the cloud contracts pin the class's
+// Agent Identity. The contracts are checked with the same evaluators as the primary agent's (CEL, IAM simulator).
+
+const AGENT_IDENTITY_OID = "aaaaaaaa-0000-4000-8000-000000000003";
+const AGENT_IDENTITY_CLIENT_ID = "aaaaaaaa-0000-4000-8000-000000000004";
+const CLASS_BLUEPRINT_APP_ID = "aaaaaaaa-0000-4000-8000-000000000001";
+const CLOUD_AUDIENCE = "api://agentfed-research-cloud";
+const AT = 1748736000 - 60;
+
+/** Problems the parser reports for the prod stack file plus these classes, as `<key>: <problem> | <fix>`. */
+function classIssues(classes: unknown[], patch: Record<string, unknown> = {}): string[] {
+    const raw = readStackConfig("prod");
+    raw["agentfed:agentClasses"] = JSON.stringify(classes);
+    for (const [k, v] of Object.entries(patch))
+        raw[`agentfed:${k}`] = JSON.stringify({ ...(JSON.parse(raw[`agentfed:${k}`] ?? "{}") as object), ...(v as object) });
+    try {
+        parseStackConfig({ get: (k) => raw[`agentfed:${k}`] }, "agentfed");
+        return [];
+    } catch (err) {
+        assert.ok(err instanceof ConfigError, String(err));
+        return err.issues.map((i) => `${i.key}: ${i.problem} | ${i.fix}`);
+    }
+}
+
+function key(r: PlannedResource): string {
+    return `${r.type}::${r.name}`;
+}
+
+function resource(plan: PlanResult, type: string, name: string): PlannedResource {
+    const r = plan.resources.find((x) => x.type === type && x.name === name);
+    assert.ok(r, `${type} ${name} was not registered`);
+    return r;
+}
+
+describe("agent classes: configuration", () => {
+    it("accepts Option 1 and Option 2 classes beside the primary agent", () => {
+        assert.deepEqual(classIssues([agentClass("finance"), option2Class("research")]), []);
+    });
+
+    it("refuses names, identities and cloud principals two agents would share", () => {
+        const issues = classIssues([
+            agentClass("finance"),
+            { ...agentClass("finance"), uami: { name: "mi-weather-agent" } },
+            {
+                ...agentClass("ops"),
+                gcp: { providerId: "entra-uami", serviceAccountId: "weather-agent-llm" },
+                aws: { ...agentClass("ops").aws, roleName: "agentfed-weather-agent-bedrock" },
+            },
+        ]).join("\n");
+        assert.match(issues, /agentClasses\[1\]\.name: repeats class name "finance"/);
+        assert.match(issues, /agentClasses\[1\]\.uami\.name: repeats UAMI name "mi-weather-agent" \(already used by agentfed:uami\.name\)/);
+        assert.match(issues, /agentClasses\[2\]\.gcp\.providerId: repeats GCP provider id "entra-uami"/);
+        assert.match(issues, /agentClasses\[2\]\.gcp\.serviceAccountId: repeats GCP service account id/);
+        assert.match(issues, /agentClasses\[2\]\.aws\.roleName: repeats AWS role name/);
+    });
+
+    it("refuses a class cloud section when the stack has no shared federation, and AWS exchange mode", () => {
+        assert.match(classIssues([agentClass("finance")], {}).join("\n"), /^$/);
+        const raw = readStackConfig("prod");
+        delete raw["agentfed:gcp"];
+        raw["agentfed:agentClasses"] = JSON.stringify([agentClass("finance")]);
+        assert.throws(() => parseStackConfig({ get: (k) => raw[`agentfed:${k}`] }, "agentfed"), /agentClasses\[0\]\.gcp needs agentfed:gcp/);
+        assert.match(
+            classIssues([agentClass("finance")], { aws: { audienceMode: "exchange" } }).join("\n"),
+            /agentClasses\[0\]\.aws: cannot be used with aws\.audienceMode exchange/,
+        );
+        assert.match(
+            classIssues([option2Class("research")], { aws: { audienceMode: "tenant", acknowledgeTenantWideAudience: true } }).join("\n"),
+            /agentClasses\[0\]\.aws: needs the intermediary audience for Option 2/,
+        );
+    });
+
+    it("Option 2 needs the Agent Identity, and the Agent Identity is only accepted with Option 2", () => {
+        const { agentIdentity, ...withoutIdentity } = option2Class("research");
+        assert.match(classIssues([withoutIdentity]).join("\n"), /agentClasses\[0\]\.agentIdentity: is not set, but cloudPrincipal is agentIdentity/);
+        assert.match(
+            classIssues([{ ...agentClass("finance"), agentIdentity }]).join("\n"),
+            /agentClasses\[0\]\.agentIdentity: is set, but cloudPrincipal is uami/,
+        );
+        assert.match(classIssues([{ ...option2Class("research"), gcp: undefined, aws: undefined }]).join("\n"), /federates to no cloud/);
+    });
+
+    it("refuses a cloud-federation audience that is a downstream API's audience or the token-exchange audience (seed 001's trap)", () => {
+        const withAudience = (identifierUri: string, appId?: string) => {
+            const c = option2Class("research");
+            return { ...c, agentIdentity: { ...c.agentIdentity, cloudFederationAudience: { identifierUri, ...(appId ? { appId } : {}) } } };
+        };
+        // api://weather is the primary agent's downstream API (Pulumi.prod.yaml).
+        assert.match(
+            classIssues([withAudience("api://weather")]).join("\n"),
+            /cloudFederationAudience: equals the audience of a downstream API the sidecar calls \(api:\/\/weather\)/,
+        );
+        assert.match(classIssues([withAudience("api://AzureADTokenExchange")]).join("\n"), /token-exchange audience/);
+        assert.match(classIssues([withAudience(CLOUD_AUDIENCE, "fb60f99c-7a34-4190-8149-302f77469936")]).join("\n"), /token-exchange audience/);
+        assert.match(classIssues([withAudience("api://agentfed-aws-prod")]).join("\n"), /equals the audience of a downstream API|api:\/\/agentfed-aws-prod/);
+        assert.equal(scopeAudience("api://weather/.default"), "api://weather");
+        assert.equal(scopeAudience("https://contoso.example/api/read"), "https://contoso.example/api");
+    });
+
+    it("counts every class's FIC against the 20-FIC limit of the Blueprint it lands on", () => {
+        const onStackBlueprint = Array.from({ length: 20 }, (_, i) => ({ ...agentClass(`c${i}`), gcp: undefined, aws: undefined, containerApp: undefined }));
+        assert.match(classIssues(onStackBlueprint).join("\n"), /declares 21 federated identity credentials; Entra allows at most 20/);
+        const ownBlueprints = onStackBlueprint.map((c, i) => ({ ...c, blueprint: { appId: guid(2 * i + 1), objectId: guid(2 * i + 2) } }));
+        assert.deepEqual(classIssues(ownBlueprints), []);
+    });
+
+    it("refuses a user-declared sidecar API named with the reserved Agentfed prefix", () => {
+        const c = agentClass("finance");
+        const app = {
+            ...c.containerApp,
+            sidecar: { downstreamApis: [{ name: "AgentfedGcpFederation", baseUrl: "https://x.example", scopes: ["api://x/.default"] }] },
+        };
+        assert.match(classIssues([{ ...c, containerApp: app }]).join("\n"), /downstreamApis\[0\]\.name: starts with Agentfed/);
+    });
+});
+
+describe("agent classes: adding a class changes nothing that exists", () => {
+    for (const [before, after] of [
+        [0, 1],
+        [2, 3],
+    ] as const) {
+        it(`the plan for ${after} classes contains the ${before}-class plan's resources unchanged (names, inputs, protection)`, async () => {
+            const classes = (n: number) => Array.from({ length: n }, (_, i) => (i % 2 === 0 ? agentClass(`class${i}`) : option2Class(`class${i}`, i)));
+            const small = await runPlan({ stack: "prod", config: { agentClasses: classes(before) } });
+            const large = await runPlan({ stack: "prod", config: { agentClasses: classes(after) } });
+            const largeByKey = new Map(large.resources.map((r) => [key(r), r]));
+            for (const r of small.resources) {
+                const same = largeByKey.get(key(r));
+                assert.ok(same, `${key(r)} disappeared when a class was added`);
+                assert.deepEqual(same, r, `${key(r)} changed when a class was added`);
+            }
+            const added = large.resources.filter((r) => !small.resources.some((s) => key(s) === key(r)));
+            assert.ok(added.length > 0);
+            assert.ok(
+                added.every((r) => r.name.startsWith(`class-class${before}`) || r.name === `class${before}`),
+                `only the new class's resources are added: ${added.map(key).join(", ")}`,
+            );
+        });
+    }
+});
+
+describe("agent classes: the program under mocks", () => {
+    it("gives each class its own UAMI, FIC, GCP provider in the shared pool and AWS role behind the shared OIDC provider", async () => {
+        const plan = await runPlan({ stack: "prod", config: { agentClasses: [agentClass("finance")] } });
+        const uami = resource(plan, UAMI_TYPE, "class-finance");
+        assert.equal(uami.inputs.resourceName, "mi-finance-agent");
+        assert.equal(uami.protect, true);
+        const fic = resource(plan, "pulumi-nodejs:dynamic/agentfed:BlueprintFederatedIdentityCredential", "class-finance-uami");
+        const classOid = (plan.outputs.agentClasses as Record<string, { uamiOid: string }>)["finance"]!.uamiOid;
+        assert.equal(fic.inputs.subject, classOid);
+        assert.notEqual(classOid, plan.outputs.uamiOid);
+
+        const provider = resource(plan, "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider", "class-finance-gcp");
+        assert.equal(provider.inputs.workloadIdentityPoolId, "agentfed-prod", "in the primary agent's pool");
+        assert.equal(provider.inputs.attributeCondition, `assertion.tid == '${TENANT}' && assertion.sub == '${classOid}'`);
+        assert.equal(plan.resources.filter((r) => r.type === "gcp:iam/workloadIdentityPool:WorkloadIdentityPool").length, 1);
+        assert.equal(plan.resources.filter((r) => r.type === "aws:iam/openIdConnectProvider:OpenIdConnectProvider").length, 1);
+        assert.equal(plan.resources.filter((r) => r.type === "azuread:index/application:Application").length, 1, "one intermediary app");
+        const assignment = resource(plan, "azuread:index/appRoleAssignment:AppRoleAssignment", "class-finance-aws-uami-assume");
+        assert.equal(assignment.inputs.principalObjectId, classOid);
+        const env = resource(plan, "azure-native:app:ManagedEnvironment", "agent-env");
+        const app = resource(plan, "azure-native:app:ContainerApp", "class-finance");
+        assert.match(String(app.inputs.managedEnvironmentId), new RegExp(`${env.name}$`), "in the shared environment");
+        assert.deepEqual((app.inputs.identity as { userAssignedIdentities: string[] }).userAssignedIdentities, [
+            (plan.outputs.agentClasses as Record<string, { uamiResourceId: string }>)["finance"]!.uamiResourceId,
+        ]);
+    });
+
+    it("Option 2: the cloud contracts pin the Agent Identity and the dedicated audience; the sidecar and refresher mint it", async () => {
+        const plan = await runPlan({ stack: "prod", config: { agentClasses: [option2Class("research")] } });
+        const provider = resource(plan, "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider", "class-research-gcp");
+        assert.equal(provider.inputs.attributeCondition, `assertion.tid == '${TENANT}' && assertion.oid == '${AGENT_IDENTITY_OID}'`);
+        assert.deepEqual((provider.inputs.attributeMapping as Record<string, string>)["google.subject"], "assertion.oid");
+        assert.deepEqual((provider.inputs.oidc as { allowedAudiences: string[] }).allowedAudiences, [CLOUD_AUDIENCE, CLASS_BLUEPRINT_APP_ID]);
+        const binding = resource(plan, "gcp:serviceaccount/iAMMember:IAMMember", "class-research-gcp-workload-identity-user");
+        assert.match(String(binding.inputs.member), new RegExp(`/subject/${AGENT_IDENTITY_OID}$`));
+        const assignment = resource(plan, "azuread:index/appRoleAssignment:AppRoleAssignment", "class-research-aws-agent-identity-assume");
+        assert.equal(assignment.inputs.principalObjectId, AGENT_IDENTITY_OID);
+
+        const app = resource(plan, "azure-native:app:ContainerApp", "class-research");
+        const containers = (app.inputs.template as { containers: { name: string; env: { name: string; value: string }[] }[] }).containers;
+        const env = (name: string) => Object.fromEntries(containers.find((c) => c.name === name)!.env.map((e) => [e.name, e.value]));
+        const sidecar = env("entra-auth-sidecar");
+        assert.equal(sidecar["DownstreamApis__AgentfedGcpFederation__Scopes__0"], `${CLOUD_AUDIENCE}/.default`);
+        assert.equal(sidecar["DownstreamApis__AgentfedAwsFederation__Scopes__0"], "api://agentfed-aws-prod/.default");
+        assert.equal(sidecar["AzureAd__ClientId"], CLASS_BLUEPRINT_APP_ID);
+        assert.equal(sidecar["Sidecar__AllowOverrides__GetAuthorizationHeaderUnauthenticated"], "true");
+        const targets = JSON.parse(env("token-refresher")["AGENTFED_TOKEN_TARGETS"]!) as { name: string; sidecar?: { api: string; agentIdentity: string } }[];
+        assert.deepEqual(
+            targets.map((t) => [t.name, t.sidecar?.api, t.sidecar?.agentIdentity]),
+            [
+                ["gcp", "AgentfedGcpFederation", AGENT_IDENTITY_CLIENT_ID],
+                ["aws", "AgentfedAwsFederation", AGENT_IDENTITY_CLIENT_ID],
+            ],
+        );
+    });
+
+    it("the policy pack accepts Option 2's cloud-federation entries and still flags a downstream audience in a cloud contract", async () => {
+        const plan = await runPlan({ stack: "prod", config: { agentClasses: [agentClass("finance"), option2Class("research")] } });
+        const rule = policies.find((p) => p.name === "cloud-contracts-reject-downstream-audiences")!;
+        const run = async (resources: PlannedResource[]) => {
+            const found: string[] = [];
+            await (rule as { validateStack: (a: unknown, r: (m: string) => void) => Promise<void> | void }).validateStack(
+                {
+                    resources: resources.map((r) => ({ type: r.type, name: r.name, urn: `urn:pulumi:prod::agentfed::${r.type}::${r.name}`, props: r.inputs })),
+                    getConfig: () => ({}),
+                },
+                (m: string) => found.push(m),
+            );
+            return found;
+        };
+        assert.deepEqual(await run(plan.resources), []);
+        const leaky = plan.resources.map((r) =>
+            r.name === "class-research-gcp" && r.type.endsWith("WorkloadIdentityPoolProvider")
+                ? { ...r, inputs: { ...r.inputs, oidc: { issuerUri: "x", allowedAudiences: ["api://ledger-finance"] } } }
+                : r,
+        );
+        assert.match((await run(leaky)).join("\n"), /accepts api:\/\/ledger-finance, the audience of a downstream API/);
+    });
+});
+
+describe("Option 2 trust contracts (real evaluators)", () => {
+    const subject = agentIdentityWorkloadSubject(TENANT, AGENT_IDENTITY_OID, { identifierUri: CLOUD_AUDIENCE, appId: CLASS_BLUEPRINT_APP_ID, tokenVersion: 2 });
+    const gcp: GcpProviderContract = gcpProviderContract(
+        { projectNumber: "123456789012", poolId: "agentfed-prod", providerId: "agent-research" },
+        "sa@p.iam.gserviceaccount.com",
+        subject,
+    );
+    /** An app-only Agent Identity JWT minted for the cloud-federation audience (v2: aud is the appId). */
+    const agentIdentityToken = {
+        iss: `https://login.microsoftonline.com/${TENANT}/v2.0`,
+        aud: CLASS_BLUEPRINT_APP_ID,
+        sub: AGENT_IDENTITY_OID,
+        oid: AGENT_IDENTITY_OID,
+        tid: TENANT,
+        idtyp: "app",
+        exp: AT + 60,
+    };
+
+    it("GCP accepts the Agent Identity's token, in either audience spelling", () => {
+        assert.deepEqual(evaluateGcpProvider(gcp, agentIdentityToken, AT), { accepted: true, reasons: [] });
+        assert.equal(evaluateGcpProvider(gcp, { ...agentIdentityToken, aud: CLOUD_AUDIENCE }, AT).accepted, true);
+    });
+
+    it("GCP rejects another Agent Identity, another tenant, the UAMI's token and a downstream API's token", () => {
+        const rejected = (claims: object) => evaluateGcpProvider(gcp, { ...agentIdentityToken, ...claims }, AT);
+        assert.match(rejected({ oid: OTHER_OID, sub: OTHER_OID }).reasons.join("\n"), /attribute condition/);
+        assert.equal(rejected({ tid: OTHER_TENANT }).accepted, false);
+        assert.equal(rejected({ iss: `https://login.microsoftonline.com/${OTHER_TENANT}/v2.0`, tid: OTHER_TENANT }).accepted, false);
+        // The UAMI's own token: right tenant, token-exchange audience, another oid.
+        assert.equal(rejected({ aud: "fb60f99c-7a34-4190-8149-302f77469936", sub: OTHER_OID, oid: OTHER_OID }).accepted, false);
+        // A token the sidecar minted for the Weather API, replayed at GCP STS (the confused deputy).
+        assert.match(rejected({ aud: "api://weather" }).reasons.join("\n"), /audience/i);
+        // The condition pins the Agent Identity, never the tenant alone.
+        assert.match(gcp.attributeCondition, /assertion\.oid == '/);
+        assert.notEqual(gcp.attributeCondition.trim(), `assertion.tid == '${TENANT}'`);
+    });
+
+    it("AWS accepts the Agent Identity's token for the intermediary audience and rejects the UAMI's, another agent's and Weather's", async () => {
+        const plan = await runPlan({ stack: "prod", config: { agentClasses: [option2Class("research")] } });
+        const role = plan.trustContracts.find((c): c is AwsRoleContract => c.kind === "aws-role" && c.name === "agentfed-research-bedrock");
+        assert.ok(role);
+        const token = {
+            iss: `https://sts.windows.net/${TENANT}/`,
+            aud: "api://agentfed-aws-prod",
+            sub: AGENT_IDENTITY_OID,
+            oid: AGENT_IDENTITY_OID,
+            tid: TENANT,
+            exp: AT + 60,
+        };
+        assert.deepEqual(evaluateAwsRole(role, token, AT), { accepted: true, reasons: [] });
+        const primaryOid = String(plan.outputs.uamiOid);
+        assert.equal(evaluateAwsRole(role, { ...token, sub: primaryOid, oid: primaryOid }, AT).accepted, false);
+        assert.equal(evaluateAwsRole(role, { ...token, sub: OTHER_OID, oid: OTHER_OID }, AT).accepted, false);
+        assert.equal(evaluateAwsRole(role, { ...token, aud: "api://weather" }, AT).accepted, false);
+        assert.equal(evaluateAwsRole(role, { ...token, iss: `https://sts.windows.net/${OTHER_TENANT}/`, tid: OTHER_TENANT }, AT).accepted, false);
+    });
+});
+
+function guid(n: number): string {
+    return `bbbbbbbb-0000-4000-8000-${n.toString(16).padStart(12, "0")}`;
+}
