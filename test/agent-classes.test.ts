@@ -9,7 +9,7 @@ import { evaluateGcpProvider } from "../src/verifiers/gcp-sts";
 import { evaluateAwsRole } from "../src/verifiers/aws-sts";
 import { policies } from "../policy/policies";
 import { OTHER_OID, OTHER_TENANT, TENANT, UAMI_TYPE } from "./helpers";
-import { agentClass, option2Class } from "./agent-class-fixtures";
+import { agentClass, option2Class } from "./fixtures/agent-classes";
 
 // Agent classes (issue 9): each class adds a UAMI, a FIC on its Blueprint, a GCP provider + service account in the
 // shared pool and an AWS role behind the shared OIDC provider. Under Option 2 the cloud contracts pin the class's
@@ -294,3 +294,34 @@ describe("Option 2 trust contracts (real evaluators)", () => {
 function guid(n: number): string {
     return `bbbbbbbb-0000-4000-8000-${n.toString(16).padStart(12, "0")}`;
 }
+
+describe("agent classes: dependency graph", () => {
+    it("adding classes never lengthens the longest chain, and shared resources wait only for values they use", async () => {
+        const { longestDependencyChain } = await import("../src/plan/dependency-chain");
+        const one = await runPlan({ stack: "prod", config: { agentClasses: [agentClass("class0")] }, recordGraph: true });
+        const three = await runPlan({
+            stack: "prod",
+            config: { agentClasses: [agentClass("class0"), option2Class("class1", 1), agentClass("class2")] },
+            recordGraph: true,
+        });
+        const chain = longestDependencyChain(three.graph);
+        assert.equal(chain.length, longestDependencyChain(one.graph).length);
+        // Resource group -> UAMI -> role (its trust policy pins the UAMI's oid) -> role policy: each step uses the previous one's output.
+        assert.equal(chain.length, 4, chain.chain.join(" -> "));
+        const node = (type: string, name: string) => three.graph.find((n) => n.type === type && n.name === name)!;
+        const uamiUrns = three.graph.filter((n) => n.type === UAMI_TYPE).map((n) => n.urn);
+        // The OIDC provider's URL and audience come from config: it must not wait for any UAMI.
+        assert.deepEqual(
+            node("aws:iam/openIdConnectProvider:OpenIdConnectProvider", "aws").dependencies.filter((d) => uamiUrns.includes(d)),
+            [],
+        );
+        // Option 2 pins a configured Agent Identity: its GCP provider waits for the pool only, not for the class's UAMI.
+        assert.deepEqual(
+            node("gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider", "class-class1-gcp").dependencies.filter((d) => uamiUrns.includes(d)),
+            [],
+        );
+        // No class waits for another class.
+        const class0 = three.graph.filter((n) => n.name.startsWith("class-class0")).map((n) => n.urn);
+        assert.ok(three.graph.filter((n) => n.name.startsWith("class-class2")).every((n) => n.dependencies.every((d) => !class0.includes(d))));
+    });
+});

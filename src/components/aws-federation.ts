@@ -5,6 +5,8 @@ import * as azuread from "@pulumi/azuread";
 import type { AwsConfig } from "../config/aws";
 import {
     awsAgentIdentitySubject,
+    awsAudience,
+    awsOidcProviderUrl,
     AwsRoleContract,
     awsRoleContract,
     awsWebIdentitySubject,
@@ -182,7 +184,13 @@ export class AwsFederation extends pulumi.ComponentResource {
             args.shared?.oidcProvider ??
             new iam.OpenIdConnectProvider(
                 name,
-                { url: this.contract.providerUrl, clientIdLists: [this.contract.audience], tags: { "managed-by": "pulumi-agentfed" } },
+                // From config alone (issuer and audience of the mode), never from the UAMI's outputs: the provider
+                // does not wait for the identity, and the role's contract is checked against it below.
+                {
+                    url: awsOidcProviderUrl(s.audienceMode, args.tenantId),
+                    clientIdLists: [awsAudience(s.audienceMode, s.identifierUri)],
+                    tags: { "managed-by": "pulumi-agentfed" },
+                },
                 awsOpts,
             );
         const role = new iam.Role(
@@ -194,6 +202,8 @@ export class AwsFederation extends pulumi.ComponentResource {
                 // The trust policy names the provider; it is built from the provider's ARN so the role waits for it.
                 assumeRolePolicy: pulumi.all([oidc.arn, this.contract]).apply(([arn, c]) => {
                     if (arn !== c.providerArn) throw new Error(`OIDC provider ARN ${arn} differs from the contract's ${c.providerArn}`);
+                    if (c.audience !== awsAudience(s.audienceMode, s.identifierUri))
+                        throw new Error(`role ${c.name} pins audience ${c.audience}, which the OIDC provider does not list`);
                     return JSON.stringify(c.trustPolicy);
                 }),
                 tags: { "managed-by": "pulumi-agentfed" },

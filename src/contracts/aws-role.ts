@@ -61,6 +61,16 @@ export function awsOidcProviderArn(accountId: string, providerUrl: string, parti
     return `arn:${partition}:iam::${accountId}:oidc-provider/${providerUrl.replace(/^https:\/\//, "")}`;
 }
 
+/** The OIDC provider URL for a mode: the issuer of the tokens AWS sees (v1 for the intermediary app, v2 for tenant). */
+export function awsOidcProviderUrl(mode: AwsAudienceMode, tenantId: string): string {
+    return mode === "tenant" ? entraV2Issuer(tenantId) : entraV1Issuer(tenantId);
+}
+
+/** The one audience the OIDC provider lists and every role pins, for a mode: known from config, before any create. */
+export function awsAudience(mode: AwsAudienceMode, identifierUri: string): string {
+    return mode === "tenant" ? TOKEN_EXCHANGE_APP_ID : identifierUri;
+}
+
 /**
  * The web-identity subject AWS sees, derived from the UAMI's own subject, never retyped.
  * `exchangeSubject` is the intermediary service principal's object id (mode `exchange` only).

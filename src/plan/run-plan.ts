@@ -14,6 +14,21 @@ export interface PlanOptions {
     mockOverrides?: MockOverrides;
     /** Receives the mocks before the program runs, so a caller can inspect registrations even when the plan fails. */
     onMocks?: (mocks: AgentFedMocks) => void;
+    /** Record the dependency graph Pulumi sends with each registration (`PlanResult.graph`). Default false. */
+    recordGraph?: boolean;
+}
+
+/** One registration as the engine receives it: what it is and which resources it waits for. */
+export interface GraphNode {
+    readonly urn: string;
+    readonly type: string;
+    readonly name: string;
+    readonly custom: boolean;
+    readonly parent: string;
+    /** URNs of the resources whose outputs (or explicit `dependsOn`) this registration waits for. */
+    readonly dependencies: readonly string[];
+    /** The provider reference (`<urn>::<id>`) of a custom resource with an explicit provider, else "". */
+    readonly provider: string;
 }
 
 export interface PlannedResource {
@@ -40,6 +55,44 @@ export interface PlanResult {
     readonly placeholders: Record<string, string>;
     /** Accepted-but-risky configuration choices (also logged by `pulumi preview`). */
     readonly warnings: readonly string[];
+    /** The dependency graph, when `recordGraph` was set; else empty. */
+    readonly graph: readonly GraphNode[];
+}
+
+/** The shape of the mock monitor's registerResource the graph recorder wraps (a protobuf request and a callback). */
+interface RegisterResourceRequestLike {
+    getType(): string;
+    getName(): string;
+    getCustom(): boolean;
+    getParent(): string;
+    getProvider(): string;
+    getDependenciesList(): string[];
+}
+type RegisterCallback = (err: unknown, response?: { getUrn(): string }) => void;
+interface MonitorLike {
+    registerResource(req: RegisterResourceRequestLike, callback: RegisterCallback): unknown;
+}
+
+/** Wraps the mock monitor so every registration's dependency list is recorded with the URN it was given. */
+function recordGraph(graph: GraphNode[]): void {
+    const monitor = pulumi.runtime.getMonitor() as unknown as MonitorLike | undefined;
+    if (!monitor) throw new Error("no Pulumi monitor to record the dependency graph from");
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, callback) =>
+        register(req, (err, response) => {
+            if (!err && response) {
+                graph.push({
+                    urn: response.getUrn(),
+                    type: req.getType(),
+                    name: req.getName(),
+                    custom: req.getCustom(),
+                    parent: req.getParent(),
+                    dependencies: req.getDependenciesList(),
+                    provider: req.getProvider(),
+                });
+            }
+            callback(err, response);
+        });
 }
 
 const STACK_TYPE = "pulumi:pulumi:Stack";
@@ -85,6 +138,8 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     options.onMocks?.(mocks);
     pulumi.runtime.setAllConfig(config);
     await pulumi.runtime.setMocks(mocks, project, options.stack, false);
+    const graph: GraphNode[] = [];
+    if (options.recordGraph) recordGraph(graph);
 
     // Parents and options are not visible to mocks; a stack transformation sees both for every resource.
     const keys = new WeakMap<pulumi.Resource, string>();
@@ -102,13 +157,24 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     const { loadStackConfig } = await import("../config/load");
     // Validated before the stack exists, exactly as `pulumi up` validates it before registering anything.
     const stackConfig = loadStackConfig();
-    const outputs: Record<string, unknown> | undefined = await pulumi.runtime.runInPulumiStack(() => {
-        const stackResource = pulumi.runtime.getStackResource();
-        if (stackResource) keys.set(stackResource, `${STACK_TYPE}::${project}-${options.stack}`);
-        pulumi.runtime.registerStackTransformation(record);
-        return Promise.resolve(runProgram(stackConfig));
-    });
-    await pulumi.runtime.disconnect();
+    // Pulumi's SDK records a stack trace for every promise it tracks and every resource it registers (for leak
+    // reports and source positions, which an offline plan does not show). With source maps on, formatting those
+    // traces is most of the plan's time at scale (see README, "Scale"), so the plan runs without them unless
+    // AGENTFED_PLAN_STACK_TRACES=1. Error messages are unaffected; only their stack lines are dropped.
+    const stackTraceLimit = Error.stackTraceLimit;
+    if (process.env.AGENTFED_PLAN_STACK_TRACES !== "1") Error.stackTraceLimit = 0;
+    let outputs: Record<string, unknown> | undefined;
+    try {
+        outputs = await pulumi.runtime.runInPulumiStack(() => {
+            const stackResource = pulumi.runtime.getStackResource();
+            if (stackResource) keys.set(stackResource, `${STACK_TYPE}::${project}-${options.stack}`);
+            pulumi.runtime.registerStackTransformation(record);
+            return Promise.resolve(runProgram(stackConfig));
+        });
+        await pulumi.runtime.disconnect();
+    } finally {
+        Error.stackTraceLimit = stackTraceLimit;
+    }
 
     const resources = mocks.registrations
         .filter((r) => r.type !== STACK_TYPE)
@@ -133,5 +199,6 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
         trustContracts: ((outputs ?? {}).trustContracts as TrustContract[] | undefined) ?? [],
         placeholders: Object.fromEntries(mocks.placeholders),
         warnings: stackConfig.warnings,
+        graph,
     };
 }
