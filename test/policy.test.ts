@@ -4,6 +4,7 @@ import type { ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy
 import { policies } from "../policy/policies";
 import { TYPES } from "../policy/checks";
 import { runPlan } from "../src/plan/run-plan";
+import { agentClass, option2Class } from "./fixtures/agent-classes";
 
 // The policies run in-process: each one is called exactly as the CrossGuard engine calls it.
 type Resource = { type: string; name?: string; props: Record<string, unknown>; protect?: boolean; stack?: string };
@@ -95,6 +96,12 @@ describe("policy pack", () => {
             const resources = plan.resources.filter((r) => r.custom).map((r) => ({ type: r.type, name: r.name, props: r.inputs, protect: r.protect, stack }));
             assert.deepEqual(await violations(resources), {}, `stack ${stack}`);
         }
+    });
+
+    it("passes the prod plan with an Option 1 and an Option 2 agent class", async () => {
+        const plan = await runPlan({ stack: "prod", config: { agentClasses: [agentClass("finance"), option2Class("research")] } });
+        const resources = plan.resources.filter((r) => r.custom).map((r) => ({ type: r.type, name: r.name, props: r.inputs, protect: r.protect, stack: "prod" }));
+        assert.deepEqual(await violations(resources), {});
     });
 
     it("container apps: refuses a system-assigned identity", async () => {
