@@ -209,6 +209,26 @@ describe("agent classes: the program under mocks", () => {
         );
     });
 
+    it("a class may run in its own environment, and Option 2 follows the audience app's token version", async () => {
+        const existing = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.App/managedEnvironments/research-env";
+        const c = option2Class("research");
+        const plan = await runPlan({
+            stack: "prod",
+            config: {
+                agentClasses: [
+                    {
+                        ...c,
+                        agentIdentity: { ...c.agentIdentity, cloudFederationAudience: { identifierUri: CLOUD_AUDIENCE, tokenVersion: 1 } },
+                        containerApp: { ...c.containerApp, environment: { existingId: existing } },
+                    },
+                ],
+            },
+        });
+        assert.equal(resource(plan, "azure-native:app:ContainerApp", "class-research").inputs.managedEnvironmentId, existing);
+        const provider = resource(plan, "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider", "class-research-gcp");
+        assert.equal((provider.inputs.oidc as { issuerUri: string }).issuerUri, `https://sts.windows.net/${TENANT}/`);
+    });
+
     it("the policy pack accepts Option 2's cloud-federation entries and still flags a downstream audience in a cloud contract", async () => {
         const plan = await runPlan({ stack: "prod", config: { agentClasses: [agentClass("finance"), option2Class("research")] } });
         const rule = policies.find((p) => p.name === "cloud-contracts-reject-downstream-audiences")!;

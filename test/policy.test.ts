@@ -100,7 +100,9 @@ describe("policy pack", () => {
 
     it("passes the prod plan with an Option 1 and an Option 2 agent class", async () => {
         const plan = await runPlan({ stack: "prod", config: { agentClasses: [agentClass("finance"), option2Class("research")] } });
-        const resources = plan.resources.filter((r) => r.custom).map((r) => ({ type: r.type, name: r.name, props: r.inputs, protect: r.protect, stack: "prod" }));
+        const resources = plan.resources
+            .filter((r) => r.custom)
+            .map((r) => ({ type: r.type, name: r.name, props: r.inputs, protect: r.protect, stack: "prod" }));
         assert.deepEqual(await violations(resources), {});
     });
 

@@ -39,7 +39,7 @@ export interface AgentClassArgs {
     gcp?: { settings: GcpConfig; shared: GcpSharedPool };
     /** The stack's AWS settings and the primary federation's shared parts; needed when the class has `aws`. */
     aws?: { settings: AwsConfig; shared: AwsSharedFederation };
-    /** The shared Container Apps environment; needed when the class has `containerApp` without its own. */
+    /** The shared Container Apps environment; used when the class has `containerApp` without `environment.existingId`. */
     environmentId?: pulumi.Input<string>;
 }
 
@@ -182,7 +182,8 @@ export class AgentClass extends pulumi.ComponentResource {
                     uami: { resourceId: this.uami.resourceId, clientId: this.uami.clientId },
                     blueprintAppId: c.blueprint.appId,
                     settings: appSettings,
-                    ...(args.environmentId !== undefined ? { environmentId: args.environmentId } : {}),
+                    // The class's own environment when it names one, else the shared one.
+                    ...(appSettings.environmentId === undefined && args.environmentId !== undefined ? { environmentId: args.environmentId } : {}),
                     cloudFederationApis: agentIdentity
                         ? [
                               ...(gcp

@@ -69,7 +69,6 @@ function objectAt(r: Reader, path: string, value: Json | undefined, fix: string)
 
 /** What the class parser needs from the rest of the stack's configuration. */
 export interface AgentClassContext {
-    readonly tenantId: string;
     readonly blueprint: { readonly kind: BlueprintKind; readonly appId: string; readonly objectId: string };
     readonly gcp: GcpConfig | undefined;
     readonly aws: AwsConfig | undefined;

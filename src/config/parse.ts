@@ -161,7 +161,7 @@ export function parseStackConfig(source: ConfigSource, namespace: string): Stack
     const containerApp = parseContainerAppConfig(r);
     const gcp = parseGcpConfig(r);
     const { aws, warnings } = parseAwsConfig(r);
-    const agentClasses = parseAgentClasses(r, { tenantId: tenantId ?? "", blueprint: { kind, appId, objectId }, gcp, aws, containerApp }, { uamiName });
+    const agentClasses = parseAgentClasses(r, { blueprint: { kind, appId, objectId }, gcp, aws, containerApp }, { uamiName });
 
     if (tenantId && !tenantProblem) {
         // Entra's FIC rules hold per application: group the FICs every agent adds by the Blueprint they land on.
