@@ -311,6 +311,37 @@ describe("Option 2 trust contracts (real evaluators)", () => {
     });
 });
 
+describe("Option 2 when the Agent Identity's tokens carry a sub distinct from oid", () => {
+    it("GCP pins oid, AWS pins the configured tokenSubject; each accepts the real token shape and refuses the other pin", async () => {
+        const tokenSubject = "dddddddd-1111-4222-8333-444444444444";
+        const c = option2Class("research");
+        const plan = await runPlan({ stack: "prod", config: { agentClasses: [{ ...c, agentIdentity: { ...c.agentIdentity, tokenSubject } }] } });
+        const role = plan.trustContracts.find((x): x is AwsRoleContract => x.kind === "aws-role" && x.name === "agentfed-research-bedrock")!;
+        const gcp = plan.trustContracts.find((x): x is GcpProviderContract => x.kind === "gcp-provider" && x.providerId === "agent-research")!;
+        assert.equal(role.subject, tokenSubject);
+        // The app role goes to the Agent Identity's object, whatever its tokens call it.
+        assert.equal(
+            resource(plan, "azuread:index/appRoleAssignment:AppRoleAssignment", "class-research-aws-agent-identity-assume").inputs.principalObjectId,
+            AGENT_IDENTITY_OID,
+        );
+        const base = { sub: tokenSubject, oid: AGENT_IDENTITY_OID, tid: TENANT, idtyp: "app", exp: AT + 60 };
+        const awsToken = { ...base, iss: `https://sts.windows.net/${TENANT}/`, aud: "api://agentfed-aws-prod" };
+        assert.deepEqual(evaluateAwsRole(role, awsToken, AT), { accepted: true, reasons: [] });
+        assert.equal(evaluateAwsRole(role, { ...awsToken, sub: AGENT_IDENTITY_OID }, AT).accepted, false);
+        const gcpToken = { ...base, iss: `https://login.microsoftonline.com/${TENANT}/v2.0`, aud: CLASS_BLUEPRINT_APP_ID };
+        assert.deepEqual(evaluateGcpProvider(gcp, gcpToken, AT), { accepted: true, reasons: [] });
+        assert.equal(evaluateGcpProvider(gcp, { ...gcpToken, oid: tokenSubject }, AT).accepted, false);
+    });
+
+    it("refuses a malformed tokenSubject", () => {
+        const c = option2Class("research");
+        assert.match(
+            classIssues([{ ...c, agentIdentity: { ...c.agentIdentity, tokenSubject: "*" } }]).join("\n"),
+            /agentIdentity\.tokenSubject: contains a wildcard/,
+        );
+    });
+});
+
 function guid(n: number): string {
     return `bbbbbbbb-0000-4000-8000-${n.toString(16).padStart(12, "0")}`;
 }

@@ -147,7 +147,14 @@ export class AgentClass extends pulumi.ComponentResource {
                     shared: args.aws.shared,
                     role: { name: c.aws.roleName, modelArns: c.aws.modelArns },
                     ...(agentIdentity && agentIdentitySubject
-                        ? { agentIdentity: { subject: agentIdentitySubject, clientId: agentIdentity.clientId, sidecarApi: AWS_FEDERATION_API } }
+                        ? {
+                              agentIdentity: {
+                                  subject: agentIdentitySubject,
+                                  tokenSubject: agentIdentity.tokenSubject,
+                                  clientId: agentIdentity.clientId,
+                                  sidecarApi: AWS_FEDERATION_API,
+                              },
+                          }
                         : {}),
                     protect,
                 },

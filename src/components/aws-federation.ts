@@ -34,7 +34,14 @@ export interface AwsFederationArgs {
      * id the refresher uses to have it minted. Needs mode workload: the Agent Identity requests the intermediary
      * audience. Default: Option 1, the UAMI.
      */
-    agentIdentity?: { subject: WorkloadSubject; clientId: string; sidecarApi: string };
+    agentIdentity?: {
+        /** The Agent Identity's workload subject (its object id, which gets the intermediary app's role). */
+        subject: WorkloadSubject;
+        /** The `sub` its tokens carry, which the role pins (AWS has no `oid` key). */
+        tokenSubject: string;
+        clientId: string;
+        sidecarApi: string;
+    };
     /** An agent class: reuse the primary federation's provider, OIDC provider and intermediary app. */
     shared?: AwsSharedFederation;
     /** The role's name and models; default `settings.roleName` and `settings.modelArns`. */
@@ -160,7 +167,7 @@ export class AwsFederation extends pulumi.ComponentResource {
                     { parent: this, protect },
                 );
                 if (agentIdentity) {
-                    subject = pulumi.output(awsAgentIdentitySubject(agentIdentity.subject, s.identifierUri));
+                    subject = pulumi.output(awsAgentIdentitySubject(agentIdentity.subject, s.identifierUri, agentIdentity.tokenSubject));
                     target = pulumi.output(sidecarTokenTarget("aws", args.tokenFile, agentIdentity.sidecarApi, s.identifierUri, agentIdentity.clientId));
                 } else {
                     subject = uami.apply((u) => awsWebIdentitySubject(u, "workload", s.identifierUri));

@@ -8,6 +8,7 @@ import {
     ficNameProblem,
     guidProblem,
     scopeAudience,
+    subjectProblem,
 } from "../contracts";
 import type { AwsConfig } from "./aws";
 import { parseModelArns, parseRoleName } from "./aws";
@@ -23,6 +24,12 @@ export interface AgentIdentityConfig {
     readonly objectId: string;
     /** Its client (app) id: the `AgentIdentity` parameter the token refresher passes to the sidecar. */
     readonly clientId: string;
+    /**
+     * The `sub` claim of its app-only tokens, which the AWS role pins (AWS has no `oid` condition key). Default: the
+     * object id. Microsoft's sample agent token shows a `sub` that differs from `oid`: read it from a real token
+     * (`npm run doctor -- --token ...` prints the claims) before relying on the default.
+     */
+    readonly tokenSubject: string;
     /** The dedicated cloud-federation audience (GCP), defined on the Blueprint; never a downstream API's. */
     readonly cloudFederationAudience: CloudFederationAudience;
 }
@@ -78,9 +85,13 @@ export interface AgentClassContext {
 function parseAgentIdentity(r: Reader, at: string, value: Json | undefined, blueprintAppId: string): AgentIdentityConfig | undefined {
     const root = objectAt(r, at, value, `write ${r.key(at)} as { objectId, clientId, cloudFederationAudience }`);
     if (!root) return undefined;
-    r.onlyKnownFields(at, root, ["objectId", "clientId", "cloudFederationAudience"]);
+    r.onlyKnownFields(at, root, ["objectId", "clientId", "tokenSubject", "cloudFederationAudience"]);
     const objectId = guid(r, `${at}.objectId`, root.objectId, "Agent Identity's object id (its service principal id)");
     const clientId = guid(r, `${at}.clientId`, root.clientId, "Agent Identity's client (app) id");
+    const tokenSubject = root.tokenSubject === undefined ? objectId : typeof root.tokenSubject === "string" ? root.tokenSubject : "";
+    const tokenSubjectProblem = subjectProblem(tokenSubject);
+    if (tokenSubjectProblem)
+        r.report(`${at}.tokenSubject`, tokenSubjectProblem, "copy the sub claim of a token the sidecar minted for this Agent Identity, or remove the key");
     const audPath = `${at}.cloudFederationAudience`;
     const aud = objectAt(r, audPath, root.cloudFederationAudience, `write ${r.key(audPath)} as { identifierUri, appId, tokenVersion }`);
     if (!aud) {
@@ -101,6 +112,7 @@ function parseAgentIdentity(r: Reader, at: string, value: Json | undefined, blue
     return {
         objectId,
         clientId,
+        tokenSubject,
         cloudFederationAudience: { identifierUri: str(aud.identifierUri) ?? "", appId, tokenVersion: tokenVersion === 1 ? 1 : 2 },
     };
 }

@@ -92,12 +92,14 @@ export function awsWebIdentitySubject(uami: WorkloadSubject, mode: AwsAudienceMo
 /**
  * Option 2 on AWS: the Agent Identity's app-only token for the stack's intermediary app (v1 tokens), so the
  * account's one OIDC provider for `https://sts.windows.net/<tenant>/` and its audience list stay unchanged as
- * agents are added; the role pins `sub` = the Agent Identity's object id.
+ * agents are added. AWS offers no `oid` condition key for a generic OIDC provider, so the role pins the `sub` the
+ * Agent Identity's tokens carry (`tokenSubject`; Microsoft's sample agent token shows a `sub` distinct from `oid`,
+ * so it defaults to the object id only until a real token says otherwise).
  */
-export function awsAgentIdentitySubject(agentIdentity: WorkloadSubject, identifierUri: string): WorkloadSubject {
+export function awsAgentIdentitySubject(agentIdentity: WorkloadSubject, identifierUri: string, tokenSubject: string = agentIdentity.subject): WorkloadSubject {
     const tenantId = agentIdentity.tenantId;
     if (agentIdentity.source !== "agent-identity" || !tenantId) throw new TrustContractError("expected an Agent Identity workload subject");
-    return { source: "agent-identity", issuer: entraV1Issuer(tenantId), subject: agentIdentity.subject, audiences: [identifierUri], tenantId };
+    return { source: "agent-identity", issuer: entraV1Issuer(tenantId), subject: tokenSubject, audiences: [identifierUri], tenantId };
 }
 
 /** Exactly one statement: AssumeRoleWithWebIdentity from the provider, StringEquals on aud and sub. No wildcard. */
