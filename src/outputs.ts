@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import type { AwsAudienceMode, BlueprintKind, TrustContract } from "./contracts";
+import type { AwsAudienceMode, BlueprintKind, CloudPrincipal, TrustContract } from "./contracts";
 import type { AgentClassOutputs } from "./components/agent-class";
 
 /**
@@ -27,6 +27,10 @@ export interface AgentIdentityStackOutputs {
     blueprintFicName: string;
     /** Every trust contract this stack deployed, as plain JSON (input to `npm run doctor`): the primary agent's, then each class's. */
     trustContracts: TrustContract[];
+    /** Which identity the primary agent's cloud contracts trust: `uami` (Option 1) or `agentIdentity` (Option 2). */
+    cloudPrincipal: CloudPrincipal;
+    /** The primary agent's Agent Identity object id under Option 2, else null. */
+    agentIdentityObjectId: string | null;
     /** The agent classes (`agentClasses` config), keyed by class name: identities, cloud principals, app. Empty without classes. */
     agentClasses: Record<string, AgentClassOutputs>;
     /** GCP provider resource name (projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>); null without `gcp`. */
@@ -99,6 +103,8 @@ export const STACK_OUTPUT_NAMES = [
     "kindServiceAccountSigningKey",
     "kindServiceAccountPublicKey",
     "agentClasses",
+    "cloudPrincipal",
+    "agentIdentityObjectId",
 ] as const satisfies readonly (keyof AgentIdentityStackOutputs)[];
 
 // Compile-time guarantee that STACK_OUTPUT_NAMES lists every key of the interface.

@@ -1,7 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources";
 import { StackConfig } from "./config";
-import { BlueprintTarget, externalWorkloadSubject, kubernetesServiceAccountSubject, TOKEN_EXCHANGE_AUDIENCE, TrustContract } from "./contracts";
+import {
+    agentIdentityWorkloadSubject,
+    BlueprintTarget,
+    externalWorkloadSubject,
+    kubernetesServiceAccountSubject,
+    TOKEN_EXCHANGE_AUDIENCE,
+    TrustContract,
+} from "./contracts";
 import { AgentClass } from "./components/agent-class";
 import { AgentContainerApp } from "./components/agent-container-app";
 import { AwsFederation } from "./components/aws-federation";
@@ -11,7 +18,8 @@ import {
     awsAgentEnv,
     GCP_CREDENTIAL_FILE_NAME,
     GCP_SUBJECT_TOKEN_FILE,
-    GCP_TOKEN_TARGET,
+    AWS_FEDERATION_API,
+    cloudFederationWiring,
     gcpAgentEnv,
 } from "./runtime/container-env";
 import { BlueprintFederation } from "./components/blueprint-federation";
@@ -64,9 +72,17 @@ export function createAgentIdentityStack(config: StackConfig): StackOutputs {
             }),
     );
 
-    // GCP: the provider's condition and member pin the same Output the FIC pins.
+    // Option 1 (default): the clouds trust the UAMI, the same Output the FIC pins. Option 2: they trust the
+    // configured Agent Identity, minted by the sidecar for a dedicated cloud-federation audience (seed 001).
+    const agentIdentity = config.agentIdentity;
+    const agentIdentitySubject = agentIdentity
+        ? agentIdentityWorkloadSubject(config.tenantId, agentIdentity.objectId, agentIdentity.cloudFederationAudience)
+        : undefined;
+    const cloudSubject = agentIdentitySubject ? pulumi.output(agentIdentitySubject) : uami.workloadSubject;
+
+    // GCP: the provider's condition and member pin the cloud subject.
     const gcpFederation = config.gcp
-        ? new GcpFederation("gcp", { subject: uami.workloadSubject, settings: config.gcp, subjectTokenFile: GCP_SUBJECT_TOKEN_FILE, protect })
+        ? new GcpFederation("gcp", { subject: cloudSubject, settings: config.gcp, subjectTokenFile: GCP_SUBJECT_TOKEN_FILE, protect })
         : undefined;
 
     // AWS: the role pins a subject derived from the same UAMI Output, with a workload-scoped audience by default.
@@ -76,9 +92,23 @@ export function createAgentIdentityStack(config: StackConfig): StackOutputs {
               tenantId: config.tenantId,
               settings: config.aws,
               tokenFile: AWS_WEB_IDENTITY_TOKEN_FILE,
+              ...(agentIdentity && agentIdentitySubject
+                  ? {
+                        agentIdentity: {
+                            subject: agentIdentitySubject,
+                            tokenSubject: agentIdentity.tokenSubject,
+                            clientId: agentIdentity.clientId,
+                            sidecarApi: AWS_FEDERATION_API,
+                        },
+                    }
+                  : {}),
               protect,
           })
         : undefined;
+    const wiring = cloudFederationWiring(
+        agentIdentity ? { clientId: agentIdentity.clientId, gcpAudienceUri: agentIdentity.cloudFederationAudience.identifierUri } : undefined,
+        { gcp: gcpFederation !== undefined, awsAudienceUri: config.aws?.identifierUri },
+    );
 
     const containerApp = config.containerApp
         ? new AgentContainerApp("agent", {
@@ -98,7 +128,8 @@ export function createAgentIdentityStack(config: StackConfig): StackOutputs {
               configFiles: gcpFederation
                   ? [{ name: "gcp-credential-config", fileName: GCP_CREDENTIAL_FILE_NAME, content: gcpFederation.credentialConfig }]
                   : [],
-              tokenTargets: [...(gcpFederation ? [GCP_TOKEN_TARGET] : []), ...(awsFederation ? [awsFederation.tokenTarget] : [])],
+              cloudFederationApis: wiring.sidecarApis,
+              tokenTargets: [...(wiring.gcpTarget ? [wiring.gcpTarget] : []), ...(awsFederation ? [awsFederation.tokenTarget] : [])],
           })
         : undefined;
 
@@ -207,6 +238,8 @@ export function createAgentIdentityStack(config: StackConfig): StackOutputs {
                   tokenFile: target.file,
               }))
             : pulumi.output(null),
+        cloudPrincipal: pulumi.output(config.cloudPrincipal),
+        agentIdentityObjectId: pulumi.output(agentIdentity?.objectId ?? null),
         containerAppName: containerApp ? containerApp.appName : pulumi.output(null),
         containerAppFqdn: containerApp ? containerApp.fqdn : pulumi.output(null),
     };

@@ -80,7 +80,7 @@ describe("agent classes: configuration", () => {
         );
         assert.match(
             classIssues([option2Class("research")], { aws: { audienceMode: "tenant", acknowledgeTenantWideAudience: true } }).join("\n"),
-            /agentClasses\[0\]\.aws: needs the intermediary audience for Option 2/,
+            /agentClasses\[0\]\.cloudPrincipal: is agentIdentity, which on AWS needs the intermediary audience, but aws\.audienceMode is tenant/,
         );
     });
 
@@ -308,6 +308,70 @@ describe("Option 2 trust contracts (real evaluators)", () => {
         assert.equal(evaluateAwsRole(role, { ...token, sub: OTHER_OID, oid: OTHER_OID }, AT).accepted, false);
         assert.equal(evaluateAwsRole(role, { ...token, aud: "api://weather" }, AT).accepted, false);
         assert.equal(evaluateAwsRole(role, { ...token, iss: `https://sts.windows.net/${OTHER_TENANT}/`, tid: OTHER_TENANT }, AT).accepted, false);
+    });
+});
+
+describe("Option 2 for the stack's primary agent", () => {
+    const agentIdentity = {
+        objectId: AGENT_IDENTITY_OID,
+        clientId: AGENT_IDENTITY_CLIENT_ID,
+        cloudFederationAudience: { identifierUri: "api://agentfed-weather-cloud" },
+    };
+
+    it("pins the Agent Identity in the primary GCP provider and AWS role, and adds the sidecar entries", async () => {
+        const plan = await runPlan({ stack: "prod", config: { cloudPrincipal: "agentIdentity", agentIdentity } });
+        const provider = resource(plan, "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider", "gcp");
+        assert.equal(provider.inputs.attributeCondition, `assertion.tid == '${TENANT}' && assertion.oid == '${AGENT_IDENTITY_OID}'`);
+        // The audience is defined on the stack's Blueprint unless appId says otherwise.
+        assert.deepEqual((provider.inputs.oidc as { allowedAudiences: string[] }).allowedAudiences, [
+            "api://agentfed-weather-cloud",
+            "44444444-4444-4444-4444-444444444444",
+        ]);
+        const role = plan.trustContracts.find((c): c is AwsRoleContract => c.kind === "aws-role")!;
+        assert.equal(role.subject, AGENT_IDENTITY_OID);
+        assert.equal(
+            resource(plan, "azuread:index/appRoleAssignment:AppRoleAssignment", "aws-agent-identity-assume").inputs.principalObjectId,
+            AGENT_IDENTITY_OID,
+        );
+        assert.ok(!plan.resources.some((r) => r.name === "aws-uami-assume"), "the UAMI no longer gets the AWS audience");
+        const app = resource(plan, "azure-native:app:ContainerApp", "agent");
+        const sidecar = (app.inputs.template as { containers: { name: string; env: { name: string; value: string }[] }[] }).containers.find(
+            (c) => c.name === "entra-auth-sidecar",
+        )!;
+        assert.ok(
+            sidecar.env.some((e) => e.name === "DownstreamApis__AgentfedGcpFederation__Scopes__0" && e.value === "api://agentfed-weather-cloud/.default"),
+        );
+        assert.ok(
+            sidecar.env.some((e) => e.name === "DownstreamApis__Weather__Scopes__0"),
+            "the Weather leg is unchanged",
+        );
+        assert.equal(plan.outputs.cloudPrincipal, "agentIdentity");
+        assert.equal(plan.outputs.agentIdentityObjectId, AGENT_IDENTITY_OID);
+        // The FIC still trusts the UAMI: the sidecar authenticates as the Blueprint with the UAMI's token.
+        assert.equal(resource(plan, "pulumi-nodejs:dynamic/agentfed:BlueprintFederatedIdentityCredential", "uami").inputs.subject, plan.outputs.uamiOid);
+    });
+
+    it("refuses the primary agent's audience trap and a stray agentIdentity", () => {
+        const raw = readStackConfig("prod");
+        const issues = (patch: Record<string, unknown>) => {
+            const source = {
+                ...raw,
+                ...Object.fromEntries(Object.entries(patch).map(([k, v]) => [`agentfed:${k}`, typeof v === "string" ? v : JSON.stringify(v)])),
+            };
+            try {
+                parseStackConfig({ get: (k) => source[`agentfed:${k}`] }, "agentfed");
+                return "";
+            } catch (err) {
+                return String(err);
+            }
+        };
+        assert.equal(issues({ cloudPrincipal: "agentIdentity", agentIdentity }), "");
+        assert.match(
+            issues({ cloudPrincipal: "agentIdentity", agentIdentity: { ...agentIdentity, cloudFederationAudience: { identifierUri: "api://weather" } } }),
+            /agentfed:agentIdentity\.cloudFederationAudience equals the audience of a downstream API/,
+        );
+        assert.match(issues({ agentIdentity }), /agentfed:agentIdentity is set, but cloudPrincipal is uami/);
+        assert.match(issues({ cloudPrincipal: "agentidentity" }), /agentfed:cloudPrincipal must be one of uami, agentIdentity/);
     });
 });
 

@@ -34,6 +34,8 @@ const PINNED_OUTPUT_NAMES = [
     "kindServiceAccountPublicKey",
     // Added with agent classes (issue 9): an addition, so existing consumers are unaffected.
     "agentClasses",
+    "cloudPrincipal",
+    "agentIdentityObjectId",
 ];
 
 describe("stack outputs", () => {

@@ -7,14 +7,10 @@ import {
     AWS_FEDERATION_API,
     AWS_WEB_IDENTITY_TOKEN_FILE,
     awsAgentEnv,
-    cloudFederationApi,
+    cloudFederationWiring,
     GCP_CREDENTIAL_FILE_NAME,
-    GCP_FEDERATION_API,
     GCP_SUBJECT_TOKEN_FILE,
-    GCP_TOKEN_TARGET,
     gcpAgentEnv,
-    sidecarTokenTarget,
-    TokenTarget,
 } from "../runtime/container-env";
 import { AgentContainerApp } from "./agent-container-app";
 import { AwsFederation, AwsSharedFederation } from "./aws-federation";
@@ -165,18 +161,10 @@ export class AgentClass extends pulumi.ComponentResource {
         let app: AgentContainerApp | undefined;
         const appSettings = c.containerApp;
         if (appSettings) {
-            const gcpTarget: TokenTarget | undefined =
-                gcp && agentIdentity
-                    ? sidecarTokenTarget(
-                          "gcp",
-                          GCP_SUBJECT_TOKEN_FILE,
-                          GCP_FEDERATION_API,
-                          agentIdentity.cloudFederationAudience.identifierUri,
-                          agentIdentity.clientId,
-                      )
-                    : gcp
-                      ? GCP_TOKEN_TARGET
-                      : undefined;
+            const wiring = cloudFederationWiring(
+                agentIdentity ? { clientId: agentIdentity.clientId, gcpAudienceUri: agentIdentity.cloudFederationAudience.identifierUri } : undefined,
+                { gcp: gcp !== undefined, awsAudienceUri: aws ? args.aws?.settings.identifierUri : undefined },
+            );
             const gcpSettings = args.gcp?.settings;
             const awsSettings = args.aws?.settings;
             app = new AgentContainerApp(
@@ -191,14 +179,7 @@ export class AgentClass extends pulumi.ComponentResource {
                     settings: appSettings,
                     // The class's own environment when it names one, else the shared one.
                     ...(appSettings.environmentId === undefined && args.environmentId !== undefined ? { environmentId: args.environmentId } : {}),
-                    cloudFederationApis: agentIdentity
-                        ? [
-                              ...(gcp
-                                  ? [cloudFederationApi(GCP_FEDERATION_API, "https://sts.googleapis.com", agentIdentity.cloudFederationAudience.identifierUri)]
-                                  : []),
-                              ...(aws && awsSettings ? [cloudFederationApi(AWS_FEDERATION_API, "https://sts.amazonaws.com", awsSettings.identifierUri)] : []),
-                          ]
-                        : [],
+                    cloudFederationApis: wiring.sidecarApis,
                     agentEnv: pulumi
                         .all([aws?.roleArn])
                         .apply(([roleArn]) => [
@@ -206,7 +187,7 @@ export class AgentClass extends pulumi.ComponentResource {
                             ...(awsSettings && roleArn ? awsAgentEnv(roleArn, awsSettings.region, appSettings.name) : []),
                         ]),
                     configFiles: gcp ? [{ name: "gcp-credential-config", fileName: GCP_CREDENTIAL_FILE_NAME, content: gcp.credentialConfig }] : [],
-                    tokenTargets: [...(gcpTarget ? [gcpTarget] : []), ...(aws ? [aws.tokenTarget] : [])],
+                    tokenTargets: [...(wiring.gcpTarget ? [wiring.gcpTarget] : []), ...(aws ? [aws.tokenTarget] : [])],
                 },
                 { parent: this },
             );

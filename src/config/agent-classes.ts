@@ -1,5 +1,6 @@
 import {
     BlueprintKind,
+    AwsAudienceMode,
     CLOUD_PRINCIPALS,
     CloudFederationAudience,
     cloudFederationAudienceProblem,
@@ -155,27 +156,6 @@ function parseClass(r: Reader, at: string, entry: JsonObject, ctx: AgentClassCon
     const ficProblem = ficNameProblem(ficName);
     if (ficProblem && uamiName) r.report(`${at}.ficName`, ficProblem, "choose a name of 3-120 letters, digits, '-' or '_'");
 
-    const cloudPrincipal = (entry.cloudPrincipal ?? "uami") as CloudPrincipal;
-    if (!CLOUD_PRINCIPALS.includes(cloudPrincipal))
-        r.report(
-            `${at}.cloudPrincipal`,
-            `must be one of ${CLOUD_PRINCIPALS.join(", ")} (got ${JSON.stringify(entry.cloudPrincipal)})`,
-            "uami (Option 1, the default) or agentIdentity (Option 2); see the README, Option 1 or Option 2",
-        );
-    const agentIdentity = parseAgentIdentity(r, `${at}.agentIdentity`, entry.agentIdentity, blueprint.appId);
-    if (cloudPrincipal === "agentIdentity" && entry.agentIdentity === undefined)
-        r.report(
-            `${at}.agentIdentity`,
-            "is not set, but cloudPrincipal is agentIdentity",
-            "set { objectId, clientId, cloudFederationAudience } of the class's Agent Identity",
-        );
-    if (cloudPrincipal === "uami" && entry.agentIdentity !== undefined)
-        r.report(
-            `${at}.agentIdentity`,
-            "is set, but cloudPrincipal is uami (Option 1), so nothing would use it",
-            "set cloudPrincipal: agentIdentity, or remove agentIdentity",
-        );
-
     let gcp: AgentClassConfig["gcp"];
     const gcpObj = objectAt(r, `${at}.gcp`, entry.gcp, `write ${r.key(`${at}.gcp`)} as { providerId, serviceAccountId }`);
     if (gcpObj) {
@@ -208,20 +188,15 @@ function parseClass(r: Reader, at: string, entry: JsonObject, ctx: AgentClassCon
                 "cannot be used with aws.audienceMode exchange: the token AWS sees is the intermediary app's own, so every class would present the same sub",
                 `use ${r.key("aws.audienceMode")}: workload (the default)`,
             );
-        else if (ctx.aws.audienceMode === "tenant" && cloudPrincipal === "agentIdentity")
-            r.report(
-                `${at}.aws`,
-                "needs the intermediary audience for Option 2, but aws.audienceMode is tenant",
-                `use ${r.key("aws.audienceMode")}: workload, whose intermediary app is the Agent Identity's AWS audience`,
-            );
         aws = { roleName: parseRoleName(r, `${at}.aws.roleName`, awsObj.roleName), modelArns: parseModelArns(r, `${at}.aws.modelArns`, awsObj.modelArns) };
     }
-    if (cloudPrincipal === "agentIdentity" && !gcp && !aws)
-        r.report(
-            `${at}.cloudPrincipal`,
-            "is agentIdentity, but the class federates to no cloud (no gcp, no aws)",
-            "add the class's gcp or aws section, or remove cloudPrincipal",
-        );
+    const { cloudPrincipal, agentIdentity } = parseCloudPrincipal(
+        r,
+        `${at}.`,
+        { cloudPrincipal: entry.cloudPrincipal, agentIdentity: entry.agentIdentity },
+        blueprint.appId,
+        { gcp: gcp !== undefined, aws: aws !== undefined ? ctx.aws?.audienceMode : undefined },
+    );
 
     let containerApp: ContainerAppConfig | undefined;
     const appObj = objectAt(r, `${at}.containerApp`, entry.containerApp, `write ${r.key(`${at}.containerApp`)} as { name, agent: { image } }`);
@@ -241,11 +216,60 @@ function parseClass(r: Reader, at: string, entry: JsonObject, ctx: AgentClassCon
         blueprint,
         ficName,
         cloudPrincipal,
-        agentIdentity: cloudPrincipal === "agentIdentity" ? agentIdentity : undefined,
+        agentIdentity,
         gcp,
         aws,
         containerApp,
     };
+}
+
+/**
+ * Parses an agent's choice between Option 1 and Option 2 (`<prefix>cloudPrincipal`, `<prefix>agentIdentity`): the
+ * stack's primary agent (prefix "") or a class (`agentClasses[i].`). `federates` says which clouds the agent uses
+ * (with the AWS audience mode), since Option 2 only means something for a cloud, and on AWS needs mode workload.
+ */
+export function parseCloudPrincipal(
+    r: Reader,
+    prefix: string,
+    raw: { cloudPrincipal: Json | undefined; agentIdentity: Json | undefined },
+    blueprintAppId: string,
+    federates: { gcp: boolean; aws: AwsAudienceMode | undefined },
+): { cloudPrincipal: CloudPrincipal; agentIdentity: AgentIdentityConfig | undefined } {
+    const cloudPrincipal = (raw.cloudPrincipal ?? "uami") as CloudPrincipal;
+    if (!CLOUD_PRINCIPALS.includes(cloudPrincipal))
+        r.report(
+            `${prefix}cloudPrincipal`,
+            `must be one of ${CLOUD_PRINCIPALS.join(", ")} (got ${JSON.stringify(raw.cloudPrincipal)})`,
+            "uami (Option 1, the default) or agentIdentity (Option 2); see the README, Option 1 or Option 2",
+        );
+    const agentIdentity = parseAgentIdentity(r, `${prefix}agentIdentity`, raw.agentIdentity, blueprintAppId);
+    if (cloudPrincipal === "agentIdentity") {
+        if (raw.agentIdentity === undefined)
+            r.report(
+                `${prefix}agentIdentity`,
+                "is not set, but cloudPrincipal is agentIdentity",
+                "set { objectId, clientId, cloudFederationAudience } of the agent's Agent Identity",
+            );
+        if (!federates.gcp && federates.aws === undefined)
+            r.report(
+                `${prefix}cloudPrincipal`,
+                "is agentIdentity, but the agent federates to no cloud (no gcp, no aws)",
+                "add gcp or aws, or remove cloudPrincipal",
+            );
+        if (federates.aws !== undefined && federates.aws !== "workload")
+            r.report(
+                `${prefix}cloudPrincipal`,
+                `is agentIdentity, which on AWS needs the intermediary audience, but aws.audienceMode is ${federates.aws}`,
+                `use ${r.key("aws.audienceMode")}: workload, whose intermediary app is the Agent Identity's AWS audience`,
+            );
+    } else if (raw.agentIdentity !== undefined) {
+        r.report(
+            `${prefix}agentIdentity`,
+            "is set, but cloudPrincipal is uami (Option 1), so nothing would use it",
+            `set ${r.key(`${prefix}cloudPrincipal`)}: agentIdentity, or remove agentIdentity`,
+        );
+    }
+    return { cloudPrincipal, agentIdentity: cloudPrincipal === "agentIdentity" ? agentIdentity : undefined };
 }
 
 /** Reports every value two owners may not share (names Azure, GCP, AWS or Entra require to be unique). */
@@ -266,10 +290,17 @@ function reportDuplicates(r: Reader, entries: readonly { path: string; value: st
  * changes none: names derive from the class name, and shared resources (pool, OIDC provider, intermediary
  * audience, environment) take no per-class input.
  */
-export function parseAgentClasses(r: Reader, ctx: AgentClassContext, primary: { uamiName: string }): AgentClassConfig[] {
+export function parseAgentClasses(
+    r: Reader,
+    ctx: AgentClassContext,
+    primary: { uamiName: string; agentIdentity: AgentIdentityConfig | undefined },
+): AgentClassConfig[] {
     const key = "agentClasses";
     const text = r.raw(key);
-    if (text === undefined) return [];
+    if (text === undefined) {
+        reportAudienceTraps(r, ctx, primary.agentIdentity, []);
+        return [];
+    }
     let value: Json;
     try {
         value = JSON.parse(text) as Json;
@@ -304,32 +335,49 @@ export function parseAgentClasses(r: Reader, ctx: AgentClassContext, primary: { 
         ...classes.map((c, i) => ({ path: at(i, "aws.roleName"), value: c.aws?.roleName ?? "", what: "AWS role name" })),
         ...(ctx.containerApp ? [{ path: "containerApp.name", value: ctx.containerApp.name, what: "container app name" }] : []),
         ...classes.map((c, i) => ({ path: at(i, "containerApp.name"), value: c.containerApp?.name ?? "", what: "container app name" })),
+        ...(primary.agentIdentity ? [{ path: "agentIdentity.objectId", value: primary.agentIdentity.objectId, what: "Agent Identity" }] : []),
         ...classes.map((c, i) => ({ path: at(i, "agentIdentity.objectId"), value: c.agentIdentity?.objectId ?? "", what: "Agent Identity" })),
     ]);
+    reportAudienceTraps(r, ctx, primary.agentIdentity, classes);
+    return classes;
+}
 
-    // Option 2's audience trap (seed 001): the cloud-federation audience is never a downstream API's audience,
-    // anywhere in the stack, and never the AWS intermediary audience of another contract.
+/**
+ * Option 2's audience trap (seed 001): a cloud-federation audience is never a downstream API's audience, anywhere
+ * in the stack, nor the AWS intermediary audience; and the intermediary audience is never a downstream API's.
+ */
+function reportAudienceTraps(r: Reader, ctx: AgentClassContext, primary: AgentIdentityConfig | undefined, classes: readonly AgentClassConfig[]): void {
+    const key = "agentClasses";
+
     const downstream = [ctx.containerApp, ...classes.map((c) => c.containerApp)].flatMap((app) =>
         (app?.sidecar.downstreamApis ?? []).flatMap((api) => api.scopes.map(scopeAudience)),
     );
-    if (ctx.aws && ctx.aws.audienceMode !== "tenant" && classes.some((c) => c.aws && c.agentIdentity) && downstream.includes(ctx.aws.identifierUri))
+    if (
+        ctx.aws &&
+        ctx.aws.audienceMode !== "tenant" &&
+        (primary || classes.some((c) => c.aws && c.agentIdentity)) &&
+        downstream.includes(ctx.aws.identifierUri)
+    )
         r.report(
             "aws.identifierUri",
-            `equals the audience of a downstream API the sidecar calls (${ctx.aws.identifierUri}); Option 2 classes request it as their AWS audience`,
+            `equals the audience of a downstream API the sidecar calls (${ctx.aws.identifierUri}); Option 2 agents request it as their AWS audience`,
             "give the intermediary app its own identifier URI, used only to feed AWS STS",
         );
-    classes.forEach((c, i) => {
-        if (!c.agentIdentity) return;
-        const problem = cloudFederationAudienceProblem(c.agentIdentity.cloudFederationAudience, [
+    const agents = [
+        { path: "agentIdentity", identity: primary },
+        ...classes.map((c, i) => ({ path: `${key}[${i}].agentIdentity`, identity: c.agentIdentity })),
+    ];
+    for (const { path, identity } of agents) {
+        if (!identity) continue;
+        const problem = cloudFederationAudienceProblem(identity.cloudFederationAudience, [
             ...downstream,
             ...(ctx.aws && ctx.aws.audienceMode !== "tenant" ? [ctx.aws.identifierUri] : []),
         ]);
         if (problem)
             r.report(
-                `${key}[${i}].agentIdentity.cloudFederationAudience`,
+                `${path}.cloudFederationAudience`,
                 problem,
-                "define a dedicated scope on the Blueprint used only to feed the cloud's STS, e.g. api://agentfed-<class>-cloud (seed 001, the audience trap)",
+                "define a dedicated scope on the Blueprint used only to feed the cloud's STS, e.g. api://agentfed-<agent>-cloud (seed 001, the audience trap)",
             );
-    });
-    return classes;
+    }
 }

@@ -15,7 +15,7 @@ import { parseGcpConfig } from "./gcp";
 import { parseAwsConfig } from "./aws";
 import { kindDeclaredFic, parseKindConfig } from "./kind";
 import { bool, ConfigSource, guid, Json, Reader, str } from "./reader";
-import { AgentClassConfig, parseAgentClasses } from "./agent-classes";
+import { AgentClassConfig, parseAgentClasses, parseCloudPrincipal } from "./agent-classes";
 import { DeclaredFederatedCredential, StackConfig } from "./schema";
 
 const BLUEPRINT_KINDS: readonly BlueprintKind[] = ["agentIdentityBlueprint", "application"];
@@ -161,7 +161,13 @@ export function parseStackConfig(source: ConfigSource, namespace: string): Stack
     const containerApp = parseContainerAppConfig(r);
     const gcp = parseGcpConfig(r);
     const { aws, warnings } = parseAwsConfig(r);
-    const agentClasses = parseAgentClasses(r, { blueprint: { kind, appId, objectId }, gcp, aws, containerApp }, { uamiName });
+    // Option 1 or Option 2 for the primary agent (seed 001); classes choose their own.
+    const agentIdentityObj = r.object("agentIdentity", `set ${r.key("agentIdentity")} to { objectId, clientId, cloudFederationAudience }`, false);
+    const { cloudPrincipal, agentIdentity } = parseCloudPrincipal(r, "", { cloudPrincipal: r.raw("cloudPrincipal"), agentIdentity: agentIdentityObj }, appId, {
+        gcp: gcp !== undefined,
+        aws: aws?.audienceMode,
+    });
+    const agentClasses = parseAgentClasses(r, { blueprint: { kind, appId, objectId }, gcp, aws, containerApp }, { uamiName, agentIdentity });
 
     if (tenantId && !tenantProblem) {
         // Entra's FIC rules hold per application: group the FICs every agent adds by the Blueprint they land on.
@@ -203,5 +209,7 @@ export function parseStackConfig(source: ConfigSource, namespace: string): Stack
         warnings,
         kind: kindCluster,
         agentClasses,
+        cloudPrincipal,
+        agentIdentity,
     };
 }

@@ -3,7 +3,8 @@ import type { ContainerAppConfig } from "./container-app";
 import type { GcpConfig } from "./gcp";
 import type { AwsConfig } from "./aws";
 import type { KindConfig } from "./kind";
-import type { AgentClassConfig } from "./agent-classes";
+import type { AgentClassConfig, AgentIdentityConfig } from "./agent-classes";
+import type { CloudPrincipal } from "../contracts";
 
 /** A FIC declared literally in config (for example a GitHub Actions or CI subject), besides the UAMI's own. */
 export interface DeclaredFederatedCredential {
@@ -53,6 +54,10 @@ export interface StackConfig {
     readonly gcp: GcpConfig | undefined;
     /** AWS federation; undefined when not configured. */
     readonly aws: AwsConfig | undefined;
+    /** Which identity the primary agent's cloud contracts trust: `uami` (Option 1, default) or `agentIdentity` (Option 2). */
+    readonly cloudPrincipal: CloudPrincipal;
+    /** The primary agent's Agent Identity under Option 2; undefined under Option 1. */
+    readonly agentIdentity: AgentIdentityConfig | undefined;
     /** Agent classes beside the primary agent (seed 001: one UAMI per agent class); empty when none. */
     readonly agentClasses: readonly AgentClassConfig[];
     /** Accepted but risky choices, shown by the plan and logged by `pulumi preview`. */
