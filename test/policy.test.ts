@@ -98,8 +98,16 @@ describe("policy pack", () => {
         }
     });
 
-    it("passes the prod plan with an Option 1 and an Option 2 agent class", async () => {
-        const plan = await runPlan({ stack: "prod", config: { agentClasses: [agentClass("finance"), option2Class("research")] } });
+    it("passes the prod plan with an Option 2 primary agent, an Option 1 and an Option 2 agent class", async () => {
+        const primaryAgentIdentity = {
+            objectId: "eeeeeeee-0000-4000-8000-000000000001",
+            clientId: "eeeeeeee-0000-4000-8000-000000000002",
+            cloudFederationAudience: { identifierUri: "api://agentfed-weather-cloud" },
+        };
+        const plan = await runPlan({
+            stack: "prod",
+            config: { cloudPrincipal: "agentIdentity", agentIdentity: primaryAgentIdentity, agentClasses: [agentClass("finance"), option2Class("research")] },
+        });
         const resources = plan.resources
             .filter((r) => r.custom)
             .map((r) => ({ type: r.type, name: r.name, props: r.inputs, protect: r.protect, stack: "prod" }));
