@@ -251,7 +251,9 @@ export function downstreamAudiences(type: string, props: Props): string[] {
     return containers.flatMap((c) =>
         (c.env ?? [])
             .filter(
-                (e) => /^DownstreamApis__.+__Scopes__\d+$/.test(e.name ?? "") && !(e.name ?? "").startsWith(`DownstreamApis__${CLOUD_FEDERATION_API_PREFIX}`),
+                (e) =>
+                    /^DownstreamApis__.+__Scopes__\d+$/.test(e.name ?? "") &&
+                    !(e.name ?? "").toLowerCase().startsWith(`DownstreamApis__${CLOUD_FEDERATION_API_PREFIX}`.toLowerCase()),
             )
             .map((e) => String(e.value).replace(/\/\.default$|\/[^/]+$/, "")),
     );

@@ -113,9 +113,59 @@ describe("agent classes: configuration", () => {
 
     it("counts every class's FIC against the 20-FIC limit of the Blueprint it lands on", () => {
         const onStackBlueprint = Array.from({ length: 20 }, (_, i) => ({ ...agentClass(`c${i}`), gcp: undefined, aws: undefined, containerApp: undefined }));
-        assert.match(classIssues(onStackBlueprint).join("\n"), /declares 21 federated identity credentials; Entra allows at most 20/);
+        assert.match(
+            classIssues(onStackBlueprint).join("\n"),
+            /agentClasses\[0\]\.blueprint: Blueprint [0-9a-f-]+ would carry 21 federated identity credentials; Entra allows at most 20/,
+        );
         const ownBlueprints = onStackBlueprint.map((c, i) => ({ ...c, blueprint: { appId: guid(2 * i + 1), objectId: guid(2 * i + 2) } }));
         assert.deepEqual(classIssues(ownBlueprints), []);
+    });
+
+    it("refuses an Option 2 agent whose Blueprint another agent shares, primary or class", () => {
+        const research = option2Class("research");
+        // An Option 1 class on the Option 2 class's Blueprint could have research's Agent Identity token minted.
+        const neighbour = { ...agentClass("finance"), blueprint: research.blueprint };
+        const issues = classIssues([research, neighbour]).join("\n");
+        assert.match(issues, /agentClasses\[0\]\.blueprint: is shared with agent class finance: under Option 2/);
+        assert.match(issues, /give each Option 2 agent a Blueprint of its own/);
+        // Under Option 1 sharing a Blueprint is the idiom: no refusal for finance.
+        assert.doesNotMatch(issues, /agentClasses\[1\]\.blueprint: is shared/);
+        // An Option 2 class on the stack's own Blueprint shares it with the primary agent.
+        const onStackBlueprint = { ...research };
+        delete (onStackBlueprint as { blueprint?: unknown }).blueprint;
+        assert.match(classIssues([onStackBlueprint]).join("\n"), /agentClasses\[0\]\.blueprint: is shared with the primary agent/);
+    });
+
+    it("refuses one Agent Identity subject or client id named by two agents", () => {
+        const research = option2Class("research");
+        const other = option2Class("ops", 1);
+        // ops's tokenSubject is research's object id: the AWS role for ops would trust research's tokens.
+        const stolen = { ...other, agentIdentity: { ...other.agentIdentity, tokenSubject: research.agentIdentity.objectId } };
+        assert.match(classIssues([research, stolen]).join("\n"), /agentClasses\[1\]\.agentIdentity\.tokenSubject: repeats Agent Identity subject/);
+        const sameClient = { ...other, agentIdentity: { ...other.agentIdentity, clientId: research.agentIdentity.clientId } };
+        assert.match(classIssues([research, sameClient]).join("\n"), /agentClasses\[1\]\.agentIdentity\.clientId: repeats Agent Identity client id/);
+    });
+
+    it("warns when an Option 2 primary agent's Blueprint also trusts other workloads", () => {
+        const raw = readStackConfig("prod");
+        raw["agentfed:cloudPrincipal"] = "agentIdentity";
+        raw["agentfed:agentIdentity"] = JSON.stringify({
+            objectId: AGENT_IDENTITY_OID,
+            clientId: AGENT_IDENTITY_CLIENT_ID,
+            cloudFederationAudience: { identifierUri: CLOUD_AUDIENCE },
+        });
+        const blueprint = JSON.parse(raw["agentfed:blueprint"]!) as Record<string, unknown>;
+        raw["agentfed:blueprint"] = JSON.stringify({
+            ...blueprint,
+            additionalFederatedCredentials: [
+                { name: "github-deploy", issuer: "https://token.actions.githubusercontent.com", subject: "repo:contoso/agent:environment:prod" },
+            ],
+        });
+        const { warnings } = parseStackConfig({ get: (k) => raw[`agentfed:${k}`] }, "agentfed");
+        assert.ok(
+            warnings.some((w) => /cloudPrincipal is agentIdentity and the Blueprint also trusts github-deploy/.test(w)),
+            warnings.join("\n"),
+        );
     });
 
     it("refuses a user-declared sidecar API named with the reserved Agentfed prefix", () => {
@@ -125,6 +175,9 @@ describe("agent classes: configuration", () => {
             sidecar: { downstreamApis: [{ name: "AgentfedGcpFederation", baseUrl: "https://x.example", scopes: ["api://x/.default"] }] },
         };
         assert.match(classIssues([{ ...c, containerApp: app }]).join("\n"), /downstreamApis\[0\]\.name: starts with Agentfed/);
+        // The sidecar reads its settings case-insensitively, so agentfedGcpFederation would collide just the same.
+        const lower = { ...app, sidecar: { downstreamApis: [{ ...app.sidecar.downstreamApis[0]!, name: "agentfedGcpFederation" }] } };
+        assert.match(classIssues([{ ...c, containerApp: lower }]).join("\n"), /downstreamApis\[0\]\.name: starts with Agentfed/);
     });
 });
 
@@ -185,7 +238,7 @@ describe("agent classes: the program under mocks", () => {
         const provider = resource(plan, "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider", "class-research-gcp");
         assert.equal(provider.inputs.attributeCondition, `assertion.tid == '${TENANT}' && assertion.oid == '${AGENT_IDENTITY_OID}'`);
         assert.deepEqual((provider.inputs.attributeMapping as Record<string, string>)["google.subject"], "assertion.oid");
-        assert.deepEqual((provider.inputs.oidc as { allowedAudiences: string[] }).allowedAudiences, [CLOUD_AUDIENCE, CLASS_BLUEPRINT_APP_ID]);
+        assert.deepEqual((provider.inputs.oidc as { allowedAudiences: string[] }).allowedAudiences, [CLASS_BLUEPRINT_APP_ID]);
         const binding = resource(plan, "gcp:serviceaccount/iAMMember:IAMMember", "class-research-gcp-workload-identity-user");
         assert.match(String(binding.inputs.member), new RegExp(`/subject/${AGENT_IDENTITY_OID}$`));
         const assignment = resource(plan, "azuread:index/appRoleAssignment:AppRoleAssignment", "class-research-aws-agent-identity-assume");
@@ -271,9 +324,19 @@ describe("Option 2 trust contracts (real evaluators)", () => {
         exp: AT + 60,
     };
 
-    it("GCP accepts the Agent Identity's token, in either audience spelling", () => {
+    it("GCP accepts the Agent Identity's token in the audience spelling its token version carries, and only that one", () => {
         assert.deepEqual(evaluateGcpProvider(gcp, agentIdentityToken, AT), { accepted: true, reasons: [] });
-        assert.equal(evaluateGcpProvider(gcp, { ...agentIdentityToken, aud: CLOUD_AUDIENCE }, AT).accepted, true);
+        // A v2 audience app stamps its appId; the identifier URI spelling is not accepted on top of it.
+        assert.match(evaluateGcpProvider(gcp, { ...agentIdentityToken, aud: CLOUD_AUDIENCE }, AT).reasons.join("\n"), /audience/i);
+        // A v1 audience app: the v1 issuer and the identifier URI the sidecar asked for, and not the appId.
+        const v1 = gcpProviderContract(
+            { projectNumber: "123456789012", poolId: "agentfed-prod", providerId: "agent-research" },
+            "sa@p.iam.gserviceaccount.com",
+            agentIdentityWorkloadSubject(TENANT, AGENT_IDENTITY_OID, { identifierUri: CLOUD_AUDIENCE, appId: CLASS_BLUEPRINT_APP_ID, tokenVersion: 1 }),
+        );
+        const v1Token = { ...agentIdentityToken, iss: `https://sts.windows.net/${TENANT}/`, aud: CLOUD_AUDIENCE };
+        assert.deepEqual(evaluateGcpProvider(v1, v1Token, AT), { accepted: true, reasons: [] });
+        assert.equal(evaluateGcpProvider(v1, { ...v1Token, aud: CLASS_BLUEPRINT_APP_ID }, AT).accepted, false);
     });
 
     it("GCP rejects another Agent Identity, another tenant, the UAMI's token and a downstream API's token", () => {
@@ -323,10 +386,7 @@ describe("Option 2 for the stack's primary agent", () => {
         const provider = resource(plan, "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider", "gcp");
         assert.equal(provider.inputs.attributeCondition, `assertion.tid == '${TENANT}' && assertion.oid == '${AGENT_IDENTITY_OID}'`);
         // The audience is defined on the stack's Blueprint unless appId says otherwise.
-        assert.deepEqual((provider.inputs.oidc as { allowedAudiences: string[] }).allowedAudiences, [
-            "api://agentfed-weather-cloud",
-            "44444444-4444-4444-4444-444444444444",
-        ]);
+        assert.deepEqual((provider.inputs.oidc as { allowedAudiences: string[] }).allowedAudiences, ["44444444-4444-4444-4444-444444444444"]);
         const role = plan.trustContracts.find((c): c is AwsRoleContract => c.kind === "aws-role")!;
         assert.equal(role.subject, AGENT_IDENTITY_OID);
         assert.equal(

@@ -104,9 +104,18 @@ describe("policy pack", () => {
             clientId: "eeeeeeee-0000-4000-8000-000000000002",
             cloudFederationAudience: { identifierUri: "api://agentfed-weather-cloud" },
         };
+        // An Option 2 agent keeps its Blueprint to itself, so the Option 1 class gets one of its own.
+        const financeOnItsOwnBlueprint = {
+            ...agentClass("finance"),
+            blueprint: { kind: "agentIdentityBlueprint", appId: "eeeeeeee-0000-4000-8000-000000000003", objectId: "eeeeeeee-0000-4000-8000-000000000004" },
+        };
         const plan = await runPlan({
             stack: "prod",
-            config: { cloudPrincipal: "agentIdentity", agentIdentity: primaryAgentIdentity, agentClasses: [agentClass("finance"), option2Class("research")] },
+            config: {
+                cloudPrincipal: "agentIdentity",
+                agentIdentity: primaryAgentIdentity,
+                agentClasses: [financeOnItsOwnBlueprint, option2Class("research")],
+            },
         });
         const resources = plan.resources
             .filter((r) => r.custom)

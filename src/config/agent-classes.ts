@@ -154,7 +154,14 @@ function parseClass(r: Reader, at: string, entry: JsonObject, ctx: AgentClassCon
     }
     const ficName = str(entry.ficName) ?? `uami-${uamiName}`;
     const ficProblem = ficNameProblem(ficName);
-    if (ficProblem && uamiName) r.report(`${at}.ficName`, ficProblem, "choose a name of 3-120 letters, digits, '-' or '_'");
+    if (ficProblem && uamiName)
+        r.report(
+            `${at}.ficName`,
+            ficProblem,
+            entry.ficName === undefined
+                ? "it defaults to uami-<uami.name>; set ficName explicitly to 3-120 letters, digits, '-' or '_'"
+                : "choose a name of 3-120 letters, digits, '-' or '_'",
+        );
 
     let gcp: AgentClassConfig["gcp"];
     const gcpObj = objectAt(r, `${at}.gcp`, entry.gcp, `write ${r.key(`${at}.gcp`)} as { providerId, serviceAccountId }`);
@@ -335,11 +342,51 @@ export function parseAgentClasses(
         ...classes.map((c, i) => ({ path: at(i, "aws.roleName"), value: c.aws?.roleName ?? "", what: "AWS role name" })),
         ...(ctx.containerApp ? [{ path: "containerApp.name", value: ctx.containerApp.name, what: "container app name" }] : []),
         ...classes.map((c, i) => ({ path: at(i, "containerApp.name"), value: c.containerApp?.name ?? "", what: "container app name" })),
-        ...(primary.agentIdentity ? [{ path: "agentIdentity.objectId", value: primary.agentIdentity.objectId, what: "Agent Identity" }] : []),
-        ...classes.map((c, i) => ({ path: at(i, "agentIdentity.objectId"), value: c.agentIdentity?.objectId ?? "", what: "Agent Identity" })),
+        // What the clouds pin under Option 2: object ids (GCP, app role) and token subjects (AWS) are one namespace,
+        // so no agent's tokenSubject can name another agent's Agent Identity.
+        ...[{ prefix: "", identity: primary.agentIdentity }, ...classes.map((c, i) => ({ prefix: `${key}[${i}].`, identity: c.agentIdentity }))].flatMap(
+            ({ prefix, identity }) =>
+                identity
+                    ? [
+                          { path: `${prefix}agentIdentity.objectId`, value: identity.objectId, what: "Agent Identity subject" },
+                          ...(identity.tokenSubject !== identity.objectId
+                              ? [{ path: `${prefix}agentIdentity.tokenSubject`, value: identity.tokenSubject, what: "Agent Identity subject" }]
+                              : []),
+                          { path: `${prefix}agentIdentity.clientId`, value: identity.clientId, what: "Agent Identity client id" },
+                      ]
+                    : [],
+        ),
     ]);
+    reportSharedOption2Blueprints(r, ctx, primary.agentIdentity !== undefined, classes);
     reportAudienceTraps(r, ctx, primary.agentIdentity, classes);
     return classes;
+}
+
+/**
+ * Under Option 2 the Blueprint is what keeps agents apart: any workload the Blueprint trusts (another agent's UAMI
+ * through its FIC) can have the sidecar mint any of the Blueprint's Agent Identities, for any scope, and so obtain
+ * that Agent Identity's cloud credentials. An Option 2 agent therefore needs a Blueprint no other agent shares.
+ */
+function reportSharedOption2Blueprints(r: Reader, ctx: AgentClassContext, primaryIsOption2: boolean, classes: readonly AgentClassConfig[]): void {
+    const agents = [
+        { path: "blueprint", label: "the primary agent", blueprint: ctx.blueprint.objectId, option2: primaryIsOption2 },
+        ...classes.map((c, i) => ({
+            path: `agentClasses[${i}].blueprint`,
+            label: `agent class ${c.name}`,
+            blueprint: c.blueprint.objectId,
+            option2: c.agentIdentity !== undefined,
+        })),
+    ];
+    for (const agent of agents) {
+        if (!agent.option2) continue;
+        const others = agents.filter((o) => o !== agent && o.blueprint === agent.blueprint).map((o) => o.label);
+        if (others.length > 0)
+            r.report(
+                agent.path,
+                `is shared with ${others.join(", ")}: under Option 2 every agent the Blueprint trusts can have this agent's Agent Identity token minted, and with it its cloud credentials`,
+                "give each Option 2 agent a Blueprint of its own (agentClasses[i].blueprint), or use Option 1 (cloudPrincipal: uami)",
+            );
+    }
 }
 
 /**

@@ -91,7 +91,8 @@ function downstreamApis(r: Reader, path: string, value: Json | undefined): Downs
                 `must be letters and digits only (got ${JSON.stringify(e.name ?? null)})`,
                 "it becomes part of environment variable names, e.g. Weather",
             );
-        if (name.startsWith(RESERVED_API_PREFIX))
+        // Compared without case: the sidecar (.NET configuration) reads keys case-insensitively.
+        if (name.toLowerCase().startsWith(RESERVED_API_PREFIX.toLowerCase()))
             r.report(
                 `${at}.name`,
                 `starts with ${RESERVED_API_PREFIX}, which names the sidecar entries this stack adds for cloud federation (Option 2)`,

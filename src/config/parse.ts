@@ -6,6 +6,7 @@ import {
     ficSetProblems,
     guidProblem,
     issuerProblem,
+    MAX_FICS_PER_APPLICATION,
     subjectProblem,
     TOKEN_EXCHANGE_AUDIENCE,
 } from "../contracts";
@@ -62,9 +63,35 @@ function parseAdditionalFics(r: Reader, path: string, value: Json | undefined): 
     });
 }
 
-/** The FIC an agent class adds to its Blueprint (its subject, the class UAMI's oid, is only known after create). */
-function classFic(c: AgentClassConfig, tenantId: string): { name: string; issuer: string; subject: undefined } {
-    return { name: c.ficName, issuer: entraV2Issuer(tenantId), subject: undefined };
+/**
+ * Entra's FIC rules per application, for the FICs agent classes add: names unique on each Blueprint (reported at
+ * the class that repeats one) and at most 20 FICs per Blueprint, the primary agent's included.
+ */
+function reportClassFics(r: Reader, primaryObjectId: string, primaryCount: number, primaryNames: string[], classes: readonly AgentClassConfig[]): void {
+    const blueprints = new Map<string, { names: Map<string, string>; count: number; firstClass: number | undefined }>();
+    blueprints.set(primaryObjectId, { names: new Map(primaryNames.map((n) => [n.toLowerCase(), "blueprint"])), count: primaryCount, firstClass: undefined });
+    classes.forEach((c, i) => {
+        const entry = blueprints.get(c.blueprint.objectId) ?? { names: new Map<string, string>(), count: 0, firstClass: undefined };
+        blueprints.set(c.blueprint.objectId, entry);
+        const owner = entry.names.get(c.ficName.toLowerCase());
+        if (owner !== undefined)
+            r.report(
+                `agentClasses[${i}].ficName`,
+                `repeats FIC name ${JSON.stringify(c.ficName)} on Blueprint ${c.blueprint.objectId} (already used under ${r.key(owner)}); names must be unique per application`,
+                "set a distinct ficName (it defaults to uami-<uami.name>)",
+            );
+        else entry.names.set(c.ficName.toLowerCase(), `agentClasses[${i}]`);
+        entry.count++;
+        entry.firstClass ??= i;
+    });
+    for (const [blueprintObjectId, entry] of blueprints) {
+        if (entry.count > MAX_FICS_PER_APPLICATION && entry.firstClass !== undefined)
+            r.report(
+                `agentClasses[${entry.firstClass}].blueprint`,
+                `Blueprint ${blueprintObjectId} would carry ${entry.count} federated identity credentials; Entra allows at most ${MAX_FICS_PER_APPLICATION} per application`,
+                "give some classes their own Blueprint (agentClasses[i].blueprint)",
+            );
+    }
 }
 
 /**
@@ -170,27 +197,21 @@ export function parseStackConfig(source: ConfigSource, namespace: string): Stack
     const agentClasses = parseAgentClasses(r, { blueprint: { kind, appId, objectId }, gcp, aws, containerApp }, { uamiName, agentIdentity });
 
     if (tenantId && !tenantProblem) {
-        // Entra's FIC rules hold per application: group the FICs every agent adds by the Blueprint they land on.
         const primaryFics = [{ name: uamiFicName, issuer: entraV2Issuer(tenantId), subject: undefined }, ...additional, ...(kindFic ? [kindFic] : [])];
-        for (const problem of ficSetProblems([
-            ...primaryFics,
-            ...agentClasses.filter((c) => c.blueprint.objectId === objectId).map((c) => classFic(c, tenantId)),
-        ])) {
+        for (const problem of ficSetProblems(primaryFics)) {
             r.report(
                 "blueprint.additionalFederatedCredentials",
                 problem,
-                "edit the list (or agentfed:kind.ficName, or the agent classes on this Blueprint) so every FIC is distinct and there are at most 20 on the Blueprint",
+                "edit the list (or agentfed:kind.ficName) so every FIC is distinct and there are at most 20 with the UAMI's and the Kind one",
             );
         }
-        const otherBlueprints = new Map<string, number[]>();
-        agentClasses.forEach((c, i) => {
-            if (c.blueprint.objectId !== objectId) otherBlueprints.set(c.blueprint.objectId, [...(otherBlueprints.get(c.blueprint.objectId) ?? []), i]);
-        });
-        for (const indexes of otherBlueprints.values()) {
-            for (const problem of ficSetProblems(indexes.map((i) => classFic(agentClasses[i]!, tenantId)))) {
-                r.report(`agentClasses[${indexes[0]}].blueprint`, problem, "give the classes on this Blueprint distinct FIC names, at most 20 per Blueprint");
-            }
-        }
+        reportClassFics(r, objectId, primaryFics.length, [uamiFicName, ...additional.map((f) => f.name), ...(kindFic ? [kindFic.name] : [])], agentClasses);
+    }
+    if (agentIdentity && (additional.length > 0 || kindFic)) {
+        warnings.push(
+            `${r.key("cloudPrincipal")} is agentIdentity and the Blueprint also trusts ${[...additional.map((f) => f.name), ...(kindFic ? [kindFic.name] : [])].join(", ")}: ` +
+                "every workload a Blueprint FIC trusts can have the Agent Identity's token minted, and with it the agent's cloud credentials.",
+        );
     }
 
     if (r.issues.length > 0) throw new ConfigError(r.issues);

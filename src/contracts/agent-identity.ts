@@ -49,15 +49,18 @@ export function cloudFederationAudienceProblem(audience: CloudFederationAudience
     const spellings = [audience.identifierUri, audience.appId];
     if (spellings.some((a) => TOKEN_EXCHANGE_AUDIENCE_ALIASES.includes(a)))
         return "is the token-exchange audience (api://AzureADTokenExchange), which is reserved for FIC assertions";
-    const clash = spellings.find((a) => downstreamAudiences.some((d) => d.toLowerCase() === a.toLowerCase()));
+    // Compared without case or trailing slashes: Entra resolves api://weather/ and API://weather to the same app.
+    const norm = (a: string) => a.toLowerCase().replace(/\/+$/, "");
+    const clash = spellings.find((a) => downstreamAudiences.some((d) => norm(d) === norm(a)));
     if (clash) return `equals the audience of a downstream API the sidecar calls (${clash}): a token minted for that API would buy cloud credentials`;
     return undefined;
 }
 
 /**
- * The subject of an Agent Identity JWT minted for a cloud-federation audience (app-only, so `sub` and `oid` are
- * both the Agent Identity's object id). Both audience spellings are listed: which one arrives depends on the
- * audience app's token version, and the clouds compare byte for byte.
+ * The subject of an Agent Identity JWT minted for a cloud-federation audience. `subject` is the Agent Identity's
+ * object id, which GCP pins through the `oid` claim. Only the audience spelling that arrives is listed, since the
+ * clouds compare byte for byte and each extra spelling widens what they accept: a v2 token carries the app's appId,
+ * a v1 token the identifier URI the sidecar requested.
  */
 export function agentIdentityWorkloadSubject(tenantId: string, agentIdentityObjectId: string, audience: CloudFederationAudience): WorkloadSubject {
     const tenantProblem = guidProblem(tenantId);
@@ -70,7 +73,7 @@ export function agentIdentityWorkloadSubject(tenantId: string, agentIdentityObje
         source: "agent-identity",
         issuer: audience.tokenVersion === 2 ? entraV2Issuer(tenantId) : entraV1Issuer(tenantId),
         subject: agentIdentityObjectId,
-        audiences: [audience.identifierUri, audience.appId],
+        audiences: [audience.tokenVersion === 2 ? audience.appId : audience.identifierUri],
         tenantId,
     };
 }

@@ -63,7 +63,7 @@ export function gcpSubjectPrincipal(projectNumber: string, poolId: string, subje
  * listed exactly.
  */
 export function gcpAllowedAudiences(subject: WorkloadSubject): string[] {
-    // An Agent Identity subject already lists both spellings of its cloud-federation audience.
+    // An Agent Identity subject lists the one spelling its tokens carry (appId for v2, identifier URI for v1).
     return subject.audiences.some((a) => TOKEN_EXCHANGE_AUDIENCE_ALIASES.includes(a)) ? [...TOKEN_EXCHANGE_AUDIENCE_ALIASES] : [...subject.audiences];
 }
 
@@ -121,8 +121,8 @@ export interface ExternalAccountCredentialConfig {
 }
 
 /**
- * A file credential source: the token refresher keeps `subjectTokenFile` fresh with the UAMI's token for
- * api://AzureADTokenExchange. (A URL source cannot work on Container Apps: the managed-identity endpoint and its
+ * A file credential source: the token refresher keeps `subjectTokenFile` fresh with the subject token (the UAMI's
+ * token for api://AzureADTokenExchange under Option 1, the sidecar-minted Agent Identity JWT under Option 2). (A URL source cannot work on Container Apps: the managed-identity endpoint and its
  * X-IDENTITY-HEADER change per replica.)
  */
 export function externalAccountCredentialConfig(contract: GcpProviderContract, subjectTokenFile: string): ExternalAccountCredentialConfig {
