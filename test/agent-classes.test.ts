@@ -168,6 +168,18 @@ describe("agent classes: configuration", () => {
         );
     });
 
+    it("refuses a class log retention that no environment would take", () => {
+        const c = agentClass("finance");
+        const withRetention = { ...c, containerApp: { ...c.containerApp, environment: { logRetentionDays: 90 } } };
+        assert.match(
+            classIssues([withRetention]).join("\n"),
+            /agentClasses\[0\]\.containerApp\.environment\.logRetentionDays: is set, but an agent class runs in the shared environment/,
+        );
+        const existing = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.App/managedEnvironments/env";
+        const onExisting = { ...c, containerApp: { ...c.containerApp, environment: { existingId: existing, logRetentionDays: 90 } } };
+        assert.match(classIssues([onExisting]).join("\n"), /environment\.logRetentionDays: is set together with environment\.existingId/);
+    });
+
     it("refuses a user-declared sidecar API named with the reserved Agentfed prefix", () => {
         const c = agentClass("finance");
         const app = {

@@ -209,6 +209,19 @@ function parseClass(r: Reader, at: string, entry: JsonObject, ctx: AgentClassCon
     const appObj = objectAt(r, `${at}.containerApp`, entry.containerApp, `write ${r.key(`${at}.containerApp`)} as { name, agent: { image } }`);
     if (appObj) {
         containerApp = parseContainerAppObject(r, `${at}.containerApp`, appObj);
+        const environment = appObj.environment;
+        if (
+            typeof environment === "object" &&
+            environment !== null &&
+            !Array.isArray(environment) &&
+            environment.logRetentionDays !== undefined &&
+            environment.existingId === undefined
+        )
+            r.report(
+                `${at}.containerApp.environment.logRetentionDays`,
+                `is set, but an agent class runs in the shared environment ${r.key("containerApp")} creates and never creates its own`,
+                `set ${r.key("containerApp.environment.logRetentionDays")} instead, or drop it`,
+            );
         if (!ctx.containerApp && !containerApp.environmentId)
             r.report(
                 `${at}.containerApp`,

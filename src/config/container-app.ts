@@ -153,6 +153,12 @@ export function parseContainerAppObject(r: Reader, key: string, root: JsonObject
             "copy it from: az containerapp env show -n <env> -g <rg> --query id -o tsv",
         );
     }
+    if (environmentId !== undefined && environment.logRetentionDays !== undefined)
+        r.report(
+            `${key}.environment.logRetentionDays`,
+            "is set together with environment.existingId, but only an environment this stack creates takes it",
+            "drop logRetentionDays, or set the retention on the existing environment's Log Analytics workspace",
+        );
 
     const agent = obj(r, `${key}.agent`, root.agent, ["image", "port", "cpu", "memory", "externalIngress"]);
     const port = num(r, `${key}.agent.port`, agent.port, 8080, 1, 65535);
