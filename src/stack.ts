@@ -10,18 +10,10 @@ import {
     TrustContract,
 } from "./contracts";
 import { AgentClass } from "./components/agent-class";
-import { AgentContainerApp } from "./components/agent-container-app";
+import { AgentContainerApp, federationAppArgs } from "./components/agent-container-app";
 import { AwsFederation } from "./components/aws-federation";
 import { GcpFederation } from "./components/gcp-federation";
-import {
-    AWS_WEB_IDENTITY_TOKEN_FILE,
-    awsAgentEnv,
-    GCP_CREDENTIAL_FILE_NAME,
-    GCP_SUBJECT_TOKEN_FILE,
-    AWS_FEDERATION_API,
-    cloudFederationWiring,
-    gcpAgentEnv,
-} from "./runtime/container-env";
+import { AWS_WEB_IDENTITY_TOKEN_FILE, GCP_SUBJECT_TOKEN_FILE } from "./runtime/container-env";
 import { BlueprintFederation } from "./components/blueprint-federation";
 import { KindOidcIssuer } from "./components/kind-oidc-issuer";
 import { KindWorkload } from "./components/kind-workload";
@@ -74,11 +66,11 @@ export function createAgentIdentityStack(config: StackConfig): StackOutputs {
 
     // Option 1 (default): the clouds trust the UAMI, the same Output the FIC pins. Option 2: they trust the
     // configured Agent Identity, minted by the sidecar for a dedicated cloud-federation audience (seed 001).
-    const agentIdentity = config.agentIdentity;
-    const agentIdentitySubject = agentIdentity
-        ? agentIdentityWorkloadSubject(config.tenantId, agentIdentity.objectId, agentIdentity.cloudFederationAudience)
-        : undefined;
-    const cloudSubject = agentIdentitySubject ? pulumi.output(agentIdentitySubject) : uami.workloadSubject;
+    const agentIdentity = config.agentIdentity && {
+        ...config.agentIdentity,
+        subject: agentIdentityWorkloadSubject(config.tenantId, config.agentIdentity.objectId, config.agentIdentity.cloudFederationAudience),
+    };
+    const cloudSubject = agentIdentity ? pulumi.output(agentIdentity.subject) : uami.workloadSubject;
 
     // GCP: the provider's condition and member pin the cloud subject.
     const gcpFederation = config.gcp
@@ -92,24 +84,10 @@ export function createAgentIdentityStack(config: StackConfig): StackOutputs {
               tenantId: config.tenantId,
               settings: config.aws,
               tokenFile: AWS_WEB_IDENTITY_TOKEN_FILE,
-              ...(agentIdentity && agentIdentitySubject
-                  ? {
-                        agentIdentity: {
-                            subject: agentIdentitySubject,
-                            tokenSubject: agentIdentity.tokenSubject,
-                            clientId: agentIdentity.clientId,
-                            sidecarApi: AWS_FEDERATION_API,
-                        },
-                    }
-                  : {}),
+              ...(agentIdentity ? { agentIdentity } : {}),
               protect,
           })
         : undefined;
-    const wiring = cloudFederationWiring(
-        agentIdentity ? { clientId: agentIdentity.clientId, gcpAudienceUri: agentIdentity.cloudFederationAudience.identifierUri } : undefined,
-        { gcp: gcpFederation !== undefined, awsAudienceUri: config.aws?.identifierUri },
-    );
-
     const containerApp = config.containerApp
         ? new AgentContainerApp("agent", {
               resourceGroupName,
@@ -119,17 +97,11 @@ export function createAgentIdentityStack(config: StackConfig): StackOutputs {
               uami: { resourceId: uami.resourceId, clientId: uami.clientId },
               blueprintAppId: blueprint.appId,
               settings: config.containerApp,
-              agentEnv: pulumi
-                  .all([awsFederation?.roleArn])
-                  .apply(([roleArn]) => [
-                      ...(config.gcp ? gcpAgentEnv(config.gcp.projectId) : []),
-                      ...(config.aws && roleArn ? awsAgentEnv(roleArn, config.aws.region, config.containerApp!.name) : []),
-                  ]),
-              configFiles: gcpFederation
-                  ? [{ name: "gcp-credential-config", fileName: GCP_CREDENTIAL_FILE_NAME, content: gcpFederation.credentialConfig }]
-                  : [],
-              cloudFederationApis: wiring.sidecarApis,
-              tokenTargets: [...(wiring.gcpTarget ? [wiring.gcpTarget] : []), ...(awsFederation ? [awsFederation.tokenTarget] : [])],
+              ...federationAppArgs(config.containerApp.name, {
+                  ...(config.gcp && gcpFederation ? { gcp: { settings: config.gcp, federation: gcpFederation } } : {}),
+                  ...(config.aws && awsFederation ? { aws: { settings: config.aws, federation: awsFederation } } : {}),
+                  agentIdentity,
+              }),
           })
         : undefined;
 

@@ -3,16 +3,8 @@ import type { AgentClassConfig } from "../config/agent-classes";
 import type { AwsConfig } from "../config/aws";
 import type { GcpConfig } from "../config/gcp";
 import { agentIdentityWorkloadSubject, TrustContract, WorkloadSubject } from "../contracts";
-import {
-    AWS_FEDERATION_API,
-    AWS_WEB_IDENTITY_TOKEN_FILE,
-    awsAgentEnv,
-    cloudFederationWiring,
-    GCP_CREDENTIAL_FILE_NAME,
-    GCP_SUBJECT_TOKEN_FILE,
-    gcpAgentEnv,
-} from "../runtime/container-env";
-import { AgentContainerApp } from "./agent-container-app";
+import { AWS_WEB_IDENTITY_TOKEN_FILE, GCP_SUBJECT_TOKEN_FILE } from "../runtime/container-env";
+import { AgentContainerApp, federationAppArgs } from "./agent-container-app";
 import { AwsFederation, AwsSharedFederation } from "./aws-federation";
 import { BlueprintFederation } from "./blueprint-federation";
 import { GcpFederation, GcpSharedPool } from "./gcp-federation";
@@ -107,11 +99,11 @@ export class AgentClass extends pulumi.ComponentResource {
         );
 
         // Option 2 pins the Agent Identity, a value from config; Option 1 pins the UAMI's oid, an output of its create.
-        const agentIdentity = c.agentIdentity;
-        const agentIdentitySubject = agentIdentity
-            ? agentIdentityWorkloadSubject(args.tenantId, agentIdentity.objectId, agentIdentity.cloudFederationAudience)
-            : undefined;
-        this.cloudSubject = agentIdentitySubject ? pulumi.output(agentIdentitySubject) : this.uami.workloadSubject;
+        const agentIdentity = c.agentIdentity && {
+            ...c.agentIdentity,
+            subject: agentIdentityWorkloadSubject(args.tenantId, c.agentIdentity.objectId, c.agentIdentity.cloudFederationAudience),
+        };
+        this.cloudSubject = agentIdentity ? pulumi.output(agentIdentity.subject) : this.uami.workloadSubject;
 
         let gcp: GcpFederation | undefined;
         if (c.gcp) {
@@ -142,16 +134,7 @@ export class AgentClass extends pulumi.ComponentResource {
                     tokenFile: AWS_WEB_IDENTITY_TOKEN_FILE,
                     shared: args.aws.shared,
                     role: { name: c.aws.roleName, modelArns: c.aws.modelArns },
-                    ...(agentIdentity && agentIdentitySubject
-                        ? {
-                              agentIdentity: {
-                                  subject: agentIdentitySubject,
-                                  tokenSubject: agentIdentity.tokenSubject,
-                                  clientId: agentIdentity.clientId,
-                                  sidecarApi: AWS_FEDERATION_API,
-                              },
-                          }
-                        : {}),
+                    ...(agentIdentity ? { agentIdentity } : {}),
                     protect,
                 },
                 { parent: this },
@@ -161,12 +144,6 @@ export class AgentClass extends pulumi.ComponentResource {
         let app: AgentContainerApp | undefined;
         const appSettings = c.containerApp;
         if (appSettings) {
-            const wiring = cloudFederationWiring(
-                agentIdentity ? { clientId: agentIdentity.clientId, gcpAudienceUri: agentIdentity.cloudFederationAudience.identifierUri } : undefined,
-                { gcp: gcp !== undefined, awsAudienceUri: aws ? args.aws?.settings.identifierUri : undefined },
-            );
-            const gcpSettings = args.gcp?.settings;
-            const awsSettings = args.aws?.settings;
             app = new AgentContainerApp(
                 base,
                 {
@@ -179,15 +156,11 @@ export class AgentClass extends pulumi.ComponentResource {
                     settings: appSettings,
                     // The class's own environment when it names one, else the shared one.
                     ...(appSettings.environmentId === undefined && args.environmentId !== undefined ? { environmentId: args.environmentId } : {}),
-                    cloudFederationApis: wiring.sidecarApis,
-                    agentEnv: pulumi
-                        .all([aws?.roleArn])
-                        .apply(([roleArn]) => [
-                            ...(gcp && gcpSettings ? gcpAgentEnv(gcpSettings.projectId) : []),
-                            ...(awsSettings && roleArn ? awsAgentEnv(roleArn, awsSettings.region, appSettings.name) : []),
-                        ]),
-                    configFiles: gcp ? [{ name: "gcp-credential-config", fileName: GCP_CREDENTIAL_FILE_NAME, content: gcp.credentialConfig }] : [],
-                    tokenTargets: [...(wiring.gcpTarget ? [wiring.gcpTarget] : []), ...(aws ? [aws.tokenTarget] : [])],
+                    ...federationAppArgs(appSettings.name, {
+                        ...(gcp && args.gcp ? { gcp: { settings: args.gcp.settings, federation: gcp } } : {}),
+                        ...(aws && args.aws ? { aws: { settings: args.aws.settings, federation: aws } } : {}),
+                        agentIdentity,
+                    }),
                 },
                 { parent: this },
             );

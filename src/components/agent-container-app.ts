@@ -4,8 +4,26 @@ import * as pulumi from "@pulumi/pulumi";
 import * as app from "@pulumi/azure-native/app";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import type { app as appInputs } from "@pulumi/azure-native/types/input";
+import type { AwsConfig } from "../config/aws";
 import type { ContainerAppConfig } from "../config/container-app";
-import { agentBaseEnv, CONFIG_DIR, DownstreamApi, EnvVar, refresherEnv, sidecarEnv, SIDECAR_PORT, TOKEN_DIR, TokenTarget } from "../runtime/container-env";
+import type { GcpConfig } from "../config/gcp";
+import {
+    agentBaseEnv,
+    awsAgentEnv,
+    cloudFederationWiring,
+    CONFIG_DIR,
+    DownstreamApi,
+    EnvVar,
+    GCP_CREDENTIAL_FILE_NAME,
+    gcpAgentEnv,
+    refresherEnv,
+    sidecarEnv,
+    SIDECAR_PORT,
+    TOKEN_DIR,
+    TokenTarget,
+} from "../runtime/container-env";
+import type { AwsFederation } from "./aws-federation";
+import type { GcpFederation } from "./gcp-federation";
 
 /** A file the agent reads, delivered as a container-app secret mounted under /etc/agentfed. */
 export interface ConfigFile {
@@ -44,6 +62,38 @@ export interface AgentContainerAppArgs {
      * sidecar's AgentIdentity override, which the refresher needs to name the Agent Identity. Default: none.
      */
     cloudFederationApis?: DownstreamApi[];
+}
+
+/** The cloud federations one agent's app consumes (the primary agent's or an agent class's). */
+export interface AgentAppFederations {
+    gcp?: { settings: GcpConfig; federation: GcpFederation };
+    aws?: { settings: AwsConfig; federation: AwsFederation };
+    /** Option 2: the Agent Identity the sidecar mints the clouds' subject tokens as. Default: Option 1, the UAMI. */
+    agentIdentity?: { clientId: string; cloudFederationAudience: { identifierUri: string } } | undefined;
+}
+
+/**
+ * What an app needs from its agent's cloud federations: the agent's environment (GCP project, AWS role), the GCP
+ * credential file, Option 2's sidecar entries, and the refresher's token targets. The primary agent and every agent
+ * class wire their apps through this one function.
+ */
+export function federationAppArgs(
+    appName: string,
+    federations: AgentAppFederations,
+): Required<Pick<AgentContainerAppArgs, "agentEnv" | "configFiles" | "cloudFederationApis" | "tokenTargets">> {
+    const { gcp, aws, agentIdentity } = federations;
+    const wiring = cloudFederationWiring(agentIdentity, { gcp: gcp !== undefined, awsAudienceUri: aws?.settings.identifierUri });
+    return {
+        agentEnv: pulumi
+            .all([aws?.federation.roleArn])
+            .apply(([roleArn]) => [
+                ...(gcp ? gcpAgentEnv(gcp.settings.projectId) : []),
+                ...(aws && roleArn ? awsAgentEnv(roleArn, aws.settings.region, appName) : []),
+            ]),
+        configFiles: gcp ? [{ name: "gcp-credential-config", fileName: GCP_CREDENTIAL_FILE_NAME, content: gcp.federation.credentialConfig }] : [],
+        cloudFederationApis: wiring.sidecarApis,
+        tokenTargets: [...(wiring.gcpTarget ? [wiring.gcpTarget] : []), ...(aws ? [aws.federation.tokenTarget] : [])],
+    };
 }
 
 type ContainerArgs = appInputs.ContainerArgs;

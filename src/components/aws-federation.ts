@@ -14,7 +14,7 @@ import {
     entraFicContract,
     WorkloadSubject,
 } from "../contracts";
-import { sidecarTokenTarget, TokenTarget } from "../runtime/container-env";
+import { AWS_FEDERATION_API, sidecarTokenTarget, TokenTarget } from "../runtime/container-env";
 
 /** What an agent class reuses from the primary agent's federation: AWS allows one OIDC provider per issuer URL. */
 export interface AwsSharedFederation {
@@ -30,9 +30,9 @@ export interface AwsFederationArgs {
     /** The UAMI's workload subject; the AWS-side subject is derived from it (never retyped). */
     uamiSubject: pulumi.Input<WorkloadSubject>;
     /**
-     * Option 2 (seed 001): the Agent Identity the role trusts instead of the UAMI, with the sidecar route and client
-     * id the refresher uses to have it minted. Needs mode workload: the Agent Identity requests the intermediary
-     * audience. Default: Option 1, the UAMI.
+     * Option 2 (seed 001): the Agent Identity the role trusts instead of the UAMI, with the client id the refresher
+     * names to have the sidecar mint it through the reserved AWS entry. Needs mode workload: the Agent Identity
+     * requests the intermediary audience. Default: Option 1, the UAMI.
      */
     agentIdentity?: {
         /** The Agent Identity's workload subject (its object id, which gets the intermediary app's role). */
@@ -40,7 +40,6 @@ export interface AwsFederationArgs {
         /** The `sub` its tokens carry, which the role pins (AWS has no `oid` key). */
         tokenSubject: string;
         clientId: string;
-        sidecarApi: string;
     };
     /** An agent class: reuse the primary federation's provider, OIDC provider and intermediary app. */
     shared?: AwsSharedFederation;
@@ -168,7 +167,7 @@ export class AwsFederation extends pulumi.ComponentResource {
                 );
                 if (agentIdentity) {
                     subject = pulumi.output(awsAgentIdentitySubject(agentIdentity.subject, s.identifierUri, agentIdentity.tokenSubject));
-                    target = pulumi.output(sidecarTokenTarget("aws", args.tokenFile, agentIdentity.sidecarApi, s.identifierUri, agentIdentity.clientId));
+                    target = pulumi.output(sidecarTokenTarget("aws", args.tokenFile, AWS_FEDERATION_API, s.identifierUri, agentIdentity.clientId));
                 } else {
                     subject = uami.apply((u) => awsWebIdentitySubject(u, "workload", s.identifierUri));
                     target = pulumi.output({ name: "aws", file: args.tokenFile, resource: s.identifierUri });

@@ -153,16 +153,15 @@ export function awsAgentEnv(roleArn: string, region: string, sessionName: string
  * that mint that JWT for each cloud's dedicated audience. The AWS target comes from the AWS federation itself.
  */
 export function cloudFederationWiring(
-    agentIdentity: { readonly clientId: string; readonly gcpAudienceUri: string } | undefined,
+    agentIdentity: { readonly clientId: string; readonly cloudFederationAudience: { readonly identifierUri: string } } | undefined,
     clouds: { readonly gcp: boolean; readonly awsAudienceUri: string | undefined },
 ): { gcpTarget: TokenTarget | undefined; sidecarApis: DownstreamApi[] } {
     if (!agentIdentity) return { gcpTarget: clouds.gcp ? GCP_TOKEN_TARGET : undefined, sidecarApis: [] };
+    const gcpAudienceUri = agentIdentity.cloudFederationAudience.identifierUri;
     return {
-        gcpTarget: clouds.gcp
-            ? sidecarTokenTarget("gcp", GCP_SUBJECT_TOKEN_FILE, GCP_FEDERATION_API, agentIdentity.gcpAudienceUri, agentIdentity.clientId)
-            : undefined,
+        gcpTarget: clouds.gcp ? sidecarTokenTarget("gcp", GCP_SUBJECT_TOKEN_FILE, GCP_FEDERATION_API, gcpAudienceUri, agentIdentity.clientId) : undefined,
         sidecarApis: [
-            ...(clouds.gcp ? [cloudFederationApi(GCP_FEDERATION_API, "https://sts.googleapis.com", agentIdentity.gcpAudienceUri)] : []),
+            ...(clouds.gcp ? [cloudFederationApi(GCP_FEDERATION_API, "https://sts.googleapis.com", gcpAudienceUri)] : []),
             ...(clouds.awsAudienceUri ? [cloudFederationApi(AWS_FEDERATION_API, "https://sts.amazonaws.com", clouds.awsAudienceUri)] : []),
         ],
     };
