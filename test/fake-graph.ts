@@ -67,14 +67,16 @@ export async function startFakeGraph(): Promise<FakeGraph> {
         const match = PATH.exec(path);
         if (!match) return graphError(res, 400, "BadRequest", `Resource not found for the segment in ${path}`);
         const [, appId, ficId] = match;
-        const fics = blueprints.get(appId!);
-        if (!fics)
-            return graphError(
+        // Graph's 404 for a missing application or FIC id, word for word.
+        const notFound = (id: string | undefined) =>
+            graphError(
                 res,
                 404,
                 "Request_ResourceNotFound",
-                `Resource '${appId}' does not exist or one of its queried reference-property objects are not present.`,
+                `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`,
             );
+        const fics = blueprints.get(appId!);
+        if (!fics) return notFound(appId);
 
         if (req.method === "POST" && !ficId) {
             const b = body as Omit<Fic, "id">;
@@ -95,13 +97,7 @@ export async function startFakeGraph(): Promise<FakeGraph> {
         }
         if (req.method === "GET" && !ficId) return send(res, 200, { value: fics });
         const fic = fics.find((f) => f.id === ficId);
-        if (!fic)
-            return graphError(
-                res,
-                404,
-                "Request_ResourceNotFound",
-                `Resource '${ficId}' does not exist or one of its queried reference-property objects are not present.`,
-            );
+        if (!fic) return notFound(ficId);
         if (req.method === "GET")
             return send(res, 200, { "@odata.context": "https://graph.microsoft.com/beta/$metadata#federatedIdentityCredentials/$entity", ...fic });
         if (req.method === "PATCH") {
