@@ -17,7 +17,7 @@ import type { ContainerAppConfig } from "./container-app";
 import { parseContainerAppObject } from "./container-app";
 import type { GcpConfig } from "./gcp";
 import { parseModelRoles, parseServiceAccountId, poolOrProviderIdProblem } from "./gcp";
-import { guid, Json, JsonObject, Reader, str } from "./reader";
+import { guid, isJsonObject, Json, JsonObject, Reader, str } from "./reader";
 
 /** The Agent Identity an agent class federates to the clouds under Option 2. */
 export interface AgentIdentityConfig {
@@ -68,7 +68,7 @@ const BLUEPRINT_KINDS: readonly BlueprintKind[] = ["agentIdentityBlueprint", "ap
 
 function objectAt(r: Reader, path: string, value: Json | undefined, fix: string): JsonObject | undefined {
     if (value === undefined) return undefined;
-    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    if (!isJsonObject(value)) {
         r.report(path, "must be an object", fix);
         return undefined;
     }
@@ -210,13 +210,7 @@ function parseClass(r: Reader, at: string, entry: JsonObject, ctx: AgentClassCon
     if (appObj) {
         containerApp = parseContainerAppObject(r, `${at}.containerApp`, appObj);
         const environment = appObj.environment;
-        if (
-            typeof environment === "object" &&
-            environment !== null &&
-            !Array.isArray(environment) &&
-            environment.logRetentionDays !== undefined &&
-            environment.existingId === undefined
-        )
+        if (isJsonObject(environment) && environment.logRetentionDays !== undefined && environment.existingId === undefined)
             r.report(
                 `${at}.containerApp.environment.logRetentionDays`,
                 `is set, but an agent class runs in the shared environment ${r.key("containerApp")} creates and never creates its own`,
@@ -316,63 +310,76 @@ export function parseAgentClasses(
     primary: { uamiName: string; agentIdentity: AgentIdentityConfig | undefined },
 ): AgentClassConfig[] {
     const key = "agentClasses";
-    const text = r.raw(key);
-    if (text === undefined) {
-        reportAudienceTraps(r, ctx, primary.agentIdentity, []);
-        return [];
-    }
-    let value: Json;
-    try {
-        value = JSON.parse(text) as Json;
-    } catch {
-        r.report(key, `is not a structured value (got ${JSON.stringify(text)})`, `write ${r.key(key)} as a YAML list of { name, uami, ... }`);
-        return [];
-    }
-    if (!Array.isArray(value)) {
-        r.report(key, "must be a list", `write ${r.key(key)} as a YAML list of { name, uami, ... }`);
-        return [];
-    }
-    const classes = value.flatMap((entry, i): AgentClassConfig[] => {
+    const entries = r.list(key, `write ${r.key(key)} as a YAML list of { name, uami, ... }`) ?? [];
+    const classes = entries.flatMap((entry, i): AgentClassConfig[] => {
         const at = `${key}[${i}]`;
-        if (entry === null || typeof entry !== "object" || Array.isArray(entry)) {
+        if (!isJsonObject(entry)) {
             r.report(at, "must be an object", `write ${r.key(at)} as { name, uami: { name } }`);
             return [];
         }
         return [parseClass(r, at, entry, ctx)];
     });
 
+    const agents: Agent[] = [
+        {
+            prefix: "",
+            label: "the primary agent",
+            blueprintObjectId: ctx.blueprint.objectId,
+            uamiName: primary.uamiName,
+            gcp: ctx.gcp,
+            aws: ctx.aws,
+            containerApp: ctx.containerApp,
+            agentIdentity: primary.agentIdentity,
+        },
+        ...classes.map((c, i) => ({
+            prefix: `${key}[${i}].`,
+            label: `agent class ${c.name}`,
+            blueprintObjectId: c.blueprint.objectId,
+            uamiName: c.uami.name,
+            gcp: c.gcp,
+            aws: c.aws,
+            containerApp: c.containerApp,
+            agentIdentity: c.agentIdentity,
+        })),
+    ];
     // Names that must be unique across the primary agent and every class.
-    const at = (i: number, field: string) => `${key}[${i}].${field}`;
     reportDuplicates(r, [
-        ...classes.map((c, i) => ({ path: at(i, "name"), value: c.name, what: "class name" })),
-        { path: "uami.name", value: primary.uamiName, what: "UAMI name" },
-        ...classes.map((c, i) => ({ path: at(i, "uami.name"), value: c.uami.name, what: "UAMI name" })),
-        ...(ctx.gcp ? [{ path: "gcp.providerId", value: ctx.gcp.providerId, what: "GCP provider id" }] : []),
-        ...classes.map((c, i) => ({ path: at(i, "gcp.providerId"), value: c.gcp?.providerId ?? "", what: "GCP provider id" })),
-        ...(ctx.gcp ? [{ path: "gcp.serviceAccountId", value: ctx.gcp.serviceAccountId, what: "GCP service account id" }] : []),
-        ...classes.map((c, i) => ({ path: at(i, "gcp.serviceAccountId"), value: c.gcp?.serviceAccountId ?? "", what: "GCP service account id" })),
-        ...(ctx.aws ? [{ path: "aws.roleName", value: ctx.aws.roleName, what: "AWS role name" }] : []),
-        ...classes.map((c, i) => ({ path: at(i, "aws.roleName"), value: c.aws?.roleName ?? "", what: "AWS role name" })),
-        ...(ctx.containerApp ? [{ path: "containerApp.name", value: ctx.containerApp.name, what: "container app name" }] : []),
-        ...classes.map((c, i) => ({ path: at(i, "containerApp.name"), value: c.containerApp?.name ?? "", what: "container app name" })),
-        // What the clouds pin under Option 2: object ids (GCP, app role) and token subjects (AWS) are one namespace,
-        // so no agent's tokenSubject can name another agent's Agent Identity.
-        ...[{ prefix: "", identity: primary.agentIdentity }, ...classes.map((c, i) => ({ prefix: `${key}[${i}].`, identity: c.agentIdentity }))].flatMap(
-            ({ prefix, identity }) =>
-                identity
-                    ? [
-                          { path: `${prefix}agentIdentity.objectId`, value: identity.objectId, what: "Agent Identity subject" },
-                          ...(identity.tokenSubject !== identity.objectId
-                              ? [{ path: `${prefix}agentIdentity.tokenSubject`, value: identity.tokenSubject, what: "Agent Identity subject" }]
-                              : []),
-                          { path: `${prefix}agentIdentity.clientId`, value: identity.clientId, what: "Agent Identity client id" },
-                      ]
-                    : [],
-        ),
+        ...classes.map((c, i) => ({ path: `${key}[${i}].name`, value: c.name, what: "class name" })),
+        ...agents.flatMap(({ prefix, uamiName, gcp, aws, containerApp, agentIdentity }) => [
+            { path: `${prefix}uami.name`, value: uamiName, what: "UAMI name" },
+            { path: `${prefix}gcp.providerId`, value: gcp?.providerId ?? "", what: "GCP provider id" },
+            { path: `${prefix}gcp.serviceAccountId`, value: gcp?.serviceAccountId ?? "", what: "GCP service account id" },
+            { path: `${prefix}aws.roleName`, value: aws?.roleName ?? "", what: "AWS role name" },
+            { path: `${prefix}containerApp.name`, value: containerApp?.name ?? "", what: "container app name" },
+            // What the clouds pin under Option 2: object ids (GCP, app role) and token subjects (AWS) are one
+            // namespace, so no agent's tokenSubject can name another agent's Agent Identity.
+            ...(agentIdentity
+                ? [
+                      { path: `${prefix}agentIdentity.objectId`, value: agentIdentity.objectId, what: "Agent Identity subject" },
+                      ...(agentIdentity.tokenSubject !== agentIdentity.objectId
+                          ? [{ path: `${prefix}agentIdentity.tokenSubject`, value: agentIdentity.tokenSubject, what: "Agent Identity subject" }]
+                          : []),
+                      { path: `${prefix}agentIdentity.clientId`, value: agentIdentity.clientId, what: "Agent Identity client id" },
+                  ]
+                : []),
+        ]),
     ]);
-    reportSharedOption2Blueprints(r, ctx, primary.agentIdentity !== undefined, classes);
-    reportAudienceTraps(r, ctx, primary.agentIdentity, classes);
+    reportSharedOption2Blueprints(r, agents);
+    reportAudienceTraps(r, ctx, agents);
     return classes;
+}
+
+/** One agent of the stack (the primary one or a class), as the cross-agent checks see it. */
+interface Agent {
+    /** Where its settings live: "" for the primary agent, `agentClasses[i].` for a class. */
+    readonly prefix: string;
+    readonly label: string;
+    readonly blueprintObjectId: string;
+    readonly uamiName: string;
+    readonly gcp: { readonly providerId: string; readonly serviceAccountId: string } | undefined;
+    readonly aws: { readonly roleName: string } | undefined;
+    readonly containerApp: ContainerAppConfig | undefined;
+    readonly agentIdentity: AgentIdentityConfig | undefined;
 }
 
 /**
@@ -380,22 +387,13 @@ export function parseAgentClasses(
  * through its FIC) can have the sidecar mint any of the Blueprint's Agent Identities, for any scope, and so obtain
  * that Agent Identity's cloud credentials. An Option 2 agent therefore needs a Blueprint no other agent shares.
  */
-function reportSharedOption2Blueprints(r: Reader, ctx: AgentClassContext, primaryIsOption2: boolean, classes: readonly AgentClassConfig[]): void {
-    const agents = [
-        { path: "blueprint", label: "the primary agent", blueprint: ctx.blueprint.objectId, option2: primaryIsOption2 },
-        ...classes.map((c, i) => ({
-            path: `agentClasses[${i}].blueprint`,
-            label: `agent class ${c.name}`,
-            blueprint: c.blueprint.objectId,
-            option2: c.agentIdentity !== undefined,
-        })),
-    ];
+function reportSharedOption2Blueprints(r: Reader, agents: readonly Agent[]): void {
     for (const agent of agents) {
-        if (!agent.option2) continue;
-        const others = agents.filter((o) => o !== agent && o.blueprint === agent.blueprint).map((o) => o.label);
+        if (!agent.agentIdentity) continue;
+        const others = agents.filter((o) => o !== agent && o.blueprintObjectId === agent.blueprintObjectId).map((o) => o.label);
         if (others.length > 0)
             r.report(
-                agent.path,
+                `${agent.prefix}blueprint`,
                 `is shared with ${others.join(", ")}: under Option 2 every agent the Blueprint trusts can have this agent's Agent Identity token minted, and with it its cloud credentials`,
                 "give each Option 2 agent a Blueprint of its own (agentClasses[i].blueprint), or use Option 1 (cloudPrincipal: uami)",
             );
@@ -406,36 +404,23 @@ function reportSharedOption2Blueprints(r: Reader, ctx: AgentClassContext, primar
  * Option 2's audience trap (seed 001): a cloud-federation audience is never a downstream API's audience, anywhere
  * in the stack, nor the AWS intermediary audience; and the intermediary audience is never a downstream API's.
  */
-function reportAudienceTraps(r: Reader, ctx: AgentClassContext, primary: AgentIdentityConfig | undefined, classes: readonly AgentClassConfig[]): void {
-    const key = "agentClasses";
-
-    const downstream = [ctx.containerApp, ...classes.map((c) => c.containerApp)].flatMap((app) =>
-        (app?.sidecar.downstreamApis ?? []).flatMap((api) => api.scopes.map(scopeAudience)),
-    );
-    if (
-        ctx.aws &&
-        ctx.aws.audienceMode !== "tenant" &&
-        (primary || classes.some((c) => c.aws && c.agentIdentity)) &&
-        downstream.includes(ctx.aws.identifierUri)
-    )
+function reportAudienceTraps(r: Reader, ctx: AgentClassContext, agents: readonly Agent[]): void {
+    const downstream = agents.flatMap(({ containerApp }) => (containerApp?.sidecar.downstreamApis ?? []).flatMap((api) => api.scopes.map(scopeAudience)));
+    if (ctx.aws && ctx.aws.audienceMode !== "tenant" && agents.some((a) => a.agentIdentity && a.aws) && downstream.includes(ctx.aws.identifierUri))
         r.report(
             "aws.identifierUri",
             `equals the audience of a downstream API the sidecar calls (${ctx.aws.identifierUri}); Option 2 agents request it as their AWS audience`,
             "give the intermediary app its own identifier URI, used only to feed AWS STS",
         );
-    const agents = [
-        { path: "agentIdentity", identity: primary },
-        ...classes.map((c, i) => ({ path: `${key}[${i}].agentIdentity`, identity: c.agentIdentity })),
-    ];
-    for (const { path, identity } of agents) {
-        if (!identity) continue;
-        const problem = cloudFederationAudienceProblem(identity.cloudFederationAudience, [
+    for (const { prefix, agentIdentity } of agents) {
+        if (!agentIdentity) continue;
+        const problem = cloudFederationAudienceProblem(agentIdentity.cloudFederationAudience, [
             ...downstream,
             ...(ctx.aws && ctx.aws.audienceMode !== "tenant" ? [ctx.aws.identifierUri] : []),
         ]);
         if (problem)
             r.report(
-                `${path}.cloudFederationAudience`,
+                `${prefix}agentIdentity.cloudFederationAudience`,
                 problem,
                 "define a dedicated scope on the Blueprint used only to feed the cloud's STS, e.g. api://agentfed-<agent>-cloud (seed 001, the audience trap)",
             );

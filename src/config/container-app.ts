@@ -1,6 +1,6 @@
 import type { DownstreamApi } from "../runtime/container-env";
 import { DEFAULT_SIDECAR_IMAGE, RESERVED_API_PREFIX } from "../runtime/container-env";
-import { bool, imageProblem, Json, JsonObject, Reader, str } from "./reader";
+import { bool, imageProblem, isJsonObject, Json, JsonObject, Reader, str } from "./reader";
 
 /** Default refresher image: a stock Node.js 20 on Azure Linux; the refresher code is passed with `node -e`. */
 export const DEFAULT_REFRESHER_IMAGE = "mcr.microsoft.com/azurelinux/base/nodejs:20";
@@ -60,7 +60,7 @@ function num(r: Reader, path: string, value: Json | undefined, fallback: number,
 
 function obj(r: Reader, path: string, value: Json | undefined, known: readonly string[]): JsonObject {
     if (value === undefined) return {};
-    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    if (!isJsonObject(value)) {
         r.report(path, "must be an object", `write ${r.key(path)} as a YAML mapping`);
         return {};
     }

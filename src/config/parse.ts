@@ -15,7 +15,7 @@ import { parseContainerAppConfig } from "./container-app";
 import { parseGcpConfig } from "./gcp";
 import { parseAwsConfig } from "./aws";
 import { kindDeclaredFic, parseKindConfig } from "./kind";
-import { bool, ConfigSource, guid, Json, Reader, str } from "./reader";
+import { bool, ConfigSource, guid, isJsonObject, Json, Reader, str } from "./reader";
 import { AgentClassConfig, parseAgentClasses, parseCloudPrincipal } from "./agent-classes";
 import { DeclaredFederatedCredential, StackConfig } from "./schema";
 
@@ -32,7 +32,7 @@ function parseAdditionalFics(r: Reader, path: string, value: Json | undefined): 
     }
     return value.flatMap((entry, i): DeclaredFederatedCredential[] => {
         const at = `${path}[${i}]`;
-        if (entry === null || typeof entry !== "object" || Array.isArray(entry)) {
+        if (!isJsonObject(entry)) {
             r.report(at, "must be an object with name, issuer and subject", `write ${r.key(at)} as { name, issuer, subject }`);
             return [];
         }

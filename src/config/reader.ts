@@ -31,22 +31,38 @@ export class Reader {
         return value === undefined || value === "" ? undefined : value;
     }
 
-    /** A top-level object setting, parsed from JSON; reports and returns undefined when absent or malformed. */
-    object(key: string, fix: string, required = true): JsonObject | undefined {
+    /** A top-level structured setting, parsed from JSON; reports and returns undefined when absent or malformed. */
+    private structured(key: string, fix: string, required: boolean): Json | undefined {
         const text = this.raw(key);
         if (text === undefined) {
             if (required) this.report(key, "is not set", fix);
             return undefined;
         }
-        let value: Json;
         try {
-            value = JSON.parse(text) as Json;
+            return JSON.parse(text) as Json;
         } catch {
             this.report(key, `is not a structured value (got ${JSON.stringify(text)})`, fix);
             return undefined;
         }
-        if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    }
+
+    /** A top-level object setting; reports and returns undefined when absent (if required) or malformed. */
+    object(key: string, fix: string, required = true): JsonObject | undefined {
+        const value = this.structured(key, fix, required);
+        if (value === undefined) return undefined;
+        if (!isJsonObject(value)) {
             this.report(key, `must be an object (got ${JSON.stringify(value)})`, fix);
+            return undefined;
+        }
+        return value;
+    }
+
+    /** An optional top-level list setting; reports and returns undefined when malformed, undefined when absent. */
+    list(key: string, fix: string): Json[] | undefined {
+        const value = this.structured(key, fix, false);
+        if (value === undefined) return undefined;
+        if (!Array.isArray(value)) {
+            this.report(key, "must be a list", fix);
             return undefined;
         }
         return value;
@@ -76,6 +92,11 @@ export class Reader {
             }
         }
     }
+}
+
+/** A JSON mapping (not null, not a list). */
+export function isJsonObject(value: Json | undefined): value is JsonObject {
+    return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 export function str(value: Json | undefined): string | undefined {
