@@ -2,7 +2,9 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
 import { policies } from "../policy/policies";
-import { TYPES } from "../policy/checks";
+import { CLOUD_FEDERATION_API_PREFIX, TOKEN_EXCHANGE_APP_ID, TOKEN_EXCHANGE_AUDIENCE, TYPES } from "../policy/checks";
+import { TOKEN_EXCHANGE_AUDIENCE_ALIASES } from "../src/contracts";
+import { RESERVED_API_PREFIX } from "../src/runtime/container-env";
 import { runPlan } from "../src/plan/run-plan";
 import { agentClass, option2Class } from "./fixtures/agent-classes";
 
@@ -82,6 +84,11 @@ const trust = (condition: object, action: unknown = "sts:AssumeRoleWithWebIdenti
 const pinned = { StringEquals: { "sts.windows.net/t/:aud": "api://agentfed-aws", "sts.windows.net/t/:sub": "33333333-3333-3333-3333-333333333333" } };
 
 describe("policy pack", () => {
+    it("shares the program's constants, which it keeps its own copy of so the pack ships alone", () => {
+        assert.equal(CLOUD_FEDERATION_API_PREFIX, RESERVED_API_PREFIX);
+        assert.deepEqual([TOKEN_EXCHANGE_AUDIENCE, TOKEN_EXCHANGE_APP_ID], [...TOKEN_EXCHANGE_AUDIENCE_ALIASES]);
+    });
+
     it("every policy is mandatory and has a description a reviewer can read", () => {
         assert.ok(policies.length >= 9);
         for (const p of policies) {
