@@ -168,6 +168,58 @@ describe("agent classes: configuration", () => {
         );
     });
 
+    it("names the key and the fix for every malformed class setting", () => {
+        const research = option2Class("research");
+        const identity = (patch: object) => ({ ...research, agentIdentity: { ...research.agentIdentity, ...patch } });
+        const audience = (patch: object) => identity({ cloudFederationAudience: { ...research.agentIdentity.cloudFederationAudience, ...patch } });
+        const cases: [string, unknown, RegExp][] = [
+            ["an entry that is not an object", "finance", /agentClasses\[0\]: must be an object \| write agentfed:agentClasses\[0\] as/],
+            ["an upper-case class name", { ...research, name: "Research" }, /agentClasses\[0\]\.name: .*\| use a short lowercase label/],
+            ["a class name over 24 characters", { ...research, name: "r".repeat(25) }, /agentClasses\[0\]\.name: is longer than 24 characters/],
+            ["a UAMI name with a space", { ...research, uami: { name: "mi research" } }, /agentClasses\[0\]\.uami\.name: is not a valid managed identity name/],
+            ["a typo in a key", { ...research, gcpp: {} }, /agentClasses\[0\]\.gcpp: is not a known setting/],
+            [
+                "an unknown Blueprint kind",
+                { ...research, blueprint: { ...research.blueprint, kind: "app" } },
+                /agentClasses\[0\]\.blueprint\.kind: must be one of/,
+            ],
+            [
+                "a Blueprint appId that is no GUID",
+                { ...research, blueprint: { ...research.blueprint, appId: "research" } },
+                /agentClasses\[0\]\.blueprint\.appId: /,
+            ],
+            [
+                "a GCP provider id GCP reserves",
+                { ...research, gcp: { ...research.gcp, providerId: "gcp-research" } },
+                /agentClasses\[0\]\.gcp\.providerId: must not start with "gcp-"/,
+            ],
+            [
+                "a Bedrock ARN with a wildcard",
+                { ...research, aws: { ...research.aws, modelArns: ["arn:aws:bedrock:us-east-1::foundation-model/*"] } },
+                /agentClasses\[0\]\.aws\.modelArns/,
+            ],
+            ["an unknown cloud principal", { ...research, cloudPrincipal: "agent" }, /agentClasses\[0\]\.cloudPrincipal: must be one of uami, agentIdentity/],
+            ["an Agent Identity object id that is no GUID", identity({ objectId: "research" }), /agentClasses\[0\]\.agentIdentity\.objectId: /],
+            ["an Agent Identity client id that is no GUID", identity({ clientId: "" }), /agentClasses\[0\]\.agentIdentity\.clientId: /],
+            [
+                "no cloud-federation audience",
+                identity({ cloudFederationAudience: undefined }),
+                /agentClasses\[0\]\.agentIdentity\.cloudFederationAudience: is not set/,
+            ],
+            [
+                "an audience without api:// or https://",
+                audience({ identifierUri: "research-cloud" }),
+                /agentClasses\[0\]\.agentIdentity\.cloudFederationAudience: identifier URI/,
+            ],
+            ["a token version of 3", audience({ tokenVersion: 3 }), /agentClasses\[0\]\.agentIdentity\.cloudFederationAudience\.tokenVersion: must be 1 or 2/],
+            ["an audience appId that is no GUID", audience({ appId: "x" }), /agentClasses\[0\]\.agentIdentity\.cloudFederationAudience\.appId: /],
+        ];
+        for (const [what, entry, expected] of cases) assert.match(classIssues([entry]).join("\n"), expected, what);
+        const raw = readStackConfig("prod");
+        raw["agentfed:agentClasses"] = JSON.stringify({ name: "research" });
+        assert.throws(() => parseStackConfig({ get: (k) => raw[`agentfed:${k}`] }, "agentfed"), /agentfed:agentClasses must be a list/);
+    });
+
     it("refuses a class log retention that no environment would take", () => {
         const c = agentClass("finance");
         const withRetention = { ...c, containerApp: { ...c.containerApp, environment: { logRetentionDays: 90 } } };
