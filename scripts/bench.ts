@@ -31,7 +31,7 @@ interface Measurement {
 
 async function child(classes: number): Promise<void> {
     // Load the SDKs first, so planMs measures the plan and not `require`.
-    await import("../src/program");
+    await import("../src/program.js");
     const planStart = performance.now();
     const plan = await runPlan({ stack: "prod", config: { agentClasses: manyAgentClasses(classes) }, recordGraph: true });
     const planMs = performance.now() - planStart;

@@ -35,7 +35,7 @@ async function main(): Promise<void> {
         contracts = contractsFromStackOutputs(values.outputs);
         source = `deployed outputs ${values.outputs}`;
     } else {
-        const { runPlan } = await import("../src/plan/run-plan");
+        const { runPlan } = await import("../src/plan/run-plan.js");
         contracts = (await runPlan({ stack: values.stack })).trustContracts;
         source = `offline plan of stack ${values.stack} (cloud-assigned ids are placeholders: use --outputs for a deployed stack)`;
     }

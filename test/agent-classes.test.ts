@@ -536,7 +536,7 @@ function guid(n: number): string {
 
 describe("agent classes: dependency graph", () => {
     it("adding classes never lengthens the longest chain, and shared resources wait only for values they use", async () => {
-        const { longestDependencyChain } = await import("../src/plan/dependency-chain");
+        const { longestDependencyChain } = await import("../src/plan/dependency-chain.js");
         const one = await runPlan({ stack: "prod", config: { agentClasses: [agentClass("class0")] }, recordGraph: true });
         const three = await runPlan({
             stack: "prod",

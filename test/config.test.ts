@@ -1,5 +1,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import { ConfigError, parseStackConfig } from "../src/config";
 import { readStackConfig } from "../src/plan/stack-files";
 import { BLUEPRINT_APP_ID, BLUEPRINT_OBJECT_ID, TENANT } from "./helpers";
@@ -57,6 +60,15 @@ describe("stack configuration", () => {
             const c = parseStackConfig({ get: (k) => raw[`${NS}:${k}`] }, NS);
             assert.equal(c.protectIdentities, stack === "prod", `${stack}: protectIdentities`);
         }
+    });
+
+    it("reads a stack file with no document (empty, or comments only) as a stack without config", () => {
+        const dir = mkdtempSync(path.join(tmpdir(), "agentfed-stack-"));
+        writeFileSync(path.join(dir, "Pulumi.yaml"), "name: agentfed\nruntime: nodejs\n");
+        writeFileSync(path.join(dir, "Pulumi.empty.yaml"), "");
+        writeFileSync(path.join(dir, "Pulumi.comments.yaml"), "# nothing configured yet\n\n  # indented comment\n");
+        assert.deepEqual(readStackConfig("empty", dir), {});
+        assert.deepEqual(readStackConfig("comments", dir), {});
     });
 
     it("rejects a tenant id that is not a GUID, naming the key and the fix", () => {

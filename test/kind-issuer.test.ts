@@ -185,7 +185,7 @@ describe("Kind OIDC issuer: stacks and settings", () => {
     });
 
     it("prints the signing key redacted in the plan, like pulumi stack output", async () => {
-        const { planJson, renderPlanText } = await import("../src/plan/render");
+        const { planJson, renderPlanText } = await import("../src/plan/render.js");
         const plan = await runPlan({ stack: "dev" });
         const key = String(plan.outputs.kindServiceAccountSigningKey);
         assert.match(key, /PRIVATE KEY/);

@@ -2,8 +2,15 @@ import type { DownstreamApi } from "../runtime/container-env";
 import { DEFAULT_SIDECAR_IMAGE, RESERVED_API_PREFIX } from "../runtime/container-env";
 import { bool, imageProblem, isJsonObject, Json, JsonObject, Reader, str } from "./reader";
 
-/** Default refresher image: a stock Node.js 20 on Azure Linux; the refresher code is passed with `node -e`. */
-export const DEFAULT_REFRESHER_IMAGE = "mcr.microsoft.com/azurelinux/base/nodejs:20";
+/**
+ * Default refresher image: a stock Node.js on Azure Linux, the same Node line the project runs on (.nvmrc), pinned to
+ * one build (the dated full tag) and its digest, so a revision never changes under the app without a diff. The
+ * refresher code is passed with `node -e`. Tag scheme: <node version>-<release>-azl<distro>.<build date>, as published
+ * on mcr.microsoft.com/azurelinux/base/nodejs. Before bumping: `docker buildx imagetools inspect <image>` (or
+ * `crane digest`) prints the digest to copy.
+ */
+export const DEFAULT_REFRESHER_IMAGE =
+    "mcr.microsoft.com/azurelinux/base/nodejs:24.21.0-1-azl3.0.20261005@sha256:c30e39a396fb0ad2c7bf2fe6b4e2fe1598a9b79f09831c07d763fe09927e8779";
 
 /** The agent's Azure Container Apps deployment. Absent: no container app is deployed by this stack. */
 export interface ContainerAppConfig {

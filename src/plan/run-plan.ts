@@ -153,8 +153,8 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     };
 
     // Loaded only now, after config and mocks are set: provider SDKs read settings on first use.
-    const { runProgram } = await import("../program");
-    const { loadStackConfig } = await import("../config/load");
+    const { runProgram } = await import("../program.js");
+    const { loadStackConfig } = await import("../config/load.js");
     // Validated before the stack exists, exactly as `pulumi up` validates it before registering anything.
     const stackConfig = loadStackConfig();
     // Pulumi's SDK records a stack trace for every promise it tracks and every resource it registers (for leak

@@ -20,7 +20,9 @@ export function readStackConfig(stack: string, projectDir = PROJECT_DIR): Record
     const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
     if (!existsSync(file)) throw new Error(`No stack file ${file}; known stacks have a Pulumi.<stack>.yaml at the repository root`);
     const project = readProjectName(projectDir);
-    const doc = (yaml.load(readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    const text = readFileSync(file, "utf8");
+    // js-yaml 5 refuses a file with no document (empty, or comments only); Pulumi reads it as a stack without config.
+    const doc = (/^\s*(#.*)?(\n\s*(#.*)?)*$/.test(text) ? {} : (yaml.load(text) ?? {})) as { config?: Record<string, unknown> };
     const result: Record<string, string> = {};
     for (const [key, value] of Object.entries(doc.config ?? {})) {
         const fullKey = key.includes(":") ? key : `${project}:${key}`;

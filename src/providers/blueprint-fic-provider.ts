@@ -82,6 +82,7 @@ export const appOnlyGraphToken: GraphTokenSource = async (graphEndpoint) => {
             `Could not get an app-only Microsoft Graph token to manage Blueprint FICs (${(err as Error).message}). ` +
                 `Run pulumi with a service principal holding ${BLUEPRINT_FIC_GRAPH_PERMISSION}: set AZURE_TENANT_ID, AZURE_CLIENT_ID and ` +
                 "AZURE_CLIENT_SECRET (or AZURE_FEDERATED_TOKEN_FILE for OIDC). Azure CLI logins are refused by Graph for Blueprints.",
+            { cause: err },
         );
     }
 };

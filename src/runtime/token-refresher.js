@@ -143,7 +143,7 @@ async function exchangeToken(deps, exchange) {
 function jwtExpiryMs(jwt) {
     const payload = jwt.split(".")[1];
     /** @type {{ exp?: unknown }} */
-    let claims = {};
+    let claims;
     try {
         claims = JSON.parse(Buffer.from(payload ?? "", "base64url").toString("utf8"));
     } catch {

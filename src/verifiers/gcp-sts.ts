@@ -34,7 +34,7 @@ export function evaluateGcpProvider(contract: GcpProviderContract, claims: JwtCl
     if (typeof google.subject !== "string" || google.subject === "") {
         reasons.push("invalid_grant: The mapped attribute google.subject is missing or empty");
     }
-    let conditionHolds = false;
+    let conditionHolds: boolean;
     try {
         conditionHolds = evaluate(contract.attributeCondition, { assertion: claims, attribute, google }) === true;
     } catch {
