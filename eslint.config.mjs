@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-    { ignores: ["node_modules/**", "bin/**"] },
+    { ignores: ["node_modules/**", "bin/**", ".ci/.node/**"] },
     js.configs.recommended,
     ...tseslint.configs.recommendedTypeChecked,
     {

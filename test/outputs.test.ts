@@ -7,7 +7,7 @@ import { runPlan } from "../src/plan/run-plan";
 
 /**
  * Consumer stacks read these names with StackReference.getOutput(...). Changing this list is a breaking change for
- * them: update the README's stack-output table and announce it, then update this test.
+ * them: update docs/outputs.md and announce it, then update this test.
  */
 const PINNED_OUTPUT_NAMES = [
     "tenantId",

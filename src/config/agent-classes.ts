@@ -254,7 +254,7 @@ export function parseCloudPrincipal(
         r.report(
             `${prefix}cloudPrincipal`,
             `must be one of ${CLOUD_PRINCIPALS.join(", ")} (got ${JSON.stringify(raw.cloudPrincipal)})`,
-            "uami (Option 1, the default) or agentIdentity (Option 2); see the README, Option 1 or Option 2",
+            "uami (Option 1, the default) or agentIdentity (Option 2); see docs/agent-classes.md, Option 1 or Option 2",
         );
     const agentIdentity = parseAgentIdentity(r, `${prefix}agentIdentity`, raw.agentIdentity, blueprintAppId);
     if (cloudPrincipal === "agentIdentity") {

@@ -87,7 +87,7 @@ export function parseAwsConfig(r: Reader): { aws: AwsConfig | undefined; warning
         r.report(
             `${key}.audienceMode`,
             `must be one of ${AWS_AUDIENCE_MODES.join(", ")} (got ${JSON.stringify(root.audienceMode)})`,
-            "use workload unless the README's trade-offs say otherwise",
+            "use workload unless the trade-offs in docs/aws-federation.md say otherwise",
         );
     const acknowledge = bool(r, `${key}.acknowledgeTenantWideAudience`, root.acknowledgeTenantWideAudience, false);
     const warnings: string[] = [];

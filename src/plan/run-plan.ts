@@ -159,7 +159,7 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     const stackConfig = loadStackConfig();
     // Pulumi's SDK records a stack trace for every promise it tracks and every resource it registers (for leak
     // reports and source positions, which an offline plan does not show). With source maps on, formatting those
-    // traces is most of the plan's time at scale (see README, "Scale"), so the plan runs without them unless
+    // traces is most of the plan's time at scale (see docs/scale.md), so the plan runs without them unless
     // AGENTFED_PLAN_STACK_TRACES=1. Error messages are unaffected; only their stack lines are dropped.
     const stackTraceLimit = Error.stackTraceLimit;
     if (process.env.AGENTFED_PLAN_STACK_TRACES !== "1") Error.stackTraceLimit = 0;

@@ -4,7 +4,7 @@
  * file (AWS_WEB_IDENTITY_TOKEN_FILE; a GCP `external_account` file credential source).
  *
  * It runs on a stock Node.js image with no dependencies: the container app passes this file's text to `node -e`.
- * Behaviour (also specified in the README, "Token refresher"):
+ * Behaviour (also specified in docs/container-app.md, "Token refresher"):
  *  - For each target in AGENTFED_TOKEN_TARGETS (JSON list), it asks the Azure Container Apps managed-identity
  *    endpoint, `GET $IDENTITY_ENDPOINT?api-version=2019-08-01&resource=<resource>&client_id=$AZURE_CLIENT_ID` with
  *    header `X-IDENTITY-HEADER: $IDENTITY_HEADER` (both values change per replica, so they are read from the
