@@ -61,7 +61,9 @@ export const GCP_MAX_GOOGLE_SUBJECT_BYTES = 127;
 export function gcpSubjectPrincipal(projectNumber: string, poolId: string, subject: string): string {
     if (/[*\s]/.test(subject) || subject === "") throw new TrustContractError(`subject ${JSON.stringify(subject)} cannot form a single-subject principal`);
     if (Buffer.byteLength(subject, "utf8") > GCP_MAX_GOOGLE_SUBJECT_BYTES)
-        throw new TrustContractError(`subject ${JSON.stringify(subject)} is longer than the ${GCP_MAX_GOOGLE_SUBJECT_BYTES} bytes GCP allows in google.subject`);
+        throw new TrustContractError(
+            `subject ${JSON.stringify(subject)} is longer than the ${GCP_MAX_GOOGLE_SUBJECT_BYTES} bytes GCP allows in google.subject`,
+        );
     return `principal://iam.googleapis.com/projects/${projectNumber}/locations/global/workloadIdentityPools/${poolId}/subject/${subject}`;
 }
 
