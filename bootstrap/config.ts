@@ -70,7 +70,7 @@ const DEFAULT_MAX_EXPIRATION = 7200;
 
 /** A numeric id written as a quoted string (YAML would otherwise turn a large id into a float). */
 function numericId(r: Reader, path: string, value: Json | undefined, fix: string): string {
-    const problem = githubIdProblem(value);
+    const problem = typeof value === "number" ? `is a YAML number (${value}); large ids lose digits as numbers` : githubIdProblem(value);
     if (problem) r.report(path, problem, fix);
     return typeof value === "string" ? value : "";
 }
@@ -230,7 +230,7 @@ export function parseBootstrapConfig(source: BootstrapConfigSource, namespace: s
         const problem = guidProblem(az[field]);
         if (problem) r.report(`azure.${field}`, problem, `az account show --query ${field === "tenantId" ? "tenantId" : "id"} -o tsv`);
     }
-    const azure = { tenantId: String(az.tenantId ?? ""), subscriptionId: String(az.subscriptionId ?? "") };
+    const azure = { tenantId: str(az.tenantId) ?? "", subscriptionId: str(az.subscriptionId) ?? "" };
 
     const gcpObj = objectOrReport(
         r,
@@ -323,7 +323,7 @@ export function parseBootstrapConfig(source: BootstrapConfigSource, namespace: s
         azure,
         gcp,
         aws,
-        pulumi: { organization: String(pulumiObj.organization), tokenType, maxExpirationSeconds },
+        pulumi: { organization: str(pulumiObj.organization) ?? "", tokenType, maxExpirationSeconds },
         protect,
         warnings,
     };

@@ -159,7 +159,6 @@ export function gcpGitHubProviderContract(
             "google.subject": "assertion.sub",
             "attribute.repository_id": "assertion.repository_id",
             "attribute.repository_owner_id": "assertion.repository_owner_id",
-            "attribute.environment": "assertion.environment",
         },
         attributeCondition: gcpGitHubAttributeCondition(subject, poolSubjects),
         principal: gcpSubjectPrincipal(location.projectNumber, location.poolId, subject.subject),
