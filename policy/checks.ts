@@ -6,6 +6,8 @@
 
 export const TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
 export const TOKEN_EXCHANGE_APP_ID = "fb60f99c-7a34-4190-8149-302f77469936";
+/** GitHub Actions' issuer, shared by every GitHub customer: a trust must pin who, never only the issuer. */
+export const GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com";
 
 export const TYPES = {
     containerApp: "azure-native:app:ContainerApp",
@@ -24,6 +26,7 @@ export const TYPES = {
     storageAccount: "azure-native:storage:StorageAccount",
     blobContainer: "azure-native:storage:BlobContainer",
     blob: "azure-native:storage:Blob",
+    pulumiOidcIssuer: "pulumiservice:index:OidcIssuer",
 } as const;
 
 /** The container whose blobs are the Kind OIDC issuer, and the only two documents it may hold. */
@@ -45,6 +48,9 @@ export const IDENTITY_TYPES: readonly string[] = [
 type Props = Record<string, unknown>;
 
 const isEntraIssuer = (issuer: unknown): boolean => typeof issuer === "string" && /^https:\/\/(login\.microsoftonline\.com|sts\.windows\.net)\//.test(issuer);
+/** GitHub.com's issuer, or an enterprise's custom one (`<issuer>/<enterprise slug>`). */
+const isGitHubIssuer = (issuer: unknown): boolean =>
+    typeof issuer === "string" && (issuer === GITHUB_ACTIONS_ISSUER || issuer.startsWith(`${GITHUB_ACTIONS_ISSUER}/`));
 
 /** Container apps run as user-assigned identities only. */
 export function containerAppIdentity(props: Props): string[] {
@@ -81,15 +87,22 @@ export function ficContract(props: Props): string[] {
 export function gcpProviderContract(props: Props): string[] {
     const v: string[] = [];
     const condition = props.attributeCondition;
+    const oidc = props.oidc as { issuerUri?: unknown; allowedAudiences?: unknown } | undefined;
     if (typeof condition !== "string" || condition.trim() === "") {
         v.push("attributeCondition is empty: every token from the issuer would be accepted");
+    } else if (isGitHubIssuer(oidc?.issuerUri)) {
+        // GitHub's issuer serves every GitHub customer; names can be re-registered, the ids cannot.
+        for (const claim of ["repository_id", "repository_owner_id"])
+            if (!new RegExp(`assertion\\.${claim}\\s*==\\s*'\\d+'`).test(condition))
+                v.push(
+                    `attributeCondition ${JSON.stringify(condition)} does not pin assertion.${claim} == '<digits>'; on GitHub's shared issuer a condition on names (or an owner alone) admits a re-created repository, or every repository of the owner`,
+                );
     } else if (!/assertion\.(sub|oid)\s*==\s*'[^'*]+'/.test(condition)) {
         v.push(
             `attributeCondition ${JSON.stringify(condition)} does not pin a subject (assertion.sub or assertion.oid == '<id>'); a tid-only condition accepts every workload in the tenant`,
         );
     }
     if (typeof condition === "string" && condition.includes("||")) v.push("attributeCondition uses ||, which can widen the subject pin; keep one conjunction");
-    const oidc = props.oidc as { issuerUri?: unknown; allowedAudiences?: unknown } | undefined;
     if (oidc && isEntraIssuer(oidc.issuerUri) && /\/v2\.0$/.test(String(oidc.issuerUri))) {
         const auds = Array.isArray(oidc.allowedAudiences) ? oidc.allowedAudiences : [];
         if (auds.includes(TOKEN_EXCHANGE_AUDIENCE) && !auds.includes(TOKEN_EXCHANGE_APP_ID)) {
@@ -110,7 +123,7 @@ export function gcpServiceAccountMembers(props: Props): string[] {
         if (typeof m !== "string") return [];
         if (m.startsWith("principalSet://"))
             return [`member ${m} is a principalSet: every identity in the set could impersonate the service account; bind principal://.../subject/<id>`];
-        if (m.startsWith("principal://") && !/\/subject\/[^*/]+$/.test(m)) return [`member ${m} does not name a single subject`];
+        if (m.startsWith("principal://") && !/\/subject\/[^*\s]+$/.test(m)) return [`member ${m} does not name a single subject`];
         return [];
     });
 }
@@ -160,11 +173,84 @@ export function awsRoleTrust(props: Props): string[] {
         for (const suffix of [":aud", ":sub"]) {
             const key = Object.keys(equals).find((k) => k.endsWith(suffix));
             if (!key) v.push(`statement ${i}: no StringEquals on <provider>${suffix}`);
+            // A list of subjects is one role shared by several workloads (a preview and a deploy, dev and prod).
+            else if (suffix === ":sub" && typeof equals[key] !== "string")
+                v.push(`statement ${i}: ${key} lists ${JSON.stringify(equals[key])}; a role trusts exactly one subject, never a list shared between workloads`);
         }
         const flat = JSON.stringify(condition);
         if (flat.includes("*") || flat.includes("?")) v.push(`statement ${i}: a condition value contains a wildcard`);
     }
     return v;
+}
+
+interface OidcIssuerPolicy {
+    decision?: unknown;
+    tokenType?: unknown;
+    teamName?: unknown;
+    authorizedPermissions?: unknown;
+    rules?: Record<string, unknown>;
+}
+
+/**
+ * Pulumi Cloud OIDC issuer policies: every allow pins `aud` and one exact `sub` (Pulumi's rules treat `*`, `?`
+ * as wildcards), never issues personal or admin tokens, and, for GitHub's issuer, pins the repository's
+ * immutable ids (Pulumi can match any claim).
+ */
+export function pulumiOidcIssuer(props: Props): string[] {
+    const policies = Array.isArray(props.policies) ? (props.policies as OidcIssuerPolicy[]) : [];
+    const github = isGitHubIssuer(props.url);
+    return policies.flatMap((p, i) => {
+        if (p.decision !== "allow") return [];
+        const v: string[] = [];
+        const rules = p.rules ?? {};
+        if (typeof rules.aud !== "string" || rules.aud === "" || /[*?]/.test(rules.aud)) v.push(`policy ${i}: no exact rule on aud`);
+        if (typeof rules.sub !== "string" || rules.sub === "" || /[*?]/.test(rules.sub))
+            v.push(`policy ${i}: sub rule ${JSON.stringify(rules.sub ?? null)} must pin one exact subject (no * or ?)`);
+        if (github)
+            for (const claim of ["repository_id", "repository_owner_id"])
+                if (typeof rules[claim] !== "string" || !/^\d+$/.test(rules[claim])) v.push(`policy ${i}: no rule pinning ${claim} to the repository's id`);
+        if (p.tokenType === "personal") v.push(`policy ${i}: issues personal tokens, which act with a person's full rights; use a team token`);
+        if (Array.isArray(p.authorizedPermissions) && p.authorizedPermissions.includes("admin")) v.push(`policy ${i}: grants admin organization tokens`);
+        return v;
+    });
+}
+
+/** A GitHub subject's trust, keyed by the identity that holds it, for the not-shared rule. */
+export function githubTrusts(type: string, props: Props): { identity: string; subject: string }[] {
+    switch (type) {
+        case TYPES.appFic:
+        case TYPES.blueprintFic:
+        case TYPES.armFic:
+            return isGitHubIssuer(props.issuer) && typeof props.subject === "string"
+                ? [
+                      {
+                          identity: `${type} on ${String(props.applicationId ?? props.blueprintObjectId ?? props.parentId ?? props.resourceName)}`,
+                          subject: props.subject,
+                      },
+                  ]
+                : [];
+        case TYPES.gcpSaMember:
+            return props.role === "roles/iam.workloadIdentityUser" && typeof props.member === "string" && props.member.includes("/subject/repo:")
+                ? [{ identity: `service account ${String(props.serviceAccountId)}`, subject: props.member.slice(props.member.indexOf("/subject/") + 9) }]
+                : [];
+        case TYPES.pulumiOidcIssuer:
+            return (Array.isArray(props.policies) ? (props.policies as OidcIssuerPolicy[]) : []).flatMap((p) =>
+                p.decision === "allow" && typeof p.teamName === "string" && typeof p.rules?.sub === "string"
+                    ? [{ identity: `Pulumi team ${p.teamName}`, subject: p.rules.sub }]
+                    : [],
+            );
+        default:
+            return [];
+    }
+}
+
+/** Identities trusting more than one GitHub subject: a preview token must never buy deploy rights, nor dev prod's. */
+export function sharedGitHubIdentities(resources: readonly { type: string; props: Props }[]): string[] {
+    const subjects = new Map<string, Set<string>>();
+    for (const r of resources) for (const t of githubTrusts(r.type, r.props)) subjects.set(t.identity, (subjects.get(t.identity) ?? new Set()).add(t.subject));
+    return [...subjects]
+        .filter(([, s]) => s.size > 1)
+        .map(([identity, s]) => `${identity} trusts ${[...s].join(" and ")}: one identity per GitHub environment`);
 }
 
 /** Permission policies never grant every action on every resource. */

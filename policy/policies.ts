@@ -31,7 +31,7 @@ export const policies: Policies = [
     {
         name: "gcp-provider-pins-subject",
         description:
-            "GCP workload identity providers have an attribute condition that pins a subject (never tid-only), and list the token-exchange GUID audience whenever the issuer is Entra v2 (it is what arrives on the wire).",
+            "GCP workload identity providers have an attribute condition that pins a subject (never tid-only), pin a GitHub repository by its immutable repository_id and repository_owner_id (never by name or owner alone), and list the token-exchange GUID audience whenever the issuer is Entra v2 (it is what arrives on the wire).",
         enforcementLevel: "mandatory",
         validateResource: forTypes([checks.TYPES.gcpProvider], checks.gcpProviderContract),
     },
@@ -47,6 +47,22 @@ export const policies: Policies = [
             "Roles trusting an OIDC provider allow only sts:AssumeRoleWithWebIdentity, with StringEquals on both <provider>:aud and <provider>:sub, no StringLike, no wildcard.",
         enforcementLevel: "mandatory",
         validateResource: forTypes([checks.TYPES.awsRole], checks.awsRoleTrust),
+    },
+    {
+        name: "pulumi-oidc-policies-pinned",
+        description:
+            "Pulumi Cloud OIDC issuer policies pin aud and one exact sub (no * or ?), pin GitHub repositories by their immutable ids, and never issue personal or admin tokens.",
+        enforcementLevel: "mandatory",
+        validateResource: forTypes([checks.TYPES.pulumiOidcIssuer], checks.pulumiOidcIssuer),
+    },
+    {
+        name: "ci-identities-not-shared",
+        description:
+            "Every identity trusting GitHub Actions (FIC app, GCP service account, Pulumi team, AWS role) trusts exactly one GitHub subject: a preview token never buys deploy rights, a dev token nothing in prod.",
+        enforcementLevel: "mandatory",
+        validateStack: (args: StackValidationArgs, report) => {
+            for (const v of checks.sharedGitHubIdentities(args.resources)) report(v);
+        },
     },
     {
         name: "aws-no-star-on-star",

@@ -1,5 +1,5 @@
 /**
- * Trust-chain doctor: `npm run doctor -- --stack <name> (--token <jwt> | --claims <file.json>) [--outputs <file>] [--at <time>] [--json]`.
+ * Trust-chain doctor: `npm run doctor -- [--project <dir>] --stack <name> (--token <jwt> | --claims <file.json>) [--outputs <file>] [--at <time>] [--json]`.
  * Checks a token against every contract of a stack (from its offline plan, or from `pulumi stack output --json`),
  * and says which accept it and why the others do not. The token is decoded locally and never sent anywhere.
  * Exit 0 when the evaluation ran, whatever the verdicts; 2 on unusable input.
@@ -9,11 +9,13 @@ import type { TrustContract } from "../src/contracts";
 import { evaluateContracts } from "../src/doctor/evaluate";
 import { claimsFromFile, claimsFromToken, contractsFromStackOutputs, DoctorInputError } from "../src/doctor/inputs";
 
-const USAGE = "usage: npm run doctor -- --stack <name> (--token <jwt> | --claims <file.json>) [--outputs <stack-output.json>] [--at <ISO time>] [--json]";
+const USAGE =
+    "usage: npm run doctor -- [--project bootstrap] --stack <name> (--token <jwt> | --claims <file.json>) [--outputs <stack-output.json>] [--at <ISO time>] [--json]";
 
 async function main(): Promise<void> {
     const { values } = parseArgs({
         options: {
+            project: { type: "string" },
             stack: { type: "string" },
             token: { type: "string" },
             claims: { type: "string" },
@@ -36,8 +38,8 @@ async function main(): Promise<void> {
         source = `deployed outputs ${values.outputs}`;
     } else {
         const { runPlan } = await import("../src/plan/run-plan.js");
-        contracts = (await runPlan({ stack: values.stack })).trustContracts;
-        source = `offline plan of stack ${values.stack} (cloud-assigned ids are placeholders: use --outputs for a deployed stack)`;
+        contracts = (await runPlan({ stack: values.stack, ...(values.project !== undefined ? { project: values.project } : {}) })).trustContracts;
+        source = `offline plan of ${values.project ? `project ${values.project}, ` : ""}stack ${values.stack} (cloud-assigned ids are placeholders: use --outputs for a deployed stack)`;
     }
     const verdicts = evaluateContracts(contracts, claims, Math.floor(nowMs / 1000));
 

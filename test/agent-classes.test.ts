@@ -537,10 +537,12 @@ function guid(n: number): string {
 describe("agent classes: dependency graph", () => {
     it("adding classes never lengthens the longest chain, and shared resources wait only for values they use", async () => {
         const { longestDependencyChain } = await import("../src/plan/dependency-chain.js");
-        const one = await runPlan({ stack: "prod", config: { agentClasses: [agentClass("class0")] }, recordGraph: true });
+        // A stack that creates its own resource group (the committed prod leaves it to the CI bootstrap): the longest chain.
+        const resourceGroup = { name: "rg-agentfed-prod", create: true };
+        const one = await runPlan({ stack: "prod", config: { resourceGroup, agentClasses: [agentClass("class0")] }, recordGraph: true });
         const three = await runPlan({
             stack: "prod",
-            config: { agentClasses: [agentClass("class0"), option2Class("class1", 1), agentClass("class2")] },
+            config: { resourceGroup, agentClasses: [agentClass("class0"), option2Class("class1", 1), agentClass("class2")] },
             recordGraph: true,
         });
         const chain = longestDependencyChain(three.graph);

@@ -50,8 +50,9 @@ describe("the program under mocks (prod: Entra Agent ID Blueprint)", () => {
         assert.ok(!JSON.stringify(plan).includes(UAMI_OID), "no trace of the previous object id anywhere in the plan");
     });
 
-    it("protects the UAMI, its resource group and the FIC in prod", async () => {
-        const plan = await runPlan({ stack: "prod" });
+    it("protects the UAMI, its resource group (when the stack creates it) and the FIC in prod", async () => {
+        // The committed prod stack leaves its group to the CI bootstrap; a stack that creates its own protects it.
+        const plan = await runPlan({ stack: "prod", config: { resourceGroup: { name: "rg-agentfed-prod", create: true } } });
         for (const [type, name] of [
             [UAMI_TYPE, "agent"],
             ["azure-native:resources:ResourceGroup", "agent-identity"],

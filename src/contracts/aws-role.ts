@@ -15,12 +15,15 @@ export type AwsAudienceMode = "workload" | "exchange" | "tenant";
 
 export const AWS_AUDIENCE_MODES: readonly AwsAudienceMode[] = ["workload", "exchange", "tenant"];
 
+/** How a role's audience was chosen: one of the agent's modes, or GitHub Actions (`sts.amazonaws.com`). */
+export type AwsRoleAudienceKind = AwsAudienceMode | "github-actions";
+
 /** A role trusting one web-identity subject, as plain JSON. */
 export interface AwsRoleContract {
     readonly kind: "aws-role";
     /** Role name. */
     readonly name: string;
-    readonly mode: AwsAudienceMode;
+    readonly mode: AwsRoleAudienceKind;
     readonly accountId: string;
     /** OIDC provider URL: equals the token's `iss`. */
     readonly providerUrl: string;
@@ -32,6 +35,11 @@ export interface AwsRoleContract {
     readonly subject: string;
     /** The condition keys AWS derives from the provider URL. */
     readonly conditionKeys: { readonly aud: string; readonly sub: string };
+    /**
+     * Further StringEquals pins, condition key -> value, on provider-specific claims AWS STS evaluates (for GitHub
+     * `token.actions.githubusercontent.com:repository_id`). Absent when the role pins only aud and sub.
+     */
+    readonly claimPins?: Readonly<Record<string, string>>;
     /** The role's trust policy document. */
     readonly trustPolicy: TrustPolicy;
 }
@@ -103,11 +111,14 @@ export function awsAgentIdentitySubject(agentIdentity: WorkloadSubject, identifi
 }
 
 /** Exactly one statement: AssumeRoleWithWebIdentity from the provider, StringEquals on aud and sub. No wildcard. */
-export function awsTrustPolicy(providerArn: string, providerUrl: string, audience: string, subject: string): TrustPolicy {
-    for (const [what, value] of [
-        ["audience", audience],
-        ["subject", subject],
-    ] as const) {
+export function awsTrustPolicy(
+    providerArn: string,
+    providerUrl: string,
+    audience: string,
+    subject: string,
+    claimPins: Readonly<Record<string, string>> = {},
+): TrustPolicy {
+    for (const [what, value] of [["audience", audience], ["subject", subject], ...Object.entries(claimPins)] as const) {
         if (value === "" || /[*?]/.test(value) || value.trim() !== value)
             throw new TrustContractError(`trust policy ${what} ${JSON.stringify(value)} must be exact: no wildcard, no padding`);
     }
@@ -119,15 +130,26 @@ export function awsTrustPolicy(providerArn: string, providerUrl: string, audienc
                 Effect: "Allow",
                 Principal: { Federated: providerArn },
                 Action: "sts:AssumeRoleWithWebIdentity",
-                Condition: { StringEquals: { [keys.aud]: audience, [keys.sub]: subject } },
+                Condition: { StringEquals: { [keys.aud]: audience, [keys.sub]: subject, ...awsClaimPinKeys(providerUrl, claimPins) } },
             },
         ],
     };
 }
 
+/** Claim name -> value pins as condition keys derived from the provider URL (`<url without https://>:<claim>`). */
+export function awsClaimPinKeys(providerUrl: string, claimPins: Readonly<Record<string, string>>): Record<string, string> {
+    const prefix = awsConditionKeys(providerUrl).aud.replace(/:aud$/, "");
+    return Object.fromEntries(
+        Object.entries(claimPins).map(([claim, value]) => {
+            if (!/^[a-z_]+$/.test(claim) || claim === "aud" || claim === "sub") throw new TrustContractError(`cannot pin claim ${JSON.stringify(claim)}`);
+            return [`${prefix}:${claim}`, value];
+        }),
+    );
+}
+
 /** The role's whole contract for a web-identity subject. */
 export function awsRoleContract(
-    args: { accountId: string; roleName: string; mode: AwsAudienceMode; partition?: string },
+    args: { accountId: string; roleName: string; mode: AwsRoleAudienceKind; partition?: string; claimPins?: Readonly<Record<string, string>> },
     subject: WorkloadSubject,
 ): AwsRoleContract {
     if (!/^\d{12}$/.test(args.accountId)) throw new TrustContractError(`AWS account id ${JSON.stringify(args.accountId)} is not 12 digits`);
@@ -147,7 +169,8 @@ export function awsRoleContract(
         audience,
         subject: subject.subject,
         conditionKeys: awsConditionKeys(providerUrl),
-        trustPolicy: awsTrustPolicy(providerArn, providerUrl, audience, subject.subject),
+        ...(args.claimPins && Object.keys(args.claimPins).length > 0 ? { claimPins: awsClaimPinKeys(providerUrl, args.claimPins) } : {}),
+        trustPolicy: awsTrustPolicy(providerArn, providerUrl, audience, subject.subject, args.claimPins),
     };
 }
 

@@ -51,9 +51,19 @@ export function gcpStsAudience(l: GcpProviderLocation): string {
     return `//iam.googleapis.com/${gcpProviderName(l)}`;
 }
 
-/** The single-subject member: principal://iam.googleapis.com/projects/<n>/locations/global/workloadIdentityPools/<pool>/subject/<sub>. */
+/** GCP caps `google.subject` at 127 bytes (attribute mapping reference); a longer value fails every exchange. */
+export const GCP_MAX_GOOGLE_SUBJECT_BYTES = 127;
+
+/**
+ * The single-subject member: principal://iam.googleapis.com/projects/<n>/locations/global/workloadIdentityPools/<pool>/subject/<sub>.
+ * The subject is everything after `/subject/`, so a GitHub subject (`repo:owner/repo:environment:prod`) keeps its '/'.
+ */
 export function gcpSubjectPrincipal(projectNumber: string, poolId: string, subject: string): string {
-    if (/[*/\s]/.test(subject) || subject === "") throw new TrustContractError(`subject ${JSON.stringify(subject)} cannot form a single-subject principal`);
+    if (/[*\s]/.test(subject) || subject === "") throw new TrustContractError(`subject ${JSON.stringify(subject)} cannot form a single-subject principal`);
+    if (Buffer.byteLength(subject, "utf8") > GCP_MAX_GOOGLE_SUBJECT_BYTES)
+        throw new TrustContractError(
+            `subject ${JSON.stringify(subject)} is longer than the ${GCP_MAX_GOOGLE_SUBJECT_BYTES} bytes GCP allows in google.subject`,
+        );
     return `principal://iam.googleapis.com/projects/${projectNumber}/locations/global/workloadIdentityPools/${poolId}/subject/${subject}`;
 }
 
@@ -108,6 +118,59 @@ export function gcpProviderContract(location: GcpProviderLocation, serviceAccoun
         principal: gcpSubjectPrincipal(location.projectNumber, location.poolId, subject.subject),
         serviceAccountEmail,
     };
+}
+
+/**
+ * GitHub Actions through one shared provider (DESIGN.md, "GitHub Actions as a workload subject"): the provider's
+ * condition admits only tokens of one repository, pinned by its immutable ids (`repository_id`,
+ * `repository_owner_id`: a deleted and re-created owner or repository of the same name gets other ids), and only
+ * the listed environment subjects; each environment's service account then grants
+ * roles/iam.workloadIdentityUser to exactly its own `principal://.../subject/<sub>`. `allowedAudiences` stays
+ * empty: GCP then accepts exactly `https://iam.googleapis.com/<provider name>` (or the `//` form), which is what
+ * google-github-actions/auth requests by default.
+ */
+export function gcpGitHubAttributeCondition(subject: WorkloadSubject, poolSubjects: readonly string[]): string {
+    const github = subject.github;
+    if (subject.source !== "github-actions" || !github) throw new TrustContractError("a GitHub provider condition needs a GitHub Actions workload subject");
+    if (!poolSubjects.includes(subject.subject)) throw new TrustContractError(`subject ${subject.subject} is not among the pool's subjects`);
+    const subjects = [...new Set(poolSubjects)].map((s) => celLiteral("subject", s)).join(", ");
+    return [
+        `assertion.repository_id == ${celLiteral("repository id", github.repositoryId)}`,
+        `assertion.repository_owner_id == ${celLiteral("repository owner id", github.repositoryOwnerId)}`,
+        `assertion.sub in [${subjects}]`,
+    ].join(" && ");
+}
+
+/** The contract of one GitHub environment behind the shared GitHub provider: the condition, and its own binding. */
+export function gcpGitHubProviderContract(
+    location: GcpProviderLocation,
+    serviceAccountEmail: string,
+    subject: WorkloadSubject,
+    poolSubjects: readonly string[],
+): GcpProviderContract {
+    if (!/^\d+$/.test(location.projectNumber)) throw new TrustContractError(`GCP project number ${JSON.stringify(location.projectNumber)} is not numeric`);
+    return {
+        kind: "gcp-provider",
+        ...location,
+        name: gcpProviderName(location),
+        issuer: subject.issuer,
+        allowedAudiences: [],
+        attributeMapping: {
+            "google.subject": "assertion.sub",
+            "attribute.repository_id": "assertion.repository_id",
+            "attribute.repository_owner_id": "assertion.repository_owner_id",
+        },
+        attributeCondition: gcpGitHubAttributeCondition(subject, poolSubjects),
+        principal: gcpSubjectPrincipal(location.projectNumber, location.poolId, subject.subject),
+        serviceAccountEmail,
+    };
+}
+
+/** The audiences GCP accepts for a provider: the allowed list, or, when it is empty, the provider's own name. */
+export function gcpAcceptedAudiences(contract: Pick<GcpProviderContract, "allowedAudiences" | "name">): readonly string[] {
+    return contract.allowedAudiences.length > 0
+        ? contract.allowedAudiences
+        : [`//iam.googleapis.com/${contract.name}`, `https://iam.googleapis.com/${contract.name}`];
 }
 
 /** The `external_account` credential configuration the agent's Google client libraries read. */

@@ -1,8 +1,9 @@
 import { entraV2Issuer, TOKEN_EXCHANGE_APP_ID } from "./constants";
+import type { GitHubClaims } from "./github-actions";
 import { audienceProblem, dns1123LabelProblem, dns1123SubdomainProblem, guidProblem, issuerProblem, subjectProblem } from "./validation";
 
 /** Where a workload's JWT comes from. It decides how the subject is computed, never how it is matched. */
-export type WorkloadSubjectSource = "uami" | "kubernetes-service-account" | "agent-identity" | "external";
+export type WorkloadSubjectSource = "uami" | "kubernetes-service-account" | "agent-identity" | "github-actions" | "external";
 
 /**
  * A workload subject: the three claims every trust contract in this system is a function of.
@@ -25,6 +26,8 @@ export interface WorkloadSubject {
     readonly audiences: readonly string[];
     /** The Entra tenant (`tid` claim) when the issuer is Entra; contracts pin it alongside the subject. */
     readonly tenantId?: string;
+    /** For a GitHub Actions job: the immutable repository ids and the environment, which contracts may pin besides `sub`. */
+    readonly github?: GitHubClaims;
 }
 
 /** Thrown when a workload subject or a contract would be built from values no verifier could ever match. */

@@ -1,4 +1,4 @@
-import { evaluateEntraFic, JwtClaims, TrustContract, TrustContractKind } from "../contracts";
+import { evaluateEntraFic, evaluatePulumiOidcPolicy, JwtClaims, TrustContract, TrustContractKind } from "../contracts";
 import { evaluateAwsRole } from "../verifiers/aws-sts";
 import { evaluateGcpProvider } from "../verifiers/gcp-sts";
 
@@ -11,15 +11,28 @@ export interface ContractVerdict {
     readonly reasons: readonly string[];
 }
 
-/** A short, stable name for a contract in reports. */
+/** The subject a contract pins: a GCP contract's is the one its service account binds (`.../subject/<sub>`). */
+export function pinnedSubject(contract: TrustContract): string {
+    switch (contract.kind) {
+        case "gcp-provider":
+            return contract.principal.slice(contract.principal.indexOf("/subject/") + "/subject/".length);
+        default:
+            return contract.subject;
+    }
+}
+
+/** A short, stable name for a contract in reports, ending with the subject it pins (`sub <subject>`). */
 export function contractName(contract: TrustContract): string {
+    const sub = `sub ${pinnedSubject(contract)}`;
     switch (contract.kind) {
         case "entra-fic":
-            return `${contract.name} (FIC on ${contract.target.kind} ${contract.target.appId})`;
+            return `${contract.name} (FIC on ${contract.target.kind} ${contract.target.appId}) ${sub}`;
         case "gcp-provider":
-            return contract.name;
+            return `${contract.name} -> ${contract.serviceAccountEmail} ${sub}`;
         case "aws-role":
-            return `${contract.roleArn} (${contract.mode} audience)`;
+            return `${contract.roleArn} (${contract.mode} audience) ${sub}`;
+        case "pulumi-oidc-policy":
+            return `Pulumi Cloud ${contract.organization} ${contract.tokenType} token${contract.teamName ? ` for team ${contract.teamName}` : ""} ${sub}`;
     }
 }
 
@@ -39,6 +52,9 @@ export function evaluateContracts(contracts: readonly TrustContract[], claims: J
                 break;
             case "aws-role":
                 verdict = evaluateAwsRole(contract, claims, now);
+                break;
+            case "pulumi-oidc-policy":
+                verdict = evaluatePulumiOidcPolicy(contract, claims, now);
                 break;
         }
         return { contract: contractName(contract), kind: contract.kind, accepted: verdict.accepted, reasons: verdict.reasons };

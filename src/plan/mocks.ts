@@ -51,6 +51,9 @@ function isStringAsset(value: unknown): value is { text: Promise<string> | strin
     return typeof value === "object" && value !== null && (value as { __pulumiAsset?: unknown }).__pulumiAsset === true && "text" in value;
 }
 
+/** The appId of Microsoft Graph, whose service principal the bootstrap reads app role ids from. */
+const GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000";
+
 /** The placeholder subscription id used in ARM ids of the offline plan. */
 export const PLACEHOLDER_SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000";
 
@@ -117,7 +120,45 @@ export class AgentFedMocks implements pulumi.runtime.Mocks {
         if (args.token === "azure-native:operationalinsights:getSharedKeys") {
             return { primarySharedKey: "<placeholder: Log Analytics shared key, read at deploy time>", secondarySharedKey: "<placeholder>" };
         }
+        if (args.token === "azuread:index/getServicePrincipal:getServicePrincipal") return this.servicePrincipalLookup(args.inputs as Record<string, unknown>);
         return args.inputs as Record<string, unknown>;
+    }
+
+    /**
+     * A service principal read from Graph. Microsoft Graph's (appId 00000003-0000-0000-c000-000000000000) publishes
+     * its application permissions as app roles; their ids are read at deploy time, so here each is a placeholder
+     * recorded with the permission it stands for.
+     */
+    private servicePrincipalLookup(inputs: Record<string, unknown>): Record<string, unknown> {
+        const clientId = text(inputs.clientId);
+        const type = "azuread:index/getServicePrincipal:getServicePrincipal";
+        const objectId = this.placeholder(type, clientId, "objectId", `object id of the service principal of app ${clientId} in the tenant`);
+        const values =
+            clientId === GRAPH_APP_ID
+                ? [
+                      "Application.Read.All",
+                      "Application.ReadWrite.OwnedBy",
+                      "Application.ReadWrite.All",
+                      "AppRoleAssignment.ReadWrite.All",
+                      "AgentIdentityBlueprint.AddRemoveCreds.All",
+                      "Directory.Read.All",
+                  ]
+                : [];
+        const appRoles = values.map((value) => ({
+            id: this.placeholder(type, clientId, value, `id of Graph application permission ${value}, read from Graph's service principal at deploy time`),
+            value,
+            allowedMemberTypes: ["Application"],
+            displayName: value,
+            description: value,
+            enabled: true,
+        }));
+        return {
+            clientId,
+            objectId,
+            displayName: clientId === GRAPH_APP_ID ? "Microsoft Graph" : clientId,
+            appRoles,
+            appRoleIds: Object.fromEntries(appRoles.map((r) => [r.value, r.id])),
+        };
     }
 
     private computed(type: string, name: string, inputs: Record<string, unknown>): { id: string; state: Record<string, unknown> } {
@@ -269,6 +310,28 @@ export class AgentFedMocks implements pulumi.runtime.Mocks {
                 const arn = `arn:aws:iam::${this.awsAccountId()}:role/${text(inputs.name)}`;
                 return { id: text(inputs.name), state: { arn, uniqueId: "AROAPLACEHOLDER0000000" } };
             }
+            case "azure-native:authorization:RoleDefinition": {
+                const guid = this.placeholder(type, name, "name", `name (GUID) Azure assigns to custom role ${text(inputs.roleName)}`);
+                return {
+                    id: `${text(inputs.scope)}/providers/Microsoft.Authorization/roleDefinitions/${guid}`,
+                    state: { name: guid, type: "Microsoft.Authorization/roleDefinitions" },
+                };
+            }
+            case "azure-native:authorization:RoleAssignment": {
+                const guid = this.placeholder(type, name, "name", `name (GUID) of role assignment ${name}`);
+                return { id: `${text(inputs.scope)}/providers/Microsoft.Authorization/roleAssignments/${guid}`, state: { name: guid } };
+            }
+            case "azuread:index/applicationOwner:ApplicationOwner":
+                return { id: `${text(inputs.applicationId)}/owner/${text(inputs.ownerObjectId)}`, state: {} };
+            case "pulumiservice:index:OidcIssuer":
+                return {
+                    id: `${text(inputs.organization)}/${this.placeholder(type, name, "id", "id Pulumi Cloud assigns to the OIDC issuer registration")}`,
+                    state: { thumbprints: [] },
+                };
+            case "pulumiservice:index:Team":
+                return { id: `${text(inputs.organizationName)}/${text(inputs.name)}`, state: { teamType: inputs.teamType } };
+            case "github:index/repositoryEnvironment:RepositoryEnvironment":
+                return { id: `${text(inputs.repository)}:${text(inputs.environment)}`, state: {} };
             default:
                 return { id: `${name}-id`, state: {} };
         }

@@ -1,12 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { TrustContract } from "../contracts";
 import { AgentFedMocks, MockOverrides } from "./mocks";
-import { PROJECT_DIR, readProjectName, readStackConfig, toConfigString } from "./stack-files";
+import { MAIN_PROJECT, planProject, PlanProject } from "./projects";
+import { readProjectName, readStackConfig, toConfigString } from "./stack-files";
 
 export interface PlanOptions {
     /** Stack name: reads Pulumi.<stack>.yaml. */
     stack: string;
-    /** Where Pulumi.yaml lives. Default: the repository root. */
+    /** The project, by its directory relative to the repository root (`bootstrap`); default the main project. */
+    project?: string;
+    /** Where Pulumi.yaml lives, for the main program. Default: the repository root. */
     projectDir?: string;
     /** Config values replacing or adding to the stack file's, by key (`agentfed:tenantId` or `tenantId`). */
     config?: Record<string, unknown>;
@@ -122,7 +125,8 @@ function gcpProjectNumbers(gcpConfig: string | undefined): Record<string, string
  * resource it registers and every output. No cloud login, no Pulumi CLI. One plan at a time per process.
  */
 export async function runPlan(options: PlanOptions): Promise<PlanResult> {
-    const projectDir = options.projectDir ?? PROJECT_DIR;
+    const planned: PlanProject = options.project !== undefined ? planProject(options.project) : MAIN_PROJECT;
+    const projectDir = options.projectDir ?? planned.dir;
     const project = readProjectName(projectDir);
     const config = readStackConfig(options.stack, projectDir);
     for (const [key, value] of Object.entries(options.config ?? {})) {
@@ -131,7 +135,8 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
         else config[fullKey] = toConfigString(fullKey, value);
     }
 
-    const mocks = new AgentFedMocks(config[`${project}:tenantId`] ?? "", options.mockOverrides, {
+    const tenantId = config[`${project}:tenantId`] ?? jsonField(config[`${project}:azure`], "tenantId") ?? "";
+    const mocks = new AgentFedMocks(tenantId, options.mockOverrides, {
         gcpProjectNumbers: gcpProjectNumbers(config[`${project}:gcp`]),
         awsAccountId: jsonField(config[`${project}:aws`], "accountId"),
     });
@@ -153,10 +158,9 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     };
 
     // Loaded only now, after config and mocks are set: provider SDKs read settings on first use.
-    const { runProgram } = await import("../program.js");
-    const { loadStackConfig } = await import("../config/load.js");
+    const program = await planned.load();
     // Validated before the stack exists, exactly as `pulumi up` validates it before registering anything.
-    const stackConfig = loadStackConfig();
+    const prepared = program.prepare();
     // Pulumi's SDK records a stack trace for every promise it tracks and every resource it registers (for leak
     // reports and source positions, which an offline plan does not show). With source maps on, formatting those
     // traces is most of the plan's time at scale (see docs/scale.md), so the plan runs without them unless
@@ -169,7 +173,7 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
             const stackResource = pulumi.runtime.getStackResource();
             if (stackResource) keys.set(stackResource, `${STACK_TYPE}::${project}-${options.stack}`);
             pulumi.runtime.registerStackTransformation(record);
-            return Promise.resolve(runProgram(stackConfig));
+            return Promise.resolve(prepared.run() as Record<string, unknown>);
         });
         await pulumi.runtime.disconnect();
     } finally {
@@ -198,7 +202,7 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
         outputs: outputs ?? {},
         trustContracts: ((outputs ?? {}).trustContracts as TrustContract[] | undefined) ?? [],
         placeholders: Object.fromEntries(mocks.placeholders),
-        warnings: stackConfig.warnings,
+        warnings: prepared.warnings,
         graph,
     };
 }

@@ -37,6 +37,13 @@ export function evaluateAwsRole(contract: AwsRoleContract, claims: JwtClaims, no
                 contextVariables: {
                     [contract.conditionKeys.aud]: auds.length === 1 ? auds[0]! : auds,
                     [contract.conditionKeys.sub]: typeof claims.sub === "string" ? claims.sub : "",
+                    // Provider-specific keys (<provider>:<claim>) carry the token's claim; an absent claim is absent here too.
+                    ...Object.fromEntries(
+                        Object.keys(contract.claimPins ?? {}).flatMap((key) => {
+                            const value = claims[key.slice(key.lastIndexOf(":") + 1)];
+                            return typeof value === "string" ? [[key, value]] : [];
+                        }),
+                    ),
                 },
             },
             identityPolicies: [],

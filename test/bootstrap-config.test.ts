@@ -1,0 +1,156 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { BootstrapConfig, parseBootstrapConfig } from "../bootstrap/config";
+import { ConfigError } from "../src/config";
+import { PROJECT_DIR, readStackConfig } from "../src/plan/stack-files";
+
+const BOOTSTRAP_DIR = path.join(PROJECT_DIR, "bootstrap");
+const NS = "agentfed-bootstrap";
+
+/** The committed Pulumi.github.yaml, with keys replaced (undefined removes one), parsed as Pulumi hands it over. */
+function parse(patch: Record<string, unknown> = {}, projectDir = BOOTSTRAP_DIR): BootstrapConfig {
+    const raw = readStackConfig("github", BOOTSTRAP_DIR);
+    for (const [key, value] of Object.entries(patch)) {
+        if (value === undefined) delete raw[`${NS}:${key}`];
+        else raw[`${NS}:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
+    }
+    const keys = Object.keys(raw).map((k) => k.slice(NS.length + 1));
+    return parseBootstrapConfig({ get: (k) => raw[`${NS}:${k}`], keys: () => keys }, NS, projectDir);
+}
+
+function issues(patch: Record<string, unknown>, projectDir?: string): string[] {
+    try {
+        parse(patch, projectDir);
+        return [];
+    } catch (err) {
+        assert.ok(err instanceof ConfigError, String(err));
+        return err.issues.map((i) => `${i.key}: ${i.problem} | ${i.fix}`);
+    }
+}
+
+const github = () => JSON.parse(readStackConfig("github", BOOTSTRAP_DIR)[`${NS}:github`]!) as Record<string, unknown>;
+const environments = () => JSON.parse(readStackConfig("github", BOOTSTRAP_DIR)[`${NS}:environments`]!) as Record<string, unknown>[];
+
+describe("bootstrap configuration", () => {
+    it("reads the committed stack file, and what each environment may touch from its main stack's own file", () => {
+        const c = parse();
+        assert.deepEqual(
+            c.environments.map((e) => [e.name, e.access, e.target.name, e.deployBranch ?? null]),
+            [
+                ["preview-dev", "preview", "dev", null],
+                ["preview-prod", "preview", "prod", null],
+                ["dev", "deploy", "dev", "main"],
+                ["prod", "deploy", "prod", "main"],
+            ],
+        );
+        const prod = c.environments.find((e) => e.name === "prod")!;
+        assert.deepEqual(prod.reviewers, { users: [300000003], teams: [400000004] });
+        assert.equal(prod.target.resourceGroup.name, "rg-agentfed-prod");
+        assert.deepEqual(prod.target.aws?.roleNames, ["agentfed-weather-agent-bedrock"]);
+        assert.equal(prod.target.aws?.providerUrl, "https://sts.windows.net/11111111-1111-1111-1111-111111111111/");
+        assert.deepEqual(prod.target.gcp?.grantedRoles, ["roles/aiplatform.user"]);
+        assert.deepEqual(c.environments.find((e) => e.name === "dev")!.target.entra.ownedApplicationObjectIds, ["77777777-7777-7777-7777-777777777777"]);
+        assert.deepEqual(c.warnings, []);
+    });
+
+    it("refuses unknown keys at the top of the namespace and inside each section, naming the closest known one", () => {
+        const found = issues({ Github: github(), github: { ...github(), repositoryID: "1" }, enviroments: [] });
+        assert.ok(
+            found.some((i) => i.startsWith(`${NS}:Github: is not a known setting | rename it to ${NS}:github`)),
+            found.join("\n"),
+        );
+        assert.ok(found.some((i) => i.startsWith(`${NS}:github.repositoryID: is not a known setting | rename it to ${NS}:github.repositoryId`)));
+        assert.ok(found.some((i) => i.startsWith(`${NS}:enviroments: is not a known setting`)));
+    });
+
+    it("wants numeric ids as quoted digits, and says how to read them", () => {
+        const found = issues({ github: { ...github(), ownerId: 100000001, repositoryId: "contoso/agentfed" } });
+        assert.match(
+            found.find((i) => i.startsWith(`${NS}:github.ownerId`))!,
+            /is a YAML number \(100000001\).*\| gh api repos\/<owner>\/<repo> --jq \.owner\.id; quote it/,
+        );
+        assert.match(
+            found.find((i) => i.startsWith(`${NS}:github.repositoryId`))!,
+            /is not a numeric GitHub id \(got "contoso\/agentfed"/,
+        );
+        const reviewers = issues({ environments: environments().map((e) => (e.name === "prod" ? { ...e, reviewers: { users: ["octocat"] } } : e)) });
+        assert.match(reviewers.join("\n"), /environments\[3\]\.reviewers\.users\[0\]: is not a numeric GitHub id/);
+    });
+
+    it("reports every problem at once, each at its own key", () => {
+        const found = issues({
+            github: { ...github(), owner: "-contoso", subjectFormat: "ids" },
+            environments: [
+                { name: "pre.view", access: "preview", stack: "dev" },
+                { name: "Prod", access: "deploy", stack: "prod" },
+                { name: "prod", access: "admin", stack: "prod" },
+                { name: "qa", access: "preview", stack: "qa", reviewers: { users: ["1"] } },
+            ],
+            azure: { tenantId: "not-a-guid", subscriptionId: "22222222-0000-4000-8000-000000000001" },
+            pulumi: { organization: "contoso", tokenType: "personal" },
+        });
+        for (const key of [
+            "github.owner",
+            "github.subjectFormat",
+            "environments[0].name",
+            "environments[2].name",
+            "environments[2].access",
+            "environments[3].stack",
+            "environments[3].reviewers",
+            "azure.tenantId",
+            "pulumi.tokenType",
+        ])
+            assert.ok(
+                found.some((i) => i.startsWith(`${NS}:${key}:`)),
+                `${key} missing from:\n${found.join("\n")}`,
+            );
+        assert.match(
+            found.find((i) => i.startsWith(`${NS}:environments[0].name`))!,
+            /wildcards in Pulumi Cloud policies/,
+        );
+        assert.match(
+            found.find((i) => i.startsWith(`${NS}:environments[2].name`))!,
+            /repeats environments\[1\]/,
+        );
+    });
+
+    it("refuses a stack that creates its own resource group: CI identities are scoped to a group that must exist first", () => {
+        const dir = mkdtempSync(path.join(tmpdir(), "bootstrap-main-"));
+        const boot = path.join(dir, "bootstrap");
+        writeFileSync(path.join(dir, "Pulumi.yaml"), readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml")));
+        mkdirSync(boot);
+        for (const stack of ["dev", "prod"]) {
+            const text = readFileSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8");
+            writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), stack === "prod" ? text.replace("create: false", "create: true") : text);
+        }
+        const found = issues({}, boot);
+        assert.equal(found.length, 2, found.join("\n"));
+        assert.match(
+            found[0]!,
+            /environments\[1\]\.stack: names main stack prod, which creates its own resource group rg-agentfed-prod.*\| set agentfed:resourceGroup\.create to false in Pulumi\.prod\.yaml/,
+        );
+    });
+
+    it("keeps one bootstrap to one tenant and one AWS account, and wants a cloud section for every cloud a stack uses", () => {
+        const found = issues({
+            azure: { tenantId: "99999999-9999-9999-9999-999999999999", subscriptionId: "22222222-0000-4000-8000-000000000001" },
+            aws: { accountId: "210987654321", region: "us-east-1" },
+            gcp: undefined,
+        });
+        assert.ok(found.some((i) => /environments\[0\]\.stack: names stack dev, whose tenant 1111.* is not 9999/.test(i)));
+        assert.ok(found.some((i) => /environments\[1\]\.stack: names stack prod, which deploys to AWS account 123456789012, not 210987654321/.test(i)));
+        assert.ok(found.some((i) => i.startsWith(`${NS}:gcp: is not set, but stack prod deploys to GCP`)));
+    });
+
+    it("warns when a deploy of a protected stack has no reviewers, and when Pulumi tokens cannot tell environments apart", () => {
+        const c = parse({
+            environments: environments().map((e) => ({ ...e, reviewers: undefined })),
+            pulumi: { organization: "contoso", tokenType: "organization" },
+        });
+        assert.match(c.warnings.join("\n"), /environments\[3\] deploys stack prod, which protects its identities, with no required reviewers/);
+        assert.match(c.warnings.join("\n"), /tokenType is organization: .* a preview token can write any stack/);
+    });
+});

@@ -1,0 +1,449 @@
+import { before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import type { StackValidationArgs, ResourceValidationArgs } from "@pulumi/policy";
+import * as yaml from "js-yaml";
+import { policies } from "../policy/policies";
+import { GITHUB_ACTIONS_ISSUER as POLICY_GITHUB_ISSUER } from "../policy/checks";
+import { GITHUB_ACTIONS_ISSUER } from "../src/contracts";
+import { PlannedResource, PlanResult, runPlan } from "../src/plan/run-plan";
+import { planJson } from "../src/plan/render";
+import { PROJECT_DIR } from "../src/plan/stack-files";
+
+const ROOT = path.resolve(__dirname, "..");
+let plan: PlanResult;
+const of = (type: string) => plan.resources.filter((r) => r.type === type);
+const one = (type: string, name: string): PlannedResource => {
+    const found = plan.resources.find((r) => r.type === type && r.name === name);
+    assert.ok(found, `no ${type} ${name}`);
+    return found;
+};
+const T = {
+    app: "azuread:index/application:Application",
+    fic: "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential",
+    appRole: "azuread:index/appRoleAssignment:AppRoleAssignment",
+    owner: "azuread:index/applicationOwner:ApplicationOwner",
+    rbac: "azure-native:authorization:RoleAssignment",
+    roleDef: "azure-native:authorization:RoleDefinition",
+    rg: "azure-native:resources:ResourceGroup",
+    gcpProvider: "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider",
+    saMember: "gcp:serviceaccount/iAMMember:IAMMember",
+    projectMember: "gcp:projects/iAMMember:IAMMember",
+    awsRole: "aws:iam/role:Role",
+    awsPolicy: "aws:iam/rolePolicy:RolePolicy",
+    oidcProvider: "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+    issuer: "pulumiservice:index:OidcIssuer",
+    stackPermission: "pulumiservice:index:TeamStackPermission",
+    env: "github:index/repositoryEnvironment:RepositoryEnvironment",
+    branchPolicy: "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy",
+    variable: "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable",
+};
+
+let planMs = 0;
+before(async () => {
+    const start = performance.now();
+    plan = await runPlan({ project: "bootstrap", stack: "github" });
+    planMs = performance.now() - start;
+});
+
+describe("the bootstrap plan", () => {
+    it("runs offline, fast, with the main plan's JSON shape", () => {
+        assert.ok(planMs < 5000, `plan took ${Math.round(planMs)} ms`);
+        assert.equal(plan.project, "agentfed-bootstrap");
+        const json = planJson(plan);
+        for (const key of ["resources", "outputs", "trustContracts"]) assert.ok(key in json, key);
+        assert.deepEqual(
+            plan.trustContracts.map((c) => c.kind).sort(),
+            [...Array(4).fill("entra-fic"), ...Array(2).fill("gcp-provider"), ...Array(2).fill("aws-role"), ...Array(4).fill("pulumi-oidc-policy")].sort(),
+        );
+    });
+
+    it("Entra: one app per environment, each with one FIC pinning its own subject and the token-exchange audience", () => {
+        const fics = of(T.fic);
+        assert.equal(of(T.app).length, 4);
+        assert.deepEqual(fics.map((f) => [f.inputs.subject, f.inputs.issuer, f.inputs.audiences]).sort(), [
+            ["repo:contoso/agentfed:environment:dev", GITHUB_ACTIONS_ISSUER, ["api://AzureADTokenExchange"]],
+            ["repo:contoso/agentfed:environment:preview-dev", GITHUB_ACTIONS_ISSUER, ["api://AzureADTokenExchange"]],
+            ["repo:contoso/agentfed:environment:preview-prod", GITHUB_ACTIONS_ISSUER, ["api://AzureADTokenExchange"]],
+            ["repo:contoso/agentfed:environment:prod", GITHUB_ACTIONS_ISSUER, ["api://AzureADTokenExchange"]],
+        ]);
+        assert.equal(new Set(fics.map((f) => f.inputs.applicationId)).size, 4, "no app holds two FICs");
+    });
+
+    it("Azure: Reader for previews, Contributor for deploys, each only on its stack's resource group, which the bootstrap creates", () => {
+        const groups = Object.fromEntries(of(T.rg).map((r) => [r.inputs.resourceGroupName, r]));
+        assert.deepEqual(Object.keys(groups).sort(), ["rg-agentfed-dev", "rg-agentfed-prod"]);
+        const roleOf = (name: string) => String(one(T.rbac, name).inputs.roleDefinitionId).split("/").pop();
+        const scopeOf = (name: string) => String(one(T.rbac, name).inputs.scope);
+        assert.equal(roleOf("ci-preview-prod-reader"), "acdd72a7-3385-48ef-bd42-f606fba81ae7");
+        assert.equal(roleOf("ci-prod-contributor"), "b24988ac-6180-42a0-ab88-20f7382dd24c");
+        assert.match(scopeOf("ci-prod-contributor"), /\/resourceGroups\/rg-agentfed-prod$/);
+        assert.match(scopeOf("ci-dev-contributor"), /\/resourceGroups\/rg-agentfed-dev$/);
+        // prod runs a Container Apps environment: its preview also reads the Log Analytics shared key, and nothing else.
+        const keyRole = one(T.roleDef, "stack-prod-log-analytics-key-reader").inputs;
+        assert.deepEqual((keyRole.permissions as { actions: string[] }[])[0]!.actions, ["Microsoft.OperationalInsights/workspaces/sharedKeys/action"]);
+        assert.equal(of(T.rbac).filter((r) => r.name.startsWith("ci-prod-") || r.name.startsWith("ci-dev-")).length, 2, "deploys: Contributor only");
+        assert.ok(
+            !of(T.rbac).some((r) => r.name.startsWith("ci-preview-") && String(r.inputs.roleDefinitionId).endsWith("b24988ac-6180-42a0-ab88-20f7382dd24c")),
+        );
+    });
+
+    it("Graph: app roles resolved from Graph's service principal, read-only for previews, what the stack needs for deploys", () => {
+        const graphOf = (env: string) =>
+            of(T.appRole)
+                .filter((r) => r.name.startsWith(`ci-${env}-graph-`))
+                .map((r) => r.name.slice(`ci-${env}-graph-`.length))
+                .sort();
+        assert.deepEqual(graphOf("preview-dev"), ["Application.Read.All"]);
+        assert.deepEqual(graphOf("preview-prod"), ["Application.Read.All"]);
+        // prod: an Agent ID Blueprint and the AWS intermediary app; dev: a classic app registration it owns.
+        assert.deepEqual(graphOf("prod"), [
+            "AgentIdentityBlueprint.AddRemoveCreds.All",
+            "AppRoleAssignment.ReadWrite.All",
+            "Application.Read.All",
+            "Application.ReadWrite.OwnedBy",
+        ]);
+        assert.deepEqual(graphOf("dev"), ["Application.Read.All", "Application.ReadWrite.OwnedBy"]);
+        assert.deepEqual(
+            of(T.owner).map((o) => [o.name.split("-owns-")[0], o.inputs.applicationId]),
+            [["ci-dev", "/applications/77777777-7777-7777-7777-777777777777"]],
+        );
+        for (const r of of(T.appRole)) {
+            const permission = r.name.split("-graph-")[1]!;
+            assert.match(
+                plan.placeholders[String(r.inputs.appRoleId)] ?? "",
+                new RegExp(`Graph application permission ${permission.replace(/\./g, "\\.")}, read from Graph`),
+            );
+            assert.match(plan.placeholders[String(r.inputs.resourceObjectId)] ?? "", /service principal of app 00000003-0000-0000-c000-000000000000/);
+        }
+    });
+
+    it("GCP: one provider pinning the repository's ids, one service account per environment bound to exactly its subject", () => {
+        const provider = of(T.gcpProvider)[0]!.inputs;
+        assert.equal(
+            provider.attributeCondition,
+            "assertion.repository_id == '200000002' && assertion.repository_owner_id == '100000001' && " +
+                "assertion.sub in ['repo:contoso/agentfed:environment:preview-prod', 'repo:contoso/agentfed:environment:prod']",
+        );
+        assert.deepEqual(provider.oidc, { issuerUri: GITHUB_ACTIONS_ISSUER });
+        assert.deepEqual(
+            of(T.saMember).map((m) => [m.inputs.serviceAccountId, m.inputs.role, m.inputs.member]),
+            ["preview-prod", "prod"].map((env) => [
+                `projects/contoso-ci/serviceAccounts/ci-${env}@contoso-ci.iam.gserviceaccount.com`,
+                "roles/iam.workloadIdentityUser",
+                `principal://iam.googleapis.com/projects/987654321098/locations/global/workloadIdentityPools/github-actions/subject/repo:contoso/agentfed:environment:${env}`,
+            ]),
+        );
+        const rolesOf = (env: string) => of(T.projectMember).filter((m) => m.name.startsWith(`github-${env}-`));
+        assert.ok(rolesOf("preview-prod").every((m) => /Viewer$|securityReviewer$/.test(String(m.inputs.role)) && m.inputs.project === "contoso-agents-prod"));
+        const iamAdmin = rolesOf("prod").find((m) => m.inputs.role === "roles/resourcemanager.projectIamAdmin")!;
+        assert.deepEqual(iamAdmin.inputs.condition, {
+            title: "agentfed-model-roles-only",
+            expression: "api.getAttribute('iam.googleapis.com/modifiedGrantsByRole', []).hasOnly(['roles/aiplatform.user'])",
+        });
+    });
+
+    it("AWS: the GitHub provider for sts.amazonaws.com, and roles pinned with StringEquals whose permissions name the stack's own ARNs", () => {
+        assert.deepEqual(of(T.oidcProvider)[0]!.inputs.clientIdLists, ["sts.amazonaws.com"]);
+        const trust = JSON.parse(String(one(T.awsRole, "github-prod").inputs.assumeRolePolicy)) as { Statement: { Condition: unknown }[] };
+        assert.deepEqual(trust.Statement[0]!.Condition, {
+            StringEquals: {
+                "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+                "token.actions.githubusercontent.com:sub": "repo:contoso/agentfed:environment:prod",
+                "token.actions.githubusercontent.com:repository_id": "200000002",
+            },
+        });
+        const policyOf = (env: string) =>
+            JSON.parse(String(one(T.awsPolicy, `github-${env}`).inputs.policy)) as { Statement: { Action: string[]; Resource: string[] }[] };
+        const preview = policyOf("preview-prod").Statement.flatMap((s) => s.Action);
+        assert.ok(
+            preview.every((a) => /^iam:(Get|List)/.test(a)),
+            preview.join(),
+        );
+        const deploy = policyOf("prod").Statement;
+        assert.deepEqual(deploy.find((s) => s.Action.includes("iam:CreateRole"))!.Resource, ["arn:aws:iam::123456789012:role/agentfed-weather-agent-bedrock"]);
+        assert.deepEqual(deploy.find((s) => s.Action.includes("iam:CreateOpenIDConnectProvider"))!.Resource, [
+            "arn:aws:iam::123456789012:oidc-provider/sts.windows.net/11111111-1111-1111-1111-111111111111/",
+        ]);
+    });
+
+    it("Pulumi Cloud: one policy per environment pinning aud, sub and the ids, each acting as a team with read or edit on its own stack", () => {
+        const issuer = of(T.issuer)[0]!.inputs as { url: string; policies: { tokenType: string; teamName: string; rules: Record<string, string> }[] };
+        assert.equal(issuer.url, GITHUB_ACTIONS_ISSUER);
+        assert.deepEqual(issuer.policies.find((p) => p.teamName === "agentfed-ci-prod")!.rules, {
+            aud: "urn:pulumi:org:contoso",
+            sub: "repo:contoso/agentfed:environment:prod",
+            repository_id: "200000002",
+            repository_owner_id: "100000001",
+        });
+        assert.deepEqual(
+            of(T.stackPermission)
+                .map((p) => [p.inputs.team, p.inputs.project, p.inputs.stack, p.inputs.permission])
+                .sort(),
+            [
+                ["agentfed-ci-dev", "agentfed", "dev", 102],
+                ["agentfed-ci-preview-dev", "agentfed", "dev", 101],
+                ["agentfed-ci-preview-prod", "agentfed", "prod", 101],
+                ["agentfed-ci-prod", "agentfed", "prod", 102],
+            ],
+        );
+    });
+
+    it("GitHub: deploy environments take main only, prod waits for its reviewers, and every variable the workflows read is set", () => {
+        const envs = Object.fromEntries(of(T.env).map((e) => [e.inputs.environment, e.inputs]));
+        assert.equal(envs["preview-dev"]!.deploymentBranchPolicy, undefined);
+        assert.deepEqual(envs.prod!.reviewers, [{ users: [300000003], teams: [400000004] }]);
+        assert.equal(envs.prod!.canAdminsBypass, false);
+        assert.deepEqual(
+            of(T.branchPolicy)
+                .map((p) => [p.inputs.environment, p.inputs.branchPattern])
+                .sort(),
+            [
+                ["dev", "main"],
+                ["prod", "main"],
+            ],
+        );
+        // The variables the workflows and the login action read, straight from their YAML.
+        const read = new Set<string>();
+        for (const file of [".github/workflows/pull-request.yml", ".github/workflows/deploy.yml"])
+            for (const m of readFileSync(path.join(ROOT, file), "utf8").matchAll(/vars\.([A-Z_]+)/g)) read.add(m[1]!);
+        const set = (env: string) =>
+            new Set(
+                of(T.variable)
+                    .filter((v) => v.inputs.environment === env)
+                    .map((v) => String(v.inputs.variableName)),
+            );
+        const optional = (name: string) => /^(GCP|AWS)_/.test(name); // set only where the stack deploys to that cloud; the login skips them otherwise
+        for (const env of ["preview-dev", "preview-prod", "dev", "prod"]) {
+            for (const name of read) if (!optional(name)) assert.ok(set(env).has(name), `${env} lacks ${name}`);
+            for (const name of set(env)) assert.ok(read.has(name), `${env} sets ${name}, which no workflow reads`);
+        }
+        assert.deepEqual([...set("prod")].sort(), [...read].sort());
+        const action = yaml.load(readFileSync(path.join(ROOT, ".github/actions/cloud-login/action.yml"), "utf8")) as {
+            inputs: Record<string, { required?: boolean }>;
+        };
+        for (const name of ["gcp-workload-identity-provider", "gcp-service-account", "aws-role-arn", "pulumi-team"])
+            assert.notEqual(action.inputs[name]!.required, true, name);
+        const outputs = plan.outputs.githubEnvironments as Record<string, { variables: Record<string, string> }>;
+        for (const v of of(T.variable)) assert.equal(outputs[String(v.inputs.environment)]!.variables[String(v.inputs.variableName)], v.inputs.value);
+    });
+});
+
+// The policy pack, called exactly as the CrossGuard engine calls it.
+type Resource = { type: string; name: string; props: Record<string, unknown>; protect: boolean };
+async function violations(resources: Resource[]): Promise<Record<string, string[]>> {
+    const found: Record<string, string[]> = {};
+    const urn = (r: Resource) => `urn:pulumi:github::agentfed-bootstrap::${r.type}::${r.name}`;
+    for (const policy of policies) {
+        const report = (m: string) => (found[policy.name] ??= []).push(m);
+        if ("validateResource" in policy && policy.validateResource) {
+            const vs = Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource];
+            for (const r of resources)
+                for (const v of vs)
+                    await v(
+                        {
+                            type: r.type,
+                            props: r.props,
+                            urn: urn(r),
+                            name: r.name,
+                            opts: { protect: r.protect },
+                            getConfig: () => ({ prodStacks: ["prod", "github"] }),
+                        } as unknown as ResourceValidationArgs,
+                        report,
+                    );
+        }
+        if ("validateStack" in policy && policy.validateStack)
+            await policy.validateStack(
+                {
+                    resources: resources.map((r) => ({ ...r, urn: urn(r), opts: { protect: r.protect } })),
+                    getConfig: () => ({}),
+                } as unknown as StackValidationArgs,
+                report,
+            );
+    }
+    return found;
+}
+const asPolicyResources = (p: PlanResult): Resource[] =>
+    p.resources.filter((r) => r.custom).map((r) => ({ type: r.type, name: r.name, props: r.inputs, protect: r.protect }));
+function loosened(type: string, name: string | undefined, change: (props: Record<string, unknown>) => Record<string, unknown>): Resource[] {
+    return asPolicyResources(plan).map((r) =>
+        r.type === type && (name === undefined || r.name === name) ? { ...r, props: change(structuredClone(r.props)) } : r,
+    );
+}
+
+describe("the policy pack on the bootstrap", () => {
+    it("keeps its own copy of GitHub's issuer equal to the program's", () => assert.equal(POLICY_GITHUB_ISSUER, GITHUB_ACTIONS_ISSUER));
+
+    it("passes the bootstrap plan, identities protected as in prod", async () => {
+        assert.deepEqual(await violations(asPolicyResources(plan)), {});
+    });
+
+    it("fails an AWS role whose sub is a StringLike wildcard, or a list shared by two environments", async () => {
+        const like = loosened(T.awsRole, "github-prod", (p) => {
+            const doc = JSON.parse(String(p.assumeRolePolicy)) as { Statement: { Condition: Record<string, Record<string, unknown>> }[] };
+            const eq = doc.Statement[0]!.Condition.StringEquals!;
+            delete eq["token.actions.githubusercontent.com:sub"];
+            doc.Statement[0]!.Condition.StringLike = { "token.actions.githubusercontent.com:sub": "repo:contoso/agentfed:*" };
+            return { ...p, assumeRolePolicy: JSON.stringify(doc) };
+        });
+        assert.match(
+            (await violations(like))["aws-web-identity-trust-pinned"]!.join("\n"),
+            /StringLike is not allowed[\s\S]*no StringEquals on <provider>:sub[\s\S]*wildcard/,
+        );
+        const shared = loosened(T.awsRole, "github-prod", (p) => {
+            const doc = JSON.parse(String(p.assumeRolePolicy)) as { Statement: { Condition: { StringEquals: Record<string, unknown> } }[] };
+            doc.Statement[0]!.Condition.StringEquals["token.actions.githubusercontent.com:sub"] = [
+                "repo:contoso/agentfed:environment:prod",
+                "repo:contoso/agentfed:environment:preview-prod",
+            ];
+            return { ...p, assumeRolePolicy: JSON.stringify(doc) };
+        });
+        assert.match((await violations(shared))["aws-web-identity-trust-pinned"]!.join("\n"), /a role trusts exactly one subject/);
+    });
+
+    it("fails a GCP provider condition on names, on the owner only, or on the tenant only; and a principalSet binding", async () => {
+        for (const condition of [
+            "assertion.repository == 'contoso/agentfed'",
+            "assertion.repository_owner_id == '100000001'",
+            "assertion.tid == '11111111-1111-1111-1111-111111111111'",
+        ]) {
+            const found = await violations(loosened(T.gcpProvider, undefined, (p) => ({ ...p, attributeCondition: condition })));
+            assert.match(found["gcp-provider-pins-subject"]!.join("\n"), /does not pin assertion\.repository_id/, condition);
+        }
+        const set = await violations(
+            loosened(T.saMember, undefined, (p) => ({
+                ...p,
+                member: "principalSet://iam.googleapis.com/projects/987654321098/locations/global/workloadIdentityPools/github-actions/*",
+            })),
+        );
+        assert.match(set["gcp-impersonation-single-subject"]![0]!, /principalSet/);
+    });
+
+    it("fails a wildcard FIC subject, and one identity trusting two environments", async () => {
+        const wildcard = await violations(loosened(T.fic, "ci-prod", (p) => ({ ...p, subject: "repo:contoso/agentfed:*" })));
+        assert.match(wildcard["fic-exact-contract"]![0]!, /must pin one exact workload/);
+        const previewFic = asPolicyResources(plan).find((r) => r.type === T.fic && r.name === "ci-preview-prod")!;
+        const prodApp = asPolicyResources(plan).find((r) => r.type === T.fic && r.name === "ci-prod")!.props.applicationId;
+        const shared = await violations([
+            ...asPolicyResources(plan),
+            { ...previewFic, name: "preview-on-prod-app", props: { ...previewFic.props, applicationId: prodApp } },
+        ]);
+        assert.match(
+            shared["ci-identities-not-shared"]![0]!,
+            /trusts repo:contoso\/agentfed:environment:prod and repo:contoso\/agentfed:environment:preview-prod/,
+        );
+    });
+
+    it("fails Pulumi Cloud policies with a wildcard sub, without the repository ids, or issuing admin tokens", async () => {
+        const found = await violations(
+            loosened(T.issuer, undefined, (p) => {
+                const [first, second, third] = p.policies as { rules: Record<string, string>; authorizedPermissions?: string[]; tokenType: string }[];
+                first!.rules.sub = "repo:contoso/*";
+                delete second!.rules.repository_id;
+                Object.assign(third!, { tokenType: "organization", authorizedPermissions: ["admin"] });
+                return p;
+            }),
+        );
+        assert.match(
+            found["pulumi-oidc-policies-pinned"]!.join("\n"),
+            /policy 0: sub rule[\s\S]*policy 1: no rule pinning repository_id[\s\S]*policy 2: grants admin/,
+        );
+    });
+});
+
+describe("npm run doctor -- --project bootstrap", () => {
+    it("judges a GitHub token against every bootstrap contract, each verdict naming the subject it pins", () => {
+        const dir = mkdtempSync(path.join(tmpdir(), "bootstrap-doctor-"));
+        const claims = path.join(dir, "claims.json");
+        writeFileSync(
+            claims,
+            JSON.stringify({
+                iss: GITHUB_ACTIONS_ISSUER,
+                sub: "repo:contoso/agentfed:environment:preview-prod",
+                aud: "https://iam.googleapis.com/projects/987654321098/locations/global/workloadIdentityPools/github-actions/providers/agentfed",
+                repository_id: "200000002",
+                repository_owner_id: "100000001",
+                environment: "preview-prod",
+                exp: 4102444800,
+            }),
+        );
+        const result = spawnSync(
+            process.execPath,
+            [
+                "--import",
+                "tsx",
+                "scripts/doctor.ts",
+                "--project",
+                "bootstrap",
+                "--stack",
+                "github",
+                "--claims",
+                claims,
+                "--at",
+                "2026-09-01T00:00:00Z",
+                "--json",
+            ],
+            { cwd: ROOT, encoding: "utf8" },
+        );
+        assert.equal(result.status, 0, result.stderr);
+        const { verdicts } = JSON.parse(result.stdout) as { verdicts: { contract: string; kind: string; accepted: boolean; reasons: string[] }[] };
+        assert.equal(verdicts.length, 12);
+        for (const v of verdicts) assert.match(v.contract, / sub repo:contoso\/agentfed:environment:(preview-dev|preview-prod|dev|prod)$/);
+        assert.deepEqual(
+            verdicts.filter((v) => v.accepted).map((v) => [v.kind, v.contract.split(" -> ")[1]]),
+            [["gcp-provider", "ci-preview-prod@contoso-ci.iam.gserviceaccount.com sub repo:contoso/agentfed:environment:preview-prod"]],
+        );
+        const prodGcp = verdicts.find((v) => v.kind === "gcp-provider" && v.contract.endsWith("environment:prod"))!;
+        assert.match(prodGcp.reasons.join("\n"), /iam\.serviceAccounts\.getAccessToken/);
+    });
+
+    it("refuses an unknown project with the list of known ones", () => {
+        const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/plan.ts", "--project", "nope", "--stack", "github"], {
+            cwd: ROOT,
+            encoding: "utf8",
+        });
+        assert.equal(result.status, 1);
+        assert.match(result.stderr, /--project nope: unknown project; known projects are \., bootstrap/);
+    });
+});
+
+describe("pulumi up -C bootstrap -s github", () => {
+    it("names its program in Pulumi.yaml, and its tsconfig (which Pulumi reads without following extends) matches the root's", () => {
+        const project = yaml.load(readFileSync(path.join(PROJECT_DIR, "bootstrap", "Pulumi.yaml"), "utf8")) as {
+            main: string;
+            runtime: { options: { typescript: boolean } };
+        };
+        assert.equal(project.main, "index.ts");
+        assert.equal(project.runtime.options.typescript, true);
+        const strip = (text: string) => JSON.parse(text) as { compilerOptions: Record<string, unknown> };
+        const root = strip(readFileSync(path.join(ROOT, "tsconfig.json"), "utf8")).compilerOptions;
+        const boot = strip(readFileSync(path.join(ROOT, "bootstrap", "tsconfig.json"), "utf8")).compilerOptions;
+        delete root.noEmit;
+        delete root.outDir;
+        assert.deepEqual(boot, root);
+    });
+
+    it("loads the program type-checked under ts-node, registered as Pulumi's Node.js host registers it", () => {
+        // @pulumi/pulumi/cmd/run/run.js: cwd is the project directory, compiler options come from its tsconfig.json,
+        // and ts-node type-checks unless noCheck or PULUMI_NODEJS_TRANSPILE_ONLY says otherwise. The program module
+        // is required without being run (index.ts would run it).
+        const script = `
+            process.chdir(${JSON.stringify(path.join(ROOT, "bootstrap"))});
+            const { loadTypeScriptCompilerOptions } = require("@pulumi/pulumi/tsutils");
+            const compilerOptions = loadTypeScriptCompilerOptions("tsconfig.json");
+            require("ts-node").register({ compiler: "typescript", transpileOnly: undefined, project: "tsconfig.json", skipProject: false,
+                compilerOptions: { target: "ES2020", module: "nodenext", moduleResolution: "nodenext", sourceMap: "true", ...compilerOptions } });
+            const program = require(require("node:path").resolve("program.ts"));
+            process.stdout.write(typeof program.runBootstrap);`;
+        const result = spawnSync(process.execPath, ["-e", script], {
+            cwd: ROOT,
+            encoding: "utf8",
+            env: { ...process.env, NODE_PATH: path.join(ROOT, "node_modules") },
+        });
+        assert.equal(result.status, 0, result.stderr);
+        assert.equal(result.stdout, "function");
+    });
+});
