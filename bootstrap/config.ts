@@ -137,6 +137,7 @@ function parseEnvironments(r: Reader, mainDir: string, deployBranch: string): { 
     }
     const targets = new Map<string, TargetStack | null>();
     const seen = new Map<string, number>();
+    const warned = new Set<string>();
     const environments = list.flatMap((entry, i): EnvironmentConfig[] => {
         const at = `environments[${i}]`;
         if (!isJsonObject(entry)) {
@@ -171,12 +172,17 @@ function parseEnvironments(r: Reader, mainDir: string, deployBranch: string): { 
             }
         }
         const target = targets.get(stack) ?? undefined;
-        if (target?.resourceGroup.create)
-            r.report(
-                `${at}.stack`,
-                `names main stack ${stack}, which creates its own resource group ${target.resourceGroup.name}; CI identities are scoped to the group, which must exist before they are granted on it`,
-                `set agentfed:resourceGroup.create to false in Pulumi.${stack}.yaml: this bootstrap creates ${target.resourceGroup.name}`,
+        // A stack that creates its own group (an installation older than this bootstrap) keeps it: the group is
+        // then granted on by id, and must exist before the bootstrap runs (Azure refuses a role assignment on a
+        // missing scope), so CI can update it but never create it.
+        if (target?.resourceGroup.create && !warned.has(stack)) {
+            warned.add(stack);
+            warnings.push(
+                `${r.key(`${at}.stack`)} names main stack ${stack}, which creates its own resource group ${target.resourceGroup.name}: ` +
+                    `the bootstrap grants on it by id without managing it, so it must exist before pulumi up -C bootstrap (a first pulumi up -s ${stack} by a person). ` +
+                    `New installations set agentfed:resourceGroup.create to false and let the bootstrap create the group.`,
             );
+        }
         const reviewersObj = entry.reviewers;
         let reviewers = { users: [] as number[], teams: [] as number[] };
         if (reviewersObj !== undefined) {

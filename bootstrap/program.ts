@@ -59,6 +59,7 @@ export function runBootstrap(config: BootstrapConfig = loadBootstrapConfig()): B
             new CiAzureScope(`stack-${t.name}`, {
                 subscriptionId: config.azure.subscriptionId,
                 resourceGroupName: t.resourceGroup.name,
+                createGroup: !t.resourceGroup.create,
                 location: t.location,
                 hasContainerApp: t.hasContainerApp,
                 protect: config.protect,

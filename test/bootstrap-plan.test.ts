@@ -11,7 +11,6 @@ import { GITHUB_ACTIONS_ISSUER as POLICY_GITHUB_ISSUER } from "../policy/checks"
 import { GITHUB_ACTIONS_ISSUER } from "../src/contracts";
 import { PlannedResource, PlanResult, runPlan } from "../src/plan/run-plan";
 import { planJson } from "../src/plan/render";
-import { PROJECT_DIR } from "../src/plan/stack-files";
 
 const ROOT = path.resolve(__dirname, "..");
 let plan: PlanResult;
@@ -42,16 +41,12 @@ const T = {
     variable: "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable",
 };
 
-let planMs = 0;
 before(async () => {
-    const start = performance.now();
     plan = await runPlan({ project: "bootstrap", stack: "github" });
-    planMs = performance.now() - start;
 });
 
 describe("the bootstrap plan", () => {
-    it("runs offline, fast, with the main plan's JSON shape", () => {
-        assert.ok(planMs < 5000, `plan took ${Math.round(planMs)} ms`);
+    it("runs offline, with the main plan's JSON shape", () => {
         assert.equal(plan.project, "agentfed-bootstrap");
         const json = planJson(plan);
         for (const key of ["resources", "outputs", "trustContracts"]) assert.ok(key in json, key);
@@ -410,40 +405,19 @@ describe("npm run doctor -- --project bootstrap", () => {
     });
 });
 
-describe("pulumi up -C bootstrap -s github", () => {
-    it("names its program in Pulumi.yaml, and its tsconfig (which Pulumi reads without following extends) matches the root's", () => {
-        const project = yaml.load(readFileSync(path.join(PROJECT_DIR, "bootstrap", "Pulumi.yaml"), "utf8")) as {
-            main: string;
-            runtime: { options: { typescript: boolean } };
-        };
-        assert.equal(project.main, "index.ts");
-        assert.equal(project.runtime.options.typescript, true);
-        const strip = (text: string) => JSON.parse(text) as { compilerOptions: Record<string, unknown> };
-        const root = strip(readFileSync(path.join(ROOT, "tsconfig.json"), "utf8")).compilerOptions;
-        const boot = strip(readFileSync(path.join(ROOT, "bootstrap", "tsconfig.json"), "utf8")).compilerOptions;
-        delete root.noEmit;
-        delete root.outDir;
-        assert.deepEqual(boot, root);
-    });
-
-    it("loads the program type-checked under ts-node, registered as Pulumi's Node.js host registers it", () => {
-        // @pulumi/pulumi/cmd/run/run.js: cwd is the project directory, compiler options come from its tsconfig.json,
-        // and ts-node type-checks unless noCheck or PULUMI_NODEJS_TRANSPILE_ONLY says otherwise. The program module
-        // is required without being run (index.ts would run it).
-        const script = `
-            process.chdir(${JSON.stringify(path.join(ROOT, "bootstrap"))});
-            const { loadTypeScriptCompilerOptions } = require("@pulumi/pulumi/tsutils");
-            const compilerOptions = loadTypeScriptCompilerOptions("tsconfig.json");
-            require("ts-node").register({ compiler: "typescript", transpileOnly: undefined, project: "tsconfig.json", skipProject: false,
-                compilerOptions: { target: "ES2020", module: "nodenext", moduleResolution: "nodenext", sourceMap: "true", ...compilerOptions } });
-            const program = require(require("node:path").resolve("program.ts"));
-            process.stdout.write(typeof program.runBootstrap);`;
-        const result = spawnSync(process.execPath, ["-e", script], {
-            cwd: ROOT,
-            encoding: "utf8",
-            env: { ...process.env, NODE_PATH: path.join(ROOT, "node_modules") },
-        });
-        assert.equal(result.status, 0, result.stderr);
-        assert.equal(result.stdout, "function");
+describe("the bootstrap plan for a stack that creates its own resource group (an installation older than the bootstrap)", () => {
+    it("grants on the group by id and neither creates nor adopts it", async () => {
+        const main = mkdtempSync(path.join(tmpdir(), "bootstrap-main-"));
+        writeFileSync(path.join(main, "Pulumi.yaml"), readFileSync(path.join(ROOT, "Pulumi.yaml")));
+        for (const stack of ["dev", "prod"]) {
+            const text = readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8");
+            writeFileSync(path.join(main, `Pulumi.${stack}.yaml`), stack === "prod" ? text.replace("create: false", "create: true") : text);
+        }
+        const older = await runPlan({ project: "bootstrap", stack: "github", config: { mainProjectDir: main } });
+        const groups = older.resources.filter((r) => r.type === T.rg).map((r) => r.inputs.resourceGroupName);
+        assert.deepEqual(groups, ["rg-agentfed-dev"], "the bootstrap creates only the group no stack creates");
+        const scope = older.resources.find((r) => r.type === T.rbac && r.name === "ci-prod-contributor")?.inputs.scope;
+        assert.equal(scope, "/subscriptions/22222222-0000-4000-8000-000000000001/resourceGroups/rg-agentfed-prod");
+        assert.ok(older.warnings.some((w) => w.includes("which creates its own resource group rg-agentfed-prod")));
     });
 });

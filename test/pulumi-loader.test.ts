@@ -1,7 +1,9 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
+import * as yaml from "js-yaml";
 
 /**
  * `pulumi up` does not run the program with tsx: Pulumi's Node.js language host (@pulumi/pulumi cmd/run/run.js)
@@ -46,12 +48,35 @@ function loadAsPulumiWould(projectDir: string, programModule: string): Promise<{
     });
 }
 
+/** Every Pulumi project in the repository: directory, the module its entry point runs, what that module exports. */
+const PROJECTS: [string, string, string][] = [
+    [".", "src/program.ts", "runProgram"],
+    ["bootstrap", "program.ts", "runBootstrap"],
+    ["examples/consumer", "program.ts", "runConsumer"],
+];
+
+describe("each Pulumi project is laid out for Pulumi's Node.js host", () => {
+    const compilerOptionsOf = (dir: string) => {
+        const options = (JSON.parse(readFileSync(path.join(ROOT, dir, "tsconfig.json"), "utf8")) as { compilerOptions: Record<string, unknown> })
+            .compilerOptions;
+        const { noEmit: _noEmit, outDir: _outDir, ...rest } = options;
+        return rest;
+    };
+    for (const [dir] of PROJECTS) {
+        it(`${dir}: Pulumi.yaml runs index.ts as TypeScript, with the root's compiler options (Pulumi reads them without following extends)`, () => {
+            const project = yaml.load(readFileSync(path.join(ROOT, dir, "Pulumi.yaml"), "utf8")) as {
+                main: string;
+                runtime: { options: { typescript: boolean } };
+            };
+            assert.equal(path.basename(project.main), "index.ts");
+            assert.equal(project.runtime.options.typescript, true);
+            assert.deepEqual(compilerOptionsOf(dir), compilerOptionsOf("."));
+        });
+    }
+});
+
 describe("each Pulumi project loads under Pulumi's own ts-node registration, type-checked", { concurrency: true }, () => {
-    const projects: [string, string, string][] = [
-        [".", "src/program.ts", "runProgram"],
-        ["examples/consumer", "program.ts", "runConsumer"],
-    ];
-    for (const [dir, program, exported] of projects) {
+    for (const [dir, program, exported] of PROJECTS) {
         it(`${dir === "." ? "the stack" : dir}: ${program} compiles and loads, exporting ${exported}`, async () => {
             const { code, stdout, stderr } = await loadAsPulumiWould(dir, program);
             assert.equal(code, 0, `ts-node could not load ${program} as pulumi up would:\n${stderr}`);

@@ -5,8 +5,14 @@ import * as resources from "@pulumi/azure-native/resources";
 export interface CiAzureScopeArgs {
     /** Subscription of the stack's resource group. */
     subscriptionId: string;
-    /** The main stack's resource group: created here, so CI identities can be scoped to it before its first deploy. */
+    /** The main stack's resource group, which every CI role assignment of the stack is scoped to. */
     resourceGroupName: string;
+    /**
+     * Create the group here (the main stack says `resourceGroup.create: false`), so CI identities can be scoped to it
+     * before the stack's first deploy. False: the main stack manages the group, which must already exist; it is
+     * named by id only.
+     */
+    createGroup: boolean;
     /** Azure region of the group (the main stack's `location`). */
     location: string;
     /** The stack deploys a Container Apps environment: previews read its Log Analytics shared key. */
@@ -35,17 +41,19 @@ export class CiAzureScope extends pulumi.ComponentResource {
 
     constructor(name: string, args: CiAzureScopeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("agentfed:bootstrap:AzureScope", name, {}, opts);
-        const group = new resources.ResourceGroup(
-            name,
-            { resourceGroupName: args.resourceGroupName, location: args.location, tags: { "managed-by": "pulumi-agentfed-bootstrap" } },
-            { parent: this, protect: args.protect },
-        );
-        this.resourceGroupId = group.id;
+        this.resourceGroupId = args.createGroup
+            ? new resources.ResourceGroup(
+                  name,
+                  { resourceGroupName: args.resourceGroupName, location: args.location, tags: { "managed-by": "pulumi-agentfed-bootstrap" } },
+                  { parent: this, protect: args.protect },
+              ).id
+            : pulumi.output(`/subscriptions/${args.subscriptionId}/resourceGroups/${args.resourceGroupName}`);
+        const groupId = this.resourceGroupId;
         if (args.hasContainerApp) {
             const role = new authorization.RoleDefinition(
                 `${name}-log-analytics-key-reader`,
                 {
-                    scope: group.id,
+                    scope: groupId,
                     roleName: `agentfed CI: Log Analytics shared key reader (${args.resourceGroupName})`,
                     description:
                         "Reads the shared key of the stack's Log Analytics workspace, which pulumi preview reads. Managed by Pulumi (agentfed bootstrap).",
@@ -53,7 +61,7 @@ export class CiAzureScope extends pulumi.ComponentResource {
                     permissions: [
                         { actions: ["Microsoft.OperationalInsights/workspaces/sharedKeys/action"], notActions: [], dataActions: [], notDataActions: [] },
                     ],
-                    assignableScopes: [group.id],
+                    assignableScopes: [groupId],
                 },
                 { parent: this },
             );
