@@ -1,4 +1,4 @@
-import { entraV1Issuer, entraV2Issuer, TOKEN_EXCHANGE_AUDIENCE_ALIASES } from "./constants";
+import { entraV1Issuer, entraV2Issuer, isTokenExchangeAudience } from "./constants";
 import { audienceProblem, guidProblem } from "./validation";
 import { TrustContractError, WorkloadSubject } from "./workload-subject";
 
@@ -47,7 +47,7 @@ export function cloudFederationAudienceProblem(audience: CloudFederationAudience
     const appIdProblem = guidProblem(audience.appId);
     if (appIdProblem) return `appId ${appIdProblem}`;
     const spellings = [audience.identifierUri, audience.appId];
-    if (spellings.some((a) => TOKEN_EXCHANGE_AUDIENCE_ALIASES.includes(a)))
+    if (spellings.some(isTokenExchangeAudience))
         return "is the token-exchange audience (api://AzureADTokenExchange), which is reserved for FIC assertions";
     // Compared without case or trailing slashes: Entra resolves api://weather/ and API://weather to the same app.
     const norm = (a: string) => a.toLowerCase().replace(/\/+$/, "");
