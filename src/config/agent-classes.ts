@@ -133,7 +133,8 @@ const AI = AGENT_IDENTITY_KEYS.fields;
 /** `agentClasses`. */
 export const AGENT_CLASSES_KEYS = list(
     {
-        summary: "Agent classes beside the primary agent (seed 001: one UAMI per agent class): each its own UAMI, FIC and cloud principals, sharing the resource group, the GCP pool, the AWS OIDC provider and intermediary audience, and the Container Apps environment.",
+        summary:
+            "Agent classes beside the primary agent (seed 001: one UAMI per agent class): each its own UAMI, FIC and cloud principals, sharing the resource group, the GCP pool, the AWS OIDC provider and intermediary audience, and the Container Apps environment.",
         rule: "names, UAMIs, GCP providers and service accounts, AWS roles, container apps and Agent Identities unique across the primary agent and every class; at most 20 FICs per Blueprint",
         section: "Agent classes",
         see: "agent-classes.md",
@@ -178,7 +179,12 @@ export const AGENT_CLASSES_KEYS = list(
                 { summary: "The class's GCP provider (in the stack's pool) and service account.", rule: "needs the stack's gcp" },
                 {
                     providerId: text({ summary: "Workload identity pool provider id.", required: true, rule: PROVIDER_ID_RULE, example: "agent-finance" }),
-                    serviceAccountId: text({ summary: "Account id of the class's service account.", required: true, rule: SERVICE_ACCOUNT_ID_RULE, example: "agent-finance-llm" }),
+                    serviceAccountId: text({
+                        summary: "Account id of the class's service account.",
+                        required: true,
+                        rule: SERVICE_ACCOUNT_ID_RULE,
+                        example: "agent-finance-llm",
+                    }),
                     modelRoles: MODEL_ROLES_KEY,
                 },
             ),
@@ -194,7 +200,7 @@ export const AGENT_CLASSES_KEYS = list(
             ),
             containerApp: reuse(CONTAINER_APP_KEYS, {
                 summary: "The class's container app, in the stack's Container Apps environment.",
-                rule: "the keys of containerApp; needs the stack's containerApp (which creates the shared environment) or environment.existingId; environment.logRetentionDays only with existingId",
+                rule: "needs the stack's containerApp (which creates the shared environment) or environment.existingId; environment.logRetentionDays is refused, since a class never creates an environment",
                 section: undefined,
             }),
         },
@@ -236,7 +242,8 @@ function parseAgentIdentity(r: Reader, at: string, value: Json | undefined, blue
         return undefined;
     }
     r.onlyKnownFields(audPath, aud, Object.keys(AI.cloudFederationAudience.fields));
-    const tokenVersion = aud.tokenVersion === undefined || aud.tokenVersion === null ? AI.cloudFederationAudience.fields.tokenVersion.default : aud.tokenVersion;
+    const tokenVersion =
+        aud.tokenVersion === undefined || aud.tokenVersion === null ? AI.cloudFederationAudience.fields.tokenVersion.default : aud.tokenVersion;
     if (tokenVersion !== 1 && tokenVersion !== 2)
         r.report(
             `${audPath}.tokenVersion`,
@@ -250,7 +257,11 @@ function parseAgentIdentity(r: Reader, at: string, value: Json | undefined, blue
         objectId,
         clientId,
         tokenSubject,
-        cloudFederationAudience: { identifierUri: r.text(`${audPath}.identifierUri`, aud.identifierUri) ?? "", appId, tokenVersion: tokenVersion === 1 ? 1 : 2 },
+        cloudFederationAudience: {
+            identifierUri: r.text(`${audPath}.identifierUri`, aud.identifierUri) ?? "",
+            appId,
+            tokenVersion: tokenVersion === 1 ? 1 : 2,
+        },
     };
 }
 

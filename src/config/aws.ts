@@ -50,12 +50,18 @@ export const ROLE_NAME_RULE = "1-64 letters, digits and +=,.@_-";
 /** `aws`. */
 export const AWS_KEYS = object(
     {
-        summary: "AWS federation for the agent's model (Bedrock): an IAM OIDC provider for Entra and a role trusting exactly this stack's UAMI. Absent: no AWS resources.",
+        summary:
+            "AWS federation for the agent's model (Bedrock): an IAM OIDC provider for Entra and a role trusting exactly this stack's UAMI. Absent: no AWS resources.",
         section: "AWS federation",
         see: "aws-federation.md",
     },
     {
-        accountId: text({ summary: "The 12-digit account the provider and role live in.", required: true, rule: "12 digits, quoted in YAML (account ids can start with 0)", example: "123456789012" }),
+        accountId: text({
+            summary: "The 12-digit account the provider and role live in.",
+            required: true,
+            rule: "12 digits, quoted in YAML (account ids can start with 0)",
+            example: "123456789012",
+        }),
         region: text({
             summary: "Region of the Bedrock models and of the AWS provider.",
             required: true,
@@ -128,7 +134,8 @@ export function parseAwsConfig(r: Reader): { aws: AwsConfig | undefined; warning
     r.onlyKnownFields(key, root, Object.keys(K));
 
     const rawAccount = root.accountId;
-    const accountId = typeof rawAccount === "number" && Number.isSafeInteger(rawAccount) ? String(rawAccount) : typeof rawAccount === "string" ? rawAccount : "";
+    const accountId =
+        typeof rawAccount === "number" && Number.isSafeInteger(rawAccount) ? String(rawAccount) : typeof rawAccount === "string" ? rawAccount : "";
     if (!/^\d{12}$/.test(accountId))
         r.report(
             `${key}.accountId`,
@@ -146,7 +153,12 @@ export function parseAwsConfig(r: Reader): { aws: AwsConfig | undefined; warning
     }
     const region = otherPartition ? "" : r.matching(`${key}.region`, root.region, REGION, "an AWS region", "e.g. us-east-1");
 
-    const mode = r.oneOf(`${key}.audienceMode`, root.audienceMode, K.audienceMode, "use workload unless the trade-offs in docs/aws-federation.md say otherwise");
+    const mode = r.oneOf(
+        `${key}.audienceMode`,
+        root.audienceMode,
+        K.audienceMode,
+        "use workload unless the trade-offs in docs/aws-federation.md say otherwise",
+    );
     const acknowledge = r.boolean(`${key}.acknowledgeTenantWideAudience`, root.acknowledgeTenantWideAudience, K.acknowledgeTenantWideAudience);
     const warnings: string[] = [];
     if (mode === "tenant") {
@@ -184,7 +196,16 @@ export function parseAwsConfig(r: Reader): { aws: AwsConfig | undefined; warning
     const modelArns = parseModelArns(r, `${key}.modelArns`, root.modelArns);
 
     return {
-        aws: { accountId, region, audienceMode: mode as AwsAudienceMode, intermediaryAppName, identifierUri, roleName, modelArns, acknowledgeTenantWideAudience: acknowledge },
+        aws: {
+            accountId,
+            region,
+            audienceMode: mode as AwsAudienceMode,
+            intermediaryAppName,
+            identifierUri,
+            roleName,
+            modelArns,
+            acknowledgeTenantWideAudience: acknowledge,
+        },
         warnings,
     };
 }

@@ -96,13 +96,13 @@ export const DOWNSTREAM_APIS_KEYS = list(
     ),
 );
 
-const imageKey = (summary: string, extra: { default?: string; required?: boolean; example: string }) =>
-    text({ summary, rule: IMAGE_RULE, ...extra });
+const imageKey = (summary: string, extra: { default?: string; required?: boolean; example: string }) => text({ summary, rule: IMAGE_RULE, ...extra });
 
 /** `containerApp` (and an agent class's `containerApp`). */
 export const CONTAINER_APP_KEYS = object(
     {
-        summary: "The agent on Azure Container Apps: agent, Entra auth sidecar, and a token refresher when a cloud needs token files. Absent: no container app.",
+        summary:
+            "The agent on Azure Container Apps: agent, Entra auth sidecar, and a token refresher when a cloud needs token files. Absent: no container app.",
         section: "Container app",
         see: "container-app.md",
     },
@@ -125,14 +125,15 @@ export const CONTAINER_APP_KEYS = object(
                 existingId: text({
                     summary: "ARM id of an existing managed environment to deploy into instead.",
                     rule: "/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.App/managedEnvironments/<name>",
-                    example: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-shared/providers/Microsoft.App/managedEnvironments/cae-shared",
+                    example:
+                        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-shared/providers/Microsoft.App/managedEnvironments/cae-shared",
                 }),
                 logRetentionDays: integer({
                     summary: "Retention of the workspace the stack creates, in days.",
                     default: 30,
                     min: 30,
                     max: 730,
-                    rule: "a whole number, 30 to 730 (Log Analytics, pay-as-you-go tier); only with an environment the stack creates",
+                    rule: "Log Analytics' retention range on the pay-as-you-go tier; only with an environment the stack creates",
                 }),
             },
         ),
@@ -145,12 +146,14 @@ export const CONTAINER_APP_KEYS = object(
                     default: 8080,
                     min: 1,
                     max: 65535,
-                    rule: `a whole number from 1 to 65535 (ARM's targetPort is an integer), never ${SIDECAR_PORT}, the sidecar's port on the replica's loopback`,
+                    rule: `never ${SIDECAR_PORT}, the sidecar's port on the replica's loopback`,
                 }),
                 cpu: value<number>("number", {
                     summary: "vCPUs of the agent container.",
                     default: 0.5,
-                    allowed: Object.keys(CPU_TO_MEMORY).map(Number),
+                    allowed: Object.keys(CPU_TO_MEMORY)
+                        .map(Number)
+                        .sort((a, b) => a - b),
                     rule: "one of the Consumption profile's 0.25 steps up to 2",
                 }),
                 memory: text({
@@ -183,13 +186,13 @@ export const CONTAINER_APP_KEYS = object(
             rule: "a host name, without https://",
             example: "contoso.azurecr.io",
         }),
-        minReplicas: integer({ summary: "Fewest replicas.", default: 1, min: 0, max: 1000, rule: "a whole number from 0 to 1000 (Container Apps' scale limits)" }),
+        minReplicas: integer({ summary: "Fewest replicas (Container Apps' scale limits: 0 to 1000).", default: 1, min: 0, max: 1000 }),
         maxReplicas: integer({
             summary: "Most replicas.",
             default: 3,
             min: 1,
             max: 1000,
-            rule: "a whole number from 1 to 1000, at least minReplicas",
+            rule: "at least minReplicas",
         }),
     },
 );
@@ -277,7 +280,13 @@ export function parseContainerAppObject(r: Reader, key: string, root: JsonObject
             "remove the key. A system-assigned identity gets a new object id on every recreate and every trust contract pinned to it breaks (seed 001); the app runs as the stack's UAMI",
         );
     }
-    const name = r.matching(`${key}.name`, root.name, APP_NAME, "a valid container app name", "use 2-32 lowercase letters, digits and '-', starting with a letter");
+    const name = r.matching(
+        `${key}.name`,
+        root.name,
+        APP_NAME,
+        "a valid container app name",
+        "use 2-32 lowercase letters, digits and '-', starting with a letter",
+    );
 
     const environment = r.fields(`${key}.environment`, root.environment, K.environment);
     const environmentId = r.text(`${key}.environment.existingId`, environment.existingId);
@@ -341,7 +350,11 @@ export function parseContainerAppObject(r: Reader, key: string, root: JsonObject
         sidecar: {
             image: image(r, `${key}.sidecar.image`, sidecar.image, K.sidecar.fields.image.default),
             downstreamApis: parseDownstreamApis(r, `${key}.sidecar.downstreamApis`, sidecar.downstreamApis),
-            allowAgentIdentityOverride: r.boolean(`${key}.sidecar.allowAgentIdentityOverride`, sidecar.allowAgentIdentityOverride, K.sidecar.fields.allowAgentIdentityOverride),
+            allowAgentIdentityOverride: r.boolean(
+                `${key}.sidecar.allowAgentIdentityOverride`,
+                sidecar.allowAgentIdentityOverride,
+                K.sidecar.fields.allowAgentIdentityOverride,
+            ),
         },
         refresher: { image: image(r, `${key}.refresher.image`, refresher.image, K.refresher.fields.image.default) },
         registryServer,

@@ -40,8 +40,7 @@ export function modelRoleProblem(role: string): string | undefined {
         return `grants ${role}, far beyond model access: a basic role holds every permission in the project, granting roles included`;
     if (role.startsWith("roles/iam."))
         return `grants ${role}, an IAM role: the family grants roles, or impersonates and mints tokens for service accounts (serviceAccountTokenCreator, workloadIdentityUser, serviceAccountKeyAdmin)`;
-    if (role.startsWith("roles/resourcemanager."))
-        return `grants ${role}, a Resource Manager role: the family can change who holds which role in the project`;
+    if (role.startsWith("roles/resourcemanager.")) return `grants ${role}, a Resource Manager role: the family can change who holds which role in the project`;
     if (/admin$/i.test(role)) return `grants ${role}, an administrator role: administrators can change their resources' IAM policies`;
     return `grants ${role}, which is not a model role; a model's service account holds only ${GCP_MODEL_ROLES.join(" or ")}, or a custom role`;
 }
@@ -64,12 +63,18 @@ export const PROVIDER_ID_RULE = "4-32 lowercase letters, digits or '-', not star
 /** `gcp`. */
 export const GCP_KEYS = object(
     {
-        summary: "GCP workload identity federation for the agent's model (Vertex AI): a pool, a provider trusting exactly this stack's UAMI, and a service account it impersonates. Absent: no GCP resources.",
+        summary:
+            "GCP workload identity federation for the agent's model (Vertex AI): a pool, a provider trusting exactly this stack's UAMI, and a service account it impersonates. Absent: no GCP resources.",
         section: "GCP federation",
         see: "gcp-federation.md",
     },
     {
-        projectId: text({ summary: "Project id.", required: true, rule: "6-30 lowercase letters, digits or '-', starting with a letter", example: "contoso-agents-prod" }),
+        projectId: text({
+            summary: "Project id.",
+            required: true,
+            rule: "6-30 lowercase letters, digits or '-', starting with a letter",
+            example: "contoso-agents-prod",
+        }),
         projectNumber: text({
             summary: "Project number: it appears in principal:// members and the STS audience.",
             required: true,
@@ -78,7 +83,12 @@ export const GCP_KEYS = object(
         }),
         poolId: text({ summary: "Workload identity pool id.", required: true, rule: PROVIDER_ID_RULE, example: "agentfed-prod" }),
         providerId: text({ summary: "Workload identity pool provider id.", required: true, rule: PROVIDER_ID_RULE, example: "entra-uami" }),
-        serviceAccountId: text({ summary: "Account id of the dedicated service account.", required: true, rule: SERVICE_ACCOUNT_ID_RULE, example: "weather-agent-llm" }),
+        serviceAccountId: text({
+            summary: "Account id of the dedicated service account.",
+            required: true,
+            rule: SERVICE_ACCOUNT_ID_RULE,
+            example: "weather-agent-llm",
+        }),
         modelRoles: MODEL_ROLES_KEY,
         enableApis: boolean({ summary: "Enable the iam, sts, iamcredentials and aiplatform APIs (never disabled on destroy).", default: true }),
     },
@@ -112,7 +122,12 @@ export function parseModelRoles(r: Reader, path: string, value: Json | undefined
         }
         if (modelRoles.indexOf(role) !== i) r.report(`${path}[${i}]`, `repeats ${role}`, "list each role once");
         const problem = modelRoleProblem(role);
-        if (problem) r.report(`${path}[${i}]`, problem, `grant ${GCP_MODEL_ROLES.join(" or ")}, or a custom role holding only the model permissions (e.g. aiplatform.endpoints.predict)`);
+        if (problem)
+            r.report(
+                `${path}[${i}]`,
+                problem,
+                `grant ${GCP_MODEL_ROLES.join(" or ")}, or a custom role holding only the model permissions (e.g. aiplatform.endpoints.predict)`,
+            );
         else if (CUSTOM_ROLE.test(role) && modelRoles.indexOf(role) === i)
             r.warnings.push(
                 `${r.key(`${path}[${i}]`)} is the custom role ${role}, whose permissions this stack cannot see: make sure it holds no iam.*, resourcemanager.*, *.setIamPolicy or iam.serviceAccounts.getAccessToken/signJwt/actAs permission.`,

@@ -54,7 +54,8 @@ export interface KindConfig {
 /** `kind`. */
 export const KIND_KEYS = object(
     {
-        summary: "The Kind lower environment (seed 002): a local cluster whose service-account tokens Entra trusts, its issuer documents on Azure Blob, the FIC, and optionally the workload. Absent: no Kind environment.",
+        summary:
+            "The Kind lower environment (seed 002): a local cluster whose service-account tokens Entra trusts, its issuer documents on Azure Blob, the FIC, and optionally the workload. Absent: no Kind environment.",
         section: "Kind lower environment",
         see: "kind.md",
     },
@@ -89,7 +90,7 @@ export const KIND_KEYS = object(
             defaultText: "/tmp/agentfed-kind/<clusterName>/sa-signer.key",
             rule: "an absolute path without spaces",
         }),
-        rsaBits: value<number>("integer", { summary: "Size of the managed RSA signing key.", default: 2048, allowed: KIND_RSA_BITS, rule: "2048 or 4096" }),
+        rsaBits: value<number>("integer", { summary: "Size of the managed RSA signing key.", default: 2048, allowed: KIND_RSA_BITS }),
         extraPublicKeys: list(
             {
                 summary: "Further public keys published in the JWKS beside the managed one, for key rotation.",
@@ -103,7 +104,11 @@ export const KIND_KEYS = object(
             summary: "kubeconfig context of the cluster; when set, the stack also deploys the workload (the cluster must exist).",
             example: "kind-agentfed-dev",
         }),
-        kubeconfig: text({ summary: "Path of the kubeconfig file.", defaultText: "the provider's default ($KUBECONFIG or ~/.kube/config)", rule: "only with kubeconfigContext" }),
+        kubeconfig: text({
+            summary: "Path of the kubeconfig file.",
+            defaultText: "the provider's default ($KUBECONFIG or ~/.kube/config)",
+            rule: "only with kubeconfigContext",
+        }),
         agentImage: text({
             summary: "The agent's image in the cluster.",
             required: "with kubeconfigContext",

@@ -143,7 +143,7 @@ export const STACK_KEYS = object(
             section: "Azure and Entra basics",
         }),
         protectIdentities: boolean({
-            summary: "protect the identity resources (UAMI, FICs, pools, providers, roles) against deletion and replacement.",
+            summary: "Protect the identity resources (UAMI, FICs, pools, providers, roles) against deletion and replacement (Pulumi's protect).",
             default: true,
             rule: "true in prod: a recreated UAMI gets a new object id and every trust contract pinned to the old one breaks; false only in disposable environments",
             section: "Azure and Entra basics",
@@ -309,12 +309,17 @@ function parseTags(r: Reader, withKind: boolean, withClasses: boolean): Record<s
                 "shorten the name",
             );
         else if (TAGS.forbidden.test(k)) r.report(at, "is a tag name with one of < > % & \\ ? /, which Azure Resource Manager refuses", "rename the tag");
-        else if (TAGS.reservedPrefix.test(k)) r.report(at, "is a tag name starting with microsoft, azure or windows, prefixes Azure reserves", "rename the tag");
+        else if (TAGS.reservedPrefix.test(k))
+            r.report(at, "is a tag name starting with microsoft, azure or windows, prefixes Azure reserves", "rename the tag");
         else if (withClasses && k.toLowerCase() === CLASS_TAG)
             r.report(at, `is the tag the stack puts on every agent class's resources (${CLASS_TAG}: <class name>)`, "rename the tag");
         const first = names.get(k.toLowerCase());
         if (first !== undefined)
-            r.report(at, `repeats the tag name ${JSON.stringify(first)} in another case; Azure Resource Manager compares tag names without case`, "keep one of them");
+            r.report(
+                at,
+                `repeats the tag name ${JSON.stringify(first)} in another case; Azure Resource Manager compares tag names without case`,
+                "keep one of them",
+            );
         else names.set(k.toLowerCase(), k);
     }
     if (entries.length > maxCount)
@@ -422,21 +427,28 @@ export function parseStackConfig(source: ConfigSource, namespace: string, option
         { path: "tenantId", value: tenantId, kind: "tenant" },
         { path: "blueprint.appId", value: appId, kind: "application (client) id" },
         { path: "blueprint.objectId", value: objectId, kind: "application object id" },
-        ...[{ prefix: "", agentIdentity, own: undefined as AgentClassConfig["blueprint"] | undefined }, ...agentClasses.map((c, i) => ({ prefix: `agentClasses[${i}].`, agentIdentity: c.agentIdentity, own: c.blueprint }))].flatMap(
-            ({ prefix, agentIdentity: identity, own }) => [
-                ...(own && prefix !== "" ? [
-                    { path: `${prefix}blueprint.appId`, value: own.appId, kind: "application (client) id" as const },
-                    { path: `${prefix}blueprint.objectId`, value: own.objectId, kind: "application object id" as const },
-                ] : []),
-                ...(identity
-                    ? [
-                          { path: `${prefix}agentIdentity.objectId`, value: identity.objectId, kind: "Agent Identity" as const },
-                          { path: `${prefix}agentIdentity.clientId`, value: identity.clientId, kind: "Agent Identity" as const },
-                          { path: `${prefix}agentIdentity.cloudFederationAudience.appId`, value: identity.cloudFederationAudience.appId, kind: "application (client) id" as const },
-                      ]
-                    : []),
-            ],
-        ),
+        ...[
+            { prefix: "", agentIdentity, own: undefined as AgentClassConfig["blueprint"] | undefined },
+            ...agentClasses.map((c, i) => ({ prefix: `agentClasses[${i}].`, agentIdentity: c.agentIdentity, own: c.blueprint })),
+        ].flatMap(({ prefix, agentIdentity: identity, own }) => [
+            ...(own && prefix !== ""
+                ? [
+                      { path: `${prefix}blueprint.appId`, value: own.appId, kind: "application (client) id" as const },
+                      { path: `${prefix}blueprint.objectId`, value: own.objectId, kind: "application object id" as const },
+                  ]
+                : []),
+            ...(identity
+                ? [
+                      { path: `${prefix}agentIdentity.objectId`, value: identity.objectId, kind: "Agent Identity" as const },
+                      { path: `${prefix}agentIdentity.clientId`, value: identity.clientId, kind: "Agent Identity" as const },
+                      {
+                          path: `${prefix}agentIdentity.cloudFederationAudience.appId`,
+                          value: identity.cloudFederationAudience.appId,
+                          kind: "application (client) id" as const,
+                      },
+                  ]
+                : []),
+        ]),
     ]);
 
     if (tenantId && !tenantProblem) {

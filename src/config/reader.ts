@@ -212,7 +212,11 @@ export class Reader {
             return spec.default ?? (allowed[0] as T);
         }
         if (!allowed.includes(value as T)) {
-            this.report(path, `must be one of ${allowed.join(", ")} (got ${JSON.stringify(value)})`, fix ?? `set ${this.key(path)} to one of ${allowed.join(", ")}`);
+            this.report(
+                path,
+                `must be one of ${allowed.join(", ")} (got ${JSON.stringify(value)})`,
+                fix ?? `set ${this.key(path)} to one of ${allowed.join(", ")}`,
+            );
             return spec.default ?? (allowed[0] as T);
         }
         return value as T;
@@ -255,7 +259,8 @@ export class Reader {
             const ns = colon < 0 ? this.namespace : full.slice(0, colon);
             const name = colon < 0 ? full : full.slice(colon + 1);
             if (ns === this.namespace) {
-                if (!known.includes(name)) this.issues.push({ key: full, problem: "is not a known setting", fix: unknownKeyFix(`${this.namespace}:`, name, known) });
+                if (!known.includes(name))
+                    this.issues.push({ key: full, problem: "is not a known setting", fix: unknownKeyFix(`${this.namespace}:`, name, known) });
             } else if (PROVIDER_NAMESPACES.includes(ns)) {
                 continue;
             } else if (closest(ns, [this.namespace]) !== undefined) {

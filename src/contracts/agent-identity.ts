@@ -47,8 +47,7 @@ export function cloudFederationAudienceProblem(audience: CloudFederationAudience
     const appIdProblem = guidProblem(audience.appId);
     if (appIdProblem) return `appId ${appIdProblem}`;
     const spellings = [audience.identifierUri, audience.appId];
-    if (spellings.some(isTokenExchangeAudience))
-        return "is the token-exchange audience (api://AzureADTokenExchange), which is reserved for FIC assertions";
+    if (spellings.some(isTokenExchangeAudience)) return "is the token-exchange audience (api://AzureADTokenExchange), which is reserved for FIC assertions";
     // Compared without case or trailing slashes: Entra resolves api://weather/ and API://weather to the same app.
     const norm = (a: string) => a.toLowerCase().replace(/\/+$/, "");
     const clash = spellings.find((a) => downstreamAudiences.some((d) => norm(d) === norm(a)));

@@ -52,7 +52,8 @@ export function issuerProblem(value: unknown): string | undefined {
 
 /** Problems with a token subject a contract pins: never empty, never a wildcard, never padded. */
 export function subjectProblem(value: unknown): string | undefined {
-    if (typeof value !== "string" || value.length === 0) return textProblem(value) === "is missing" ? "is empty; a contract must pin exactly one subject" : textProblem(value);
+    if (typeof value !== "string" || value.length === 0)
+        return textProblem(value) === "is missing" ? "is empty; a contract must pin exactly one subject" : textProblem(value);
     if (value.trim() !== value) return `has leading or trailing whitespace (${JSON.stringify(value)})`;
     const control = controlCharacter(value);
     if (control) return `contains the control character ${control} (${JSON.stringify(value)}); subjects are compared byte for byte`;

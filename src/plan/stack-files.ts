@@ -90,7 +90,9 @@ export function readStackConfig(stack: string, projectDir = PROJECT_DIR): Record
         doc = /^\s*(#.*)?(\n\s*(#.*)?)*$/.test(text) ? {} : (yaml.load(text, { filename: fileName, schema: STACK_FILE_SCHEMA }) ?? {});
     } catch (err) {
         const reason = err instanceof Error ? err.message : String(err);
-        throw new StackFileError(`${fileName} is not valid YAML: ${reason}\nFix: correct the file at the line shown; validate with: npm run plan -- --stack ${stack}`);
+        throw new StackFileError(
+            `${fileName} is not valid YAML: ${reason}\nFix: correct the file at the line shown; validate with: npm run plan -- --stack ${stack}`,
+        );
     }
     if (doc === null || typeof doc !== "object" || Array.isArray(doc))
         throw new StackFileError(`${fileName} is not a YAML mapping. Fix: write the stack's settings under config:, as Pulumi.prod.yaml does`);
