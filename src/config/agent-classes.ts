@@ -231,8 +231,9 @@ function parseAgentIdentity(r: Reader, at: string, value: Json | undefined, blue
     r.onlyKnownFields(at, root, Object.keys(AI));
     const objectId = guid(r, `${at}.objectId`, root.objectId, "Agent Identity's object id (its service principal id)");
     const clientId = guid(r, `${at}.clientId`, root.clientId, "Agent Identity's client (app) id");
-    const tokenSubject = root.tokenSubject === undefined ? objectId : typeof root.tokenSubject === "string" ? root.tokenSubject : "";
-    const tokenSubjectProblem = subjectProblem(tokenSubject);
+    const rawSubject = root.tokenSubject === undefined || root.tokenSubject === null ? objectId : root.tokenSubject;
+    const tokenSubject = typeof rawSubject === "string" ? rawSubject : "";
+    const tokenSubjectProblem = subjectProblem(rawSubject);
     if (tokenSubjectProblem)
         r.report(`${at}.tokenSubject`, tokenSubjectProblem, "copy the sub claim of a token the sidecar minted for this Agent Identity, or remove the key");
     const audPath = `${at}.cloudFederationAudience`;

@@ -123,7 +123,7 @@ export class Reader {
             if (v === null || typeof v !== "object") return v;
             return new Proxy(v, {
                 get(target, prop, receiver) {
-                    const got = Reflect.get(target, prop, receiver) as Json;
+                    const got: Json = Reflect.get(target, prop, receiver);
                     if (typeof prop !== "string" || prop === "toJSON") return got;
                     if (Array.isArray(target)) {
                         if (!/^\d+$/.test(prop)) return got;
@@ -134,7 +134,7 @@ export class Reader {
                     trace(`${p}.${prop}`);
                     return wrap(got, `${p}.${prop}`);
                 },
-            }) as Json;
+            });
         };
         return wrap(value, path);
     }

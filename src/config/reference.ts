@@ -4,7 +4,7 @@
  * test/config-reference.test.ts fails when the committed file differs from what this renders.
  */
 import * as yaml from "js-yaml";
-import { Fields, ObjectSpec, Spec, ValueSpec } from "./spec";
+import { Fields, ObjectSpec, Spec } from "./spec";
 
 export interface ReferenceOptions {
     /** The page's title (`# ...`). */
@@ -54,7 +54,7 @@ function typeOf(spec: Spec): string {
 function requirement(spec: Spec): string {
     if (spec.required === true) return "required";
     if (typeof spec.required === "string") return `required ${spec.required}`;
-    const constant = spec.kind === "value" ? (spec as ValueSpec).default : undefined;
+    const constant = spec.kind === "value" ? spec.default : undefined;
     if (constant !== undefined) return `default ${code(String(constant))}`;
     if (spec.defaultText !== undefined) return `default: ${spec.defaultText}`;
     return "optional";
