@@ -1,5 +1,6 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -88,6 +89,18 @@ describe("hostile stack configuration (issue #19)", () => {
             assert.equal(r.outcome, "refused by key", `${r.case.what}: ${r.outcome}\n${r.detail}`);
         });
     }
+
+    it("refuses a YAML error naming the stack file and the line, and a --stack that is a path with exit 2 before reading anything", () => {
+        const syntax = results.find((r) => r.case.what === "a YAML syntax error")!;
+        assert.match(syntax.detail, /^Pulumi\.hostile\.yaml is not valid YAML: .*"Pulumi\.hostile\.yaml" \(3:\d+\)/);
+        const cli = spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "plan.ts"), "--stack", "../Pulumi.prod"], {
+            cwd: ROOT,
+            encoding: "utf8",
+        });
+        assert.equal(cli.status, 2, cli.stderr);
+        assert.match(cli.stderr, /^--stack "\.\.\/Pulumi\.prod" is not a stack name: .* never a path\. Fix: /);
+        assert.equal(cli.stdout, "");
+    });
 
     it("states in docs/testing.md the counts this corpus produces: every input refused by key, none accepted, no internal error", () => {
         const c = counts();

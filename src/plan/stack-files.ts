@@ -23,7 +23,7 @@ const STACK_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
 /** Why `stack` is not a stack name, or undefined. */
 export function stackNameProblem(stack: string): string | undefined {
     if (STACK_NAME.test(stack) && stack !== "." && stack !== "..") return undefined;
-    const qualified = /^[\w.-]+(\/[\w.-]+){1,2}$/.test(stack)
+    const qualified = /^[A-Za-z0-9][\w.-]*(\/[A-Za-z0-9][\w.-]*){1,2}$/.test(stack)
         ? ` (for a qualified name like ${stack}, pass the stack's own name: ${stack.split("/").pop()})`
         : "";
     return `--stack ${JSON.stringify(stack)} is not a stack name: a stack name is 1-100 letters, digits, '-', '_' or '.', never a path${qualified}. Fix: name a stack with a Pulumi.<stack>.yaml at the repository root, e.g. --stack prod`;
