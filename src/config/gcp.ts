@@ -32,6 +32,8 @@ const CUSTOM_ROLE = /^(projects\/[^/]+|organizations\/\d+)\/roles\//;
  * policy pack keeps its own copy (policy/checks.ts, MODEL_ROLES), kept equal by test/policy.test.ts.
  */
 export const GCP_MODEL_ROLES: readonly string[] = ["roles/aiplatform.user", "roles/aiplatform.viewer"];
+/** What the model's service account holds when `modelRoles` is not set: enough to call models. */
+const DEFAULT_MODEL_ROLES: readonly string[] = ["roles/aiplatform.user"];
 
 /** Why a predefined role is not a model role, naming the family when it can grant access or mint credentials. */
 export function modelRoleProblem(role: string): string | undefined {
@@ -50,7 +52,7 @@ export const MODEL_ROLES_KEY = list(
     {
         summary: "Project roles granted to the model's service account.",
         rule: `each a role name, listed once, and one of ${GCP_MODEL_ROLES.join(", ")} or a custom role (projects/<id>/roles/<name>, organizations/<n>/roles/<name>); never owner, editor, an IAM, Resource Manager or admin role, which can grant access or mint tokens. A custom role is shown as a warning: check it holds no iam.*, *.setIamPolicy or serviceAccounts.getAccessToken permission`,
-        defaultText: "[roles/aiplatform.user]",
+        defaultText: `[${DEFAULT_MODEL_ROLES.join(", ")}]`,
         example: ["roles/aiplatform.user"],
         see: "gcp-federation.md",
     },
@@ -104,10 +106,10 @@ export function poolOrProviderIdProblem(id: string): string | undefined {
 
 /** Project roles for a federated service account; default roles/aiplatform.user. Only model roles (see above). */
 export function parseModelRoles(r: Reader, path: string, value: Json | undefined): string[] {
-    if (value === undefined || value === null) return ["roles/aiplatform.user"];
+    if (value === undefined || value === null) return [...DEFAULT_MODEL_ROLES];
     if (!Array.isArray(value) || value.length === 0) {
         r.report(path, "must be a non-empty list of roles", "e.g. [roles/aiplatform.user]");
-        return ["roles/aiplatform.user"];
+        return [...DEFAULT_MODEL_ROLES];
     }
     const modelRoles = value.map((role, i) => r.text(`${path}[${i}]`, role) ?? "");
     modelRoles.forEach((role, i) => {
