@@ -287,6 +287,29 @@ function reportEqualIds(r: Reader, ids: readonly { path: string; value: string |
     }
 }
 
+/** The directory ids one agent names: its Blueprint's two ids, and its Agent Identity's under Option 2. */
+function directoryIds(
+    prefix: string,
+    blueprint: AgentClassConfig["blueprint"],
+    agentIdentity: AgentClassConfig["agentIdentity"],
+): { path: string; value: string; kind: IdKind }[] {
+    return [
+        { path: `${prefix}blueprint.appId`, value: blueprint.appId, kind: "application (client) id" },
+        { path: `${prefix}blueprint.objectId`, value: blueprint.objectId, kind: "application object id" },
+        ...(agentIdentity
+            ? ([
+                  { path: `${prefix}agentIdentity.objectId`, value: agentIdentity.objectId, kind: "Agent Identity" },
+                  { path: `${prefix}agentIdentity.clientId`, value: agentIdentity.clientId, kind: "Agent Identity" },
+                  {
+                      path: `${prefix}agentIdentity.cloudFederationAudience.appId`,
+                      value: agentIdentity.cloudFederationAudience.appId,
+                      kind: "application (client) id",
+                  },
+              ] as const)
+            : []),
+    ];
+}
+
 /** ARM's tag rules (see TAGS), with the stack's own additions: the agent-class tag, and storage accounts' shorter names. */
 function parseTags(r: Reader, withKind: boolean, withClasses: boolean): Record<string, string> {
     const tags: Record<string, string> = {};
@@ -425,30 +448,8 @@ export function parseStackConfig(source: ConfigSource, namespace: string, option
 
     reportEqualIds(r, [
         { path: "tenantId", value: tenantId, kind: "tenant" },
-        { path: "blueprint.appId", value: appId, kind: "application (client) id" },
-        { path: "blueprint.objectId", value: objectId, kind: "application object id" },
-        ...[
-            { prefix: "", agentIdentity, own: undefined as AgentClassConfig["blueprint"] | undefined },
-            ...agentClasses.map((c, i) => ({ prefix: `agentClasses[${i}].`, agentIdentity: c.agentIdentity, own: c.blueprint })),
-        ].flatMap(({ prefix, agentIdentity: identity, own }) => [
-            ...(own && prefix !== ""
-                ? [
-                      { path: `${prefix}blueprint.appId`, value: own.appId, kind: "application (client) id" as const },
-                      { path: `${prefix}blueprint.objectId`, value: own.objectId, kind: "application object id" as const },
-                  ]
-                : []),
-            ...(identity
-                ? [
-                      { path: `${prefix}agentIdentity.objectId`, value: identity.objectId, kind: "Agent Identity" as const },
-                      { path: `${prefix}agentIdentity.clientId`, value: identity.clientId, kind: "Agent Identity" as const },
-                      {
-                          path: `${prefix}agentIdentity.cloudFederationAudience.appId`,
-                          value: identity.cloudFederationAudience.appId,
-                          kind: "application (client) id" as const,
-                      },
-                  ]
-                : []),
-        ]),
+        ...directoryIds("", { kind, appId, objectId }, agentIdentity),
+        ...agentClasses.flatMap((c, i) => directoryIds(`agentClasses[${i}].`, c.blueprint, c.agentIdentity)),
     ]);
 
     if (tenantId && !tenantProblem) {
