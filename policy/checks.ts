@@ -19,6 +19,8 @@ export const TYPES = {
     gcpProvider: "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider",
     gcpSaMember: "gcp:serviceaccount/iAMMember:IAMMember",
     gcpSaBinding: "gcp:serviceaccount/iAMBinding:IAMBinding",
+    gcpProjectMember: "gcp:projects/iAMMember:IAMMember",
+    gcpProjectBinding: "gcp:projects/iAMBinding:IAMBinding",
     awsOidcProvider: "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
     awsRole: "aws:iam/role:Role",
     awsRolePolicy: "aws:iam/rolePolicy:RolePolicy",
@@ -126,6 +128,23 @@ export function gcpServiceAccountMembers(props: Props): string[] {
         if (m.startsWith("principal://") && !/\/subject\/[^*\s]+$/.test(m)) return [`member ${m} does not name a single subject`];
         return [];
     });
+}
+
+/**
+ * The predefined roles a model's service account may hold on its project (a copy of src/config/gcp.ts,
+ * GCP_MODEL_ROLES, kept equal by test/policy.test.ts: the pack ships alone). An allow-list: owner, editor, IAM,
+ * Resource Manager and admin roles can grant access or mint tokens, and a deny-list always misses the next family.
+ */
+export const MODEL_ROLES: readonly string[] = ["roles/aiplatform.user", "roles/aiplatform.viewer"];
+const CUSTOM_ROLE = /^(projects\/[^/]+|organizations\/\d+)\/roles\/[^/]+$/;
+
+/** Project roles this stack grants are model roles only: an allow-listed predefined role, or a custom role. */
+export function gcpProjectRole(props: Props): string[] {
+    const role = props.role;
+    if (typeof role === "string" && (MODEL_ROLES.includes(role) || CUSTOM_ROLE.test(role))) return [];
+    return [
+        `role ${JSON.stringify(role)} is granted on the project; only model roles are (${MODEL_ROLES.join(", ")}, or a custom role): owner, editor, IAM, Resource Manager and admin roles can grant access or mint tokens`,
+    ];
 }
 
 interface Statement {

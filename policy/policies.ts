@@ -42,6 +42,13 @@ export const policies: Policies = [
         validateResource: forTypes([checks.TYPES.gcpSaMember, checks.TYPES.gcpSaBinding], checks.gcpServiceAccountMembers),
     },
     {
+        name: "gcp-project-roles-model-only",
+        description:
+            "Project roles granted by this stack are model roles only (roles/aiplatform.user, roles/aiplatform.viewer, or a custom role): never owner, editor, an IAM, Resource Manager or admin role, which can grant access or mint tokens (privilege escalation through the model's service account).",
+        enforcementLevel: "mandatory",
+        validateResource: forTypes([checks.TYPES.gcpProjectMember, checks.TYPES.gcpProjectBinding], checks.gcpProjectRole),
+    },
+    {
         name: "aws-web-identity-trust-pinned",
         description:
             "Roles trusting an OIDC provider allow only sts:AssumeRoleWithWebIdentity, with StringEquals on both <provider>:aud and <provider>:sub, no StringLike, no wildcard.",

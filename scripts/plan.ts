@@ -5,6 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { runPlan } from "../src/plan/run-plan";
+import { stackNameProblem } from "../src/plan/stack-files";
 import { renderPlanText, planJson } from "../src/plan/render";
 
 async function main(): Promise<void> {
@@ -14,6 +15,11 @@ async function main(): Promise<void> {
     });
     if (!values.stack) {
         process.stderr.write("usage: npm run plan -- [--project bootstrap] --stack <dev|prod|github> [--json]\n");
+        process.exit(2);
+    }
+    const nameProblem = stackNameProblem(values.stack);
+    if (nameProblem) {
+        process.stderr.write(`${nameProblem}\n`);
         process.exit(2);
     }
     const plan = await runPlan({ stack: values.stack, ...(values.project !== undefined ? { project: values.project } : {}) });

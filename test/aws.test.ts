@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { createValidatedPolicy, validateTrustPolicy } from "@cloud-copilot/iam-policy";
 import { runUnsafeSimulation } from "@cloud-copilot/iam-simulate";
 import {
+    AwsAudienceMode,
     AwsRoleContract,
     awsConditionKeys,
     awsRoleContract,
@@ -25,12 +26,28 @@ const workloadToken = { iss: `https://sts.windows.net/${TENANT}/`, sub: UAMI_OID
 const AT = 1748736000 - 60;
 
 describe("AWS role contract", () => {
-    it("derives the condition keys from the provider URL, in one place", () => {
-        assert.deepEqual(awsConditionKeys(`https://sts.windows.net/${TENANT}/`), {
-            aud: `sts.windows.net/${TENANT}/:aud`,
-            sub: `sts.windows.net/${TENANT}/:sub`,
-        });
-        assert.deepEqual(workload.conditionKeys, awsConditionKeys(workload.providerUrl));
+    it("names the condition keys after the provider URL without https://, in every mode and in the policy it writes", () => {
+        // AWS names a web identity provider's condition keys <provider URL without https://>:aud and :sub (IAM User
+        // Guide, "Available keys for AWS web identity federation"); DESIGN.md spells them out for the v1 issuer.
+        // Expected values are written out here, never computed by the function under test.
+        const spAid = "77777777-aaaa-bbbb-cccc-777777777777";
+        const expected: Record<AwsAudienceMode, { providerUrl: string; aud: string; sub: string }> = {
+            workload: { providerUrl: `https://sts.windows.net/${TENANT}/`, aud: `sts.windows.net/${TENANT}/:aud`, sub: `sts.windows.net/${TENANT}/:sub` },
+            exchange: { providerUrl: `https://sts.windows.net/${TENANT}/`, aud: `sts.windows.net/${TENANT}/:aud`, sub: `sts.windows.net/${TENANT}/:sub` },
+            tenant: {
+                providerUrl: `https://login.microsoftonline.com/${TENANT}/v2.0`,
+                aud: `login.microsoftonline.com/${TENANT}/v2.0:aud`,
+                sub: `login.microsoftonline.com/${TENANT}/v2.0:sub`,
+            },
+        };
+        for (const mode of ["workload", "exchange", "tenant"] as const) {
+            const contract = awsRoleContract({ ...role, mode }, awsWebIdentitySubject(uami, mode, AUDIENCE, spAid));
+            const { providerUrl, aud, sub } = expected[mode];
+            assert.equal(contract.providerUrl, providerUrl, mode);
+            assert.deepEqual(contract.conditionKeys, { aud, sub }, mode);
+            assert.deepEqual(Object.keys(contract.trustPolicy.Statement[0]!.Condition.StringEquals).sort(), [aud, sub].sort(), mode);
+        }
+        assert.throws(() => awsConditionKeys(`http://sts.windows.net/${TENANT}/`), /must start with https:\/\//);
     });
 
     it("has exactly one statement: AssumeRoleWithWebIdentity from the provider, StringEquals on aud and sub", () => {

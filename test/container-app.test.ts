@@ -122,7 +122,7 @@ describe("agent container app configuration", () => {
         assert.equal(issues.length, 3);
         assert.match(issues.join("\n"), /downstreamApis\[0\]\.name/);
         assert.match(issues.join("\n"), /downstreamApis\[0\]\.baseUrl: must be an https URL/);
-        assert.match(issues.join("\n"), /downstreamApis\[0\]\.scopes: asks for the token-exchange audience/);
+        assert.match(issues.join("\n"), /downstreamApis\[0\]\.scopes\[0\]: asks for the token-exchange audience/);
     });
 });
 

@@ -153,7 +153,7 @@ describe("GCP federation in the prod plan", () => {
     it("gives distinct roles distinct resource names, even when their last segments collide", async () => {
         const gcp = {
             ...(JSON.parse(readStackConfig("prod")["agentfed:gcp"]!) as object),
-            modelRoles: ["roles/foo_bar", "roles/foo.bar", "projects/contoso-agents-prod/roles/foo.bar"],
+            modelRoles: ["roles/aiplatform.user", "projects/contoso-agents-prod/roles/aiplatform.user", "organizations/123456789/roles/aiplatform.user"],
         };
         const plan = await runPlan({ stack: "prod", config: { gcp } });
         const names = find(plan, "gcp:projects/iAMMember:IAMMember").map((r) => r.name);

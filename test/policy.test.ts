@@ -2,7 +2,8 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
 import { policies } from "../policy/policies";
-import { CLOUD_FEDERATION_API_PREFIX, TOKEN_EXCHANGE_APP_ID, TOKEN_EXCHANGE_AUDIENCE, TYPES } from "../policy/checks";
+import { CLOUD_FEDERATION_API_PREFIX, gcpProjectRole, MODEL_ROLES, TOKEN_EXCHANGE_APP_ID, TOKEN_EXCHANGE_AUDIENCE, TYPES } from "../policy/checks";
+import { GCP_MODEL_ROLES, modelRoleProblem } from "../src/config/gcp";
 import { TOKEN_EXCHANGE_AUDIENCE_ALIASES } from "../src/contracts";
 import { RESERVED_API_PREFIX } from "../src/runtime/container-env";
 import { runPlan } from "../src/plan/run-plan";
@@ -87,6 +88,33 @@ describe("policy pack", () => {
     it("shares the program's constants, which it keeps its own copy of so the pack ships alone", () => {
         assert.equal(CLOUD_FEDERATION_API_PREFIX, RESERVED_API_PREFIX);
         assert.deepEqual([TOKEN_EXCHANGE_AUDIENCE, TOKEN_EXCHANGE_APP_ID], [...TOKEN_EXCHANGE_AUDIENCE_ALIASES]);
+        assert.deepEqual(MODEL_ROLES, GCP_MODEL_ROLES);
+    });
+
+    it("GCP: grants project roles that are model roles only, refusing exactly what the config parser refuses", async () => {
+        const roles = [
+            ...GCP_MODEL_ROLES,
+            "projects/contoso-agents-prod/roles/modelCaller",
+            "organizations/123456789/roles/modelCaller",
+            "roles/owner",
+            "roles/editor",
+            "roles/iam.serviceAccountTokenCreator",
+            "roles/iam.workloadIdentityUser",
+            "roles/iam.serviceAccountKeyAdmin",
+            "roles/iam.securityAdmin",
+            "roles/resourcemanager.projectIamAdmin",
+            "roles/aiplatform.admin",
+            "roles/storage.admin",
+            "roles/viewer",
+        ];
+        for (const role of roles) {
+            const found = await violations([
+                { type: TYPES.gcpProjectMember, props: { role, project: "p", member: "serviceAccount:a@p.iam.gserviceaccount.com" } },
+            ]);
+            assert.equal(found["gcp-project-roles-model-only"] !== undefined, modelRoleProblem(role) !== undefined, role);
+        }
+        assert.deepEqual(gcpProjectRole({ role: "roles/aiplatform.user" }), []);
+        assert.match(gcpProjectRole({ role: "roles/iam.serviceAccountTokenCreator" })[0]!, /only model roles/);
     });
 
     it("every policy is mandatory and has a description a reviewer can read", () => {

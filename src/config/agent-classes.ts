@@ -12,12 +12,13 @@ import {
     subjectProblem,
 } from "../contracts";
 import type { AwsConfig } from "./aws";
-import { parseModelArns, parseRoleName } from "./aws";
+import { MODEL_ARNS_KEY, parseModelArns, parseRoleName, ROLE_NAME_RULE } from "./aws";
 import type { ContainerAppConfig } from "./container-app";
-import { parseContainerAppObject } from "./container-app";
+import { CONTAINER_APP_KEYS, parseContainerAppObject } from "./container-app";
 import type { GcpConfig } from "./gcp";
-import { parseModelRoles, parseServiceAccountId, poolOrProviderIdProblem } from "./gcp";
-import { guid, isJsonObject, Json, JsonObject, Reader, str } from "./reader";
+import { MODEL_ROLES_KEY, parseModelRoles, parseServiceAccountId, poolOrProviderIdProblem, PROVIDER_ID_RULE, SERVICE_ACCOUNT_ID_RULE } from "./gcp";
+import { guid, isJsonObject, Json, JsonObject, Reader } from "./reader";
+import { list, object, reuse, text, value } from "./spec";
 
 /** The Agent Identity an agent class federates to the clouds under Option 2. */
 export interface AgentIdentityConfig {
@@ -66,6 +67,147 @@ const CLASS_NAME_MAX = 24;
 const UAMI_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{2,127}$/;
 const BLUEPRINT_KINDS: readonly BlueprintKind[] = ["agentIdentityBlueprint", "application"];
 
+const OPTION_2 = "agent-classes.md#option-1-or-option-2-seed-001-should-the-cloud-federate-the-uami-or-the-agent-identity";
+
+/** `cloudPrincipal` (and an agent class's). */
+export const CLOUD_PRINCIPAL_KEY = text({
+    summary: "Which identity the agent's cloud contracts trust.",
+    default: "uami",
+    allowed: CLOUD_PRINCIPALS,
+    rule: "uami (Option 1: the UAMI's own token) or agentIdentity (Option 2: the Agent Identity's token, minted by the sidecar for a dedicated audience); agentIdentity needs agentIdentity set, a cloud (gcp or aws), and on AWS audienceMode workload",
+    section: "Option 1 or Option 2",
+    see: OPTION_2,
+});
+
+/** `agentIdentity` (and an agent class's). */
+export const AGENT_IDENTITY_KEYS = object(
+    {
+        summary: "The agent's Agent Identity, which the cloud contracts trust under Option 2.",
+        required: "with cloudPrincipal: agentIdentity, and only then",
+        section: "Option 1 or Option 2",
+        see: OPTION_2,
+    },
+    {
+        objectId: value("GUID", {
+            summary: "Object id of the Agent Identity (its service principal id): what the cloud contracts pin.",
+            required: true,
+            rule: "a GUID; not the tenant id, nor a Blueprint's appId or objectId; one Agent Identity per agent",
+            example: "eeeeeeee-0000-4000-8000-000000000001",
+        }),
+        clientId: value("GUID", {
+            summary: "Its client (app) id: the AgentIdentity parameter the refresher passes to the sidecar.",
+            required: true,
+            rule: "a GUID; not the tenant id, nor a Blueprint's appId or objectId",
+            example: "eeeeeeee-0000-4000-8000-000000000002",
+        }),
+        tokenSubject: text({
+            summary: "The sub claim of its app-only tokens, which the AWS role pins (AWS has no oid condition key).",
+            defaultText: "objectId",
+            rule: "exact: no wildcard, padding or control character; read it from a real token (npm run doctor -- --token ...)",
+        }),
+        cloudFederationAudience: object(
+            { summary: "The dedicated cloud-federation audience, defined on the Blueprint; never a downstream API's.", required: true },
+            {
+                identifierUri: text({
+                    summary: "The identifier URI the sidecar requests (<uri>/.default).",
+                    required: true,
+                    rule: "api:// or https://, no whitespace or wildcard; never the token-exchange audience in any spelling, a downstream API's audience, or the AWS intermediary's",
+                    example: "api://agentfed-weather-cloud",
+                }),
+                appId: value("GUID", {
+                    summary: "The appId of the app exposing the identifier URI: what a v2 token carries in aud.",
+                    defaultText: "the agent's Blueprint appId",
+                }),
+                tokenVersion: value<number>("integer", {
+                    summary: "The audience app's api.requestedAccessTokenVersion.",
+                    default: 2,
+                    allowed: [1, 2],
+                    rule: "1 or 2: which issuer and aud spelling the clouds pin",
+                }),
+            },
+        ),
+    },
+);
+const AI = AGENT_IDENTITY_KEYS.fields;
+
+/** `agentClasses`. */
+export const AGENT_CLASSES_KEYS = list(
+    {
+        summary:
+            "Agent classes beside the primary agent (seed 001: one UAMI per agent class): each its own UAMI, FIC and cloud principals, sharing the resource group, the GCP pool, the AWS OIDC provider and intermediary audience, and the Container Apps environment.",
+        rule: "names, UAMIs, GCP providers and service accounts, AWS roles, container apps and Agent Identities unique across the primary agent and every class; at most 20 FICs per Blueprint",
+        section: "Agent classes",
+        see: "agent-classes.md",
+        example: [{ name: "finance", uami: { name: "mi-finance-agent" } }],
+    },
+    object(
+        { summary: "One agent class." },
+        {
+            name: text({
+                summary: "Names the class's resources; immutable once deployed.",
+                required: true,
+                rule: `a DNS-1123 label of at most ${CLASS_NAME_MAX} characters`,
+                example: "finance",
+            }),
+            uami: object(
+                { summary: "The class's UAMI.", required: true },
+                {
+                    name: text({
+                        summary: "UAMI resource name.",
+                        required: true,
+                        rule: "3-128 letters, digits, '-' or '_', starting with a letter or digit",
+                        example: "mi-finance-agent",
+                    }),
+                },
+            ),
+            blueprint: object(
+                { summary: "The Blueprint the class's FIC is added to.", defaultText: "the stack's blueprint" },
+                {
+                    kind: text({ summary: "Blueprint kind.", default: "agentIdentityBlueprint", allowed: BLUEPRINT_KINDS }),
+                    appId: value("GUID", { summary: "Its application (client) id.", required: true, rule: "a GUID, not its objectId nor the tenant id" }),
+                    objectId: value("GUID", { summary: "Its application object id.", required: true, rule: "a GUID, not its appId nor the tenant id" }),
+                },
+            ),
+            ficName: text({
+                summary: "Immutable name of the FIC that trusts the class's UAMI.",
+                defaultText: "uami-<uami.name>",
+                rule: "3-120 letters, digits, '-' or '_'; unique on its Blueprint",
+            }),
+            cloudPrincipal: reuse(CLOUD_PRINCIPAL_KEY, { section: undefined }),
+            agentIdentity: reuse(AGENT_IDENTITY_KEYS, { section: undefined }),
+            gcp: object(
+                { summary: "The class's GCP provider (in the stack's pool) and service account.", rule: "needs the stack's gcp" },
+                {
+                    providerId: text({ summary: "Workload identity pool provider id.", required: true, rule: PROVIDER_ID_RULE, example: "agent-finance" }),
+                    serviceAccountId: text({
+                        summary: "Account id of the class's service account.",
+                        required: true,
+                        rule: SERVICE_ACCOUNT_ID_RULE,
+                        example: "agent-finance-llm",
+                    }),
+                    modelRoles: MODEL_ROLES_KEY,
+                },
+            ),
+            aws: object(
+                {
+                    summary: "The class's AWS role, trusted through the stack's OIDC provider.",
+                    rule: "needs the stack's aws, in mode workload or tenant (exchange would give every class the same sub)",
+                },
+                {
+                    roleName: text({ summary: "IAM role name.", required: true, rule: ROLE_NAME_RULE, example: "agentfed-finance-bedrock" }),
+                    modelArns: MODEL_ARNS_KEY,
+                },
+            ),
+            containerApp: reuse(CONTAINER_APP_KEYS, {
+                summary: "The class's container app, in the stack's Container Apps environment.",
+                rule: "needs the stack's containerApp (which creates the shared environment) or environment.existingId; environment.logRetentionDays is refused, since a class never creates an environment",
+                section: undefined,
+            }),
+        },
+    ),
+);
+const C = AGENT_CLASSES_KEYS.items.fields;
+
 function objectAt(r: Reader, path: string, value: Json | undefined, fix: string): JsonObject | undefined {
     if (value === undefined) return undefined;
     if (!isJsonObject(value)) {
@@ -86,11 +228,12 @@ export interface AgentClassContext {
 function parseAgentIdentity(r: Reader, at: string, value: Json | undefined, blueprintAppId: string): AgentIdentityConfig | undefined {
     const root = objectAt(r, at, value, `write ${r.key(at)} as { objectId, clientId, cloudFederationAudience }`);
     if (!root) return undefined;
-    r.onlyKnownFields(at, root, ["objectId", "clientId", "tokenSubject", "cloudFederationAudience"]);
+    r.onlyKnownFields(at, root, Object.keys(AI));
     const objectId = guid(r, `${at}.objectId`, root.objectId, "Agent Identity's object id (its service principal id)");
     const clientId = guid(r, `${at}.clientId`, root.clientId, "Agent Identity's client (app) id");
-    const tokenSubject = root.tokenSubject === undefined ? objectId : typeof root.tokenSubject === "string" ? root.tokenSubject : "";
-    const tokenSubjectProblem = subjectProblem(tokenSubject);
+    const rawSubject = root.tokenSubject === undefined || root.tokenSubject === null ? objectId : root.tokenSubject;
+    const tokenSubject = typeof rawSubject === "string" ? rawSubject : "";
+    const tokenSubjectProblem = subjectProblem(rawSubject);
     if (tokenSubjectProblem)
         r.report(`${at}.tokenSubject`, tokenSubjectProblem, "copy the sub claim of a token the sidecar minted for this Agent Identity, or remove the key");
     const audPath = `${at}.cloudFederationAudience`;
@@ -99,34 +242,39 @@ function parseAgentIdentity(r: Reader, at: string, value: Json | undefined, blue
         r.report(audPath, "is not set", `set it to the dedicated audience defined on the Blueprint, e.g. { identifierUri: api://agentfed-<class>-cloud }`);
         return undefined;
     }
-    r.onlyKnownFields(audPath, aud, ["identifierUri", "appId", "tokenVersion"]);
-    const tokenVersion = aud.tokenVersion === undefined ? 2 : aud.tokenVersion;
+    r.onlyKnownFields(audPath, aud, Object.keys(AI.cloudFederationAudience.fields));
+    const tokenVersion =
+        aud.tokenVersion === undefined || aud.tokenVersion === null ? AI.cloudFederationAudience.fields.tokenVersion.default : aud.tokenVersion;
     if (tokenVersion !== 1 && tokenVersion !== 2)
         r.report(
             `${audPath}.tokenVersion`,
             `must be 1 or 2 (got ${JSON.stringify(aud.tokenVersion)})`,
             "use the audience app's api.requestedAccessTokenVersion",
         );
-    const appId = str(aud.appId) ?? blueprintAppId;
+    const appId = typeof aud.appId === "string" && aud.appId !== "" ? aud.appId : blueprintAppId;
     if (aud.appId !== undefined && guidProblem(aud.appId))
         r.report(`${audPath}.appId`, guidProblem(aud.appId)!, "set the appId of the app exposing the identifier URI (default: the class's Blueprint)");
     return {
         objectId,
         clientId,
         tokenSubject,
-        cloudFederationAudience: { identifierUri: str(aud.identifierUri) ?? "", appId, tokenVersion: tokenVersion === 1 ? 1 : 2 },
+        cloudFederationAudience: {
+            identifierUri: r.text(`${audPath}.identifierUri`, aud.identifierUri) ?? "",
+            appId,
+            tokenVersion: tokenVersion === 1 ? 1 : 2,
+        },
     };
 }
 
 function parseClass(r: Reader, at: string, entry: JsonObject, ctx: AgentClassContext): AgentClassConfig {
-    r.onlyKnownFields(at, entry, ["name", "uami", "blueprint", "ficName", "cloudPrincipal", "agentIdentity", "gcp", "aws", "containerApp"]);
-    const name = str(entry.name) ?? "";
+    r.onlyKnownFields(at, entry, Object.keys(C));
+    const name = r.text(`${at}.name`, entry.name) ?? "";
     const nameProblem = dns1123LabelProblem(name) ?? (name.length > CLASS_NAME_MAX ? `is longer than ${CLASS_NAME_MAX} characters` : undefined);
     if (nameProblem)
         r.report(`${at}.name`, nameProblem, `use a short lowercase label such as finance (at most ${CLASS_NAME_MAX}); it names the class's resources`);
 
     const uamiObj = objectAt(r, `${at}.uami`, entry.uami, `write ${r.key(`${at}.uami`)} as { name: mi-<class>-agent }`) ?? {};
-    r.onlyKnownFields(`${at}.uami`, uamiObj, ["name"]);
+    r.onlyKnownFields(`${at}.uami`, uamiObj, Object.keys(C.uami.fields));
     const uamiName = r.matching(
         `${at}.uami.name`,
         uamiObj.name,
@@ -138,8 +286,8 @@ function parseClass(r: Reader, at: string, entry: JsonObject, ctx: AgentClassCon
     let blueprint = ctx.blueprint;
     const bpObj = objectAt(r, `${at}.blueprint`, entry.blueprint, `write ${r.key(`${at}.blueprint`)} as { kind, appId, objectId }`);
     if (bpObj) {
-        r.onlyKnownFields(`${at}.blueprint`, bpObj, ["kind", "appId", "objectId"]);
-        const kind = (bpObj.kind ?? "agentIdentityBlueprint") as BlueprintKind;
+        r.onlyKnownFields(`${at}.blueprint`, bpObj, Object.keys(C.blueprint.fields));
+        const kind = (bpObj.kind ?? C.blueprint.fields.kind.default) as BlueprintKind;
         if (!BLUEPRINT_KINDS.includes(kind))
             r.report(
                 `${at}.blueprint.kind`,
@@ -152,7 +300,7 @@ function parseClass(r: Reader, at: string, entry: JsonObject, ctx: AgentClassCon
             objectId: guid(r, `${at}.blueprint.objectId`, bpObj.objectId, "class Blueprint's application object id"),
         };
     }
-    const ficName = str(entry.ficName) ?? `uami-${uamiName}`;
+    const ficName = r.text(`${at}.ficName`, entry.ficName) ?? `uami-${uamiName}`;
     const ficProblem = ficNameProblem(ficName);
     if (ficProblem && uamiName)
         r.report(
@@ -166,10 +314,10 @@ function parseClass(r: Reader, at: string, entry: JsonObject, ctx: AgentClassCon
     let gcp: AgentClassConfig["gcp"];
     const gcpObj = objectAt(r, `${at}.gcp`, entry.gcp, `write ${r.key(`${at}.gcp`)} as { providerId, serviceAccountId }`);
     if (gcpObj) {
-        r.onlyKnownFields(`${at}.gcp`, gcpObj, ["providerId", "serviceAccountId", "modelRoles"]);
+        r.onlyKnownFields(`${at}.gcp`, gcpObj, Object.keys(C.gcp.fields));
         if (!ctx.gcp)
             r.report(`${at}.gcp`, `needs ${r.key("gcp")}: classes share its project and pool`, `configure ${r.key("gcp")}, or remove ${r.key(`${at}.gcp`)}`);
-        const providerId = str(gcpObj.providerId) ?? "";
+        const providerId = r.text(`${at}.gcp.providerId`, gcpObj.providerId) ?? "";
         const providerProblem = poolOrProviderIdProblem(providerId);
         if (providerProblem) r.report(`${at}.gcp.providerId`, providerProblem, "choose an id such as agent-finance; a deleted id stays reserved for 30 days");
         gcp = {
@@ -182,7 +330,7 @@ function parseClass(r: Reader, at: string, entry: JsonObject, ctx: AgentClassCon
     let aws: AgentClassConfig["aws"];
     const awsObj = objectAt(r, `${at}.aws`, entry.aws, `write ${r.key(`${at}.aws`)} as { roleName, modelArns }`);
     if (awsObj) {
-        r.onlyKnownFields(`${at}.aws`, awsObj, ["roleName", "modelArns"]);
+        r.onlyKnownFields(`${at}.aws`, awsObj, Object.keys(C.aws.fields));
         if (!ctx.aws)
             r.report(
                 `${at}.aws`,
@@ -249,7 +397,7 @@ export function parseCloudPrincipal(
     blueprintAppId: string,
     federates: { gcp: boolean; aws: AwsAudienceMode | undefined },
 ): { cloudPrincipal: CloudPrincipal; agentIdentity: AgentIdentityConfig | undefined } {
-    const cloudPrincipal = (raw.cloudPrincipal ?? "uami") as CloudPrincipal;
+    const cloudPrincipal = (raw.cloudPrincipal ?? CLOUD_PRINCIPAL_KEY.default) as CloudPrincipal;
     if (!CLOUD_PRINCIPALS.includes(cloudPrincipal))
         r.report(
             `${prefix}cloudPrincipal`,

@@ -1,5 +1,6 @@
-import { AWS_AUDIENCE_MODES, AwsAudienceMode, bedrockModelArnProblem } from "../contracts";
-import { bool, Json, Reader, str } from "./reader";
+import { AWS_AUDIENCE_MODES, AwsAudienceMode, bedrockModelArnProblem, isTokenExchangeAudience } from "../contracts";
+import { Json, Reader } from "./reader";
+import { boolean, list, object, text } from "./spec";
 
 /** AWS federation for the agent's model calls (`agentfed:aws`). Absent: no AWS resources. */
 export interface AwsConfig {
@@ -27,9 +28,79 @@ const OTHER_PARTITION_REGION = /^([a-z]{2}-(gov|iso[a-z]*)-[a-z]+-\d|cn-[a-z]+-\
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 const APP_NAME = /^[a-z0-9][a-z0-9-]{2,62}$/;
 
-/** Bedrock model ARNs a role may invoke: at least one, each named (no wildcard). */
+/**
+ * The partition ARNs are built in. Regions of other partitions are refused (`aws.region`), so it is always `aws`;
+ * a model ARN of another partition (arn:aws-us-gov:, arn:aws-cn:) would match nothing the role can call.
+ */
+export const AWS_PARTITION = "aws";
+
+/** `aws.modelArns` (and an agent class's). */
+export const MODEL_ARNS_KEY = list(
+    {
+        summary: "Bedrock model ARNs the role may invoke (and stream); nothing else.",
+        required: true,
+        rule: `at least one; each a Bedrock model ARN in the ${AWS_PARTITION} partition (the region's), with no wildcard`,
+        example: ["arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0"],
+    },
+    text({ summary: "One model ARN." }),
+);
+
+export const ROLE_NAME_RULE = "1-64 letters, digits and +=,.@_-";
+
+/** `aws`. */
+export const AWS_KEYS = object(
+    {
+        summary:
+            "AWS federation for the agent's model (Bedrock): an IAM OIDC provider for Entra and a role trusting exactly this stack's UAMI. Absent: no AWS resources.",
+        section: "AWS federation",
+        see: "aws-federation.md",
+    },
+    {
+        accountId: text({
+            summary: "The 12-digit account the provider and role live in.",
+            required: true,
+            rule: "12 digits, quoted in YAML (account ids can start with 0)",
+            example: "123456789012",
+        }),
+        region: text({
+            summary: "Region of the Bedrock models and of the AWS provider.",
+            required: true,
+            rule: "a commercial (aws partition) region; GovCloud, ISO and China regions are refused, since ARNs are built as arn:aws:",
+            example: "us-east-1",
+        }),
+        audienceMode: text({
+            summary: "How the token gets an audience AWS accepts.",
+            default: "workload",
+            allowed: AWS_AUDIENCE_MODES,
+            rule: "workload (an intermediary app's audience, v1 tokens), exchange (the intermediary app exchanges the UAMI's token) or tenant (the tenant-wide token-exchange audience, only with acknowledgeTenantWideAudience)",
+            see: "aws-federation.md",
+        }),
+        intermediaryAppName: text({
+            summary: "Display name of the intermediary Entra app (modes workload and exchange).",
+            required: "in modes workload and exchange",
+            rule: "3-63 lowercase letters, digits or '-'",
+            example: "agentfed-aws-prod",
+        }),
+        identifierUri: text({
+            summary: "The intermediary app's identifier URI: the audience the role pins.",
+            defaultText: "api://<intermediaryAppName>",
+            rule: "api:// or https://, no whitespace or wildcard; never the token-exchange audience in any spelling (api://AzureADTokenExchange, its GUID, any case)",
+            example: "api://agentfed-aws-prod",
+        }),
+        roleName: text({ summary: "IAM role name.", required: true, rule: ROLE_NAME_RULE, example: "agentfed-weather-agent-bedrock" }),
+        modelArns: MODEL_ARNS_KEY,
+        acknowledgeTenantWideAudience: boolean({
+            summary: "Accept tenant mode's trade-off: the role trusts the tenant-wide token-exchange audience.",
+            default: false,
+            rule: "required (true) for audienceMode tenant",
+        }),
+    },
+);
+const K = AWS_KEYS.fields;
+
+/** Bedrock model ARNs a role may invoke: at least one, each named (no wildcard), in the region's partition. */
 export function parseModelArns(r: Reader, path: string, value: Json | undefined): string[] {
-    const modelArns = Array.isArray(value) ? value.map(String) : [];
+    const modelArns = Array.isArray(value) ? value.map((arn, i) => r.text(`${path}[${i}]`, arn) ?? "") : [];
     if (modelArns.length === 0)
         r.report(
             path,
@@ -37,8 +108,15 @@ export function parseModelArns(r: Reader, path: string, value: Json | undefined)
             "e.g. [arn:aws:bedrock:us-east-1::foundation-model/<model-id>]; the role may invoke only these",
         );
     modelArns.forEach((arn, i) => {
+        if (arn === "") return;
         const problem = bedrockModelArnProblem(arn);
         if (problem) r.report(`${path}[${i}]`, problem, "copy the ARN from: aws bedrock list-foundation-models --query 'modelSummaries[].modelArn'");
+        else if (arn.split(":")[1] !== AWS_PARTITION)
+            r.report(
+                `${path}[${i}]`,
+                `is in partition ${arn.split(":")[1]}, but ${r.key("aws.region")} is in ${AWS_PARTITION}: an ARN never matches across partitions, so the role could invoke nothing`,
+                `use the model's arn:${AWS_PARTITION}: ARN in the configured region`,
+            );
     });
     return modelArns;
 }
@@ -53,18 +131,11 @@ export function parseAwsConfig(r: Reader): { aws: AwsConfig | undefined; warning
     const key = "aws";
     const root = r.object(key, `set ${r.key(key)} to { accountId, region, roleName, modelArns }`, false);
     if (!root) return { aws: undefined, warnings: [] };
-    r.onlyKnownFields(key, root, [
-        "accountId",
-        "region",
-        "audienceMode",
-        "intermediaryAppName",
-        "identifierUri",
-        "roleName",
-        "modelArns",
-        "acknowledgeTenantWideAudience",
-    ]);
+    r.onlyKnownFields(key, root, Object.keys(K));
 
-    const accountId = typeof root.accountId === "number" ? String(root.accountId) : (str(root.accountId) ?? "");
+    const rawAccount = root.accountId;
+    const accountId =
+        typeof rawAccount === "number" && Number.isSafeInteger(rawAccount) ? String(rawAccount) : typeof rawAccount === "string" ? rawAccount : "";
     if (!/^\d{12}$/.test(accountId))
         r.report(
             `${key}.accountId`,
@@ -72,7 +143,7 @@ export function parseAwsConfig(r: Reader): { aws: AwsConfig | undefined; warning
             "aws sts get-caller-identity --query Account --output text; quote it in YAML to keep leading zeros",
         );
     // GovCloud, ISO and China regions match the region shape but live in partitions whose ARNs this stack does not build.
-    const otherPartition = OTHER_PARTITION_REGION.test(str(root.region) ?? "");
+    const otherPartition = typeof root.region === "string" && OTHER_PARTITION_REGION.test(root.region);
     if (otherPartition) {
         r.report(
             `${key}.region`,
@@ -82,14 +153,13 @@ export function parseAwsConfig(r: Reader): { aws: AwsConfig | undefined; warning
     }
     const region = otherPartition ? "" : r.matching(`${key}.region`, root.region, REGION, "an AWS region", "e.g. us-east-1");
 
-    const mode = (str(root.audienceMode) ?? "workload") as AwsAudienceMode;
-    if (!AWS_AUDIENCE_MODES.includes(mode))
-        r.report(
-            `${key}.audienceMode`,
-            `must be one of ${AWS_AUDIENCE_MODES.join(", ")} (got ${JSON.stringify(root.audienceMode)})`,
-            "use workload unless the trade-offs in docs/aws-federation.md say otherwise",
-        );
-    const acknowledge = bool(r, `${key}.acknowledgeTenantWideAudience`, root.acknowledgeTenantWideAudience, false);
+    const mode = r.oneOf(
+        `${key}.audienceMode`,
+        root.audienceMode,
+        K.audienceMode,
+        "use workload unless the trade-offs in docs/aws-federation.md say otherwise",
+    );
+    const acknowledge = r.boolean(`${key}.acknowledgeTenantWideAudience`, root.acknowledgeTenantWideAudience, K.acknowledgeTenantWideAudience);
     const warnings: string[] = [];
     if (mode === "tenant") {
         if (!acknowledge) {
@@ -105,7 +175,7 @@ export function parseAwsConfig(r: Reader): { aws: AwsConfig | undefined; warning
         }
     }
 
-    const intermediaryAppName = str(root.intermediaryAppName) ?? "";
+    const intermediaryAppName = r.text(`${key}.intermediaryAppName`, root.intermediaryAppName) ?? "";
     if (mode !== "tenant" && !APP_NAME.test(intermediaryAppName)) {
         r.report(
             `${key}.intermediaryAppName`,
@@ -113,8 +183,8 @@ export function parseAwsConfig(r: Reader): { aws: AwsConfig | undefined; warning
             "e.g. agentfed-aws-prod; it names the intermediary Entra app and its api:// audience",
         );
     }
-    const identifierUri = str(root.identifierUri) ?? `api://${intermediaryAppName}`;
-    if (mode !== "tenant" && (!/^(api:\/\/|https:\/\/)[^\s*]+$/.test(identifierUri) || identifierUri === "api://AzureADTokenExchange")) {
+    const identifierUri = r.text(`${key}.identifierUri`, root.identifierUri) ?? `api://${intermediaryAppName}`;
+    if (mode !== "tenant" && (!/^(api:\/\/|https:\/\/)[^\s*]+$/.test(identifierUri) || isTokenExchangeAudience(identifierUri))) {
         r.report(
             `${key}.identifierUri`,
             `is not a workload-scoped identifier URI (got ${JSON.stringify(identifierUri)})`,
@@ -126,7 +196,16 @@ export function parseAwsConfig(r: Reader): { aws: AwsConfig | undefined; warning
     const modelArns = parseModelArns(r, `${key}.modelArns`, root.modelArns);
 
     return {
-        aws: { accountId, region, audienceMode: mode, intermediaryAppName, identifierUri, roleName, modelArns, acknowledgeTenantWideAudience: acknowledge },
+        aws: {
+            accountId,
+            region,
+            audienceMode: mode as AwsAudienceMode,
+            intermediaryAppName,
+            identifierUri,
+            roleName,
+            modelArns,
+            acknowledgeTenantWideAudience: acknowledge,
+        },
         warnings,
     };
 }

@@ -1,6 +1,8 @@
 import type { DownstreamApi } from "../runtime/container-env";
-import { DEFAULT_SIDECAR_IMAGE, RESERVED_API_PREFIX } from "../runtime/container-env";
-import { bool, imageProblem, isJsonObject, Json, JsonObject, Reader, str } from "./reader";
+import { DEFAULT_SIDECAR_IMAGE, RESERVED_API_PREFIX, SIDECAR_PORT } from "../runtime/container-env";
+import { isTokenExchangeAudience, scopeAudience } from "../contracts";
+import { imageProblem, isJsonObject, Json, JsonObject, Reader } from "./reader";
+import { boolean, integer, list, object, text, value } from "./spec";
 
 /**
  * Default refresher image: a stock Node.js on Azure Linux, the same Node line the project runs on (.nvmrc), pinned to
@@ -43,6 +45,10 @@ export interface ContainerAppConfig {
 }
 
 const APP_NAME = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
+/**
+ * The agent container's cpu and memory, paired 2:1 as the Consumption profile requires (Azure Container Apps,
+ * "Containers": allocations are 0.25 vCPU / 0.5Gi steps); the sidecar and refresher take 0.25 / 0.5Gi each.
+ */
 const CPU_TO_MEMORY: Record<string, string> = {
     "0.25": "0.5Gi",
     "0.5": "1Gi",
@@ -54,44 +60,168 @@ const CPU_TO_MEMORY: Record<string, string> = {
     "2": "4Gi",
 };
 const ENV_NAME = /^[A-Za-z][A-Za-z0-9]*$/;
+const MANAGED_ENVIRONMENT_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.App\/managedEnvironments\/[^/]+$/i;
+const REGISTRY_HOST = /^[a-z0-9.-]+(:\d{1,5})?$/;
 
-function num(r: Reader, path: string, value: Json | undefined, fallback: number, min: number, max: number): number {
-    if (value === undefined) return fallback;
-    const n = typeof value === "string" ? Number(value) : value;
-    if (typeof n !== "number" || !Number.isFinite(n) || n < min || n > max) {
-        r.report(path, `must be a number from ${min} to ${max} (got ${JSON.stringify(value)})`, `set ${r.key(path)} within range`);
-        return fallback;
-    }
-    return n;
-}
+const IMAGE_RULE = "pinned to a version tag other than latest, or to a digest (@sha256: and 64 lowercase hex characters)";
 
-function obj(r: Reader, path: string, value: Json | undefined, known: readonly string[]): JsonObject {
-    if (value === undefined) return {};
-    if (!isJsonObject(value)) {
-        r.report(path, "must be an object", `write ${r.key(path)} as a YAML mapping`);
-        return {};
-    }
-    r.onlyKnownFields(path, value, known);
-    return value;
-}
+/** The sidecar's downstream APIs (also the shape of `kind.downstreamApis` once the Kind workload calls APIs). */
+export const DOWNSTREAM_APIS_KEYS = list(
+    {
+        summary: "APIs the Entra auth sidecar gets tokens for on the agent's behalf.",
+        rule: "names unique without case (the sidecar reads its configuration without case); never the token-exchange audience as a scope",
+        example: [{ name: "Weather", baseUrl: "https://weather.contoso.example", scopes: ["api://weather/.default"] }],
+    },
+    object(
+        { summary: "One downstream API." },
+        {
+            name: text({
+                summary: "Name in the sidecar's route /AuthorizationHeaderUnauthenticated/{name} and in its environment variable names.",
+                required: true,
+                rule: `letters and digits, starting with a letter; not starting with ${RESERVED_API_PREFIX} (in any case), which names the entries this stack adds for cloud federation`,
+                example: "Weather",
+            }),
+            baseUrl: text({ summary: "The API's base URL.", required: true, rule: "https:// and no whitespace", example: "https://weather.contoso.example" }),
+            scopes: list(
+                {
+                    summary: "Scopes the sidecar requests for the API.",
+                    required: true,
+                    rule: "a non-empty list of strings without whitespace; never api://AzureADTokenExchange or its GUID, in any spelling: that audience is for federation assertions only",
+                    example: ["api://weather/.default"],
+                },
+                text({ summary: "One scope." }),
+            ),
+            requestAppToken: boolean({ summary: "Request an app-only token (true) or a user token (false).", default: true }),
+        },
+    ),
+);
+
+const imageKey = (summary: string, extra: { default?: string; required?: boolean; example: string }) => text({ summary, rule: IMAGE_RULE, ...extra });
+
+/** `containerApp` (and an agent class's `containerApp`). */
+export const CONTAINER_APP_KEYS = object(
+    {
+        summary:
+            "The agent on Azure Container Apps: agent, Entra auth sidecar, and a token refresher when a cloud needs token files. Absent: no container app.",
+        section: "Container app",
+        see: "container-app.md",
+    },
+    {
+        name: text({
+            summary: "Container app name.",
+            required: true,
+            rule: "2-32 lowercase letters, digits and '-', starting with a letter, not ending with '-'",
+            example: "weather-agent",
+        }),
+        identityType: text({
+            summary: "The app's identity type.",
+            allowed: ["UserAssigned"],
+            default: "UserAssigned",
+            rule: "only UserAssigned: a system-assigned identity gets a new object id on every recreate and every trust contract pinned to it breaks (seed 001)",
+        }),
+        environment: object(
+            { summary: "The Container Apps environment. Absent: the stack creates one, with a Log Analytics workspace." },
+            {
+                existingId: text({
+                    summary: "ARM id of an existing managed environment to deploy into instead.",
+                    rule: "/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.App/managedEnvironments/<name>",
+                    example:
+                        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-shared/providers/Microsoft.App/managedEnvironments/cae-shared",
+                }),
+                logRetentionDays: integer({
+                    summary: "Retention of the workspace the stack creates, in days.",
+                    default: 30,
+                    min: 30,
+                    max: 730,
+                    rule: "Log Analytics' retention range on the pay-as-you-go tier; only with an environment the stack creates",
+                }),
+            },
+        ),
+        agent: object(
+            { summary: "The agent container.", required: true },
+            {
+                image: imageKey("Agent image.", { required: true, example: "contoso.azurecr.io/weather-agent:1.4.2" }),
+                port: integer({
+                    summary: "Port the agent listens on; ingress targets it and nothing else.",
+                    default: 8080,
+                    min: 1,
+                    max: 65535,
+                    rule: `never ${SIDECAR_PORT}, the sidecar's port on the replica's loopback`,
+                }),
+                cpu: value<number>("number", {
+                    summary: "vCPUs of the agent container.",
+                    default: 0.5,
+                    allowed: Object.keys(CPU_TO_MEMORY)
+                        .map(Number)
+                        .sort((a, b) => a - b),
+                    rule: "one of the Consumption profile's 0.25 steps up to 2",
+                }),
+                memory: text({
+                    summary: "Memory of the agent container.",
+                    defaultText: "twice the cpu in Gi (1Gi for 0.5)",
+                    rule: "exactly twice the cpu, in Gi, as Container Apps pairs them",
+                    example: "1Gi",
+                }),
+                externalIngress: boolean({ summary: "Ingress reachable from the internet (true) or only inside the environment (false).", default: true }),
+            },
+        ),
+        sidecar: object(
+            { summary: "The Entra auth sidecar (Microsoft.Identity.Web's container), which mints tokens for the agent." },
+            {
+                image: imageKey("Sidecar image.", { default: DEFAULT_SIDECAR_IMAGE, example: DEFAULT_SIDECAR_IMAGE }),
+                downstreamApis: DOWNSTREAM_APIS_KEYS,
+                allowAgentIdentityOverride: boolean({
+                    summary: "Let callers choose the Agent Identity per request (the sidecar's AgentIdentity parameter).",
+                    default: false,
+                    see: "agent-classes.md",
+                }),
+            },
+        ),
+        refresher: object(
+            { summary: "The token refresher, which writes the cloud federation tokens to files the agent's SDKs read." },
+            { image: imageKey("Refresher image (node runs its code with -e).", { default: DEFAULT_REFRESHER_IMAGE, example: DEFAULT_REFRESHER_IMAGE }) },
+        ),
+        registryServer: text({
+            summary: "A container registry pulled through the UAMI (grant it AcrPull).",
+            rule: "a host name, without https://",
+            example: "contoso.azurecr.io",
+        }),
+        minReplicas: integer({ summary: "Fewest replicas (Container Apps' scale limits: 0 to 1000).", default: 1, min: 0, max: 1000 }),
+        maxReplicas: integer({
+            summary: "Most replicas.",
+            default: 3,
+            min: 1,
+            max: 1000,
+            rule: "at least minReplicas",
+        }),
+    },
+);
+const K = CONTAINER_APP_KEYS.fields;
+const DOWNSTREAM = DOWNSTREAM_APIS_KEYS.items.fields;
 
 function image(r: Reader, path: string, value: Json | undefined, fallback?: string): string {
-    const image = str(value) ?? fallback;
-    const problem = imageProblem(image);
+    const found = value === undefined || value === null || value === "" ? fallback : value;
+    const problem = imageProblem(found);
     if (problem) r.report(path, problem, "reference the image as registry/repository:version or @sha256:<digest>");
-    return image ?? "";
+    return typeof found === "string" ? found : "";
 }
 
-function downstreamApis(r: Reader, path: string, value: Json | undefined): DownstreamApi[] {
-    if (value === undefined) return [];
+/** Parses a list of downstream APIs (`containerApp.sidecar.downstreamApis`, or any key of the same shape). */
+export function parseDownstreamApis(r: Reader, path: string, value: Json | undefined): DownstreamApi[] {
+    if (value === undefined || value === null) return [];
     if (!Array.isArray(value)) {
         r.report(path, "must be a list", `write ${r.key(path)} as a list of { name, baseUrl, scopes }`);
         return [];
     }
+    const names = new Map<string, string>();
     return value.flatMap((entry, i): DownstreamApi[] => {
         const at = `${path}[${i}]`;
-        const e = obj(r, at, entry, ["name", "baseUrl", "scopes", "requestAppToken"]);
-        const name = str(e.name) ?? "";
+        if (!isJsonObject(entry)) {
+            r.report(at, `must be an object with name, baseUrl and scopes (got ${JSON.stringify(entry)})`, `write ${r.key(at)} as { name, baseUrl, scopes }`);
+            return [];
+        }
+        const e = r.fields(at, entry, DOWNSTREAM_APIS_KEYS.items);
+        const name = r.text(`${at}.name`, e.name) ?? "";
         if (!ENV_NAME.test(name))
             r.report(
                 `${at}.name`,
@@ -105,21 +235,31 @@ function downstreamApis(r: Reader, path: string, value: Json | undefined): Downs
                 `starts with ${RESERVED_API_PREFIX}, which names the sidecar entries this stack adds for cloud federation (Option 2)`,
                 "choose another name, e.g. Weather",
             );
-        const baseUrl = str(e.baseUrl) ?? "";
+        const first = names.get(name.toLowerCase());
+        if (name !== "" && first !== undefined)
+            r.report(
+                `${at}.name`,
+                `repeats the API name ${JSON.stringify(name)} (already ${r.key(first)}); the sidecar reads its configuration without case, so one entry would overwrite the other`,
+                "give each downstream API its own name",
+            );
+        else if (name !== "") names.set(name.toLowerCase(), `${at}.name`);
+        const baseUrl = r.text(`${at}.baseUrl`, e.baseUrl) ?? "";
         if (!/^https:\/\/\S+$/.test(baseUrl))
             r.report(`${at}.baseUrl`, `must be an https URL (got ${JSON.stringify(e.baseUrl ?? null)})`, "use the API's https base URL");
-        const scopes = Array.isArray(e.scopes) ? e.scopes.filter((s): s is string => typeof s === "string") : [];
-        if (scopes.length === 0 || scopes.length !== (e.scopes as Json[]).length || scopes.some((s) => /\s/.test(s) || s === "")) {
+        const rawScopes = e.scopes;
+        const scopes = Array.isArray(rawScopes) ? rawScopes.filter((s): s is string => typeof s === "string") : [];
+        if (scopes.length === 0 || !Array.isArray(rawScopes) || scopes.length !== rawScopes.length || scopes.some((s) => /\s/.test(s) || s === "")) {
             r.report(`${at}.scopes`, "must be a non-empty list of scope strings", "e.g. [api://weather/.default]");
         }
-        if (scopes.includes("api://AzureADTokenExchange/.default")) {
-            r.report(
-                `${at}.scopes`,
-                "asks for the token-exchange audience",
-                "that audience is for federation assertions only; use the downstream API's own scope",
-            );
-        }
-        return [{ name, baseUrl, scopes, requestAppToken: bool(r, `${at}.requestAppToken`, e.requestAppToken, true) }];
+        scopes.forEach((scope, j) => {
+            if (isTokenExchangeAudience(scopeAudience(scope)) || isTokenExchangeAudience(scope))
+                r.report(
+                    `${at}.scopes[${j}]`,
+                    `asks for the token-exchange audience (${JSON.stringify(scope)})`,
+                    "that audience is for federation assertions only; use the downstream API's own scope",
+                );
+        });
+        return [{ name, baseUrl, scopes, requestAppToken: r.boolean(`${at}.requestAppToken`, e.requestAppToken, DOWNSTREAM.requestAppToken) }];
     });
 }
 
@@ -132,7 +272,7 @@ export function parseContainerAppConfig(r: Reader): ContainerAppConfig | undefin
 
 /** Parses one container app section found at `key` (the stack's, or an agent class's). */
 export function parseContainerAppObject(r: Reader, key: string, root: JsonObject): ContainerAppConfig {
-    r.onlyKnownFields(key, root, ["name", "identityType", "environment", "agent", "sidecar", "refresher", "registryServer", "minReplicas", "maxReplicas"]);
+    r.onlyKnownFields(key, root, Object.keys(K));
     if (root.identityType !== undefined && root.identityType !== "UserAssigned") {
         r.report(
             `${key}.identityType`,
@@ -148,12 +288,9 @@ export function parseContainerAppObject(r: Reader, key: string, root: JsonObject
         "use 2-32 lowercase letters, digits and '-', starting with a letter",
     );
 
-    const environment = obj(r, `${key}.environment`, root.environment, ["existingId", "logRetentionDays"]);
-    const environmentId = str(environment.existingId);
-    if (
-        environmentId !== undefined &&
-        !/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.App\/managedEnvironments\/[^/]+$/i.test(environmentId)
-    ) {
+    const environment = r.fields(`${key}.environment`, root.environment, K.environment);
+    const environmentId = r.text(`${key}.environment.existingId`, environment.existingId);
+    if (environmentId !== undefined && !MANAGED_ENVIRONMENT_ID.test(environmentId)) {
         r.report(
             `${key}.environment.existingId`,
             `is not a managed environment ARM id (got ${JSON.stringify(environmentId)})`,
@@ -167,12 +304,16 @@ export function parseContainerAppObject(r: Reader, key: string, root: JsonObject
             "drop logRetentionDays, or set the retention on the existing environment's Log Analytics workspace",
         );
 
-    const agent = obj(r, `${key}.agent`, root.agent, ["image", "port", "cpu", "memory", "externalIngress"]);
-    const port = num(r, `${key}.agent.port`, agent.port, 8080, 1, 65535);
-    if (port === 5000)
-        r.report(`${key}.agent.port`, "is 5000, the sidecar's port", "the agent and the sidecar share the replica's loopback; pick another port, e.g. 8080");
-    const cpu = num(r, `${key}.agent.cpu`, agent.cpu, 0.5, 0.25, 2);
-    const memory = str(agent.memory) ?? CPU_TO_MEMORY[String(cpu)] ?? "";
+    const agent = r.fields(`${key}.agent`, root.agent, K.agent);
+    const port = r.integer(`${key}.agent.port`, agent.port, K.agent.fields.port);
+    if (port === SIDECAR_PORT)
+        r.report(
+            `${key}.agent.port`,
+            `is ${SIDECAR_PORT}, the sidecar's port`,
+            "the agent and the sidecar share the replica's loopback; pick another port, e.g. 8080",
+        );
+    const cpu = r.oneOf(`${key}.agent.cpu`, agent.cpu, K.agent.fields.cpu, "use 0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75 or 2");
+    const memory = r.text(`${key}.agent.memory`, agent.memory) ?? CPU_TO_MEMORY[String(cpu)] ?? "";
     if (CPU_TO_MEMORY[String(cpu)] !== memory) {
         r.report(
             `${key}.agent.memory`,
@@ -181,37 +322,41 @@ export function parseContainerAppObject(r: Reader, key: string, root: JsonObject
         );
     }
 
-    const sidecar = obj(r, `${key}.sidecar`, root.sidecar, ["image", "downstreamApis", "allowAgentIdentityOverride"]);
-    const refresher = obj(r, `${key}.refresher`, root.refresher, ["image"]);
-    const registryServer = str(root.registryServer);
-    if (registryServer !== undefined && !/^[a-z0-9.-]+$/.test(registryServer)) {
+    const sidecar = r.fields(`${key}.sidecar`, root.sidecar, K.sidecar);
+    const refresher = r.fields(`${key}.refresher`, root.refresher, K.refresher);
+    const registryServer = r.text(`${key}.registryServer`, root.registryServer);
+    if (registryServer !== undefined && !REGISTRY_HOST.test(registryServer)) {
         r.report(
             `${key}.registryServer`,
             `is not a registry host name (got ${JSON.stringify(registryServer)})`,
             "e.g. myregistry.azurecr.io, without https://",
         );
     }
-    const minReplicas = num(r, `${key}.minReplicas`, root.minReplicas, 1, 0, 300);
-    const maxReplicas = num(r, `${key}.maxReplicas`, root.maxReplicas, 3, 1, 300);
+    const minReplicas = r.integer(`${key}.minReplicas`, root.minReplicas, K.minReplicas);
+    const maxReplicas = r.integer(`${key}.maxReplicas`, root.maxReplicas, K.maxReplicas);
     if (maxReplicas < minReplicas) r.report(`${key}.maxReplicas`, "is below minReplicas", "raise maxReplicas");
 
     return {
         name,
         environmentId,
-        logRetentionDays: num(r, `${key}.environment.logRetentionDays`, environment.logRetentionDays, 30, 30, 730),
+        logRetentionDays: r.integer(`${key}.environment.logRetentionDays`, environment.logRetentionDays, K.environment.fields.logRetentionDays),
         agent: {
             image: image(r, `${key}.agent.image`, agent.image),
             port,
             cpu,
             memory,
-            externalIngress: bool(r, `${key}.agent.externalIngress`, agent.externalIngress, true),
+            externalIngress: r.boolean(`${key}.agent.externalIngress`, agent.externalIngress, K.agent.fields.externalIngress),
         },
         sidecar: {
-            image: image(r, `${key}.sidecar.image`, sidecar.image, DEFAULT_SIDECAR_IMAGE),
-            downstreamApis: downstreamApis(r, `${key}.sidecar.downstreamApis`, sidecar.downstreamApis),
-            allowAgentIdentityOverride: bool(r, `${key}.sidecar.allowAgentIdentityOverride`, sidecar.allowAgentIdentityOverride, false),
+            image: image(r, `${key}.sidecar.image`, sidecar.image, K.sidecar.fields.image.default),
+            downstreamApis: parseDownstreamApis(r, `${key}.sidecar.downstreamApis`, sidecar.downstreamApis),
+            allowAgentIdentityOverride: r.boolean(
+                `${key}.sidecar.allowAgentIdentityOverride`,
+                sidecar.allowAgentIdentityOverride,
+                K.sidecar.fields.allowAgentIdentityOverride,
+            ),
         },
-        refresher: { image: image(r, `${key}.refresher.image`, refresher.image, DEFAULT_REFRESHER_IMAGE) },
+        refresher: { image: image(r, `${key}.refresher.image`, refresher.image, K.refresher.fields.image.default) },
         registryServer,
         minReplicas,
         maxReplicas,

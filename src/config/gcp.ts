@@ -1,4 +1,5 @@
-import { bool, Json, Reader, str } from "./reader";
+import { Json, Reader } from "./reader";
+import { boolean, list, object, text } from "./spec";
 
 /** GCP workload identity federation for the agent's model calls (`agentfed:gcp`). Absent: no GCP resources. */
 export interface GcpConfig {
@@ -22,6 +23,79 @@ const PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 const POOL_OR_PROVIDER_ID = /^[a-z0-9-]{4,32}$/;
 const SERVICE_ACCOUNT_ID = /^[a-z]([-a-z0-9]{4,28}[a-z0-9])$/;
 const ROLE = /^(roles\/[a-zA-Z0-9_.]+|projects\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/roles\/[a-zA-Z0-9_.]{3,64}|organizations\/\d+\/roles\/[a-zA-Z0-9_.]{3,64})$/;
+const CUSTOM_ROLE = /^(projects\/[^/]+|organizations\/\d+)\/roles\//;
+
+/**
+ * The predefined roles a model's service account may hold: Vertex AI User (call models, the default) and Vertex AI
+ * Viewer (Google Cloud, "Vertex AI access control with IAM"). An allow-list, because the roles that matter are the
+ * ones that can grant access or mint credentials, and a deny-list of families always misses the next one. The
+ * policy pack keeps its own copy (policy/checks.ts, MODEL_ROLES), kept equal by test/policy.test.ts.
+ */
+export const GCP_MODEL_ROLES: readonly string[] = ["roles/aiplatform.user", "roles/aiplatform.viewer"];
+/** What the model's service account holds when `modelRoles` is not set: enough to call models. */
+const DEFAULT_MODEL_ROLES: readonly string[] = ["roles/aiplatform.user"];
+
+/** Why a predefined role is not a model role, naming the family when it can grant access or mint credentials. */
+export function modelRoleProblem(role: string): string | undefined {
+    if (GCP_MODEL_ROLES.includes(role) || CUSTOM_ROLE.test(role)) return undefined;
+    if (role === "roles/owner" || role === "roles/editor")
+        return `grants ${role}, far beyond model access: a basic role holds every permission in the project, granting roles included`;
+    if (role.startsWith("roles/iam."))
+        return `grants ${role}, an IAM role: the family grants roles, or impersonates and mints tokens for service accounts (serviceAccountTokenCreator, workloadIdentityUser, serviceAccountKeyAdmin)`;
+    if (role.startsWith("roles/resourcemanager.")) return `grants ${role}, a Resource Manager role: the family can change who holds which role in the project`;
+    if (/admin$/i.test(role)) return `grants ${role}, an administrator role: administrators can change their resources' IAM policies`;
+    return `grants ${role}, which is not a model role; a model's service account holds only ${GCP_MODEL_ROLES.join(" or ")}, or a custom role`;
+}
+
+/** `gcp.modelRoles` (and an agent class's): the project roles of the model's service account. */
+export const MODEL_ROLES_KEY = list(
+    {
+        summary: "Project roles granted to the model's service account.",
+        rule: `each a role name, listed once, and one of ${GCP_MODEL_ROLES.join(", ")} or a custom role (projects/<id>/roles/<name>, organizations/<n>/roles/<name>); never owner, editor, an IAM, Resource Manager or admin role, which can grant access or mint tokens. A custom role is shown as a warning: check it holds no iam.*, *.setIamPolicy or serviceAccounts.getAccessToken permission`,
+        defaultText: `[${DEFAULT_MODEL_ROLES.join(", ")}]`,
+        example: ["roles/aiplatform.user"],
+        see: "gcp-federation.md",
+    },
+    text({ summary: "One role." }),
+);
+
+export const SERVICE_ACCOUNT_ID_RULE = "6-30 lowercase letters, digits or '-', starting with a letter, not ending with '-'";
+export const PROVIDER_ID_RULE = "4-32 lowercase letters, digits or '-', not starting with gcp- (reserved by GCP); a deleted id stays reserved for 30 days";
+
+/** `gcp`. */
+export const GCP_KEYS = object(
+    {
+        summary:
+            "GCP workload identity federation for the agent's model (Vertex AI): a pool, a provider trusting exactly this stack's UAMI, and a service account it impersonates. Absent: no GCP resources.",
+        section: "GCP federation",
+        see: "gcp-federation.md",
+    },
+    {
+        projectId: text({
+            summary: "Project id.",
+            required: true,
+            rule: "6-30 lowercase letters, digits or '-', starting with a letter",
+            example: "contoso-agents-prod",
+        }),
+        projectNumber: text({
+            summary: "Project number: it appears in principal:// members and the STS audience.",
+            required: true,
+            rule: "digits, quoted in YAML (a number beyond 2^53 would be rounded)",
+            example: "123456789012",
+        }),
+        poolId: text({ summary: "Workload identity pool id.", required: true, rule: PROVIDER_ID_RULE, example: "agentfed-prod" }),
+        providerId: text({ summary: "Workload identity pool provider id.", required: true, rule: PROVIDER_ID_RULE, example: "entra-uami" }),
+        serviceAccountId: text({
+            summary: "Account id of the dedicated service account.",
+            required: true,
+            rule: SERVICE_ACCOUNT_ID_RULE,
+            example: "weather-agent-llm",
+        }),
+        modelRoles: MODEL_ROLES_KEY,
+        enableApis: boolean({ summary: "Enable the iam, sts, iamcredentials and aiplatform APIs (never disabled on destroy).", default: true }),
+    },
+);
+const K = GCP_KEYS.fields;
 
 /** Problems with a workload identity pool or provider id (GCP's rules). */
 export function poolOrProviderIdProblem(id: string): string | undefined {
@@ -30,24 +104,36 @@ export function poolOrProviderIdProblem(id: string): string | undefined {
     return undefined;
 }
 
-/** Project roles for a federated service account; default roles/aiplatform.user. Never owner or editor. */
+/** Project roles for a federated service account; default roles/aiplatform.user. Only model roles (see above). */
 export function parseModelRoles(r: Reader, path: string, value: Json | undefined): string[] {
-    if (value === undefined) return ["roles/aiplatform.user"];
+    if (value === undefined || value === null) return [...DEFAULT_MODEL_ROLES];
     if (!Array.isArray(value) || value.length === 0) {
         r.report(path, "must be a non-empty list of roles", "e.g. [roles/aiplatform.user]");
-        return ["roles/aiplatform.user"];
+        return [...DEFAULT_MODEL_ROLES];
     }
-    const modelRoles = value.map(String);
+    const modelRoles = value.map((role, i) => r.text(`${path}[${i}]`, role) ?? "");
     modelRoles.forEach((role, i) => {
-        if (!ROLE.test(role))
+        if (role === "") return;
+        if (!ROLE.test(role)) {
             r.report(
                 `${path}[${i}]`,
                 `is not a role name (got ${JSON.stringify(role)})`,
                 "use roles/<name>, projects/<id>/roles/<name> or organizations/<n>/roles/<name>",
             );
+            return;
+        }
         if (modelRoles.indexOf(role) !== i) r.report(`${path}[${i}]`, `repeats ${role}`, "list each role once");
-        if (role === "roles/owner" || role === "roles/editor")
-            r.report(`${path}[${i}]`, `grants ${role}, far beyond model access`, "grant roles/aiplatform.user or a custom role");
+        const problem = modelRoleProblem(role);
+        if (problem)
+            r.report(
+                `${path}[${i}]`,
+                problem,
+                `grant ${GCP_MODEL_ROLES.join(" or ")}, or a custom role holding only the model permissions (e.g. aiplatform.endpoints.predict)`,
+            );
+        else if (CUSTOM_ROLE.test(role) && modelRoles.indexOf(role) === i)
+            r.warnings.push(
+                `${r.key(`${path}[${i}]`)} is the custom role ${role}, whose permissions this stack cannot see: make sure it holds no iam.*, resourcemanager.*, *.setIamPolicy or iam.serviceAccounts.getAccessToken/signJwt/actAs permission.`,
+            );
     });
     return modelRoles;
 }
@@ -62,7 +148,7 @@ export function parseGcpConfig(r: Reader): GcpConfig | undefined {
     const key = "gcp";
     const root = r.object(key, `set ${r.key(key)} to { projectId, projectNumber, poolId, providerId, serviceAccountId }`, false);
     if (!root) return undefined;
-    r.onlyKnownFields(key, root, ["projectId", "projectNumber", "poolId", "providerId", "serviceAccountId", "modelRoles", "enableApis"]);
+    r.onlyKnownFields(key, root, Object.keys(K));
 
     const projectId = r.matching(
         `${key}.projectId`,
@@ -71,20 +157,22 @@ export function parseGcpConfig(r: Reader): GcpConfig | undefined {
         "a GCP project id",
         "use the project id (6-30 lowercase letters, digits, '-'), e.g. from: gcloud projects list",
     );
-    const projectNumber = typeof root.projectNumber === "number" ? String(root.projectNumber) : (str(root.projectNumber) ?? "");
+    const rawNumber = root.projectNumber;
+    const projectNumber = typeof rawNumber === "number" && Number.isSafeInteger(rawNumber) ? String(rawNumber) : typeof rawNumber === "string" ? rawNumber : "";
     if (!/^\d{6,20}$/.test(projectNumber)) {
         r.report(
             `${key}.projectNumber`,
-            `must be numeric (got ${JSON.stringify(root.projectNumber ?? null)})`,
+            `must be numeric (got ${JSON.stringify(rawNumber ?? null)})`,
             `gcloud projects describe ${projectId || "<project>"} --format='value(projectNumber)'; quote it in YAML`,
         );
     }
     const ids: Record<"poolId" | "providerId", string> = { poolId: "", providerId: "" };
     for (const field of ["poolId", "providerId"] as const) {
-        const id = str(root[field]) ?? "";
-        const problem = poolOrProviderIdProblem(id);
+        const id = r.text(`${key}.${field}`, root[field]);
+        if (id === undefined && root[field] !== undefined && root[field] !== null && root[field] !== "") continue;
+        const problem = poolOrProviderIdProblem(id ?? "");
         if (problem) r.report(`${key}.${field}`, problem, "choose an id such as agentfed-prod; a deleted id stays reserved for 30 days");
-        ids[field] = id;
+        ids[field] = id ?? "";
     }
     const serviceAccountId = parseServiceAccountId(r, `${key}.serviceAccountId`, root.serviceAccountId);
     const modelRoles = parseModelRoles(r, `${key}.modelRoles`, root.modelRoles);
@@ -95,6 +183,6 @@ export function parseGcpConfig(r: Reader): GcpConfig | undefined {
         providerId: ids.providerId,
         serviceAccountId,
         modelRoles,
-        enableApis: bool(r, `${key}.enableApis`, root.enableApis, true),
+        enableApis: r.boolean(`${key}.enableApis`, root.enableApis, K.enableApis),
     };
 }

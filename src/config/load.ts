@@ -6,5 +6,8 @@ import { StackConfig } from "./schema";
 export function loadStackConfig(): StackConfig {
     const namespace = pulumi.getProject();
     const config = new pulumi.Config(namespace);
-    return parseStackConfig({ get: (key) => config.get(key) }, namespace);
+    // Every key the stack sets, in every namespace: `pulumi.Config.get` cannot see a typo, this list can. The CLI
+    // hands the program the whole stack configuration (PULUMI_CONFIG), and the offline plan sets it with setAllConfig.
+    const allKeys = Object.keys(pulumi.runtime.allConfig());
+    return parseStackConfig({ get: (key) => config.get(key), allKeys: () => allKeys }, namespace);
 }

@@ -11,21 +11,190 @@ import {
     TOKEN_EXCHANGE_AUDIENCE,
 } from "../contracts";
 import { ConfigError } from "./errors";
-import { parseContainerAppConfig } from "./container-app";
-import { parseGcpConfig } from "./gcp";
-import { parseAwsConfig } from "./aws";
-import { kindDeclaredFic, parseKindConfig } from "./kind";
-import { bool, ConfigSource, guid, isJsonObject, Json, Reader, str } from "./reader";
-import { AgentClassConfig, parseAgentClasses, parseCloudPrincipal } from "./agent-classes";
+import { CONTAINER_APP_KEYS, parseContainerAppConfig } from "./container-app";
+import { GCP_KEYS, parseGcpConfig } from "./gcp";
+import { AWS_KEYS, parseAwsConfig } from "./aws";
+import { KIND_KEYS, kindDeclaredFic, parseKindConfig } from "./kind";
+import { ConfigSource, guid, isJsonObject, Json, Reader, ReaderOptions } from "./reader";
+import { AGENT_CLASSES_KEYS, AGENT_IDENTITY_KEYS, AgentClassConfig, CLOUD_PRINCIPAL_KEY, parseAgentClasses, parseCloudPrincipal } from "./agent-classes";
 import { DeclaredFederatedCredential, StackConfig } from "./schema";
+import { boolean, list, map, object, text, value } from "./spec";
 
 const BLUEPRINT_KINDS: readonly BlueprintKind[] = ["agentIdentityBlueprint", "application"];
 const AZURE_REGION = /^[a-z][a-z0-9]{2,40}$/;
 const RESOURCE_GROUP = /^[-\w._()]{1,89}[-\w_()]$/;
 const UAMI_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{2,127}$/;
 
+/**
+ * Microsoft Graph's service roots: the global service and the national clouds (Microsoft Graph, "National cloud
+ * deployments": US Government L4, US Government L5 (DOD), China operated by 21Vianet). Any other host would receive
+ * the deploying identity's Graph token.
+ */
+export const GRAPH_ENDPOINTS: readonly string[] = [
+    "https://graph.microsoft.com",
+    "https://graph.microsoft.us",
+    "https://dod-graph.microsoft.us",
+    "https://microsoftgraph.chinacloudapi.cn",
+];
+
+/**
+ * Azure Resource Manager's tag limits ("Use tags to organize your Azure resources", Limitations): at most 50 tags
+ * per resource, names of at most 512 characters (128 on storage accounts), values of at most 256, names without
+ * < > % & \ ? /, and the prefixes microsoft, azure and windows reserved. Names are case-insensitive.
+ */
+const TAGS = { maxCount: 50, maxName: 512, maxStorageName: 128, maxValue: 256, forbidden: /[<>%&\\?/]/, reservedPrefix: /^(microsoft|azure|windows)/i };
+/** The tag the stack adds to every agent class's resources. */
+const CLASS_TAG = "agent-class";
+
+const GUID_EXAMPLE = "44444444-4444-4444-4444-444444444444";
+
+const BLUEPRINT_KEYS = object(
+    {
+        summary: "The Entra application the UAMI federates to: an Agent ID Blueprint (Graph beta) or a classic app registration.",
+        required: true,
+        section: "Blueprint",
+        see: "entra-federation.md",
+    },
+    {
+        kind: text({
+            summary: "What the Blueprint is.",
+            required: true,
+            allowed: BLUEPRINT_KINDS,
+            rule: "agentIdentityBlueprint (Entra Agent ID, managed through Graph beta) or application (a classic app registration, through azuread)",
+            example: "agentIdentityBlueprint",
+        }),
+        appId: value("GUID", {
+            summary: "The Blueprint's application (client) id: the sidecar's AzureAd__ClientId.",
+            required: true,
+            rule: "a GUID (az ad app show --id <name> --query appId); not the objectId, the tenant id or an Agent Identity",
+            example: GUID_EXAMPLE,
+        }),
+        objectId: value("GUID", {
+            summary: "The Blueprint's application object id (not its service principal's): Graph paths address it.",
+            required: true,
+            rule: "a GUID (az ad app show --id <appId> --query id); not the appId, the tenant id or an Agent Identity",
+            example: "55555555-5555-5555-5555-555555555555",
+        }),
+        graphEndpoint: text({
+            summary: "Microsoft Graph root used for the Blueprint's FICs.",
+            default: GRAPH_ENDPOINTS[0],
+            allowed: GRAPH_ENDPOINTS,
+            rule: "Graph's global root or a national cloud's, without a path: the deploying identity's Graph token is sent there",
+        }),
+        uamiFicName: text({
+            summary: "Immutable name of the FIC that trusts the UAMI.",
+            defaultText: "uami-<uami.name>",
+            rule: "3-120 letters, digits, '-' or '_'",
+            example: "uami-mi-weather-agent",
+        }),
+        additionalFederatedCredentials: list(
+            {
+                summary: "Further FICs on the same Blueprint, each pinned to one exact subject (a CI workflow, say).",
+                rule: "names and issuer+subject pairs unique, and at most 20 FICs on the Blueprint counting the UAMI's and the Kind one (Entra's limit)",
+                example: [{ name: "github-ci-dev", issuer: "https://token.actions.githubusercontent.com", subject: "repo:contoso/agents:environment:dev" }],
+            },
+            object(
+                { summary: "One declared FIC." },
+                {
+                    name: text({ summary: "Immutable FIC name.", required: true, rule: "3-120 letters, digits, '-' or '_'", example: "github-main" }),
+                    issuer: text({
+                        summary: "The token's iss, exactly.",
+                        required: true,
+                        rule: "an https URL without whitespace, query, fragment or credentials (verifiers compare iss byte for byte)",
+                        example: "https://token.actions.githubusercontent.com",
+                    }),
+                    subject: text({
+                        summary: "The token's sub, exactly.",
+                        required: true,
+                        rule: "non-empty, no wildcard, no padding, no control character",
+                        example: "repo:contoso/agents:environment:prod",
+                    }),
+                    audiences: list(
+                        {
+                            summary: "The FIC's audiences.",
+                            defaultText: `[${TOKEN_EXCHANGE_AUDIENCE}]`,
+                            rule: `exactly [${TOKEN_EXCHANGE_AUDIENCE}]; Entra refuses any other, the GUID form included (AADSTS700214)`,
+                        },
+                        text({ summary: "One audience." }),
+                    ),
+                    description: text({ summary: "Description stored on the FIC.", rule: "at most 600 characters" }),
+                },
+            ),
+        ),
+    },
+);
+
+/** Every top-level key, in the order the reference lists them. */
+export const STACK_KEYS = object(
+    { summary: "The main project's stack configuration (Pulumi.<stack>.yaml, namespace agentfed:)." },
+    {
+        tenantId: value("GUID", {
+            summary: "The Entra tenant that owns the UAMI and the Blueprint.",
+            required: true,
+            rule: "a GUID (az account show --query tenantId -o tsv); no other id in the stack may equal it",
+            example: "11111111-1111-1111-1111-111111111111",
+            section: "Azure and Entra basics",
+        }),
+        location: text({
+            summary: "Azure region of every Azure resource.",
+            required: true,
+            rule: "an Azure region name, lowercase (az account list-locations -o table)",
+            example: "westeurope",
+            section: "Azure and Entra basics",
+        }),
+        protectIdentities: boolean({
+            summary: "Protect the identity resources (UAMI, FICs, pools, providers, roles) against deletion and replacement (Pulumi's protect).",
+            default: true,
+            rule: "true in prod: a recreated UAMI gets a new object id and every trust contract pinned to the old one breaks; false only in disposable environments",
+            section: "Azure and Entra basics",
+        }),
+        tags: map(
+            {
+                summary: "Tags applied to every Azure resource.",
+                rule: `at most ${TAGS.maxCount} (${TAGS.maxCount - 1} with agent classes, whose resources also carry ${CLASS_TAG}); names of at most ${TAGS.maxName} characters (${TAGS.maxStorageName} with kind, which tags a storage account), without < > % & \\ ? / and not starting with microsoft, azure or windows, unique without case; values strings of at most ${TAGS.maxValue} characters (Azure Resource Manager's limits)`,
+                example: { environment: "prod", workload: "weather-agent" },
+                section: "Azure and Entra basics",
+            },
+            text({ summary: "A tag value." }),
+        ),
+        resourceGroup: object(
+            { summary: "Resource group of the UAMI.", required: true, section: "Azure and Entra basics" },
+            {
+                name: text({
+                    summary: "Resource group name.",
+                    required: true,
+                    rule: "1-90 letters, digits, '-', '_', '.', '(' or ')', not ending in '.'",
+                    example: "rg-agentfed-prod",
+                }),
+                create: boolean({ summary: "Create the group (true) or use an existing one (false).", default: true }),
+            },
+        ),
+        uami: object(
+            { summary: "The user-assigned managed identity: the agent's runtime witness.", required: true, section: "Azure and Entra basics" },
+            {
+                name: text({
+                    summary: "UAMI resource name; a label only: the object id Azure assigns is what every contract pins.",
+                    required: true,
+                    rule: "3-128 letters, digits, '-' or '_', starting with a letter or digit",
+                    example: "mi-weather-agent",
+                }),
+            },
+        ),
+        blueprint: BLUEPRINT_KEYS,
+        containerApp: CONTAINER_APP_KEYS,
+        kind: KIND_KEYS,
+        gcp: GCP_KEYS,
+        aws: AWS_KEYS,
+        cloudPrincipal: CLOUD_PRINCIPAL_KEY,
+        agentIdentity: AGENT_IDENTITY_KEYS,
+        agentClasses: AGENT_CLASSES_KEYS,
+    },
+);
+const K = STACK_KEYS.fields;
+const FIC_KEYS = K.blueprint.fields.additionalFederatedCredentials.items;
+
 function parseAdditionalFics(r: Reader, path: string, value: Json | undefined): DeclaredFederatedCredential[] {
-    if (value === undefined) return [];
+    if (value === undefined || value === null) return [];
     if (!Array.isArray(value)) {
         r.report(path, "must be a list", `make ${r.key(path)} a YAML list of { name, issuer, subject } entries`);
         return [];
@@ -36,7 +205,7 @@ function parseAdditionalFics(r: Reader, path: string, value: Json | undefined): 
             r.report(at, "must be an object with name, issuer and subject", `write ${r.key(at)} as { name, issuer, subject }`);
             return [];
         }
-        r.onlyKnownFields(at, entry, ["name", "issuer", "subject", "audiences", "description"]);
+        r.onlyKnownFields(at, entry, Object.keys(FIC_KEYS.fields));
         const nameProblem = ficNameProblem(entry.name);
         if (nameProblem) r.report(`${at}.name`, nameProblem, "use a short, URL-friendly name such as github-main");
         const issProblem = issuerProblem(entry.issuer);
@@ -94,12 +263,106 @@ function reportClassFics(r: Reader, primaryObjectId: string, primaryCount: numbe
     }
 }
 
+/** Which directory object an id names: ids of different kinds of object can never be equal. */
+type IdKind = "tenant" | "application (client) id" | "application object id" | "Agent Identity";
+
+/**
+ * Ids that must differ but were found equal: the tenant id, an application's client id, an application's object id
+ * and an Agent Identity (object or client id) name different directory objects, so one GUID in two of these roles
+ * is always a copy-paste slip, and a trust contract built on it would pin the wrong object.
+ */
+function reportEqualIds(r: Reader, ids: readonly { path: string; value: string | undefined; kind: IdKind }[]): void {
+    const seen = new Map<string, { path: string; kind: IdKind }>();
+    for (const { path, value, kind } of ids) {
+        if (value === undefined || guidProblem(value) !== undefined) continue;
+        const key = value.toLowerCase();
+        const first = seen.get(key);
+        if (first === undefined) seen.set(key, { path, kind });
+        else if (first.kind !== kind)
+            r.report(
+                path,
+                `equals ${r.key(first.path)} (${value}): ${first.kind === "tenant" ? "the tenant id" : `an ${first.kind}`} and ${kind === "tenant" ? "the tenant id" : `an ${kind}`} are different directory objects`,
+                "copy each id from its own object: az account show (tenant), az ad app show (appId and id), the Agent Identity's service principal (id and appId)",
+            );
+    }
+}
+
+/** The directory ids one agent names: its Blueprint's two ids, and its Agent Identity's under Option 2. */
+function directoryIds(
+    prefix: string,
+    blueprint: AgentClassConfig["blueprint"],
+    agentIdentity: AgentClassConfig["agentIdentity"],
+): { path: string; value: string; kind: IdKind }[] {
+    return [
+        { path: `${prefix}blueprint.appId`, value: blueprint.appId, kind: "application (client) id" },
+        { path: `${prefix}blueprint.objectId`, value: blueprint.objectId, kind: "application object id" },
+        ...(agentIdentity
+            ? ([
+                  { path: `${prefix}agentIdentity.objectId`, value: agentIdentity.objectId, kind: "Agent Identity" },
+                  { path: `${prefix}agentIdentity.clientId`, value: agentIdentity.clientId, kind: "Agent Identity" },
+                  {
+                      path: `${prefix}agentIdentity.cloudFederationAudience.appId`,
+                      value: agentIdentity.cloudFederationAudience.appId,
+                      kind: "application (client) id",
+                  },
+              ] as const)
+            : []),
+    ];
+}
+
+/** ARM's tag rules (see TAGS), with the stack's own additions: the agent-class tag, and storage accounts' shorter names. */
+function parseTags(r: Reader, withKind: boolean, withClasses: boolean): Record<string, string> {
+    const tags: Record<string, string> = {};
+    const tagsObj = r.object("tags", `set ${r.key("tags")} to a map of string values`, false) ?? {};
+    const maxName = withKind ? TAGS.maxStorageName : TAGS.maxName;
+    const maxCount = withClasses ? TAGS.maxCount - 1 : TAGS.maxCount;
+    const names = new Map<string, string>();
+    const entries = Object.entries(tagsObj);
+    for (const [k, v] of entries) {
+        const at = `tags.${k}`;
+        if (typeof v !== "string") r.report(at, `must be a string (got ${JSON.stringify(v)})`, "quote the value in Pulumi.<stack>.yaml");
+        else if (v.length > TAGS.maxValue)
+            r.report(at, `is ${v.length} characters; Azure Resource Manager allows at most ${TAGS.maxValue} in a tag value`, "shorten the value");
+        else tags[k] = v;
+        if (k.trim() === "") r.report(at, "is an empty tag name", "name the tag");
+        else if (k.length > maxName)
+            r.report(
+                at,
+                `is a tag name of ${k.length} characters; Azure Resource Manager allows at most ${maxName}${withKind ? " on the Kind issuer's storage account" : ""}`,
+                "shorten the name",
+            );
+        else if (TAGS.forbidden.test(k)) r.report(at, "is a tag name with one of < > % & \\ ? /, which Azure Resource Manager refuses", "rename the tag");
+        else if (TAGS.reservedPrefix.test(k))
+            r.report(at, "is a tag name starting with microsoft, azure or windows, prefixes Azure reserves", "rename the tag");
+        else if (withClasses && k.toLowerCase() === CLASS_TAG)
+            r.report(at, `is the tag the stack puts on every agent class's resources (${CLASS_TAG}: <class name>)`, "rename the tag");
+        const first = names.get(k.toLowerCase());
+        if (first !== undefined)
+            r.report(
+                at,
+                `repeats the tag name ${JSON.stringify(first)} in another case; Azure Resource Manager compares tag names without case`,
+                "keep one of them",
+            );
+        else names.set(k.toLowerCase(), k);
+    }
+    if (entries.length > maxCount)
+        r.report(
+            "tags",
+            `lists ${entries.length} tags; Azure Resource Manager allows at most ${TAGS.maxCount} per resource${withClasses ? `, and agent classes' resources also carry ${CLASS_TAG}` : ""}`,
+            `keep at most ${maxCount}, or combine some into one tag with a JSON value`,
+        );
+    return tags;
+}
+
 /**
  * Parses and validates the whole stack configuration. Throws one `ConfigError` listing every problem, each naming
  * its key and the fix; returns a fully typed `StackConfig` otherwise. Pure: no resource can exist yet when it runs.
+ * `options.trace` records every key read (see test/config-reference.test.ts).
  */
-export function parseStackConfig(source: ConfigSource, namespace: string): StackConfig {
-    const r = new Reader(source, namespace);
+export function parseStackConfig(source: ConfigSource, namespace: string, options: ReaderOptions = {}): StackConfig {
+    const r = new Reader(source, namespace, options);
+    // A key nothing reads is a typo: agentfed:contanerApp would deploy a stack without its container app.
+    r.onlyKnownKeys(Object.keys(K));
 
     const tenantId = r.raw("tenantId");
     const tenantProblem = guidProblem(tenantId);
@@ -119,17 +382,10 @@ export function parseStackConfig(source: ConfigSource, namespace: string): Stack
         `pulumi config set ${r.key("location")} westeurope (see: az account list-locations -o table)`,
     );
 
-    const protectIdentities = bool(r, "protectIdentities", r.raw("protectIdentities"), true);
-
-    const tags: Record<string, string> = {};
-    const tagsObj = r.object("tags", `set ${r.key("tags")} to a map of string values`, false);
-    for (const [k, v] of Object.entries(tagsObj ?? {})) {
-        if (typeof v !== "string") r.report(`tags.${k}`, `must be a string (got ${JSON.stringify(v)})`, "quote the value in Pulumi.<stack>.yaml");
-        else tags[k] = v;
-    }
+    const protectIdentities = r.boolean("protectIdentities", r.raw("protectIdentities"), K.protectIdentities);
 
     const rgObj = r.object("resourceGroup", `set ${r.key("resourceGroup")} to { name: rg-agentfed-<env>, create: true }`) ?? {};
-    r.onlyKnownFields("resourceGroup", rgObj, ["name", "create"]);
+    r.onlyKnownFields("resourceGroup", rgObj, Object.keys(K.resourceGroup.fields));
     const rgName = r.matching(
         "resourceGroup.name",
         rgObj.name,
@@ -137,10 +393,10 @@ export function parseStackConfig(source: ConfigSource, namespace: string): Stack
         "a valid resource group name",
         "use 1-90 letters, digits, '-', '_', '.', '(' or ')', not ending in '.'",
     );
-    const rgCreate = bool(r, "resourceGroup.create", rgObj.create, true);
+    const rgCreate = r.boolean("resourceGroup.create", rgObj.create, K.resourceGroup.fields.create);
 
     const uamiObj = r.object("uami", `set ${r.key("uami")} to { name: mi-<agent>-<env> }`) ?? {};
-    r.onlyKnownFields("uami", uamiObj, ["name"]);
+    r.onlyKnownFields("uami", uamiObj, Object.keys(K.uami.fields));
     const uamiName = r.matching(
         "uami.name",
         uamiObj.name,
@@ -150,15 +406,13 @@ export function parseStackConfig(source: ConfigSource, namespace: string): Stack
     );
 
     const bpObj = r.object("blueprint", `set ${r.key("blueprint")} to { kind, appId, objectId }`) ?? {};
-    r.onlyKnownFields("blueprint", bpObj, ["kind", "appId", "objectId", "graphEndpoint", "uamiFicName", "additionalFederatedCredentials"]);
-    const kind = bpObj.kind as BlueprintKind;
-    if (!BLUEPRINT_KINDS.includes(kind)) {
-        r.report(
-            "blueprint.kind",
-            `must be one of ${BLUEPRINT_KINDS.join(", ")} (got ${JSON.stringify(bpObj.kind ?? null)})`,
-            "use agentIdentityBlueprint for an Entra Agent ID Blueprint, application for a classic app registration",
-        );
-    }
+    r.onlyKnownFields("blueprint", bpObj, Object.keys(K.blueprint.fields));
+    const kind = r.oneOf(
+        "blueprint.kind",
+        bpObj.kind,
+        K.blueprint.fields.kind,
+        "use agentIdentityBlueprint for an Entra Agent ID Blueprint, application for a classic app registration",
+    ) as BlueprintKind;
     const appId = guid(r, "blueprint.appId", bpObj.appId, "Blueprint's application (client) id: az ad app show --id <name> --query appId");
     const objectId = guid(
         r,
@@ -166,19 +420,14 @@ export function parseStackConfig(source: ConfigSource, namespace: string): Stack
         bpObj.objectId,
         "Blueprint's application object id (not the service principal's): az ad app show --id <appId> --query id",
     );
-    if (appId && appId === objectId) {
+    const graphEndpoint = (r.text("blueprint.graphEndpoint", bpObj.graphEndpoint) ?? K.blueprint.fields.graphEndpoint.default ?? "").replace(/\/+$/, "");
+    if (!GRAPH_ENDPOINTS.includes(graphEndpoint))
         r.report(
-            "blueprint.objectId",
-            "equals blueprint.appId",
-            "the object id and the application (client) id are different GUIDs; read both from az ad app show",
+            "blueprint.graphEndpoint",
+            `is not a Microsoft Graph root (got ${JSON.stringify(bpObj.graphEndpoint)}); the deploying identity's Graph token would be sent there`,
+            `remove it for the global service, or set a national cloud's root: ${GRAPH_ENDPOINTS.slice(1).join(", ")}`,
         );
-    }
-    const graphEndpoint = str(bpObj.graphEndpoint) ?? "https://graph.microsoft.com";
-    const graphProblem =
-        issuerProblem(graphEndpoint) ?? (new URL(graphEndpoint).pathname.replace(/\/$/, "") !== "" ? "must be the Graph root without a path" : undefined);
-    if (graphProblem)
-        r.report("blueprint.graphEndpoint", graphProblem, "remove it for public cloud, or set the national cloud root such as https://graph.microsoft.us");
-    const uamiFicName = str(bpObj.uamiFicName) ?? `uami-${uamiName}`;
+    const uamiFicName = r.text("blueprint.uamiFicName", bpObj.uamiFicName) ?? `uami-${uamiName}`;
     const uamiFicNameProblem = ficNameProblem(uamiFicName);
     if (uamiFicNameProblem && uamiName) r.report("blueprint.uamiFicName", uamiFicNameProblem, "choose a name of 3-120 letters, digits, '-' or '_'");
     const additional = parseAdditionalFics(r, "blueprint.additionalFederatedCredentials", bpObj.additionalFederatedCredentials);
@@ -195,6 +444,13 @@ export function parseStackConfig(source: ConfigSource, namespace: string): Stack
         aws: aws?.audienceMode,
     });
     const agentClasses = parseAgentClasses(r, { blueprint: { kind, appId, objectId }, gcp, aws, containerApp }, { uamiName, agentIdentity });
+    const tags = parseTags(r, kindCluster !== undefined, agentClasses.length > 0);
+
+    reportEqualIds(r, [
+        { path: "tenantId", value: tenantId, kind: "tenant" },
+        ...directoryIds("", { kind, appId, objectId }, agentIdentity),
+        ...agentClasses.flatMap((c, i) => directoryIds(`agentClasses[${i}].`, c.blueprint, c.agentIdentity)),
+    ]);
 
     if (tenantId && !tenantProblem) {
         const primaryFics = [{ name: uamiFicName, issuer: entraV2Issuer(tenantId), subject: undefined }, ...additional, ...(kindFic ? [kindFic] : [])];
@@ -213,6 +469,7 @@ export function parseStackConfig(source: ConfigSource, namespace: string): Stack
                 "every workload a Blueprint FIC trusts can have the Agent Identity's token minted, and with it the agent's cloud credentials.",
         );
     }
+    warnings.push(...r.warnings);
 
     if (r.issues.length > 0) throw new ConfigError(r.issues);
     return {
@@ -223,7 +480,7 @@ export function parseStackConfig(source: ConfigSource, namespace: string): Stack
         protectIdentities,
         tags,
         uami: { name: uamiName },
-        blueprint: { kind, appId, objectId, graphEndpoint: graphEndpoint.replace(/\/$/, ""), uamiFicName, additionalFederatedCredentials: additional },
+        blueprint: { kind, appId, objectId, graphEndpoint, uamiFicName, additionalFederatedCredentials: additional },
         containerApp,
         gcp,
         aws,

@@ -1,4 +1,4 @@
-import { entraV1Issuer, entraV2Issuer, TOKEN_EXCHANGE_AUDIENCE_ALIASES } from "./constants";
+import { entraV1Issuer, entraV2Issuer, isTokenExchangeAudience } from "./constants";
 import { audienceProblem, guidProblem } from "./validation";
 import { TrustContractError, WorkloadSubject } from "./workload-subject";
 
@@ -42,13 +42,13 @@ export function scopeAudience(scope: string): string {
 export function cloudFederationAudienceProblem(audience: CloudFederationAudience, downstreamAudiences: readonly string[]): string | undefined {
     const uriProblem = audienceProblem(audience.identifierUri);
     if (uriProblem) return `identifier URI ${uriProblem}`;
+    if ([audience.identifierUri, audience.appId].some((a) => typeof a === "string" && isTokenExchangeAudience(a)))
+        return "is the token-exchange audience (api://AzureADTokenExchange or its GUID, in any spelling), which is reserved for FIC assertions";
     if (!/^(api|https):\/\//.test(audience.identifierUri))
         return `identifier URI must start with api:// or https:// (got ${JSON.stringify(audience.identifierUri)})`;
     const appIdProblem = guidProblem(audience.appId);
     if (appIdProblem) return `appId ${appIdProblem}`;
     const spellings = [audience.identifierUri, audience.appId];
-    if (spellings.some((a) => TOKEN_EXCHANGE_AUDIENCE_ALIASES.includes(a)))
-        return "is the token-exchange audience (api://AzureADTokenExchange), which is reserved for FIC assertions";
     // Compared without case or trailing slashes: Entra resolves api://weather/ and API://weather to the same app.
     const norm = (a: string) => a.toLowerCase().replace(/\/+$/, "");
     const clash = spellings.find((a) => downstreamAudiences.some((d) => norm(d) === norm(a)));

@@ -38,3 +38,18 @@ export function blueprintFicCollectionPath(blueprintObjectId: string): string {
 
 /** The Graph permission an app-only token needs to manage FICs on a Blueprint. */
 export const BLUEPRINT_FIC_GRAPH_PERMISSION = "AgentIdentityBlueprint.AddRemoveCreds.All";
+
+/**
+ * Whether an audience (an identifier URI, an appId, or the resource part of a scope) names the token-exchange
+ * audience in any spelling Entra resolves to it: either alias, in any letter case (Entra matches identifier URIs
+ * and GUIDs without case), with trailing slashes, or the GUID written as `api://<guid>`. The clouds compare byte
+ * for byte, but a token minted for any of these spellings is a token-exchange token.
+ */
+export function isTokenExchangeAudience(audience: string): boolean {
+    const bare = audience
+        .trim()
+        .toLowerCase()
+        .replace(/\/+$/, "")
+        .replace(/^api:\/\//, "");
+    return bare === "azureadtokenexchange" || bare === TOKEN_EXCHANGE_APP_ID;
+}

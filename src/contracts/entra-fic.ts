@@ -1,6 +1,6 @@
 import { MAX_FIC_NAME_LENGTH, MAX_FICS_PER_APPLICATION, TOKEN_EXCHANGE_AUDIENCE, TOKEN_EXCHANGE_AUDIENCE_ALIASES } from "./constants";
 import { audiencesOf, JwtClaims, lifetimeProblems, Verdict } from "./claims";
-import { guidProblem, issuerProblem, subjectProblem } from "./validation";
+import { guidProblem, issuerProblem, subjectProblem, textProblem } from "./validation";
 import { TrustContractError, WorkloadSubject } from "./workload-subject";
 
 /**
@@ -34,7 +34,7 @@ const FIC_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 
 /** Problems with a FIC name (Graph: unique, URL-friendly, at most 120 characters, immutable). */
 export function ficNameProblem(name: unknown): string | undefined {
-    if (typeof name !== "string" || name.length === 0) return "is missing";
+    if (typeof name !== "string" || name.length === 0) return textProblem(name);
     if (name.length < 3 || name.length > MAX_FIC_NAME_LENGTH) {
         return `must be 3 to ${MAX_FIC_NAME_LENGTH} characters (got ${name.length})`;
     }

@@ -2,6 +2,7 @@ import { createHash, createPublicKey, KeyObject } from "node:crypto";
 import * as yaml from "js-yaml";
 import { TOKEN_EXCHANGE_AUDIENCE } from "./constants";
 import { TrustContractError } from "./workload-subject";
+import { textProblem } from "./validation";
 
 /**
  * A Kubernetes service-account issuer hosted as two static documents (seed 002, DESIGN.md "Kind OIDC issuer on Azure
@@ -28,7 +29,7 @@ const STORAGE_ACCOUNT_NAME = /^[a-z0-9]{3,24}$/;
 
 /** Problems with an Azure storage account name: 3-24 lowercase letters and digits (globally unique, not checked here). */
 export function storageAccountNameProblem(value: unknown): string | undefined {
-    if (typeof value !== "string" || value.length === 0) return "is missing";
+    if (typeof value !== "string" || value.length === 0) return textProblem(value);
     if (!STORAGE_ACCOUNT_NAME.test(value)) return `must be 3-24 lowercase letters and digits (got ${JSON.stringify(value)})`;
     return undefined;
 }

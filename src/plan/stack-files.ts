@@ -5,6 +5,30 @@ import * as yaml from "js-yaml";
 /** The repository root: where Pulumi.yaml and Pulumi.<stack>.yaml live. */
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 
+/** A stack name or stack file the offline plan cannot read: the message names the flag or the file, and the fix. */
+export class StackFileError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "StackFileError";
+    }
+}
+
+/**
+ * Pulumi's stack name rule (pulumi/pulumi sdk/go/common/tokens/stack_name.go, ParseStackName): 1-100
+ * alphanumerics, hyphens, underscores or periods. So a name is never a path (`../x`, `/etc/x`), and the stack file
+ * it selects is always in the project directory.
+ */
+const STACK_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
+
+/** Why `stack` is not a stack name, or undefined. */
+export function stackNameProblem(stack: string): string | undefined {
+    if (STACK_NAME.test(stack) && stack !== "." && stack !== "..") return undefined;
+    const qualified = /^[A-Za-z0-9][\w.-]*(\/[A-Za-z0-9][\w.-]*){1,2}$/.test(stack)
+        ? ` (for a qualified name like ${stack}, pass the stack's own name: ${stack.split("/").pop()})`
+        : "";
+    return `--stack ${JSON.stringify(stack)} is not a stack name: a stack name is 1-100 letters, digits, '-', '_' or '.', never a path${qualified}. Fix: name a stack with a Pulumi.<stack>.yaml at the repository root, e.g. --stack prod`;
+}
+
 /** Reads the project name from Pulumi.yaml. */
 export function readProjectName(projectDir = PROJECT_DIR): string {
     const doc = yaml.load(readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as { name?: unknown };
@@ -13,27 +37,89 @@ export function readProjectName(projectDir = PROJECT_DIR): string {
 }
 
 /**
+ * Integers are read as Pulumi's CLI reads them (go-yaml v3 into int64, or uint64 past that; pulumi/pulumi
+ * sdk/go/common/resource/config/object.go) and handed on as the same JSON digits the CLI writes, so a number too
+ * large for JavaScript reaches the parser with the digits the user wrote, and is refused there with them, exactly as
+ * in a deployment. Smaller integers, and everything else, load as YAML 1.2's core schema loads them.
+ */
+const UINT64_MAX = 2n ** 64n - 1n;
+/** JSON.rawJSON and JSON.isRawJSON (ES2025, "JSON.parse source text access"; Node >= 21), not yet in TypeScript's lib. */
+const RawJSON = JSON as unknown as { rawJSON(text: string): object; isRawJSON(value: unknown): boolean };
+const exactIntTag = yaml.defineScalarTag<unknown>("tag:yaml.org,2002:int", {
+    implicit: true,
+    implicitFirstChars: yaml.intCoreTag.implicitFirstChars,
+    resolve: (source, isExplicit, tagName) => {
+        const value = yaml.intCoreTag.resolve(source, isExplicit, tagName);
+        if (typeof value !== "number" || Number.isSafeInteger(value) || !/^[-+]?[0-9]+$/.test(source)) return value;
+        const digits = BigInt(source);
+        return digits >= -(2n ** 63n) && digits <= UINT64_MAX ? RawJSON.rawJSON(digits.toString()) : value;
+    },
+    identify: () => false,
+});
+const STACK_FILE_SCHEMA = yaml.CORE_SCHEMA.withTags(exactIntTag);
+
+/**
+ * A key as Pulumi parses it (pulumi/pulumi sdk/go/common/resource/config/key.go, ParseKey, and
+ * sdk/go/common/workspace/loaders.go, stackConfigNamespacedWithProject): `<namespace>:<name>`; the legacy
+ * `<namespace>:config:<name>`; a key without a namespace belongs to the project. Anything else is refused, as the
+ * CLI refuses it.
+ */
+function fullKey(key: string, project: string, file: string): string {
+    const colons = key.split(":").length - 1;
+    if (colons === 0) return `${project}:${key}`;
+    if (colons === 1) return key;
+    const [namespace, module, name] = key.split(":");
+    if (colons === 2 && module === "config") return `${namespace}:${name}`;
+    throw new StackFileError(`${file}: ${JSON.stringify(key)} is not a configuration key. Fix: write keys as <namespace>:<name>, e.g. ${project}:tenantId`);
+}
+
+/**
  * Reads `Pulumi.<stack>.yaml` as Pulumi would: keys without a namespace belong to the project, structured values
- * arrive as JSON text. Secure values cannot be decrypted offline and are refused with a clear message.
+ * arrive as JSON text. Secure values cannot be decrypted offline and are refused with a clear message. A stack name
+ * that is a path, YAML Pulumi could not read, and one key written twice (`tenantId` and `agentfed:tenantId`, which
+ * the CLI would resolve in no set order) are refused, naming the flag or the file.
  */
 export function readStackConfig(stack: string, projectDir = PROJECT_DIR): Record<string, string> {
-    const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
-    if (!existsSync(file)) throw new Error(`No stack file ${file}; known stacks have a Pulumi.<stack>.yaml at the repository root`);
+    const nameProblem = stackNameProblem(stack);
+    if (nameProblem) throw new StackFileError(nameProblem);
+    const fileName = `Pulumi.${stack}.yaml`;
+    const file = path.join(projectDir, fileName);
+    if (!existsSync(file)) throw new StackFileError(`No stack file ${file}; known stacks have a Pulumi.<stack>.yaml at the repository root`);
     const project = readProjectName(projectDir);
     const text = readFileSync(file, "utf8");
-    // js-yaml 5 refuses a file with no document (empty, or comments only); Pulumi reads it as a stack without config.
-    const doc = (/^\s*(#.*)?(\n\s*(#.*)?)*$/.test(text) ? {} : (yaml.load(text) ?? {})) as { config?: Record<string, unknown> };
+    let doc: unknown;
+    try {
+        // js-yaml 5 refuses a file with no document (empty, or comments only); Pulumi reads it as a stack without config.
+        doc = /^\s*(#.*)?(\n\s*(#.*)?)*$/.test(text) ? {} : (yaml.load(text, { filename: fileName, schema: STACK_FILE_SCHEMA }) ?? {});
+    } catch (err) {
+        const reason = err instanceof Error ? err.message : String(err);
+        throw new StackFileError(
+            `${fileName} is not valid YAML: ${reason}\nFix: correct the file at the line shown; validate with: npm run plan -- --stack ${stack}`,
+        );
+    }
+    if (doc === null || typeof doc !== "object" || Array.isArray(doc))
+        throw new StackFileError(`${fileName} is not a YAML mapping. Fix: write the stack's settings under config:, as Pulumi.prod.yaml does`);
+    const config = (doc as { config?: unknown }).config ?? {};
+    if (config === null || typeof config !== "object" || Array.isArray(config))
+        throw new StackFileError(`${fileName}: config is not a mapping of keys to values. Fix: write each setting as <key>: <value> under config:`);
     const result: Record<string, string> = {};
-    for (const [key, value] of Object.entries(doc.config ?? {})) {
-        const fullKey = key.includes(":") ? key : `${project}:${key}`;
-        result[fullKey] = toConfigString(fullKey, value);
+    const written = new Map<string, string>();
+    for (const [key, value] of Object.entries(config as Record<string, unknown>)) {
+        const full = fullKey(key, project, fileName);
+        const first = written.get(full);
+        if (first !== undefined)
+            throw new StackFileError(
+                `${fileName} sets ${full} twice, as ${JSON.stringify(first)} and ${JSON.stringify(key)}; Pulumi would keep one of them, in no set order. Fix: keep one`,
+            );
+        written.set(full, key);
+        result[full] = toConfigString(full, value);
     }
     return result;
 }
 
 /** Turns a YAML config value into the string Pulumi hands to the program. */
 export function toConfigString(key: string, value: unknown): string {
-    if (value !== null && typeof value === "object" && !Array.isArray(value) && "secure" in value) {
+    if (value !== null && typeof value === "object" && !Array.isArray(value) && !RawJSON.isRawJSON(value) && "secure" in value) {
         throw new Error(`${key} is a secret; the offline plan cannot decrypt it. Override it with a placeholder in the plan's config overrides.`);
     }
     return typeof value === "string" ? value : JSON.stringify(value);
