@@ -18,12 +18,6 @@ import { poolOrProviderIdProblem } from "../src/config/gcp";
 import { bool, isJsonObject, Json, JsonObject, Reader, str } from "../src/config/reader";
 import { loadTargetStack, TargetStack, TargetStackError } from "./targets";
 
-/** Raw config values, plus the keys set in this namespace (so unknown top-level keys are refused too). */
-export interface BootstrapConfigSource extends ConfigSource {
-    /** Keys set under the namespace, without the `<namespace>:` prefix. */
-    keys(): readonly string[];
-}
-
 /** What a GitHub environment's identities may do: read (`preview`) or change (`deploy`) their stack. */
 export type EnvironmentAccess = "preview" | "deploy";
 const ACCESS: readonly EnvironmentAccess[] = ["preview", "deploy"];
@@ -218,15 +212,11 @@ function parseEnvironments(r: Reader, mainDir: string, deployBranch: string): { 
  * main project (`mainProjectDir`, relative to the bootstrap project in `projectDir`; default its parent). Throws
  * one `ConfigError` listing every problem; nothing is registered before.
  */
-export function parseBootstrapConfig(source: BootstrapConfigSource, namespace: string, projectDir: string): BootstrapConfig {
+export function parseBootstrapConfig(source: ConfigSource, namespace: string, projectDir: string): BootstrapConfig {
     const r = new Reader(source, namespace);
-    // Unknown top-level keys of this namespace are refused too: a typo must not silently drop a setting.
-    for (const key of source.keys()) {
-        if (!TOP_LEVEL.includes(key)) {
-            const near = TOP_LEVEL.find((k) => k.toLowerCase() === key.toLowerCase());
-            r.report(key, "is not a known setting", near ? `rename it to ${r.key(near)}` : `remove it; known settings are ${TOP_LEVEL.join(", ")}`);
-        }
-    }
+    // Unknown top-level keys are refused too (a near-miss of the namespace included): a typo must not silently drop
+    // a setting. The same rule as the main project's (Reader.onlyKnownKeys).
+    r.onlyKnownKeys(TOP_LEVEL);
     const mainDir = path.resolve(projectDir, r.raw("mainProjectDir") ?? "..");
     const github = parseGitHub(r);
     const { environments, warnings } = parseEnvironments(r, mainDir, github.deployBranch);
@@ -331,6 +321,6 @@ export function parseBootstrapConfig(source: BootstrapConfigSource, namespace: s
         aws,
         pulumi: { organization: str(pulumiObj.organization) ?? "", tokenType, maxExpirationSeconds },
         protect,
-        warnings,
+        warnings: [...warnings, ...r.warnings],
     };
 }

@@ -8,9 +8,7 @@ export const BOOTSTRAP_DIR = __dirname;
 export function loadBootstrapConfig(): BootstrapConfig {
     const namespace = pulumi.getProject();
     const config = new pulumi.Config(namespace);
-    const prefix = `${namespace}:`;
-    const keys = Object.keys(pulumi.runtime.allConfig())
-        .filter((k) => k.startsWith(prefix))
-        .map((k) => k.slice(prefix.length));
-    return parseBootstrapConfig({ get: (key) => config.get(key), keys: () => keys }, namespace, BOOTSTRAP_DIR);
+    // Every key the stack sets, in every namespace, so a typo in a key or in the namespace itself is refused.
+    const allKeys = Object.keys(pulumi.runtime.allConfig());
+    return parseBootstrapConfig({ get: (key) => config.get(key), allKeys: () => allKeys }, namespace, BOOTSTRAP_DIR);
 }

@@ -147,6 +147,51 @@ export function gcpProjectRole(props: Props): string[] {
     ];
 }
 
+/** Pulumi projects whose GCP grants are CI identities' rights (the bootstrap), not the agent's model access. */
+export const DEFAULT_CI_PROJECTS: readonly string[] = ["agentfed-bootstrap"];
+
+/**
+ * The project roles a CI identity may hold on a stack's project (the bootstrap's own copy in
+ * bootstrap/permissions.ts, kept equal by test/bootstrap-plan.test.ts): read-only roles for previews, and for deploys
+ * the pool, service-account and API admin roles. Project IAM Admin is the one that can grant anything, so it is
+ * accepted only with the IAM condition that limits the roles it may grant to model roles
+ * (`iam.googleapis.com/modifiedGrantsByRole`, Google Cloud, "Set limits on granting roles").
+ */
+export const CI_PROJECT_ROLES: readonly string[] = [
+    "roles/iam.workloadIdentityPoolViewer",
+    "roles/iam.serviceAccountViewer",
+    "roles/iam.securityReviewer",
+    "roles/serviceusage.serviceUsageViewer",
+    "roles/iam.workloadIdentityPoolAdmin",
+    "roles/iam.serviceAccountAdmin",
+    "roles/serviceusage.serviceUsageAdmin",
+];
+const PROJECT_IAM_ADMIN = "roles/resourcemanager.projectIamAdmin";
+const GRANT_LIMIT = /^api\.getAttribute\('iam\.googleapis\.com\/modifiedGrantsByRole', \[\]\)\.hasOnly\(\[((?:'[^']+'(?:, )?)+)\]\)$/;
+
+/** Project roles a CI identity holds: the CI allow-list, and Project IAM Admin only limited to granting model roles. */
+export function gcpCiProjectRole(props: Props): string[] {
+    const role = props.role;
+    if (typeof role === "string" && CI_PROJECT_ROLES.includes(role)) return [];
+    if (role === PROJECT_IAM_ADMIN) {
+        const expression = (props.condition as { expression?: unknown } | undefined)?.expression;
+        const granted = typeof expression === "string" ? GRANT_LIMIT.exec(expression)?.[1] : undefined;
+        const roles = granted?.split(", ").map((r) => r.slice(1, -1)) ?? [];
+        if (roles.length > 0 && roles.every((r) => MODEL_ROLES.includes(r) || CUSTOM_ROLE.test(r))) return [];
+        return [
+            `${PROJECT_IAM_ADMIN} is granted without the condition api.getAttribute('iam.googleapis.com/modifiedGrantsByRole', []).hasOnly([<model roles>]) limiting it to model roles (got ${JSON.stringify(expression ?? null)}): unconditioned, it grants any role to anyone, itself included`,
+        ];
+    }
+    return [
+        `role ${JSON.stringify(role)} is granted to a CI identity; CI identities hold only ${CI_PROJECT_ROLES.join(", ")}, and ${PROJECT_IAM_ADMIN} limited to granting model roles`,
+    ];
+}
+
+/** The project segment of a URN: urn:pulumi:<stack>::<project>::<type>::<name>. */
+export function projectOfUrn(urn: string): string {
+    return urn.split("::")[1] ?? "";
+}
+
 interface Statement {
     Effect?: string;
     Principal?: { Federated?: string | string[] } | string;

@@ -44,9 +44,15 @@ export const policies: Policies = [
     {
         name: "gcp-project-roles-model-only",
         description:
-            "Project roles granted by this stack are model roles only (roles/aiplatform.user, roles/aiplatform.viewer, or a custom role): never owner, editor, an IAM, Resource Manager or admin role, which can grant access or mint tokens (privilege escalation through the model's service account).",
+            "Project roles the agent stack grants are model roles only (roles/aiplatform.user, roles/aiplatform.viewer, or a custom role): never owner, editor, an IAM, Resource Manager or admin role, which can grant access or mint tokens (privilege escalation through the model's service account). In the CI bootstrap (projects in ciProjects), CI identities hold only the read roles previews need and the pool, service-account and API admin roles deploys need, and Project IAM Admin only with the condition that limits it to granting model roles.",
         enforcementLevel: "mandatory",
-        validateResource: forTypes([checks.TYPES.gcpProjectMember, checks.TYPES.gcpProjectBinding], checks.gcpProjectRole),
+        configSchema: { properties: { ciProjects: { type: "array", items: { type: "string" }, default: checks.DEFAULT_CI_PROJECTS } } },
+        validateResource: (args, report) => {
+            if (args.type !== checks.TYPES.gcpProjectMember && args.type !== checks.TYPES.gcpProjectBinding) return;
+            const { ciProjects } = args.getConfig<{ ciProjects?: string[] }>();
+            const ci = (ciProjects ?? checks.DEFAULT_CI_PROJECTS).includes(checks.projectOfUrn(args.urn));
+            for (const v of ci ? checks.gcpCiProjectRole(args.props) : checks.gcpProjectRole(args.props)) report(v);
+        },
     },
     {
         name: "aws-web-identity-trust-pinned",

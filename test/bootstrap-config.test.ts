@@ -17,8 +17,7 @@ function parse(patch: Record<string, unknown> = {}, projectDir = BOOTSTRAP_DIR):
         if (value === undefined) delete raw[`${NS}:${key}`];
         else raw[`${NS}:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
     }
-    const keys = Object.keys(raw).map((k) => k.slice(NS.length + 1));
-    return parseBootstrapConfig({ get: (k) => raw[`${NS}:${k}`], keys: () => keys }, NS, projectDir);
+    return parseBootstrapConfig({ get: (k) => raw[`${NS}:${k}`], allKeys: () => Object.keys(raw) }, NS, projectDir);
 }
 
 function issues(patch: Record<string, unknown>, projectDir?: string): string[] {
@@ -58,12 +57,30 @@ describe("bootstrap configuration", () => {
 
     it("refuses unknown keys at the top of the namespace and inside each section, naming the closest known one", () => {
         const found = issues({ Github: github(), github: { ...github(), repositoryID: "1" }, enviroments: [] });
-        assert.ok(
-            found.some((i) => i.startsWith(`${NS}:Github: is not a known setting | rename it to ${NS}:github`)),
-            found.join("\n"),
-        );
-        assert.ok(found.some((i) => i.startsWith(`${NS}:github.repositoryID: is not a known setting | rename it to ${NS}:github.repositoryId`)));
-        assert.ok(found.some((i) => i.startsWith(`${NS}:enviroments: is not a known setting`)));
+        for (const expected of [
+            `${NS}:Github: is not a known setting | did you mean ${NS}:github? Rename the key`,
+            `${NS}:enviroments: is not a known setting | did you mean ${NS}:environments? Rename the key`,
+            `${NS}:github.repositoryID: is not a known setting | did you mean ${NS}:github.repositoryId? Rename the key`,
+        ])
+            assert.ok(found.includes(expected), `${expected}\nnot in:\n${found.join("\n")}`);
+    });
+
+    it("refuses a key in a near-miss of its namespace (the same rule as the main project's), and leaves provider namespaces alone", () => {
+        const raw = readStackConfig("github", BOOTSTRAP_DIR);
+        raw["agentfed-bootstrp:protect"] = "false";
+        raw["azure-native:location"] = "westeurope";
+        try {
+            parseBootstrapConfig({ get: (k) => raw[`${NS}:${k}`], allKeys: () => Object.keys(raw) }, NS, BOOTSTRAP_DIR);
+            assert.fail("expected a ConfigError");
+        } catch (err) {
+            assert.ok(err instanceof ConfigError, String(err));
+            assert.deepEqual(
+                err.issues.map((i) => `${i.key}: ${i.problem} | ${i.fix}`),
+                [
+                    `agentfed-bootstrp:protect: is in namespace agentfed-bootstrp, which nothing reads | did you mean ${NS}:protect? The project's settings are in the ${NS}: namespace`,
+                ],
+            );
+        }
     });
 
     it("wants numeric ids as quoted digits, and says how to read them", () => {

@@ -7,7 +7,7 @@ import * as path from "node:path";
 import type { StackValidationArgs, ResourceValidationArgs } from "@pulumi/policy";
 import * as yaml from "js-yaml";
 import { policies } from "../policy/policies";
-import { GITHUB_ACTIONS_ISSUER as POLICY_GITHUB_ISSUER } from "../policy/checks";
+import { CI_PROJECT_ROLES, GITHUB_ACTIONS_ISSUER as POLICY_GITHUB_ISSUER } from "../policy/checks";
 import { GITHUB_ACTIONS_ISSUER } from "../src/contracts";
 import { PlannedResource, PlanResult, runPlan } from "../src/plan/run-plan";
 import { planJson } from "../src/plan/render";
@@ -274,6 +274,26 @@ describe("the policy pack on the bootstrap", () => {
 
     it("passes the bootstrap plan, identities protected as in prod", async () => {
         assert.deepEqual(await violations(asPolicyResources(plan)), {});
+    });
+
+    it("fails a CI identity holding Project IAM Admin without the limit to model roles, or a role outside the CI list", async () => {
+        const admin = of(T.projectMember).find((r) => r.inputs.role === "roles/resourcemanager.projectIamAdmin")!;
+        assert.match(JSON.stringify(admin.inputs.condition), /modifiedGrantsByRole.*hasOnly\(\['roles\/aiplatform\.user'\]\)/);
+        const unlimited = loosened(T.projectMember, admin.name, ({ condition: _c, ...p }) => p);
+        assert.match((await violations(unlimited))["gcp-project-roles-model-only"]!.join("\n"), /granted without the condition .*modifiedGrantsByRole/);
+        const toOwner = loosened(T.projectMember, admin.name, (p) => ({
+            ...p,
+            condition: { title: "x", expression: "api.getAttribute('iam.googleapis.com/modifiedGrantsByRole', []).hasOnly(['roles/owner'])" },
+        }));
+        assert.match((await violations(toOwner))["gcp-project-roles-model-only"]!.join("\n"), /limiting it to model roles/);
+        const owner = loosened(T.projectMember, admin.name, ({ condition: _c, ...p }) => ({ ...p, role: "roles/owner" }));
+        assert.match((await violations(owner))["gcp-project-roles-model-only"]!.join("\n"), /role "roles\/owner" is granted to a CI identity/);
+    });
+
+    it("keeps the pack's list of CI project roles equal to what the bootstrap grants", () => {
+        const granted = new Set(of(T.projectMember).map((r) => String(r.inputs.role)));
+        granted.delete("roles/resourcemanager.projectIamAdmin");
+        assert.deepEqual([...granted].sort(), [...CI_PROJECT_ROLES].sort());
     });
 
     it("fails an AWS role whose sub is a StringLike wildcard, or a list shared by two environments", async () => {

@@ -30,7 +30,7 @@ export interface ReaderOptions {
  * the engine refuses an unknown provider key) and the engine's own `pulumi:`. Kept equal to package.json's
  * @pulumi/* providers by test/config-reference.test.ts.
  */
-export const PROVIDER_NAMESPACES: readonly string[] = ["aws", "azure-native", "azuread", "gcp", "kubernetes", "pulumi", "tls"];
+export const PROVIDER_NAMESPACES: readonly string[] = ["aws", "azure-native", "azuread", "gcp", "github", "kubernetes", "pulumi", "pulumiservice", "tls"];
 
 /** Collects issues while reading, so every problem is reported in one error. */
 export class Reader {
