@@ -109,6 +109,7 @@ describe("policy pack", () => {
         const primaryAgentIdentity = {
             objectId: "eeeeeeee-0000-4000-8000-000000000001",
             clientId: "eeeeeeee-0000-4000-8000-000000000002",
+            tokenSubject: "eeeeeeee-0000-4000-8000-000000000005",
             cloudFederationAudience: { identifierUri: "api://agentfed-weather-cloud" },
         };
         // An Option 2 agent keeps its Blueprint to itself, so the Option 1 class gets one of its own.

@@ -1,4 +1,4 @@
-import { AWS_AUDIENCE_MODES, AwsAudienceMode, bedrockModelArnProblem } from "../contracts";
+import { AWS_AUDIENCE_MODES, AwsAudienceMode, bedrockModelArnProblem, defaultIntermediaryIdentifierUri, intermediaryIdentifierUriProblem } from "../contracts";
 import { bool, Json, Reader, str } from "./reader";
 
 /** AWS federation for the agent's model calls (`agentfed:aws`). Absent: no AWS resources. */
@@ -11,7 +11,7 @@ export interface AwsConfig {
     readonly audienceMode: AwsAudienceMode;
     /** Display name of the intermediary Entra app (modes workload and exchange). */
     readonly intermediaryAppName: string;
-    /** The intermediary app's identifier URI: the audience AWS pins. Default `api://<intermediaryAppName>`. */
+    /** The intermediary app's identifier URI: the audience AWS pins. Default `api://<tenantId>/<intermediaryAppName>`. */
     readonly identifierUri: string;
     /** IAM role name. */
     readonly roleName: string;
@@ -48,8 +48,8 @@ export function parseRoleName(r: Reader, path: string, value: Json | undefined):
     return r.matching(path, value, ROLE_NAME, "an IAM role name", "use 1-64 letters, digits and +=,.@_-");
 }
 
-/** Parses `agentfed:aws`; returns the config and any warnings a reviewer must see. */
-export function parseAwsConfig(r: Reader): { aws: AwsConfig | undefined; warnings: string[] } {
+/** Parses `agentfed:aws`; returns the config and any warnings a reviewer must see. `tenantId` names the default audience. */
+export function parseAwsConfig(r: Reader, tenantId: string): { aws: AwsConfig | undefined; warnings: string[] } {
     const key = "aws";
     const root = r.object(key, `set ${r.key(key)} to { accountId, region, roleName, modelArns }`, false);
     if (!root) return { aws: undefined, warnings: [] };
@@ -113,13 +113,21 @@ export function parseAwsConfig(r: Reader): { aws: AwsConfig | undefined; warning
             "e.g. agentfed-aws-prod; it names the intermediary Entra app and its api:// audience",
         );
     }
-    const identifierUri = str(root.identifierUri) ?? `api://${intermediaryAppName}`;
+    const identifierUri = str(root.identifierUri) ?? defaultIntermediaryIdentifierUri(tenantId, intermediaryAppName);
     if (mode !== "tenant" && (!/^(api:\/\/|https:\/\/)[^\s*]+$/.test(identifierUri) || identifierUri === "api://AzureADTokenExchange")) {
         r.report(
             `${key}.identifierUri`,
             `is not a workload-scoped identifier URI (got ${JSON.stringify(identifierUri)})`,
-            "use api://<name>, api://<tenantId>/<name> or a verified-domain https URI; never a wildcard or the token-exchange audience",
+            "use api://<tenantId>/<name> (the default) or a verified-domain https URI; never a wildcard or the token-exchange audience",
         );
+    } else if (mode !== "tenant" && root.identifierUri !== undefined) {
+        const uriProblem = intermediaryIdentifierUriProblem(identifierUri, tenantId);
+        if (uriProblem)
+            r.report(
+                `${key}.identifierUri`,
+                uriProblem,
+                `remove the key to use api://<tenantId>/${intermediaryAppName || "<intermediaryAppName>"}, or use https://<verified domain>/<path>`,
+            );
     }
     const roleName = parseRoleName(r, `${key}.roleName`, root.roleName);
 

@@ -1,5 +1,5 @@
 import type { DownstreamApi } from "../runtime/container-env";
-import { DEFAULT_SIDECAR_IMAGE, RESERVED_API_PREFIX } from "../runtime/container-env";
+import { DEFAULT_SIDECAR_IMAGE, RESERVED_API_PREFIX, SIDECAR_IMAGE_FIX, sidecarImageProblem } from "../runtime/container-env";
 import { bool, imageProblem, isJsonObject, Json, JsonObject, Reader, str } from "./reader";
 
 /**
@@ -82,7 +82,19 @@ function image(r: Reader, path: string, value: Json | undefined, fallback?: stri
     return image ?? "";
 }
 
-function downstreamApis(r: Reader, path: string, value: Json | undefined): DownstreamApi[] {
+/** The sidecar image: pinned, and a version that answers loopback callers only (`sidecarImageProblem`). */
+export function sidecarImage(r: Reader, path: string, value: Json | undefined): string {
+    const pinned = image(r, path, value, DEFAULT_SIDECAR_IMAGE);
+    const problem = pinned === "" || imageProblem(pinned) ? undefined : sidecarImageProblem(pinned);
+    if (problem) r.report(path, problem, SIDECAR_IMAGE_FIX);
+    return pinned;
+}
+
+/**
+ * The sidecar's downstream APIs (`containerApp.sidecar.downstreamApis`, a class's, and `kind.downstreamApis`): one
+ * parser, so the sidecar on Container Apps and on Kind is configured from the same shape with the same rules.
+ */
+export function parseDownstreamApis(r: Reader, path: string, value: Json | undefined): DownstreamApi[] {
     if (value === undefined) return [];
     if (!Array.isArray(value)) {
         r.report(path, "must be a list", `write ${r.key(path)} as a list of { name, baseUrl, scopes }`);
@@ -207,8 +219,8 @@ export function parseContainerAppObject(r: Reader, key: string, root: JsonObject
             externalIngress: bool(r, `${key}.agent.externalIngress`, agent.externalIngress, true),
         },
         sidecar: {
-            image: image(r, `${key}.sidecar.image`, sidecar.image, DEFAULT_SIDECAR_IMAGE),
-            downstreamApis: downstreamApis(r, `${key}.sidecar.downstreamApis`, sidecar.downstreamApis),
+            image: sidecarImage(r, `${key}.sidecar.image`, sidecar.image),
+            downstreamApis: parseDownstreamApis(r, `${key}.sidecar.downstreamApis`, sidecar.downstreamApis),
             allowAgentIdentityOverride: bool(r, `${key}.sidecar.allowAgentIdentityOverride`, sidecar.allowAgentIdentityOverride, false),
         },
         refresher: { image: image(r, `${key}.refresher.image`, refresher.image, DEFAULT_REFRESHER_IMAGE) },

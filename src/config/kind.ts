@@ -1,4 +1,6 @@
-import { DEFAULT_SIDECAR_IMAGE } from "../runtime/container-env";
+import type { DownstreamApi } from "../runtime/container-env";
+import { DEFAULT_SIDECAR_IMAGE, SIDECAR_IMAGE_FIX, sidecarImageProblem } from "../runtime/container-env";
+import { parseDownstreamApis } from "./container-app";
 import {
     blobOidcIssuerUrl,
     DeclaredFic,
@@ -21,8 +23,10 @@ export interface KindWorkloadConfig {
     readonly kubeconfig: string | undefined;
     /** The agent's container image (pinned tag or digest). */
     readonly agentImage: string;
-    /** The Entra auth sidecar's image (pinned tag or digest). */
+    /** The Entra auth sidecar's image (pinned tag, 1.1.0 or later). */
     readonly sidecarImage: string;
+    /** The APIs the sidecar mints tokens for (`DownstreamApis__*`), at least one: the same shape as on Container Apps. */
+    readonly downstreamApis: readonly DownstreamApi[];
 }
 
 /** The Kind lower environment (`agentfed:kind`): a service-account issuer on Azure Blob, and optionally the workload. */
@@ -60,6 +64,7 @@ const KNOWN_FIELDS = [
     "kubeconfig",
     "agentImage",
     "sidecarImage",
+    "downstreamApis",
 ] as const;
 
 const KIND_CLUSTER_NAME = /^[a-z0-9]([-a-z0-9]{0,48}[a-z0-9])?$/;
@@ -153,16 +158,29 @@ export function parseKindConfig(r: Reader): KindConfig | undefined {
     const kubeconfigContext = str(obj.kubeconfigContext);
     const kubeconfig = str(obj.kubeconfig);
     if (kubeconfigContext !== undefined) {
+        const sidecarImage = pinnedImage(r, "kind.sidecarImage", obj.sidecarImage, DEFAULT_SIDECAR_IMAGE, DEFAULT_SIDECAR_IMAGE);
+        const sidecarProblem = imageProblem(sidecarImage) === undefined ? sidecarImageProblem(sidecarImage) : undefined;
+        if (sidecarProblem) r.report("kind.sidecarImage", sidecarProblem, SIDECAR_IMAGE_FIX);
+        const downstreamApis = parseDownstreamApis(r, "kind.downstreamApis", obj.downstreamApis);
+        // Without an entry the sidecar answers every call with 400 "No scopes found for the API" (AuthorizationHeaderEndpoint.cs),
+        // and from 1.1.0 a caller cannot pass scopes itself (the unauthenticated route ignores optionsOverride.Scopes).
+        if (obj.downstreamApis === undefined || (Array.isArray(obj.downstreamApis) && obj.downstreamApis.length === 0))
+            r.report(
+                "kind.downstreamApis",
+                'lists no API: the sidecar would answer every call with 400 "No scopes found"',
+                `set ${r.key("kind.downstreamApis")} like containerApp.sidecar.downstreamApis, e.g. [{ name: Weather, baseUrl: https://weather.contoso.example, scopes: [api://weather/.default] }]`,
+            );
         workload = {
             kubeconfigContext,
             kubeconfig,
             agentImage: pinnedImage(r, "kind.agentImage", obj.agentImage, undefined, "ghcr.io/contoso/weather-agent:1.4.2"),
-            sidecarImage: pinnedImage(r, "kind.sidecarImage", obj.sidecarImage, DEFAULT_SIDECAR_IMAGE, DEFAULT_SIDECAR_IMAGE),
+            sidecarImage,
+            downstreamApis,
         };
-    } else if (kubeconfig !== undefined || obj.agentImage !== undefined || obj.sidecarImage !== undefined) {
+    } else if (kubeconfig !== undefined || obj.agentImage !== undefined || obj.sidecarImage !== undefined || obj.downstreamApis !== undefined) {
         r.report(
             "kind.kubeconfigContext",
-            "is not set, but kubeconfig/agentImage/sidecarImage are: the workload is deployed only when a context is named",
+            "is not set, but kubeconfig/agentImage/sidecarImage/downstreamApis are: the workload is deployed only when a context is named",
             `set ${r.key("kind.kubeconfigContext")} to kind-${clusterName} once the cluster exists, or remove the workload settings`,
         );
     }

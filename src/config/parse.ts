@@ -16,7 +16,7 @@ import { parseGcpConfig } from "./gcp";
 import { parseAwsConfig } from "./aws";
 import { kindDeclaredFic, parseKindConfig } from "./kind";
 import { bool, ConfigSource, guid, isJsonObject, Json, Reader, str } from "./reader";
-import { AgentClassConfig, parseAgentClasses, parseCloudPrincipal } from "./agent-classes";
+import { AgentClassConfig, parseAgentClasses, parseCloudPrincipal, reportAgentIdentityOverride } from "./agent-classes";
 import { DeclaredFederatedCredential, StackConfig } from "./schema";
 
 const BLUEPRINT_KINDS: readonly BlueprintKind[] = ["agentIdentityBlueprint", "application"];
@@ -187,13 +187,14 @@ export function parseStackConfig(source: ConfigSource, namespace: string): Stack
 
     const containerApp = parseContainerAppConfig(r);
     const gcp = parseGcpConfig(r);
-    const { aws, warnings } = parseAwsConfig(r);
+    const { aws, warnings } = parseAwsConfig(r, tenantId ?? "");
     // Option 1 or Option 2 for the primary agent (seed 001); classes choose their own.
     const agentIdentityObj = r.object("agentIdentity", `set ${r.key("agentIdentity")} to { objectId, clientId, cloudFederationAudience }`, false);
     const { cloudPrincipal, agentIdentity } = parseCloudPrincipal(r, "", { cloudPrincipal: r.raw("cloudPrincipal"), agentIdentity: agentIdentityObj }, appId, {
         gcp: gcp !== undefined,
         aws: aws?.audienceMode,
     });
+    reportAgentIdentityOverride(r, "containerApp", containerApp, cloudPrincipal);
     const agentClasses = parseAgentClasses(r, { blueprint: { kind, appId, objectId }, gcp, aws, containerApp }, { uamiName, agentIdentity });
 
     if (tenantId && !tenantProblem) {
