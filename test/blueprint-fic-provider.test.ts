@@ -75,6 +75,7 @@ describe("Blueprint FIC dynamic provider against a local Graph stand-in", () => 
         assert.equal(req?.method, "POST");
         assert.equal(req?.path, COLLECTION);
         assert.equal(req?.authorization, `Bearer ${APP_ONLY_TOKEN}`);
+        assert.equal(req?.odataVersion, "4.0", "Agent ID calls send OData-Version: 4.0");
         assert.deepEqual(req?.body, {
             name: "uami-mi-weather-agent",
             issuer: inputs().issuer,
@@ -425,16 +426,14 @@ describe("Retry-After", () => {
 
 describe("Blueprint FIC provider as Pulumi stores it", () => {
     it("serializes into a self-contained module that loads in a fresh process and imports through the configured Graph endpoint", async () => {
-        graph.blueprints
-            .get(BLUEPRINT_OBJECT_ID)!
-            .push({
-                id: "imported-id",
-                name: "uami-mi-weather-agent",
-                issuer: inputs().issuer,
-                subject: UAMI_OID,
-                audiences: ["api://AzureADTokenExchange"],
-                description: "",
-            });
+        graph.blueprints.get(BLUEPRINT_OBJECT_ID)!.push({
+            id: "imported-id",
+            name: "uami-mi-weather-agent",
+            issuer: inputs().issuer,
+            subject: UAMI_OID,
+            audiences: ["api://AzureADTokenExchange"],
+            description: "",
+        });
         const instance = blueprintFicProvider(() => Promise.resolve("app-only-test-token"));
         const serialized = await pulumiRuntime.serializeFunction(() => instance, { allowSecrets: true });
         const file = path.join(mkdtempSync(path.join(tmpdir(), "agentfed-provider-")), "provider.js");

@@ -57,7 +57,7 @@ export interface FakeGraph {
     url: string;
     /** Blueprint object id -> its FICs. Pre-register a Blueprint with `blueprints.set(id, [])`. */
     blueprints: Map<string, Fic[]>;
-    requests: { method: string; path: string; body: unknown; authorization: string | undefined }[];
+    requests: { method: string; path: string; body: unknown; authorization: string | undefined; odataVersion: string | undefined }[];
     /** Queue faults; each applies to the next request its `method` matches. */
     fault(...faults: Fault[]): void;
     /** Answer the next N requests with 429 and this Retry-After (seconds or an HTTP date). */
@@ -167,7 +167,7 @@ export async function startFakeGraph(): Promise<FakeGraph> {
         const body = text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
         const method = req.method ?? "";
         const path = req.url ?? "";
-        requests.push({ method, path, body, authorization: req.headers.authorization });
+        requests.push({ method, path, body, authorization: req.headers.authorization, odataVersion: req.headers["odata-version"] as string | undefined });
 
         const index = faults.findIndex((f) => f.method === undefined || f.method === method);
         const next = index >= 0 ? faults[index] : undefined;

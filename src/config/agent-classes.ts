@@ -28,9 +28,10 @@ export interface AgentIdentityConfig {
     /** Its client (app) id: the `AgentIdentity` parameter the token refresher passes to the sidecar. */
     readonly clientId: string;
     /**
-     * The `sub` claim of its app-only tokens, which the AWS role pins (AWS has no `oid` condition key). Default: the
-     * object id. Microsoft's sample agent token shows a `sub` that differs from `oid`: read it from a real token
-     * (`npm run doctor -- --token ...` prints the claims) before relying on the default.
+     * The `sub` claim of its app-only tokens, which the AWS role pins (AWS has no `oid` condition key). Required when
+     * the agent federates to AWS (`option2TokenSubjectProblem`): Microsoft's sample agent token shows a `sub` that
+     * differs from `oid`, so it is read from a real token (`npm run doctor -- --token ...` prints the claims), never
+     * assumed. Without AWS it defaults to the object id and nothing pins it.
      */
     readonly tokenSubject: string;
     /** The dedicated cloud-federation audience (GCP), defined on the Blueprint; never a downstream API's. */

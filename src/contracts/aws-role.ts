@@ -4,7 +4,7 @@ import { TrustContractError, WorkloadSubject } from "./workload-subject";
 /**
  * How the workload's token gets an audience AWS will accept (seed 000, "Why the same token federates to one cloud
  * but not another"):
- *  - `workload`: the UAMI asks for a token for an intermediary app (`api://<name>`, v1 tokens). aud is scoped to
+ *  - `workload`: the UAMI asks for a token for an intermediary app (`api://<tenantId>/<name>`, v1 tokens). aud is scoped to
  *    this workload, sub is the UAMI oid. The default.
  *  - `exchange`: the intermediary app trusts the UAMI through a FIC; a client-credentials exchange yields the app's
  *    own token, so sub is the intermediary service principal's oid.

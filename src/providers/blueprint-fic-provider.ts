@@ -232,6 +232,8 @@ async function sendOnce(call: Call, method: Method, path: string, body?: unknown
             headers: {
                 authorization: `Bearer ${call.token}`,
                 accept: "application/json",
+                // "All Agent ID API calls require the OData-Version: 4.0 header" (Microsoft Entra Agent ID docs, AI-guided setup, common pitfalls).
+                "odata-version": "4.0",
                 ...(body === undefined ? {} : { "content-type": "application/json" }),
             },
             body: body === undefined ? undefined : JSON.stringify(body),
