@@ -171,6 +171,18 @@ describe("agent classes: configuration", () => {
         );
     });
 
+    it("keeps the sidecar's AgentIdentity override for Option 2 classes: refused on an Option 1 class, implied on an Option 2 one", () => {
+        const withOverride = <T extends { containerApp: object }>(c: T) => ({
+            ...c,
+            containerApp: { ...c.containerApp, sidecar: { ...(c.containerApp as { sidecar: object }).sidecar, allowAgentIdentityOverride: true } },
+        });
+        assert.match(
+            classIssues([withOverride(agentClass("finance"))]).join("\n"),
+            /agentClasses\[0\]\.containerApp\.sidecar\.allowAgentIdentityOverride: is true, but this agent does not use Option 2/,
+        );
+        assert.deepEqual(classIssues([withOverride(option2Class("research"))]), []);
+    });
+
     it("names the key and the fix for every malformed class setting", () => {
         const research = option2Class("research");
         const identity = (patch: object) => ({ ...research, agentIdentity: { ...research.agentIdentity, ...patch } });

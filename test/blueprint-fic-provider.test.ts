@@ -88,17 +88,29 @@ describe("Blueprint FIC dynamic provider against a local Graph stand-in", () => 
         assert.equal((outs as BlueprintFicOutputs).createdAt, new Date(T0).toISOString());
     });
 
-    it("explains a 409 (a duplicate name, on a first attempt) as a FIC this run did not create, with how to adopt it", async () => {
+    it("answers a 409 (a duplicate name) by refusing a same-named FIC with another contract, saying how to adopt it", async () => {
         const { provider } = faked();
         await provider.create(inputs());
         await assert.rejects(provider.create(inputs({ subject: OTHER_OID })), (err: Error) => {
+            assert.match(err.message, /A FIC named uami-mi-weather-agent exists on Blueprint .* with another contract \(issuer .*, subject 33333333-/);
             assert.match(
                 err.message,
-                /answered 409 Request_MultipleObjectsWithSameKeyValue: FederatedIdentityCredential with name uami-mi-weather-agent already exists/,
+                /so it is not this stack's.*import: "55555555-5555-5555-5555-555555555555\/federatedIdentityCredentials\/[0-9a-f-]{36}"/s,
             );
-            assert.match(err.message, /this run did not create it.*import: "<blueprintObjectId>\/federatedIdentityCredentials\/<its id>"/s);
             return true;
         });
+        assert.equal(stored().length, 1);
+    });
+
+    it("adopts, on the next pulumi up, the FIC an earlier run committed but never heard back about (no manual import)", async () => {
+        const { provider } = faked({ retry: { requestTimeoutMs: 150, maxAttempts: 1 } });
+        graph.fault({ kind: "hang", commit: true, method: "POST" });
+        await assert.rejects(provider.create(inputs()), /failed after 1 attempt\(s\).*timed out.*the next create first looks the FIC up by name/s);
+        assert.equal(stored().length, 1, "Graph carried the POST out");
+        const next = faked();
+        const { id } = await next.provider.create(inputs());
+        assert.equal(id, `${BLUEPRINT_OBJECT_ID}/federatedIdentityCredentials/${stored()[0]!.id}`);
+        assert.equal(stored().length, 1);
     });
 
     it("explains a duplicate issuer+subject, which Graph answers with 400 InvalidFederatedIdentityCredentialValue, not 409", async () => {
@@ -286,7 +298,7 @@ describe("Blueprint FIC provider: a create Graph committed but did not confirm",
             audiences: ["api://AzureADTokenExchange"],
             description: "",
         });
-        await assert.rejects(provider.create(inputs()), /exists on Blueprint .* with another contract .* it was not created by this run/);
+        await assert.rejects(provider.create(inputs()), /exists on Blueprint .* with another contract .* so it is not this stack's/);
     });
 
     it("treats a 201 whose body is not the FIC by reading the FIC back by name", async () => {

@@ -12,7 +12,8 @@
  *    connection resets. `Retry-After` is honoured in both forms RFC 9110 allows (seconds or an HTTP date), capped.
  *  - A create is idempotent: after a POST whose outcome is unknown (5xx, timeout, reset) the provider first looks the
  *    FIC up by name (its alternate key) and adopts it if it has the requested contract, instead of failing on the
- *    409 its own committed attempt causes. A 409 on a first attempt is a real name clash and says how to resolve it.
+ *    409 its own committed attempt causes. A 409 is resolved the same way, so a FIC committed by an earlier run whose
+ *    answer was lost is adopted on the next `pulumi up`; a same-named FIC with another contract is refused.
  *  - Entra replicates new objects with a lag: a FIC subject (a UAMI created seconds earlier) may not be visible yet,
  *    and a GET right after a POST may 404. Create retries the not-yet-visible answers within a consistency window;
  *    read never drops a FIC it created inside that window from state.
@@ -327,9 +328,8 @@ function explain(call: Call, method: Method, path: string, verb: Verb, answer: A
     if (answer.status === 409) {
         // Graph answers 409 Request_MultipleObjectsWithSameKeyValue for a duplicate FIC name only (Azure/azure-dev#1482).
         return (
-            `${where}\nA FIC named ${JSON.stringify(inputs?.name)} already exists on the Blueprint, and this run did not create it. ` +
-            `See it with GET ${call.graphEndpoint}${path}, then delete it, or adopt it with the resource option ` +
-            `import: "<blueprintObjectId>/federatedIdentityCredentials/<its id>", or choose another name.`
+            `${where}\nA FIC named ${JSON.stringify(inputs?.name)} exists on the Blueprint but Graph does not list it yet. ` +
+            `Run pulumi up again in a few minutes: a FIC with this name and this contract is adopted. To see it: GET ${call.graphEndpoint}${path}.`
         );
     }
     if (answer.status === 400 && isDuplicatePair(answer)) {
@@ -523,10 +523,12 @@ export function blueprintFicProvider(
                 continue;
             }
             if (answer.kind === "http" && (answer.status === 409 || isDuplicatePair(answer))) {
-                // After an attempt Graph may have committed, the clash is most likely with that attempt.
-                if (uncertain) {
-                    const mine = await findByName(call, inputs.blueprintObjectId, inputs.name, true);
-                    if (mine) return adopt(call, mine, inputs);
+                // A FIC with this name (409) exists, or with this pair, which after an unconfirmed attempt is most likely
+                // that attempt's. The same name with the same contract is this create's FIC, committed by an attempt of
+                // this run or of an earlier run whose answer was lost: adopt it rather than ask for a manual import.
+                if (answer.status === 409 || uncertain) {
+                    const existing = await findByName(call, inputs.blueprintObjectId, inputs.name, answer.status === 409 || uncertain);
+                    if (existing) return adopt(call, existing, inputs);
                 }
                 if (isDuplicatePair(answer) && inputs.replacesFicName) return swap(call, inputs);
                 if (isDuplicatePair(answer) && afterSwap && (await waitWithinBudget(call, backoffMs(call, undefined, attempt), policy.consistencyWindowMs)))
@@ -551,12 +553,16 @@ export function blueprintFicProvider(
         }
     }
 
-    /** An existing FIC with this name is this create's only if it carries the requested contract. */
+    /**
+     * An existing FIC with this name is this create's if it carries the requested contract (issuer, subject,
+     * audiences): then adopting it changes nothing Entra trusts. Any other contract is someone else's FIC.
+     */
     function adopt(call: Call, fic: GraphFic, inputs: BlueprintFicInputs): GraphFic {
         if (matchesContract(fic, inputs)) return fic;
         throw graphRequestError(
-            `A FIC named ${inputs.name} exists on Blueprint ${inputs.blueprintObjectId} with another contract (issuer ${fic.issuer}, subject ${fic.subject}); ` +
-                "it was not created by this run. Delete it, or import it and let pulumi up update it.",
+            `A FIC named ${inputs.name} exists on Blueprint ${inputs.blueprintObjectId} with another contract (issuer ${fic.issuer}, subject ${fic.subject}, ` +
+                `audiences ${JSON.stringify(fic.audiences)}), so it is not this stack's. Delete it, choose another name, or adopt it with the resource option ` +
+                `import: "${inputs.blueprintObjectId}/federatedIdentityCredentials/${fic.id}" and let pulumi up update it.`,
             409,
             "Request_MultipleObjectsWithSameKeyValue",
         );
