@@ -1,4 +1,4 @@
-import { awsOidcProviderArn } from "../src/contracts";
+import { awsOidcProviderArn, BLUEPRINT_FIC_GRAPH_PERMISSIONS } from "../src/contracts";
 import type { EnvironmentAccess } from "./config";
 import type { PermissionPolicy } from "./components/ci-aws-federation";
 import type { TargetStack } from "./targets";
@@ -18,16 +18,22 @@ export const MICROSOFT_GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000";
  *    included (GET federatedIdentityCredentials lists Application.Read.All as least privileged);
  *  - Application.ReadWrite.OwnedBy: create the intermediary app and manage FICs on apps the identity owns;
  *  - AppRoleAssignment.ReadWrite.All (with Application.Read.All): assign the intermediary app's role to the UAMI;
- *  - AgentIdentityBlueprint.AddRemoveCreds.All: FICs on an Entra Agent ID Blueprint (Graph beta).
+ *  - for FICs on an Entra Agent ID Blueprint (Graph beta), one permission per verb the Blueprint FIC provider calls
+ *    (BLUEPRINT_FIC_GRAPH_PERMISSIONS, from the beta pages' "Permissions for an agentIdentityBlueprint" tables): list and
+ *    get need AgentIdentityBlueprint.Read.All (previews and the live audit read them too), create, update and delete
+ *    need AgentIdentityBlueprint.Create, .AddRemoveCreds.All and .DeleteRestore.All.
  */
 export function graphPermissions(access: EnvironmentAccess, target: TargetStack): string[] {
-    if (access === "preview") return ["Application.Read.All"];
     const e = target.entra;
+    const blueprintRead = e.usesAgentIdentityBlueprint ? [BLUEPRINT_FIC_GRAPH_PERMISSIONS.get] : [];
+    if (access === "preview") return ["Application.Read.All", ...blueprintRead];
     return [
         "Application.Read.All",
         ...(e.createsIntermediaryApp || e.ownedApplicationObjectIds.length > 0 ? ["Application.ReadWrite.OwnedBy"] : []),
         ...(e.createsIntermediaryApp ? ["AppRoleAssignment.ReadWrite.All"] : []),
-        ...(e.usesAgentIdentityBlueprint ? ["AgentIdentityBlueprint.AddRemoveCreds.All"] : []),
+        ...(e.usesAgentIdentityBlueprint
+            ? [...blueprintRead, BLUEPRINT_FIC_GRAPH_PERMISSIONS.create, BLUEPRINT_FIC_GRAPH_PERMISSIONS.update, BLUEPRINT_FIC_GRAPH_PERMISSIONS.delete]
+            : []),
     ];
 }
 

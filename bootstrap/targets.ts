@@ -26,7 +26,7 @@ export interface TargetStack {
     readonly entra: {
         /** Object ids of classic app registrations the stack adds FICs to: deploy identities own them. */
         readonly ownedApplicationObjectIds: readonly string[];
-        /** The stack adds FICs to an Entra Agent ID Blueprint (needs AgentIdentityBlueprint.AddRemoveCreds.All). */
+        /** The stack adds FICs to an Entra Agent ID Blueprint (needs the AgentIdentityBlueprint.* permission of each verb). */
         readonly usesAgentIdentityBlueprint: boolean;
         /** The stack creates the intermediary app for AWS and assigns its app role (Application.ReadWrite.OwnedBy, AppRoleAssignment.ReadWrite.All). */
         readonly createsIntermediaryApp: boolean;

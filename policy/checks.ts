@@ -29,6 +29,8 @@ export const TYPES = {
     blobContainer: "azure-native:storage:BlobContainer",
     blob: "azure-native:storage:Blob",
     pulumiOidcIssuer: "pulumiservice:index:OidcIssuer",
+    k8sConfigMap: "kubernetes:core/v1:ConfigMap",
+    k8sDeployment: "kubernetes:apps/v1:Deployment",
 } as const;
 
 /** The container whose blobs are the Kind OIDC issuer, and the only two documents it may hold. */
@@ -407,4 +409,111 @@ export function downstreamAudiences(type: string, props: Props): string[] {
             )
             .map((e) => String(e.value).replace(/\/\.default$|\/[^/]+$/, "")),
     );
+}
+
+/**
+ * The Entra auth sidecar, as the policies see it: its settings (environment of a Container Apps container, or the
+ * Kind config map it reads) and its image when known. A sidecar is recognised by its settings (`AzureAd__ClientId`)
+ * or its image repository (`.../auth-sidecar`).
+ */
+interface SidecarView {
+    readonly where: string;
+    readonly env: Readonly<Record<string, string>>;
+    readonly image: string | undefined;
+}
+
+type Container = { name?: unknown; image?: unknown; env?: { name?: unknown; value?: unknown }[]; envFrom?: unknown };
+
+const isSidecarImage = (image: unknown): boolean => typeof image === "string" && /\/auth-sidecar(?::|@|$)/.test(image);
+
+function sidecarsOf(type: string, props: Props): SidecarView[] {
+    if (type === TYPES.containerApp) {
+        const containers = ((props.template as { containers?: unknown } | undefined)?.containers ?? []) as Container[];
+        return containers
+            .map((c) => ({
+                where: `container ${JSON.stringify(c.name)}`,
+                env: Object.fromEntries((c.env ?? []).map((e) => [String(e.name), String(e.value)])),
+                image: typeof c.image === "string" ? c.image : undefined,
+            }))
+            .filter((c) => "AzureAd__ClientId" in c.env || isSidecarImage(c.image));
+    }
+    if (type === TYPES.k8sConfigMap) {
+        const data = (props.data ?? {}) as Record<string, unknown>;
+        if (!("AzureAd__ClientId" in data)) return [];
+        return [{ where: "config map", env: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, String(v)])), image: undefined }];
+    }
+    if (type === TYPES.k8sDeployment) {
+        const spec = props.spec as { template?: { spec?: { containers?: Container[] } } } | undefined;
+        const containers = (spec?.template?.spec?.containers ?? []).filter((c) => isSidecarImage(c.image));
+        return containers.map((c) => ({ where: `container ${JSON.stringify(c.name)}`, env: {}, image: String(c.image) }));
+    }
+    return [];
+}
+
+/**
+ * The sidecar version an image tag names (mirrors `sidecarImageVersion` in src/runtime/container-env.ts: the pack
+ * runs without the program's sources).
+ */
+export function sidecarTagVersion(image: string): [number, number, number, boolean] | undefined {
+    const lastSegment = (image.split("@")[0] ?? "").split("/").pop() ?? "";
+    const colon = lastSegment.indexOf(":");
+    const match = colon < 0 ? null : /^v?(\d+)\.(\d+)\.(\d+)(?:-(.*))?$/.exec(lastSegment.slice(colon + 1));
+    if (!match) return undefined;
+    return [Number(match[1]), Number(match[2]), Number(match[3]), /^(rc|preview|alpha|beta)\b/i.test(match[4] ?? "")];
+}
+
+/**
+ * The sidecar answers loopback callers only (its /healthz excepted): an image of 1.1.0 or later (1.0.x only filters
+ * the Host header, which any caller sets), never the Development environment (which skips the check), and no
+ * forwarded-headers processing (X-Forwarded-For would let a remote caller pass as 127.0.0.1; the sidecar refuses it
+ * outside Development only in releases after 1.1.x, microsoft-identity-web #4018).
+ */
+export function sidecarLoopbackOnly(type: string, props: Props): string[] {
+    return sidecarsOf(type, props).flatMap(({ where, env, image }) => {
+        const v: string[] = [];
+        if (image !== undefined) {
+            const version = sidecarTagVersion(image);
+            if (!version)
+                v.push(
+                    `${where}: the sidecar image ${JSON.stringify(image)} names no version, so nothing shows it answers loopback callers only (1.1.0 or later)`,
+                );
+            else {
+                const [major, minor, patch, pre] = version;
+                if (major < 1 || (major === 1 && minor < 1) || (major === 1 && minor === 1 && patch === 0 && pre))
+                    v.push(
+                        `${where}: sidecar ${major}.${minor}.${patch} answers any caller that reaches its port and sends Host: localhost; use 1.1.0 or later`,
+                    );
+            }
+        }
+        if ((env["ASPNETCORE_ENVIRONMENT"] ?? env["DOTNET_ENVIRONMENT"] ?? "").toLowerCase() === "development")
+            v.push(`${where}: the sidecar runs in the Development environment, which turns its loopback-only check off`);
+        if ((env["ASPNETCORE_FORWARDEDHEADERS_ENABLED"] ?? "").toLowerCase() === "true")
+            v.push(`${where}: ASPNETCORE_FORWARDEDHEADERS_ENABLED lets X-Forwarded-For pass a remote caller off as a loopback one`);
+        return v;
+    });
+}
+
+/** The environment variable that turns the unauthenticated token route's overrides on (sidecar >= 1.1.0). */
+export const AGENT_IDENTITY_OVERRIDE_ENV = "Sidecar__AllowOverrides__GetAuthorizationHeaderUnauthenticated";
+
+/**
+ * The unauthenticated routes' overrides stay off except for Option 2. With
+ * `Sidecar__AllowOverrides__GetAuthorizationHeaderUnauthenticated=true` any process that reaches the sidecar chooses
+ * the Agent Identity (or agent user), the scopes, app or user token, the tenant and the FmiPath of the tokens it gets
+ * (the sidecar's BindableDownstreamApiOptions.cs and AuthorizationHeaderEndpoint.cs). Option 2 needs it (the token
+ * refresher names the Agent Identity), and is recognised by its reserved `Agentfed*` entries; nothing here needs
+ * `CallDownstreamApiUnauthenticated`.
+ */
+export function sidecarOverrides(type: string, props: Props): string[] {
+    return sidecarsOf(type, props).flatMap(({ where, env }) => {
+        const v: string[] = [];
+        const option2 = Object.keys(env).some((k) => k.toLowerCase().startsWith(`DownstreamApis__${CLOUD_FEDERATION_API_PREFIX}`.toLowerCase()));
+        if ((env[AGENT_IDENTITY_OVERRIDE_ENV] ?? "").toLowerCase() === "true" && !option2)
+            v.push(
+                `${where}: ${AGENT_IDENTITY_OVERRIDE_ENV}=true without Option 2's entries: any process in the replica could choose the Agent Identity, scopes, tenant and FmiPath of the tokens it gets`,
+            );
+        if ((env["Sidecar__AllowOverrides__CallDownstreamApiUnauthenticated"] ?? "").toLowerCase() === "true")
+            v.push(`${where}: Sidecar__AllowOverrides__CallDownstreamApiUnauthenticated=true lets callers rewrite the sidecar's own downstream calls`);
+        return v;
+    });
 }

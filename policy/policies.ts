@@ -29,6 +29,24 @@ export const policies: Policies = [
         validateResource: forTypes([checks.TYPES.armFic, checks.TYPES.appFic, checks.TYPES.blueprintFic], checks.ficContract),
     },
     {
+        name: "entra-sidecar-loopback-only",
+        description:
+            "The Entra auth sidecar answers loopback callers only: an image of 1.1.0 or later (1.0.x only filters the Host header, which any caller sets), never the Development environment (which turns the check off), no forwarded-headers processing (X-Forwarded-For would pass a remote caller off as local).",
+        enforcementLevel: "mandatory",
+        validateResource: (args, report) => {
+            for (const v of checks.sidecarLoopbackOnly(args.type, args.props)) report(v);
+        },
+    },
+    {
+        name: "entra-sidecar-overrides-only-for-option-2",
+        description:
+            "Sidecar__AllowOverrides__GetAuthorizationHeaderUnauthenticated is on only with Option 2's cloud-federation entries: it lets any process in the replica choose the Agent Identity or agent user, scopes, app token, tenant and FmiPath of the tokens the sidecar mints (BindableDownstreamApiOptions.cs). CallDownstreamApiUnauthenticated overrides stay off.",
+        enforcementLevel: "mandatory",
+        validateResource: (args, report) => {
+            for (const v of checks.sidecarOverrides(args.type, args.props)) report(v);
+        },
+    },
+    {
         name: "gcp-provider-pins-subject",
         description:
             "GCP workload identity providers have an attribute condition that pins a subject (never tid-only), pin a GitHub repository by its immutable repository_id and repository_owner_id (never by name or owner alone), and list the token-exchange GUID audience whenever the issuer is Entra v2 (it is what arrives on the wire).",

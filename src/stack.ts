@@ -162,6 +162,7 @@ export function createAgentIdentityStack(config: StackConfig): StackOutputs {
                     blueprintAppId: blueprint.appId,
                     agentImage: kind.workload.agentImage,
                     sidecarImage: kind.workload.sidecarImage,
+                    downstreamApis: kind.workload.downstreamApis,
                 },
                 { dependsOn: [kindFederation] },
             );

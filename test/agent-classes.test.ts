@@ -17,6 +17,8 @@ import { agentClass, option2Class } from "./fixtures/agent-classes";
 
 const AGENT_IDENTITY_OID = "aaaaaaaa-0000-4000-8000-000000000003";
 const AGENT_IDENTITY_CLIENT_ID = "aaaaaaaa-0000-4000-8000-000000000004";
+/** The `sub` of the research class's Agent Identity tokens (fixtures: distinct from its oid, as in Microsoft's sample). */
+const AGENT_IDENTITY_TOKEN_SUBJECT = "aaaaaaaa-0000-4000-8000-000000000005";
 const CLASS_BLUEPRINT_APP_ID = "aaaaaaaa-0000-4000-8000-000000000001";
 const CLOUD_AUDIENCE = "api://agentfed-research-cloud";
 const AT = 1748736000 - 60;
@@ -106,7 +108,7 @@ describe("agent classes: configuration", () => {
         );
         assert.match(classIssues([withAudience("api://AzureADTokenExchange")]).join("\n"), /token-exchange audience/);
         assert.match(classIssues([withAudience(CLOUD_AUDIENCE, "fb60f99c-7a34-4190-8149-302f77469936")]).join("\n"), /token-exchange audience/);
-        assert.match(classIssues([withAudience("api://agentfed-aws-prod")]).join("\n"), /equals the audience of a downstream API|api:\/\/agentfed-aws-prod/);
+        assert.match(classIssues([withAudience(`api://${TENANT}/agentfed-aws-prod`)]).join("\n"), /equals the audience of a downstream API|agentfed-aws-prod/);
         assert.equal(scopeAudience("api://weather/.default"), "api://weather");
         assert.equal(scopeAudience("https://contoso.example/api/read"), "https://contoso.example/api");
     });
@@ -152,6 +154,7 @@ describe("agent classes: configuration", () => {
         raw["agentfed:agentIdentity"] = JSON.stringify({
             objectId: AGENT_IDENTITY_OID,
             clientId: AGENT_IDENTITY_CLIENT_ID,
+            tokenSubject: AGENT_IDENTITY_TOKEN_SUBJECT,
             cloudFederationAudience: { identifierUri: CLOUD_AUDIENCE },
         });
         const blueprint = JSON.parse(raw["agentfed:blueprint"]!) as Record<string, unknown>;
@@ -166,6 +169,18 @@ describe("agent classes: configuration", () => {
             warnings.some((w) => /cloudPrincipal is agentIdentity and the Blueprint also trusts github-deploy/.test(w)),
             warnings.join("\n"),
         );
+    });
+
+    it("keeps the sidecar's AgentIdentity override for Option 2 classes: refused on an Option 1 class, implied on an Option 2 one", () => {
+        const withOverride = <T extends { containerApp: object }>(c: T) => ({
+            ...c,
+            containerApp: { ...c.containerApp, sidecar: { ...(c.containerApp as { sidecar: object }).sidecar, allowAgentIdentityOverride: true } },
+        });
+        assert.match(
+            classIssues([withOverride(agentClass("finance"))]).join("\n"),
+            /agentClasses\[0\]\.containerApp\.sidecar\.allowAgentIdentityOverride: is true, but this agent does not use Option 2/,
+        );
+        assert.deepEqual(classIssues([withOverride(option2Class("research"))]), []);
     });
 
     it("names the key and the fix for every malformed class setting", () => {
@@ -313,7 +328,7 @@ describe("agent classes: the program under mocks", () => {
         const env = (name: string) => Object.fromEntries(containers.find((c) => c.name === name)!.env.map((e) => [e.name, e.value]));
         const sidecar = env("entra-auth-sidecar");
         assert.equal(sidecar["DownstreamApis__AgentfedGcpFederation__Scopes__0"], `${CLOUD_AUDIENCE}/.default`);
-        assert.equal(sidecar["DownstreamApis__AgentfedAwsFederation__Scopes__0"], "api://agentfed-aws-prod/.default");
+        assert.equal(sidecar["DownstreamApis__AgentfedAwsFederation__Scopes__0"], `api://${TENANT}/agentfed-aws-prod/.default`);
         assert.equal(sidecar["AzureAd__ClientId"], CLASS_BLUEPRINT_APP_ID);
         assert.equal(sidecar["Sidecar__AllowOverrides__GetAuthorizationHeaderUnauthenticated"], "true");
         const targets = JSON.parse(env("token-refresher")["AGENTFED_TOKEN_TARGETS"]!) as { name: string; sidecar?: { api: string; agentIdentity: string } }[];
@@ -423,8 +438,8 @@ describe("Option 2 trust contracts (real evaluators)", () => {
         assert.ok(role);
         const token = {
             iss: `https://sts.windows.net/${TENANT}/`,
-            aud: "api://agentfed-aws-prod",
-            sub: AGENT_IDENTITY_OID,
+            aud: `api://${TENANT}/agentfed-aws-prod`,
+            sub: AGENT_IDENTITY_TOKEN_SUBJECT,
             oid: AGENT_IDENTITY_OID,
             tid: TENANT,
             exp: AT + 60,
@@ -433,6 +448,8 @@ describe("Option 2 trust contracts (real evaluators)", () => {
         const primaryOid = String(plan.outputs.uamiOid);
         assert.equal(evaluateAwsRole(role, { ...token, sub: primaryOid, oid: primaryOid }, AT).accepted, false);
         assert.equal(evaluateAwsRole(role, { ...token, sub: OTHER_OID, oid: OTHER_OID }, AT).accepted, false);
+        // The object id is not what AWS compares: a token whose sub were the oid is refused.
+        assert.equal(evaluateAwsRole(role, { ...token, sub: AGENT_IDENTITY_OID }, AT).accepted, false);
         assert.equal(evaluateAwsRole(role, { ...token, aud: "api://weather" }, AT).accepted, false);
         assert.equal(evaluateAwsRole(role, { ...token, iss: `https://sts.windows.net/${OTHER_TENANT}/`, tid: OTHER_TENANT }, AT).accepted, false);
     });
@@ -442,6 +459,7 @@ describe("Option 2 for the stack's primary agent", () => {
     const agentIdentity = {
         objectId: AGENT_IDENTITY_OID,
         clientId: AGENT_IDENTITY_CLIENT_ID,
+        tokenSubject: AGENT_IDENTITY_TOKEN_SUBJECT,
         cloudFederationAudience: { identifierUri: "api://agentfed-weather-cloud" },
     };
 
@@ -452,7 +470,7 @@ describe("Option 2 for the stack's primary agent", () => {
         // The audience is defined on the stack's Blueprint unless appId says otherwise.
         assert.deepEqual((provider.inputs.oidc as { allowedAudiences: string[] }).allowedAudiences, ["44444444-4444-4444-4444-444444444444"]);
         const role = plan.trustContracts.find((c): c is AwsRoleContract => c.kind === "aws-role")!;
-        assert.equal(role.subject, AGENT_IDENTITY_OID);
+        assert.equal(role.subject, AGENT_IDENTITY_TOKEN_SUBJECT);
         assert.equal(
             resource(plan, "azuread:index/appRoleAssignment:AppRoleAssignment", "aws-agent-identity-assume").inputs.principalObjectId,
             AGENT_IDENTITY_OID,
@@ -495,6 +513,20 @@ describe("Option 2 for the stack's primary agent", () => {
             /agentfed:agentIdentity\.cloudFederationAudience equals the audience of a downstream API/,
         );
         assert.match(issues({ agentIdentity }), /agentfed:agentIdentity is set, but cloudPrincipal is uami/);
+        // Option 2 on AWS pins sub, which is not the object id in Microsoft's sample: tokenSubject must be read, not assumed.
+        const { tokenSubject: _omitted, ...withoutSubject } = agentIdentity;
+        assert.match(
+            issues({ cloudPrincipal: "agentIdentity", agentIdentity: withoutSubject }),
+            /agentfed:agentIdentity\.tokenSubject is not set: under Option 2 the AWS role pins the sub claim.*Fix: read it from a token the sidecar minted.*npm run doctor -- --stack <stack> --token <jwt>/s,
+        );
+        // Without AWS nothing pins sub, so tokenSubject stays optional.
+        const withoutAws: Record<string, string | undefined> = {
+            ...raw,
+            "agentfed:aws": undefined,
+            "agentfed:cloudPrincipal": "agentIdentity",
+            "agentfed:agentIdentity": JSON.stringify(withoutSubject),
+        };
+        assert.doesNotThrow(() => parseStackConfig({ get: (k) => withoutAws[`agentfed:${k}`] }, "agentfed"));
         assert.match(issues({ cloudPrincipal: "agentidentity" }), /agentfed:cloudPrincipal must be one of uami, agentIdentity/);
     });
 });
@@ -513,7 +545,7 @@ describe("Option 2 when the Agent Identity's tokens carry a sub distinct from oi
             AGENT_IDENTITY_OID,
         );
         const base = { sub: tokenSubject, oid: AGENT_IDENTITY_OID, tid: TENANT, idtyp: "app", exp: AT + 60 };
-        const awsToken = { ...base, iss: `https://sts.windows.net/${TENANT}/`, aud: "api://agentfed-aws-prod" };
+        const awsToken = { ...base, iss: `https://sts.windows.net/${TENANT}/`, aud: `api://${TENANT}/agentfed-aws-prod` };
         assert.deepEqual(evaluateAwsRole(role, awsToken, AT), { accepted: true, reasons: [] });
         assert.equal(evaluateAwsRole(role, { ...awsToken, sub: AGENT_IDENTITY_OID }, AT).accepted, false);
         const gcpToken = { ...base, iss: `https://login.microsoftonline.com/${TENANT}/v2.0`, aud: CLASS_BLUEPRINT_APP_ID };

@@ -9,7 +9,9 @@ import {
     awsRoleContract,
     awsWebIdentitySubject,
     bedrockInvokePolicy,
+    defaultIntermediaryIdentifierUri,
     EntraFicContract,
+    intermediaryIdentifierUriProblem,
     uamiWorkloadSubject,
 } from "../src/contracts";
 import { readStackConfig } from "../src/plan/stack-files";
@@ -17,7 +19,8 @@ import { runPlan, PlanResult } from "../src/plan/run-plan";
 import { evaluateAwsRole } from "../src/verifiers/aws-sts";
 import { OTHER_OID, OTHER_TENANT, SEED_UAMI_TOKEN_CLAIMS, TENANT, UAMI_CLIENT_ID, UAMI_OID, UAMI_TYPE, prodConfigIssues } from "./helpers";
 
-const AUDIENCE = "api://agentfed-aws-prod";
+// The default intermediary audience: api://<tenantId>/<intermediaryAppName>, a form tenants with the identifier-URI restriction accept.
+const AUDIENCE = `api://${TENANT}/agentfed-aws-prod`;
 const uami = uamiWorkloadSubject(TENANT, UAMI_OID);
 const role = { accountId: "123456789012", roleName: "agentfed-weather-agent-bedrock" };
 const workload = awsRoleContract({ ...role, mode: "workload" }, awsWebIdentitySubject(uami, "workload", AUDIENCE));
@@ -154,6 +157,26 @@ describe("AWS configuration", () => {
     it("refuses wildcard audiences and the token-exchange audience as the intermediary's identifier", () => {
         assert.match(prodConfigIssues("aws", { identifierUri: "api://*" })[0]!, /identifierUri: is not a workload-scoped identifier URI/);
         assert.match(prodConfigIssues("aws", { identifierUri: "api://AzureADTokenExchange" })[0]!, /identifierUri/);
+    });
+    it("defaults the intermediary URI to api://<tenantId>/<name> and refuses forms the identifier-URI restriction refuses", () => {
+        // Microsoft Entra docs, "Restrictions on identifier URIs of Microsoft Entra applications": api://<tenantId>/<string> and
+        // verified-domain forms are accepted; api://<string> carries no tenant identifier.
+        assert.equal(intermediaryIdentifierUriProblem(defaultIntermediaryIdentifierUri(TENANT, "agentfed-aws-prod"), TENANT), undefined);
+        const [bare] = prodConfigIssues("aws", { identifierUri: "api://agentfed-aws-prod" });
+        assert.match(bare!, /^agentfed:aws\.identifierUri: is api:\/\/agentfed-aws-prod, a form tenants that enforce identifier-URI restrictions refuse/);
+        assert.match(bare!, /\| remove the key to use api:\/\/<tenantId>\/agentfed-aws-prod, or use https:\/\/<verified domain>\/<path>$/);
+        assert.match(
+            prodConfigIssues("aws", { identifierUri: `api://${OTHER_TENANT}/agentfed-aws-prod` })[0]!,
+            /names the GUID .* which is not agentfed:tenantId/,
+        );
+        assert.match(prodConfigIssues("aws", { identifierUri: `api://${TENANT}/a/b` })[0]!, /one path segment/);
+        for (const accepted of [
+            `api://${TENANT}/agentfed-aws`,
+            "https://contoso.com/agentfed-aws",
+            "https://aws.contoso.com",
+            "api://contoso.com/agentfed-aws",
+        ])
+            assert.deepEqual(prodConfigIssues("aws", { identifierUri: accepted }), [], accepted);
     });
     it("refuses malformed and wildcard model ARNs", () => {
         assert.match(prodConfigIssues("aws", { modelArns: ["anthropic.claude"] })[0]!, /^agentfed:aws\.modelArns\[0\]: is not a Bedrock model ARN/);

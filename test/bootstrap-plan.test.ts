@@ -93,10 +93,15 @@ describe("the bootstrap plan", () => {
                 .map((r) => r.name.slice(`ci-${env}-graph-`.length))
                 .sort();
         assert.deepEqual(graphOf("preview-dev"), ["Application.Read.All"]);
-        assert.deepEqual(graphOf("preview-prod"), ["Application.Read.All"]);
+        // prod writes FICs on an Agent ID Blueprint: its preview lists them (the audit does too), its deploy gets the
+        // permission of each verb the Blueprint FIC provider calls, never AgentIdentityBlueprint.ReadWrite.All.
+        assert.deepEqual(graphOf("preview-prod"), ["AgentIdentityBlueprint.Read.All", "Application.Read.All"]);
         // prod: an Agent ID Blueprint and the AWS intermediary app; dev: a classic app registration it owns.
         assert.deepEqual(graphOf("prod"), [
             "AgentIdentityBlueprint.AddRemoveCreds.All",
+            "AgentIdentityBlueprint.Create",
+            "AgentIdentityBlueprint.DeleteRestore.All",
+            "AgentIdentityBlueprint.Read.All",
             "AppRoleAssignment.ReadWrite.All",
             "Application.Read.All",
             "Application.ReadWrite.OwnedBy",

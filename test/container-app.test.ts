@@ -2,7 +2,16 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readStackConfig } from "../src/plan/stack-files";
 import { runPlan, PlanResult } from "../src/plan/run-plan";
-import { sidecarEnv } from "../src/runtime/container-env";
+import {
+    AGENT_IDENTITY_OVERRIDE_OPENS,
+    agentIdentityOverrideProblem,
+    DEFAULT_SIDECAR_IMAGE,
+    downstreamApiEnv,
+    kindSidecarEnv,
+    sidecarEnv,
+    sidecarImageProblem,
+    sidecarImageVersion,
+} from "../src/runtime/container-env";
 import { BLUEPRINT_APP_ID, TENANT, UAMI_CLIENT_ID, UAMI_OID, UAMI_TYPE, prodConfigIssues } from "./helpers";
 
 const APP_TYPE = "azure-native:app:ContainerApp";
@@ -75,7 +84,12 @@ describe("agent container app (prod plan under mocks)", () => {
         assert.equal(ingress.additionalPortMappings, undefined);
         const probe = byName["entra-auth-sidecar"]!.probes![0]!.httpGet;
         assert.deepEqual([probe.path, probe.port, probe.httpHeaders], ["/healthz", 5000, [{ name: "Host", value: "localhost" }]]);
-        assert.equal(byName["entra-auth-sidecar"]!.image, "mcr.microsoft.com/entra-sdk/auth-sidecar:1.0.0-azurelinux3.0-distroless");
+        // 1.1.x: loopback callers only (the probe's /healthz excepted); 1.0.0 only filtered the Host header.
+        assert.equal(byName["entra-auth-sidecar"]!.image, "mcr.microsoft.com/entra-sdk/auth-sidecar:1.1.2-azurelinux3.0-distroless");
+        const env = Object.fromEntries(byName["entra-auth-sidecar"]!.env.map((e) => [e.name, e.value]));
+        assert.equal(env["ASPNETCORE_URLS"], "http://+:5000", "every interface, so the probe reaches /healthz");
+        assert.equal(env["ASPNETCORE_ENVIRONMENT"], "Production", "the loopback-only check is skipped in Development");
+        assert.equal(env["Sidecar__AllowOverrides__GetAuthorizationHeaderUnauthenticated"], undefined, "no Option 2, no override");
     });
 
     it("creates a managed environment with its Log Analytics workspace, the shared key kept secret", async () => {
@@ -126,7 +140,109 @@ describe("agent container app configuration", () => {
     });
 });
 
+describe("sidecar image: the version that keeps the sidecar private to the replica", () => {
+    it("reads the sidecar version from the tag, whatever the registry, and sees pre-releases", () => {
+        assert.deepEqual(sidecarImageVersion(DEFAULT_SIDECAR_IMAGE), { major: 1, minor: 1, patch: 2, preRelease: false });
+        assert.deepEqual(sidecarImageVersion("contoso.azurecr.io/mirror/auth-sidecar:1.1.0@sha256:" + "a".repeat(64)), {
+            major: 1,
+            minor: 1,
+            patch: 0,
+            preRelease: false,
+        });
+        assert.equal(sidecarImageVersion("mcr.microsoft.com/entra-sdk/auth-sidecar:1.0.0-rc.2-azurelinux3.0-distroless")?.preRelease, true);
+        assert.equal(sidecarImageVersion("localhost:5001/auth-sidecar@sha256:" + "a".repeat(64)), undefined, "a registry port is not a tag");
+        assert.equal(sidecarImageVersion("mcr.microsoft.com/entra-sdk/auth-sidecar:stable"), undefined);
+    });
+
+    it("accepts 1.1.0 and later, refuses 1.0.x, pre-releases of 1.1.0, digest-only and versionless references", () => {
+        for (const ok of [
+            DEFAULT_SIDECAR_IMAGE,
+            "mcr.microsoft.com/entra-sdk/auth-sidecar:1.1.0",
+            "mcr.microsoft.com/entra-sdk/auth-sidecar:2.0.0-azurelinux3.0-distroless",
+        ])
+            assert.equal(sidecarImageProblem(ok), undefined, ok);
+        assert.match(sidecarImageProblem("mcr.microsoft.com/entra-sdk/auth-sidecar:1.0.0-azurelinux3.0-distroless")!, /is sidecar 1\.0\.0, older than 1\.1\.0/);
+        assert.match(sidecarImageProblem("mcr.microsoft.com/entra-sdk/auth-sidecar:1.1.0-rc.1-azurelinux3.0-distroless")!, /pre-release/);
+        assert.match(sidecarImageProblem("mcr.microsoft.com/entra-sdk/auth-sidecar@sha256:" + "b".repeat(64))!, /pins only a digest/);
+        assert.match(sidecarImageProblem("contoso.azurecr.io/auth-sidecar:prod")!, /names no sidecar version/);
+    });
+
+    it("refuses the 1.0.0 image and a digest-only image in config, naming the key and the fix", () => {
+        const [old] = prodConfigIssues("containerApp", { sidecar: { image: "mcr.microsoft.com/entra-sdk/auth-sidecar:1.0.0-azurelinux3.0-distroless" } });
+        assert.match(old!, /^agentfed:containerApp\.sidecar\.image: is sidecar 1\.0\.0, older than 1\.1\.0: it answers every caller that can reach its port/);
+        assert.match(old!, /\| remove the key to use mcr\.microsoft\.com\/entra-sdk\/auth-sidecar:1\.1\.2-azurelinux3\.0-distroless/);
+        assert.match(
+            prodConfigIssues("containerApp", { sidecar: { image: `mcr.microsoft.com/entra-sdk/auth-sidecar@sha256:${"c".repeat(64)}` } })[0]!,
+            /sidecar\.image: pins only a digest/,
+        );
+        assert.deepEqual(
+            prodConfigIssues("containerApp", {
+                sidecar: { image: `contoso.azurecr.io/entra-sdk/auth-sidecar:1.1.2-azurelinux3.0-distroless@sha256:${"c".repeat(64)}` },
+            }),
+            [],
+            "a mirror keeping Microsoft's tag, pinned by digest",
+        );
+    });
+});
+
+describe("the AgentIdentity override: Option 2 only", () => {
+    it("is refused without Option 2, with what it would open", () => {
+        assert.equal(agentIdentityOverrideProblem(false, false), undefined);
+        assert.equal(agentIdentityOverrideProblem(true, true), undefined);
+        const [issue] = prodConfigIssues("containerApp", { sidecar: { allowAgentIdentityOverride: true } });
+        assert.match(issue!, /^agentfed:containerApp\.sidecar\.allowAgentIdentityOverride: is true, but this agent does not use Option 2/);
+        assert.match(issue!, /Agent Identity, scopes, tenant and FMI path/);
+        assert.match(issue!, /\| remove the key; Option 2 \(cloudPrincipal: agentIdentity\) turns the override on by itself/);
+        assert.deepEqual(prodConfigIssues("containerApp", { sidecar: { allowAgentIdentityOverride: false } }), []);
+    });
+
+    it("names everything the override opens, as the sidecar's BindableDownstreamApiOptions binds it", () => {
+        const text = AGENT_IDENTITY_OVERRIDE_OPENS.join("\n");
+        for (const opened of ["AgentIdentity", "optionsOverride.Scopes", "RequestAppToken", "AcquireTokenOptions.Tenant", "FmiPath"])
+            assert.ok(text.includes(opened), opened);
+    });
+});
+
 describe("sidecar settings", () => {
+    it("are built by one function for Container Apps and Kind: same host settings, same downstream entries", () => {
+        const apis = [{ name: "Weather", baseUrl: "https://weather.contoso.example", scopes: ["api://weather/.default", "api://weather/read"] }];
+        const aca = sidecarEnv({
+            tenantId: TENANT,
+            blueprintAppId: BLUEPRINT_APP_ID,
+            uamiClientId: UAMI_CLIENT_ID,
+            downstreamApis: apis,
+            allowAgentIdentityOverride: false,
+        });
+        const kind = kindSidecarEnv({
+            tenantId: TENANT,
+            blueprintAppId: BLUEPRINT_APP_ID,
+            tokenFile: "/t",
+            instance: "https://login.microsoftonline.com/",
+            downstreamApis: apis,
+        });
+        const entries = downstreamApiEnv(apis);
+        assert.deepEqual(
+            entries.map((e) => `${e.name}=${e.value}`),
+            [
+                "DownstreamApis__Weather__BaseUrl=https://weather.contoso.example",
+                "DownstreamApis__Weather__Scopes__0=api://weather/.default",
+                "DownstreamApis__Weather__Scopes__1=api://weather/read",
+                "DownstreamApis__Weather__RequestAppToken=true",
+            ],
+        );
+        for (const env of [aca, kind]) {
+            assert.deepEqual(env.slice(0, 2), [
+                { name: "ASPNETCORE_URLS", value: "http://+:5000" },
+                { name: "ASPNETCORE_ENVIRONMENT", value: "Production" },
+            ]);
+            assert.deepEqual(
+                env.filter((e) => e.name.startsWith("DownstreamApis__")),
+                entries,
+            );
+        }
+        assert.ok(!kind.some((e) => e.name.startsWith("Sidecar__")), "never the override on Kind");
+    });
+
     it("honour ?AgentIdentity= only when explicitly allowed (sidecar >= 1.1.0)", () => {
         const base = { tenantId: TENANT, blueprintAppId: BLUEPRINT_APP_ID, uamiClientId: UAMI_CLIENT_ID, downstreamApis: [] };
         assert.equal(

@@ -38,7 +38,7 @@ describe("doctor verdicts on the seed's worked example", () => {
             sub: UAMI_OID,
             oid: UAMI_OID,
             tid: TENANT,
-            aud: "api://agentfed-aws-prod",
+            aud: `api://${TENANT}/agentfed-aws-prod`,
             exp: AT + 3600,
         };
         assert.deepEqual(

@@ -35,6 +35,8 @@ HQIDAQAB
 const KNOWN_KID = "DCMiKR7uFoxKAxQ5pK-cyHSlj135MeWtPz2HMx833gc";
 
 const minimalKind = { storageAccountName: "oidcagentfedtest", namespace: "entra-demo", serviceAccountName: "sidecar-sa" };
+/** What a deployed Kind workload needs beside the context and the agent image: at least one downstream API. */
+const WEATHER = [{ name: "Weather", baseUrl: "https://weather.contoso.example", scopes: ["api://weather/.default"] }];
 
 function config(kind: unknown, blueprintExtra: Record<string, unknown> = {}): Record<string, unknown> {
     return {
@@ -105,11 +107,13 @@ describe("agentfed:kind configuration", () => {
             ...(JSON.parse(raw[`${NS}:kind`]!) as object),
             kubeconfigContext: "kind-agentfed-dev",
             agentImage: "ghcr.io/contoso/weather-agent:0.3.0",
+            downstreamApis: WEATHER,
         };
         const kind = parseStackConfig({ get: (k) => (k === "kind" ? JSON.stringify(personal) : raw[`${NS}:${k}`]) }, NS).kind;
         assert.equal(kind?.workload?.kubeconfigContext, `kind-${kind?.clusterName}`);
         assert.equal(kind?.workload?.sidecarImage, DEFAULT_SIDECAR_IMAGE);
         assert.equal(kind?.workload?.kubeconfig, undefined);
+        assert.deepEqual(kind?.workload?.downstreamApis, [{ ...WEATHER[0], requestAppToken: true }]);
     });
 
     it("accepts extra public keys for rotation", () => {
@@ -130,11 +134,50 @@ describe("agentfed:kind configuration", () => {
         ["extra keys that are not a list", { extraPublicKeys: KNOWN_PUBLIC_KEY }, "kind.extraPublicKeys", /must be a list/],
         ["an extra key that is not PEM", { extraPublicKeys: ["ssh-rsa AAAA"] }, "kind.extraPublicKeys[0]", /not a PEM key/],
         ["an EC extra key (the issuer publishes RS256 only)", { extraPublicKeys: [ecPublicKey] }, "kind.extraPublicKeys[0]", /ec key.*must be RSA/],
-        ["a context without an agent image", { kubeconfigContext: "kind-agentfed" }, "kind.agentImage", /is not set/],
+        ["a context without an agent image", { kubeconfigContext: "kind-agentfed", downstreamApis: WEATHER }, "kind.agentImage", /is not set/],
+        [
+            // Without DownstreamApis__* the sidecar answers every call 400 "No scopes found" (issue 18).
+            "a workload without downstream APIs",
+            { kubeconfigContext: "kind-agentfed", agentImage: "contoso/agent:1.0" },
+            "kind.downstreamApis",
+            /lists no API: the sidecar would answer every call with 400 "No scopes found"/,
+        ],
+        [
+            "an empty downstream API list",
+            { kubeconfigContext: "kind-agentfed", agentImage: "contoso/agent:1.0", downstreamApis: [] },
+            "kind.downstreamApis",
+            /lists no API/,
+        ],
+        [
+            "a downstream API Container Apps would refuse too (same parser)",
+            {
+                kubeconfigContext: "kind-agentfed",
+                agentImage: "contoso/agent:1.0",
+                downstreamApis: [{ ...WEATHER[0], scopes: ["api://AzureADTokenExchange/.default"] }],
+            },
+            "kind.downstreamApis[0].scopes[0]",
+            /asks for the token-exchange audience/,
+        ],
+        [
+            "the 1.0.0 sidecar, which answers any caller that sends Host: localhost",
+            {
+                kubeconfigContext: "kind-agentfed",
+                agentImage: "contoso/agent:1.0",
+                downstreamApis: WEATHER,
+                sidecarImage: "mcr.microsoft.com/entra-sdk/auth-sidecar:1.0.0-azurelinux3.0-distroless",
+            },
+            "kind.sidecarImage",
+            /is sidecar 1\.0\.0, older than 1\.1\.0/,
+        ],
         ["a moving agent image tag", { kubeconfigContext: "kind-agentfed", agentImage: "contoso/agent:latest" }, "kind.agentImage", /pinned tag or digest/],
         [
             "an untagged sidecar image",
-            { kubeconfigContext: "kind-agentfed", agentImage: "contoso/agent:1.0", sidecarImage: "mcr.microsoft.com/entra-sdk/auth-sidecar" },
+            {
+                kubeconfigContext: "kind-agentfed",
+                agentImage: "contoso/agent:1.0",
+                downstreamApis: WEATHER,
+                sidecarImage: "mcr.microsoft.com/entra-sdk/auth-sidecar",
+            },
             "kind.sidecarImage",
             /pinned/,
         ],
@@ -151,9 +194,10 @@ describe("agentfed:kind configuration", () => {
     }
 
     it("accepts an image pinned by digest, and a registry with a port", () => {
-        const kind = parse(config({ ...minimalKind, kubeconfigContext: "kind-agentfed", agentImage: `localhost:5001/agent@sha256:${"a".repeat(64)}` })).kind;
+        const workload = { kubeconfigContext: "kind-agentfed", downstreamApis: WEATHER };
+        const kind = parse(config({ ...minimalKind, ...workload, agentImage: `localhost:5001/agent@sha256:${"a".repeat(64)}` })).kind;
         assert.equal(kind?.workload?.agentImage, `localhost:5001/agent@sha256:${"a".repeat(64)}`);
-        assertIssue(config({ ...minimalKind, kubeconfigContext: "kind-agentfed", agentImage: "localhost:5001/agent" }), `${NS}:kind.agentImage`, /pinned/);
+        assertIssue(config({ ...minimalKind, ...workload, agentImage: "localhost:5001/agent" }), `${NS}:kind.agentImage`, /pinned/);
     });
 
     describe("counts the Kind FIC with the Blueprint's others", () => {
@@ -222,7 +266,7 @@ describe("issuer documents and the Kind cluster configuration", () => {
         assert.throws(() => jsonWebKeySet([]), /at least one public key/);
     });
 
-    it("renders a Kind config whose API server signs as the issuer, for both audiences, with the mounted key", () => {
+    it("renders a Kind config whose API server signs as the issuer, accepts only its own audience, with the mounted key", () => {
         const text = renderKindClusterConfig({ clusterName: "agentfed-dev", issuer, signingKeyHostPath: "/tmp/agentfed-kind/sa-signer.key" });
         const cluster = yaml.load(text) as any;
         assert.equal(cluster.kind, "Cluster");
@@ -239,10 +283,23 @@ describe("issuer documents and the Kind cluster configuration", () => {
             "service-account-issuer": issuer,
             "service-account-signing-key-file": "/etc/kubernetes/pki/sa-signer.key",
             "service-account-key-file": "/etc/kubernetes/pki/sa-signer.key",
-            "api-audiences": "api://AzureADTokenExchange,https://kubernetes.default.svc",
+            // The API server's own audience only: projected tokens may ask for api://AzureADTokenExchange without it,
+            // and listing it would make the API server accept exchange tokens.
+            "api-audiences": "https://kubernetes.default.svc",
         });
         assert.deepEqual(patch.controllerManager.extraArgs, { "service-account-private-key-file": "/etc/kubernetes/pki/sa-signer.key" });
         assert.throws(() => renderKindClusterConfig({ clusterName: "x", issuer, signingKeyHostPath: "sa.key" }), /must be absolute/);
+        for (const exchange of ["api://AzureADTokenExchange", "fb60f99c-7a34-4190-8149-302f77469936"])
+            assert.throws(
+                () =>
+                    renderKindClusterConfig({
+                        clusterName: "x",
+                        issuer,
+                        signingKeyHostPath: "/sa.key",
+                        apiAudiences: [exchange, "https://kubernetes.default.svc"],
+                    }),
+                /must not list the token-exchange audience/,
+            );
     });
 });
 

@@ -124,6 +124,8 @@ describe("Kind issuer end to end on Azurite (a real Azure Blob API on 127.0.0.1)
     let kid: string;
     let contract: EntraFicContract;
     let planJwks: string;
+    /** The container's anonymous access level as the stack registers it (azure-native publicAccess). */
+    let stackAccess: string;
     const SUBJECT = "system:serviceaccount:entra-demo:sidecar-sa";
 
     before(async () => {
@@ -166,13 +168,25 @@ describe("Kind issuer end to end on Azurite (a real Azure Blob API on 127.0.0.1)
         assert.equal(planContract.issuer, String(plan.outputs.kindIssuerUrl));
         contract = { ...planContract, issuer };
 
+        // The container and its blobs as the stack registers them: name, anonymous access level, content type and
+        // bytes all come from the plan, so what is tested below is the stack's own setting, not one chosen here.
+        const planContainer = plan.resources.find((r) => r.type === "azure-native:storage:BlobContainer");
+        assert.ok(planContainer, "the dev plan registers the issuer's container");
+        stackAccess = String(planContainer.inputs.publicAccess);
+        const access = ({ Blob: "blob", Container: "container" } as const)[stackAccess as "Blob" | "Container"];
         blobService = new BlobServiceClient(endpoint, new StorageSharedKeyCredential(DEV_ACCOUNT, DEV_ACCOUNT_KEY));
-        container = blobService.getContainerClient(OIDC_CONTAINER_NAME);
-        await container.create({ access: "blob" });
-        const upload = (name: string, body: string) =>
-            container.getBlockBlobClient(name).upload(body, Buffer.byteLength(body), { blobHTTPHeaders: { blobContentType: OIDC_DOCUMENT_CONTENT_TYPE } });
-        await upload(DISCOVERY_BLOB_NAME, renderOidcDocument(discoveryDocument(issuer)));
-        await upload(JWKS_BLOB_NAME, planJwks);
+        container = blobService.getContainerClient(String(planContainer.inputs.containerName));
+        await container.create(access ? { access } : {});
+        for (const blob of plan.resources.filter((r) => r.type === "azure-native:storage:Blob")) {
+            const name = String(blob.inputs.blobName);
+            const planText = String((blob.inputs.source as { text: string }).text);
+            // The discovery document names the issuer; Azurite's URL stands in for the account's, nothing else changes.
+            if (name === DISCOVERY_BLOB_NAME) assert.equal(planText, renderOidcDocument(discoveryDocument(String(plan.outputs.kindIssuerUrl))));
+            const body = name === DISCOVERY_BLOB_NAME ? renderOidcDocument(discoveryDocument(issuer)) : planText;
+            await container
+                .getBlockBlobClient(name)
+                .upload(body, Buffer.byteLength(body), { blobHTTPHeaders: { blobContentType: String(blob.inputs.contentType) } });
+        }
     });
 
     after(() => {
@@ -184,7 +198,7 @@ describe("Kind issuer end to end on Azurite (a real Azure Blob API on 127.0.0.1)
         for (const name of [DISCOVERY_BLOB_NAME, JWKS_BLOB_NAME]) {
             const r = await fetch(`${issuer}/${name}`);
             assert.equal(r.status, 200, name);
-            assert.equal(r.headers.get("content-type"), "application/json", name);
+            assert.equal(r.headers.get("content-type"), OIDC_DOCUMENT_CONTENT_TYPE, name);
         }
         const jwks = await (await fetch(`${issuer}/${JWKS_BLOB_NAME}`)).text();
         assert.equal(jwks, planJwks, "published byte for byte as the stack renders it");
@@ -231,7 +245,8 @@ describe("Kind issuer end to end on Azurite (a real Azure Blob API on 127.0.0.1)
         assert.match(apiAudience.reasons.join(), /AADSTS70021.*audience/);
     });
 
-    it("refuses anonymous listing of the container (blob-level access), while a container-level one would list", async () => {
+    it("refuses anonymous listing of the container at the stack's own access level, while a container-level one would list", async () => {
+        assert.equal(stackAccess, "Blob", "the stack grants blob-level anonymous read on the issuer's container");
         const list = await fetch(`${issuer}?restype=container&comp=list`);
         assert.equal(list.status, 403);
         // Control: Azurite does enforce access levels, so the 403 above is the Blob level at work, not a blanket refusal.

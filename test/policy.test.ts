@@ -7,6 +7,7 @@ import { GCP_MODEL_ROLES, modelRoleProblem } from "../src/config/gcp";
 import { TOKEN_EXCHANGE_AUDIENCE_ALIASES } from "../src/contracts";
 import { RESERVED_API_PREFIX } from "../src/runtime/container-env";
 import { runPlan } from "../src/plan/run-plan";
+import { readStackConfig } from "../src/plan/stack-files";
 import { agentClass, option2Class } from "./fixtures/agent-classes";
 
 // The policies run in-process: each one is called exactly as the CrossGuard engine calls it.
@@ -137,6 +138,7 @@ describe("policy pack", () => {
         const primaryAgentIdentity = {
             objectId: "eeeeeeee-0000-4000-8000-000000000001",
             clientId: "eeeeeeee-0000-4000-8000-000000000002",
+            tokenSubject: "eeeeeeee-0000-4000-8000-000000000005",
             cloudFederationAudience: { identifierUri: "api://agentfed-weather-cloud" },
         };
         // An Option 2 agent keeps its Blueprint to itself, so the Option 1 class gets one of its own.
@@ -280,5 +282,87 @@ describe("policy pack", () => {
         const found = await violations([app, gcp("api://finance"), awsRole], "cloud-contracts-reject-downstream-audiences");
         assert.equal(found["cloud-contracts-reject-downstream-audiences"]!.length, 2);
         assert.deepEqual(await violations([app, gcp("api://agent-cloud-federation")], "cloud-contracts-reject-downstream-audiences"), {});
+    });
+});
+
+describe("policy pack: the Entra auth sidecar", () => {
+    const sidecar = (image: string, env: Record<string, string>) => ({
+        type: TYPES.containerApp,
+        props: {
+            template: {
+                containers: [
+                    { name: "agent", image: "contoso.azurecr.io/agent:1.0.0", env: [] },
+                    { name: "entra-auth-sidecar", image, env: Object.entries({ AzureAd__ClientId: "x", ...env }).map(([name, value]) => ({ name, value })) },
+                ],
+            },
+        },
+    });
+    const current = "mcr.microsoft.com/entra-sdk/auth-sidecar:1.1.2-azurelinux3.0-distroless";
+
+    it("refuses a sidecar older than 1.1.0, a versionless one, the Development environment and forwarded headers", async () => {
+        assert.deepEqual(await violations([sidecar(current, { ASPNETCORE_ENVIRONMENT: "Production" })], "entra-sidecar-loopback-only"), {});
+        const found = (
+            await violations(
+                [
+                    sidecar("mcr.microsoft.com/entra-sdk/auth-sidecar:1.0.0-azurelinux3.0-distroless", {}),
+                    sidecar(`mcr.microsoft.com/entra-sdk/auth-sidecar@sha256:${"a".repeat(64)}`, {}),
+                    sidecar(current, { ASPNETCORE_ENVIRONMENT: "Development" }),
+                    sidecar(current, { ASPNETCORE_FORWARDEDHEADERS_ENABLED: "true" }),
+                ],
+                "entra-sidecar-loopback-only",
+            )
+        )["entra-sidecar-loopback-only"]!.join("\n");
+        assert.match(found, /sidecar 1\.0\.0 answers any caller that reaches its port and sends Host: localhost/);
+        assert.match(found, /names no version/);
+        assert.match(found, /Development environment, which turns its loopback-only check off/);
+        assert.match(found, /X-Forwarded-For/);
+    });
+
+    it("allows the AgentIdentity override only beside Option 2's entries, and never the unauthenticated downstream-call overrides", async () => {
+        const override = { Sidecar__AllowOverrides__GetAuthorizationHeaderUnauthenticated: "true" };
+        const option2 = { DownstreamApis__AgentfedGcpFederation__Scopes__0: "api://agentfed-weather-cloud/.default" };
+        assert.deepEqual(await violations([sidecar(current, { ...override, ...option2 })], "entra-sidecar-overrides-only-for-option-2"), {});
+        const [withoutOption2] = (await violations([sidecar(current, override)], "entra-sidecar-overrides-only-for-option-2"))[
+            "entra-sidecar-overrides-only-for-option-2"
+        ]!;
+        assert.match(withoutOption2!, /without Option 2's entries: any process in the replica could choose the Agent Identity, scopes, tenant and FmiPath/);
+        const [downstream] = (
+            await violations(
+                [sidecar(current, { Sidecar__AllowOverrides__CallDownstreamApiUnauthenticated: "true" })],
+                "entra-sidecar-overrides-only-for-option-2",
+            )
+        )["entra-sidecar-overrides-only-for-option-2"]!;
+        assert.match(downstream!, /CallDownstreamApiUnauthenticated/);
+    });
+
+    it("checks the Kind sidecar too: its config map and its deployment's image", async () => {
+        const configMap = { type: TYPES.k8sConfigMap, props: { data: { AzureAd__ClientId: "x", ASPNETCORE_ENVIRONMENT: "Development" } } };
+        const deployment = {
+            type: TYPES.k8sDeployment,
+            props: { spec: { template: { spec: { containers: [{ name: "sidecar", image: "mcr.microsoft.com/entra-sdk/auth-sidecar:1.0.0" }] } } } },
+        };
+        const found = (await violations([configMap, deployment], "entra-sidecar-loopback-only"))["entra-sidecar-loopback-only"]!.join("\n");
+        assert.match(found, /config map: the sidecar runs in the Development environment/);
+        assert.match(found, /container "sidecar": sidecar 1\.0\.0/);
+    });
+
+    it("passes the personal Kind stack's plan (1.1.x image, Production, no override)", async () => {
+        const kind = JSON.parse(readStackConfig("dev")["agentfed:kind"]!) as object;
+        const plan = await runPlan({
+            stack: "dev",
+            config: {
+                kind: {
+                    ...kind,
+                    kubeconfigContext: "kind-agentfed-dev",
+                    agentImage: "ghcr.io/contoso/weather-agent:0.3.0",
+                    downstreamApis: [{ name: "Weather", baseUrl: "https://weather.contoso.example", scopes: ["api://weather/.default"] }],
+                },
+            },
+        });
+        const resources = plan.resources
+            .filter((r) => r.custom)
+            .map((r) => ({ type: r.type, name: r.name, props: r.inputs, protect: r.protect, stack: "dev" }));
+        assert.ok(resources.some((r) => r.type === TYPES.k8sConfigMap));
+        assert.deepEqual(await violations(resources), {});
     });
 });

@@ -2,7 +2,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { mkdtempSync, readFileSync, existsSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { spawn } from "node:child_process";
@@ -196,6 +196,219 @@ describe("token refresher", () => {
             assert.equal(readFileSync(file, "utf8"), "mi-token-for:api://agentfed-aws");
         } finally {
             child.kill();
+        }
+    });
+});
+
+/**
+ * A second loopback server that STANDS IN FOR the managed-identity endpoint under faults: each request takes the next
+ * scripted answer (a token with a given expiry, an HTTP error with or without Retry-After, a dropped connection, or no
+ * answer at all). Bounded: an unanswered request is dropped after 2 s, and close() destroys every connection.
+ */
+type Scripted =
+    | { kind: "token"; expiresOn?: unknown; expiresIn?: unknown; token?: string }
+    | { kind: "status"; status: number; retryAfter?: string }
+    | { kind: "reset" }
+    | { kind: "hang" };
+
+async function startFaultyIdentityEndpoint(script: Scripted[], fallback: Scripted) {
+    const hits: number[] = [];
+    const sockets = new Set<import("node:net").Socket>();
+    const faulty = createServer((req, res) => {
+        hits.push(Date.now());
+        const next = script.shift() ?? fallback;
+        res.setHeader("content-type", "application/json");
+        if (next.kind === "reset") return void req.socket.destroy();
+        if (next.kind === "hang") return void setTimeout(() => req.socket.destroy(), 2000).unref();
+        if (next.kind === "status") {
+            res.statusCode = next.status;
+            if (next.retryAfter !== undefined) res.setHeader("retry-after", next.retryAfter);
+            return void res.end(JSON.stringify({ error: "temporarily_unavailable", error_description: "stand-in fault" }));
+        }
+        res.end(
+            JSON.stringify({
+                access_token: next.token ?? "faulty-endpoint-token",
+                token_type: "Bearer",
+                expires_on: next.expiresOn,
+                expires_in: next.expiresIn,
+            }),
+        );
+    });
+    faulty.on("connection", (s) => {
+        sockets.add(s);
+        s.on("close", () => sockets.delete(s));
+    });
+    await new Promise<void>((resolve) => faulty.listen(0, "127.0.0.1", resolve));
+    return {
+        url: `http://127.0.0.1:${(faulty.address() as AddressInfo).port}/msi/token`,
+        hits,
+        close: () =>
+            new Promise<void>((resolve) => {
+                for (const s of sockets) s.destroy();
+                faulty.close(() => resolve());
+            }),
+    };
+}
+
+/** Deps with a fake clock: `waits` records every pause runTarget takes. */
+function fakeTime(endpoint: string, logs: { error?: string; retryInS?: number; event?: string }[] = [], extra: object = {}) {
+    const clock = { t: Date.parse("2026-10-01T12:00:00Z"), waits: [] as number[] };
+    const d = {
+        env: { IDENTITY_ENDPOINT: endpoint, IDENTITY_HEADER, AZURE_CLIENT_ID: UAMI_CLIENT_ID },
+        fetch,
+        now: () => clock.t,
+        log: (e: object) => logs.push(e),
+        sleep: (ms: number) => {
+            clock.waits.push(ms);
+            clock.t += ms;
+            return Promise.resolve();
+        },
+        ...extra,
+    };
+    return { d, clock, logs };
+}
+
+const secondsFrom = (clock: { t: number }, s: number) => String(Math.floor(clock.t / 1000) + s);
+
+describe("token refresher under faults (loopback stand-ins, fake clock)", () => {
+    it("never spins on an endpoint that hands out expired tokens: nothing written, backoff from 2 s to 60 s", async () => {
+        const endpoint = await startFaultyIdentityEndpoint([], { kind: "token", expiresOn: "1000000000" });
+        try {
+            const file = path.join(mkdtempSync(path.join(tmpdir(), "refresher-")), "token");
+            const { d, clock, logs } = fakeTime(endpoint.url);
+            await refresher.runTarget(d, { name: "aws", file, resource: "api://x" }, 10);
+            assert.equal(endpoint.hits.length, 10, "one request per round, however fast the endpoint answers");
+            assert.deepEqual(clock.waits, [2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000, 60_000, 60_000, 60_000]);
+            assert.equal(existsSync(file), false, "an expired token is never written");
+            assert.match(String(logs[0]?.error), /handed out a token that expired at 2001-09-09T01:46:40\.000Z .*not written/);
+        } finally {
+            await endpoint.close();
+        }
+    });
+
+    it("refuses a token inside its last minutes, and writes the next good one", async () => {
+        const file = path.join(mkdtempSync(path.join(tmpdir(), "refresher-")), "token");
+        const { d, clock, logs } = fakeTime("http://127.0.0.1:9/unused");
+        for (const left of [30, 90, 119]) {
+            const r = await refresher.refreshOnce(
+                { ...d, fetch: () => Promise.resolve(Response.json({ access_token: "short", expires_on: secondsFrom(clock, left) })) },
+                { name: "gcp", file, resource: "r" },
+                0,
+            );
+            assert.equal(r.ok, false, `${left} s left`);
+        }
+        assert.equal(existsSync(file), false);
+        assert.match(String(logs.at(-1)?.error), /expiring at .*\(119 s left; at least 120 s required\); not written/);
+        const ok = await refresher.refreshOnce(
+            { ...d, fetch: () => Promise.resolve(Response.json({ access_token: "long", expires_on: secondsFrom(clock, 600) })) },
+            { name: "gcp", file, resource: "r" },
+            0,
+        );
+        assert.deepEqual([ok.ok, ok.delayMs, readFileSync(file, "utf8")], [true, 300_000, "long"]);
+    });
+
+    it("reads the expiry from expires_on, else expires_in, else the JWT's exp, and refuses a token of unknown lifetime", async () => {
+        const { d, clock, logs } = fakeTime("http://127.0.0.1:9/unused");
+        const answer = (body: object) => ({ ...d, fetch: (() => Promise.resolve(Response.json(body))) as typeof fetch });
+        const target = (n: string) => ({ name: n, file: path.join(mkdtempSync(path.join(tmpdir(), "refresher-")), "t"), resource: "r" });
+        const jwt = (exp: number) => `${Buffer.from("{}").toString("base64url")}.${Buffer.from(JSON.stringify({ exp })).toString("base64url")}.c2ln`;
+        const now = Math.floor(clock.t / 1000);
+        assert.equal((await refresher.refreshOnce(answer({ access_token: "a", expires_on: "not-a-number", expires_in: "3600" }), target("a"), 0)).ok, true);
+        assert.equal((await refresher.refreshOnce(answer({ access_token: jwt(now + 3600) }), target("b"), 0)).ok, true);
+        const unknown = await refresher.refreshOnce(answer({ access_token: "opaque", expires_on: "soon" }), target("c"), 0);
+        assert.equal(unknown.ok, false);
+        assert.match(String(logs.at(-1)?.error), /returned a token without a readable expiry \(expires_on "soon", no expires_in, no JWT exp\); not written/);
+    });
+
+    it("retries 5xx, connection resets, timeouts and refused connections, logging each cause", async () => {
+        const endpoint = await startFaultyIdentityEndpoint([{ kind: "status", status: 500 }, { kind: "reset" }, { kind: "hang" }], {
+            kind: "token",
+            expiresIn: 3600,
+        });
+        try {
+            const file = path.join(mkdtempSync(path.join(tmpdir(), "refresher-")), "token");
+            const { d, logs } = fakeTime(endpoint.url, [], { requestTimeoutMs: 100 });
+            await refresher.runTarget(d, { name: "aws", file, resource: "api://x" }, 4);
+            const errors = logs.filter((l) => l.event === "refresh-failed").map((l) => String(l.error));
+            assert.equal(errors.length, 3);
+            assert.match(errors[0]!, /answered 500 for resource api:\/\/x: stand-in fault/);
+            assert.match(errors[1]!, /the managed-identity endpoint could not be reached: (UND_ERR_SOCKET|ECONNRESET)/);
+            assert.match(errors[2]!, /the managed-identity endpoint could not be reached: timed out after 100 ms/);
+            assert.equal(readFileSync(file, "utf8"), "faulty-endpoint-token");
+            // A port nothing listens on any more: the connection is refused.
+            const closed = createServer();
+            await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+            const port = (closed.address() as AddressInfo).port;
+            await new Promise<void>((resolve) => closed.close(() => resolve()));
+            const refused = fakeTime(`http://127.0.0.1:${port}/msi/token`);
+            await refresher.runTarget(refused.d, { name: "aws", file, resource: "api://x" }, 1);
+            assert.match(String(refused.logs[0]?.error), /could not be reached: ECONNREFUSED/);
+        } finally {
+            await endpoint.close();
+        }
+    });
+
+    it("waits what a 429 asks for, as seconds or as an HTTP date, capped at 5 minutes", async () => {
+        const { d, clock, logs } = fakeTime("http://127.0.0.1:9/unused");
+        const throttled = (retryAfter: string) => ({
+            ...d,
+            fetch: (() => Promise.resolve(new Response("{}", { status: 429, headers: { "retry-after": retryAfter } }))) as typeof fetch,
+        });
+        const target = { name: "gcp", file: "/nonexistent/never-written", resource: "r" };
+        assert.equal((await refresher.refreshOnce(throttled("30"), target, 0)).delayMs, 30_000);
+        assert.equal((await refresher.refreshOnce(throttled(new Date(clock.t + 45_000).toUTCString()), target, 0)).delayMs, 45_000);
+        assert.equal((await refresher.refreshOnce(throttled("1"), target, 3)).delayMs, 16_000, "never shorter than its own backoff");
+        assert.equal((await refresher.refreshOnce(throttled("86400"), target, 0)).delayMs, 300_000);
+        assert.equal(logs.at(-1)?.retryInS, 300);
+        assert.equal(refresher.retryAfterMs("garbage", clock.t), undefined);
+    });
+
+    it("leaves no temp file behind when the write or the rename fails (disk full, a directory in the way)", () => {
+        const dir = mkdtempSync(path.join(tmpdir(), "refresher-"));
+        // The rename fails: the target is a non-empty directory.
+        const target = path.join(dir, "token");
+        mkdirSync(path.join(target, "occupied"), { recursive: true });
+        assert.throws(() => refresher.writeAtomically(target, "t"), /could not write .*token/);
+        // The write fails half-way: ENOSPC after the temp file was created.
+        const full = {
+            mkdirSync,
+            renameSync,
+            unlinkSync,
+            writeFileSync: (file: string) => {
+                writeFileSync(file, "partial");
+                throw Object.assign(new Error("no space left on device"), { code: "ENOSPC" });
+            },
+        } as unknown as Parameters<typeof refresher.writeAtomically>[2];
+        assert.throws(() => refresher.writeAtomically(path.join(dir, "other"), "t", full), /could not write .*other: ENOSPC no space left on device/);
+        assert.deepEqual(
+            readdirSync(dir).filter((f) => f.endsWith(".tmp")),
+            [],
+        );
+    });
+
+    it("as deployed (`node -e`), an endpoint handing out expired tokens gets one request per backoff, not hundreds a second", async () => {
+        const endpoint = await startFaultyIdentityEndpoint([], { kind: "token", expiresOn: "1000000000" });
+        const file = path.join(mkdtempSync(path.join(tmpdir(), "refresher-")), "token");
+        const code = `${readFileSync(path.join(__dirname, "..", "src", "runtime", "token-refresher.js"), "utf8")}\nmain();`;
+        const child = spawn(process.execPath, ["-e", code], {
+            env: {
+                IDENTITY_ENDPOINT: endpoint.url,
+                IDENTITY_HEADER,
+                AZURE_CLIENT_ID: UAMI_CLIENT_ID,
+                AGENTFED_TOKEN_TARGETS: JSON.stringify([{ name: "aws", file, resource: "api://x" }]),
+            },
+            stdio: ["ignore", "ignore", "pipe"],
+        });
+        let stderr = "";
+        child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+        try {
+            await new Promise((r) => setTimeout(r, 1_500));
+            assert.equal(endpoint.hits.length, 1, `requests in 1.5 s: ${endpoint.hits.length}`);
+            assert.match(stderr, /"event":"refresh-failed".*expired.*"retryInS":2/);
+            assert.equal(existsSync(file), false);
+        } finally {
+            child.kill();
+            await endpoint.close();
         }
     });
 });

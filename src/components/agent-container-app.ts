@@ -18,6 +18,7 @@ import {
     gcpAgentEnv,
     refresherEnv,
     sidecarEnv,
+    SIDECAR_HEALTH_PATH,
     SIDECAR_PORT,
     TOKEN_DIR,
     TokenTarget,
@@ -109,7 +110,7 @@ function refresherCommand(): string[] {
 /**
  * The agent on Azure Container Apps: the agent container, the Entra auth sidecar, and (when a federation needs
  * token files) the token refresher, all running as the stack's UAMI and nothing else. Ingress reaches the agent's
- * port only; the sidecar listens on the replica's loopback.
+ * port only; the sidecar (>= 1.1.0, enforced by config) answers loopback callers only, except for its health probe.
  */
 export class AgentContainerApp extends pulumi.ComponentResource {
     /** Container app name. */
@@ -144,7 +145,11 @@ export class AgentContainerApp extends pulumi.ComponentResource {
             resources: { cpu: s.agent.cpu, memory: s.agent.memory },
             volumeMounts: [...tokenMount, ...configMount],
         };
-        const healthz = { path: "/healthz", port: SIDECAR_PORT, httpHeaders: [{ name: "Host", value: "localhost" }] };
+        // Probes connect to the replica's address, not its loopback (Container Apps has HTTP and TCP probes only), so
+        // the sidecar listens on every interface and /healthz is the one path it answers there (sidecar >= 1.1.0,
+        // LocalCallerRestriction.cs). `Host: localhost` is for sidecars that also filter the Host header (1.0.0, and
+        // #4023 on later ones, which keeps /healthz exempt): harmless where not needed.
+        const healthz = { path: SIDECAR_HEALTH_PATH, port: SIDECAR_PORT, httpHeaders: [{ name: "Host", value: "localhost" }] };
         const sidecar: ContainerArgs = {
             name: "entra-auth-sidecar",
             image: s.sidecar.image,
@@ -154,7 +159,8 @@ export class AgentContainerApp extends pulumi.ComponentResource {
                     blueprintAppId,
                     uamiClientId,
                     downstreamApis: [...s.sidecar.downstreamApis, ...cloudFederationApis],
-                    allowAgentIdentityOverride: s.sidecar.allowAgentIdentityOverride || cloudFederationApis.length > 0,
+                    // Option 2 only (config refuses the key's true anywhere else): the refresher names the Agent Identity.
+                    allowAgentIdentityOverride: cloudFederationApis.length > 0,
                 }),
             ),
             resources: SMALL,

@@ -1,13 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { TOKEN_EXCHANGE_AUDIENCE } from "../contracts";
+import { DownstreamApi, kindSidecarEnv, SIDECAR_HEALTH_PATH, SIDECAR_PORT, SIDECAR_URL } from "../runtime/container-env";
 
 /** Directory the projected service-account token is mounted at in the sidecar. */
 export const TOKEN_MOUNT_PATH = "/var/run/secrets/tokens";
 /** File name of the projected token inside `TOKEN_MOUNT_PATH`. */
 export const TOKEN_FILE_NAME = "azure-identity-token";
-/** The port the sidecar listens on, loopback-reachable from the agent. */
-export const SIDECAR_PORT = 5000;
 
 export interface KindWorkloadArgs {
     /** kubeconfig context of the Kind cluster, e.g. `kind-agentfed-dev`. */
@@ -24,8 +23,10 @@ export interface KindWorkloadArgs {
     blueprintAppId: pulumi.Input<string>;
     /** The agent's image. */
     agentImage: string;
-    /** The Entra auth sidecar's image. */
+    /** The Entra auth sidecar's image (1.1.0 or later: config refuses older ones). */
     sidecarImage: string;
+    /** The APIs the sidecar mints tokens for; config requires at least one. */
+    downstreamApis: readonly DownstreamApi[];
     /** Entra authority root. Default: https://login.microsoftonline.com/. */
     instance?: string;
     /** Lifetime of the projected token in seconds; the kubelet refreshes it at 80%. Default: 3600. */
@@ -62,14 +63,18 @@ export class KindWorkload extends pulumi.ComponentResource {
             `${name}-sidecar`,
             {
                 metadata: { name: `${name}-sidecar`, namespace: ns.metadata.name, labels },
-                data: {
-                    AzureAd__Instance: args.instance ?? "https://login.microsoftonline.com/",
-                    AzureAd__TenantId: args.tenantId,
-                    AzureAd__ClientId: args.blueprintAppId,
-                    AzureAd__ClientCredentials__0__SourceType: "SignedAssertionFilePath",
-                    AzureAd__ClientCredentials__0__SignedAssertionFileDiskPath: `${TOKEN_MOUNT_PATH}/${TOKEN_FILE_NAME}`,
-                    ASPNETCORE_URLS: `http://+:${SIDECAR_PORT}`,
-                },
+                // The same pure builder as the Container Apps sidecar's settings, with a file credential instead of a UAMI.
+                data: pulumi.all([args.tenantId, args.blueprintAppId]).apply(([tenantId, blueprintAppId]) =>
+                    Object.fromEntries(
+                        kindSidecarEnv({
+                            tenantId,
+                            blueprintAppId,
+                            tokenFile: `${TOKEN_MOUNT_PATH}/${TOKEN_FILE_NAME}`,
+                            instance: args.instance ?? "https://login.microsoftonline.com/",
+                            downstreamApis: args.downstreamApis,
+                        }).map((e) => [e.name, e.value]),
+                    ),
+                ),
             },
             childOpts,
         );
@@ -91,13 +96,18 @@ export class KindWorkload extends pulumi.ComponentResource {
                                 {
                                     name: "agent",
                                     image: args.agentImage,
-                                    env: [{ name: "SIDECAR_URL", value: `http://localhost:${SIDECAR_PORT}` }],
+                                    env: [{ name: "SIDECAR_URL", value: SIDECAR_URL }],
                                 },
                                 {
                                     name: "sidecar",
                                     image: args.sidecarImage,
                                     envFrom: [{ configMapRef: { name: settings.metadata.name } }],
-                                    ports: [{ name: "http", containerPort: SIDECAR_PORT }],
+                                    // No `ports` entry: the agent reaches the sidecar on the pod's loopback, no Service targets it,
+                                    // and listing a containerPort would only advertise it. Any pod can still reach the pod IP on a
+                                    // flat Kind network; what refuses it is the sidecar itself (>= 1.1.0: 403 to non-loopback
+                                    // callers, /healthz excepted), hence the version floor config enforces.
+                                    livenessProbe: { httpGet: { path: SIDECAR_HEALTH_PATH, port: SIDECAR_PORT }, periodSeconds: 30 },
+                                    readinessProbe: { httpGet: { path: SIDECAR_HEALTH_PATH, port: SIDECAR_PORT }, periodSeconds: 10 },
                                     volumeMounts: [{ name: "azure-identity-token", mountPath: TOKEN_MOUNT_PATH, readOnly: true }],
                                 },
                             ],

@@ -8,9 +8,11 @@ import {
     dns1123LabelProblem,
     ficNameProblem,
     guidProblem,
+    option2TokenSubjectProblem,
     scopeAudience,
     subjectProblem,
 } from "../contracts";
+import { agentIdentityOverrideProblem } from "../runtime/container-env";
 import type { AwsConfig } from "./aws";
 import { MODEL_ARNS_KEY, parseModelArns, parseRoleName, ROLE_NAME_RULE } from "./aws";
 import type { ContainerAppConfig } from "./container-app";
@@ -27,9 +29,10 @@ export interface AgentIdentityConfig {
     /** Its client (app) id: the `AgentIdentity` parameter the token refresher passes to the sidecar. */
     readonly clientId: string;
     /**
-     * The `sub` claim of its app-only tokens, which the AWS role pins (AWS has no `oid` condition key). Default: the
-     * object id. Microsoft's sample agent token shows a `sub` that differs from `oid`: read it from a real token
-     * (`npm run doctor -- --token ...` prints the claims) before relying on the default.
+     * The `sub` claim of its app-only tokens, which the AWS role pins (AWS has no `oid` condition key). Required when
+     * the agent federates to AWS (`option2TokenSubjectProblem`): Microsoft's sample agent token shows a `sub` that
+     * differs from `oid`, so it is read from a real token (`npm run doctor -- --token ...` prints the claims), never
+     * assumed. Without AWS it defaults to the object id and nothing pins it.
      */
     readonly tokenSubject: string;
     /** The dedicated cloud-federation audience (GCP), defined on the Blueprint; never a downstream API's. */
@@ -357,6 +360,7 @@ function parseClass(r: Reader, at: string, entry: JsonObject, ctx: AgentClassCon
     const appObj = objectAt(r, `${at}.containerApp`, entry.containerApp, `write ${r.key(`${at}.containerApp`)} as { name, agent: { image } }`);
     if (appObj) {
         containerApp = parseContainerAppObject(r, `${at}.containerApp`, appObj);
+        reportAgentIdentityOverride(r, `${at}.containerApp`, containerApp, cloudPrincipal);
         const environment = appObj.environment;
         if (isJsonObject(environment) && environment.logRetentionDays !== undefined && environment.existingId === undefined)
             r.report(
@@ -424,6 +428,18 @@ export function parseCloudPrincipal(
                 `is agentIdentity, which on AWS needs the intermediary audience, but aws.audienceMode is ${federates.aws}`,
                 `use ${r.key("aws.audienceMode")}: workload, whose intermediary app is the Agent Identity's AWS audience`,
             );
+        // Whether the key is written at all: a wrongly typed value is reported by parseAgentIdentity.
+        const tokenSubjectSet = isJsonObject(raw.agentIdentity) && raw.agentIdentity.tokenSubject !== undefined;
+        const tokenSubjectProblem = agentIdentity
+            ? option2TokenSubjectProblem(true, federates.aws !== undefined, tokenSubjectSet ? agentIdentity.tokenSubject : undefined)
+            : undefined;
+        if (tokenSubjectProblem)
+            r.report(
+                `${prefix}agentIdentity.tokenSubject`,
+                tokenSubjectProblem,
+                "read it from a token the sidecar minted for this Agent Identity: `npm run doctor -- --stack <stack> --token <jwt>` prints its iss, sub and aud " +
+                    "(docs/agent-classes.md, live smoke test); set tokenSubject to that sub",
+            );
     } else if (raw.agentIdentity !== undefined) {
         r.report(
             `${prefix}agentIdentity`,
@@ -432,6 +448,20 @@ export function parseCloudPrincipal(
         );
     }
     return { cloudPrincipal, agentIdentity: cloudPrincipal === "agentIdentity" ? agentIdentity : undefined };
+}
+
+/**
+ * Refuses `<at>.sidecar.allowAgentIdentityOverride: true` on an agent that does not use Option 2 (the rule is the
+ * pure `agentIdentityOverrideProblem`); Option 2 turns the override on by itself.
+ */
+export function reportAgentIdentityOverride(r: Reader, at: string, containerApp: ContainerAppConfig | undefined, cloudPrincipal: CloudPrincipal): void {
+    const problem = containerApp && agentIdentityOverrideProblem(containerApp.sidecar.allowAgentIdentityOverride, cloudPrincipal === "agentIdentity");
+    if (problem)
+        r.report(
+            `${at}.sidecar.allowAgentIdentityOverride`,
+            problem,
+            "remove the key; Option 2 (cloudPrincipal: agentIdentity) turns the override on by itself (docs/agent-classes.md, what the override opens)",
+        );
 }
 
 /** Reports every value two owners may not share (names Azure, GCP, AWS or Entra require to be unique). */

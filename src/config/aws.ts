@@ -1,4 +1,11 @@
-import { AWS_AUDIENCE_MODES, AwsAudienceMode, bedrockModelArnProblem, isTokenExchangeAudience } from "../contracts";
+import {
+    AWS_AUDIENCE_MODES,
+    AwsAudienceMode,
+    bedrockModelArnProblem,
+    defaultIntermediaryIdentifierUri,
+    intermediaryIdentifierUriProblem,
+    isTokenExchangeAudience,
+} from "../contracts";
 import { Json, Reader } from "./reader";
 import { boolean, list, object, text } from "./spec";
 
@@ -12,7 +19,7 @@ export interface AwsConfig {
     readonly audienceMode: AwsAudienceMode;
     /** Display name of the intermediary Entra app (modes workload and exchange). */
     readonly intermediaryAppName: string;
-    /** The intermediary app's identifier URI: the audience AWS pins. Default `api://<intermediaryAppName>`. */
+    /** The intermediary app's identifier URI: the audience AWS pins. Default `api://<tenantId>/<intermediaryAppName>`. */
     readonly identifierUri: string;
     /** IAM role name. */
     readonly roleName: string;
@@ -83,9 +90,9 @@ export const AWS_KEYS = object(
         }),
         identifierUri: text({
             summary: "The intermediary app's identifier URI: the audience the role pins.",
-            defaultText: "api://<intermediaryAppName>",
-            rule: "api:// or https://, no whitespace or wildcard; never the token-exchange audience in any spelling (api://AzureADTokenExchange, its GUID, any case)",
-            example: "api://agentfed-aws-prod",
+            defaultText: "api://<tenantId>/<intermediaryAppName>",
+            rule: 'api://<tenantId>/<name> or a verified-domain https:// URI, no whitespace or wildcard: tenants that enforce identifier-URI restrictions refuse a bare api://<name> (Microsoft Entra, "Restrictions on identifier URIs"); never the token-exchange audience in any spelling (api://AzureADTokenExchange, its GUID, any case)',
+            example: "api://11111111-1111-1111-1111-111111111111/agentfed-aws-prod",
         }),
         roleName: text({ summary: "IAM role name.", required: true, rule: ROLE_NAME_RULE, example: "agentfed-weather-agent-bedrock" }),
         modelArns: MODEL_ARNS_KEY,
@@ -126,8 +133,8 @@ export function parseRoleName(r: Reader, path: string, value: Json | undefined):
     return r.matching(path, value, ROLE_NAME, "an IAM role name", "use 1-64 letters, digits and +=,.@_-");
 }
 
-/** Parses `agentfed:aws`; returns the config and any warnings a reviewer must see. */
-export function parseAwsConfig(r: Reader): { aws: AwsConfig | undefined; warnings: string[] } {
+/** Parses `agentfed:aws`; returns the config and any warnings a reviewer must see. `tenantId` names the default audience. */
+export function parseAwsConfig(r: Reader, tenantId: string): { aws: AwsConfig | undefined; warnings: string[] } {
     const key = "aws";
     const root = r.object(key, `set ${r.key(key)} to { accountId, region, roleName, modelArns }`, false);
     if (!root) return { aws: undefined, warnings: [] };
@@ -183,13 +190,21 @@ export function parseAwsConfig(r: Reader): { aws: AwsConfig | undefined; warning
             "e.g. agentfed-aws-prod; it names the intermediary Entra app and its api:// audience",
         );
     }
-    const identifierUri = r.text(`${key}.identifierUri`, root.identifierUri) ?? `api://${intermediaryAppName}`;
+    const identifierUri = r.text(`${key}.identifierUri`, root.identifierUri) ?? defaultIntermediaryIdentifierUri(tenantId, intermediaryAppName);
     if (mode !== "tenant" && (!/^(api:\/\/|https:\/\/)[^\s*]+$/.test(identifierUri) || isTokenExchangeAudience(identifierUri))) {
         r.report(
             `${key}.identifierUri`,
             `is not a workload-scoped identifier URI (got ${JSON.stringify(identifierUri)})`,
-            "use api://<name>, api://<tenantId>/<name> or a verified-domain https URI; never a wildcard or the token-exchange audience",
+            "use api://<tenantId>/<name> (the default) or a verified-domain https URI; never a wildcard or the token-exchange audience",
         );
+    } else if (mode !== "tenant" && root.identifierUri !== undefined) {
+        const uriProblem = intermediaryIdentifierUriProblem(identifierUri, tenantId);
+        if (uriProblem)
+            r.report(
+                `${key}.identifierUri`,
+                uriProblem,
+                `remove the key to use api://<tenantId>/${intermediaryAppName || "<intermediaryAppName>"}, or use https://<verified domain>/<path>`,
+            );
     }
     const roleName = parseRoleName(r, `${key}.roleName`, root.roleName);
 

@@ -1,5 +1,5 @@
 import type { DownstreamApi } from "../runtime/container-env";
-import { DEFAULT_SIDECAR_IMAGE, RESERVED_API_PREFIX, SIDECAR_PORT } from "../runtime/container-env";
+import { DEFAULT_SIDECAR_IMAGE, RESERVED_API_PREFIX, SIDECAR_IMAGE_FIX, SIDECAR_PORT, sidecarImageProblem } from "../runtime/container-env";
 import { isTokenExchangeAudience, scopeAudience } from "../contracts";
 import { imageProblem, isJsonObject, Json, JsonObject, Reader } from "./reader";
 import { boolean, integer, list, object, text, value } from "./spec";
@@ -168,11 +168,17 @@ export const CONTAINER_APP_KEYS = object(
         sidecar: object(
             { summary: "The Entra auth sidecar (Microsoft.Identity.Web's container), which mints tokens for the agent." },
             {
-                image: imageKey("Sidecar image.", { default: DEFAULT_SIDECAR_IMAGE, example: DEFAULT_SIDECAR_IMAGE }),
+                image: text({
+                    summary: "Sidecar image.",
+                    default: DEFAULT_SIDECAR_IMAGE,
+                    rule: `${IMAGE_RULE}; sidecar 1.1.0 or later, read from the tag: older versions answer every caller that can reach the port and ignore Sidecar__AllowOverrides (docs/container-app.md)`,
+                    example: DEFAULT_SIDECAR_IMAGE,
+                }),
                 downstreamApis: DOWNSTREAM_APIS_KEYS,
                 allowAgentIdentityOverride: boolean({
                     summary: "Let callers choose the Agent Identity per request (the sidecar's AgentIdentity parameter).",
                     default: false,
+                    rule: "only under Option 2 (cloudPrincipal: agentIdentity), which turns it on by itself: it lets any process in the replica choose the Agent Identity, scopes, tenant and FMI path of the tokens the sidecar mints",
                     see: "agent-classes.md",
                 }),
             },
@@ -206,7 +212,18 @@ function image(r: Reader, path: string, value: Json | undefined, fallback?: stri
     return typeof found === "string" ? found : "";
 }
 
-/** Parses a list of downstream APIs (`containerApp.sidecar.downstreamApis`, or any key of the same shape). */
+/** The sidecar image: pinned, and a version that answers loopback callers only (`sidecarImageProblem`). */
+export function sidecarImage(r: Reader, path: string, value: Json | undefined): string {
+    const pinned = image(r, path, value, DEFAULT_SIDECAR_IMAGE);
+    const problem = pinned === "" || imageProblem(pinned) ? undefined : sidecarImageProblem(pinned);
+    if (problem) r.report(path, problem, SIDECAR_IMAGE_FIX);
+    return pinned;
+}
+
+/**
+ * The sidecar's downstream APIs (`containerApp.sidecar.downstreamApis`, a class's, and `kind.downstreamApis`): one
+ * parser, so the sidecar on Container Apps and on Kind is configured from the same shape with the same rules.
+ */
 export function parseDownstreamApis(r: Reader, path: string, value: Json | undefined): DownstreamApi[] {
     if (value === undefined || value === null) return [];
     if (!Array.isArray(value)) {
@@ -348,7 +365,7 @@ export function parseContainerAppObject(r: Reader, key: string, root: JsonObject
             externalIngress: r.boolean(`${key}.agent.externalIngress`, agent.externalIngress, K.agent.fields.externalIngress),
         },
         sidecar: {
-            image: image(r, `${key}.sidecar.image`, sidecar.image, K.sidecar.fields.image.default),
+            image: sidecarImage(r, `${key}.sidecar.image`, sidecar.image),
             downstreamApis: parseDownstreamApis(r, `${key}.sidecar.downstreamApis`, sidecar.downstreamApis),
             allowAgentIdentityOverride: r.boolean(
                 `${key}.sidecar.allowAgentIdentityOverride`,

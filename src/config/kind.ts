@@ -1,5 +1,7 @@
 import { createPublicKey } from "node:crypto";
-import { DEFAULT_SIDECAR_IMAGE } from "../runtime/container-env";
+import type { DownstreamApi } from "../runtime/container-env";
+import { DEFAULT_SIDECAR_IMAGE, SIDECAR_IMAGE_FIX, sidecarImageProblem } from "../runtime/container-env";
+import { DOWNSTREAM_APIS_KEYS, parseDownstreamApis } from "./container-app";
 import {
     blobOidcIssuerUrl,
     DeclaredFic,
@@ -27,6 +29,8 @@ export interface KindWorkloadConfig {
     readonly agentImage: string;
     /** The Entra auth sidecar's image (pinned tag or digest). */
     readonly sidecarImage: string;
+    /** The APIs the sidecar mints tokens for (`DownstreamApis__*`), at least one: the same shape as on Container Apps. */
+    readonly downstreamApis: readonly DownstreamApi[];
 }
 
 /** The Kind lower environment (`agentfed:kind`): a service-account issuer on Azure Blob, and optionally the workload. */
@@ -118,8 +122,14 @@ export const KIND_KEYS = object(
         sidecarImage: text({
             summary: "The Entra auth sidecar's image in the cluster.",
             default: DEFAULT_SIDECAR_IMAGE,
-            rule: "pinned to a version tag other than latest, or to a digest; only with kubeconfigContext",
+            rule: "pinned to a version tag other than latest, or to a digest; sidecar 1.1.0 or later, read from the tag (older versions answer every caller that can reach the pod); only with kubeconfigContext",
         }),
+        downstreamApis: {
+            ...DOWNSTREAM_APIS_KEYS,
+            summary: "APIs the Kind sidecar gets tokens for (its DownstreamApis__* settings), built like containerApp.sidecar.downstreamApis.",
+            required: "with kubeconfigContext",
+            rule: `${DOWNSTREAM_APIS_KEYS.rule}; at least one: without an entry the sidecar answers every call with 400 "No scopes found"; only with kubeconfigContext`,
+        },
     },
 );
 const K = KIND_KEYS.fields;
@@ -232,16 +242,29 @@ export function parseKindConfig(r: Reader): KindConfig | undefined {
     const kubeconfigContext = r.text("kind.kubeconfigContext", obj.kubeconfigContext);
     const kubeconfig = r.text("kind.kubeconfig", obj.kubeconfig);
     if (kubeconfigContext !== undefined) {
+        const sidecarImage = pinnedImage(r, "kind.sidecarImage", obj.sidecarImage, K.sidecarImage.default, DEFAULT_SIDECAR_IMAGE);
+        const sidecarProblem = imageProblem(sidecarImage) === undefined ? sidecarImageProblem(sidecarImage) : undefined;
+        if (sidecarProblem) r.report("kind.sidecarImage", sidecarProblem, SIDECAR_IMAGE_FIX);
+        const downstreamApis = parseDownstreamApis(r, "kind.downstreamApis", obj.downstreamApis);
+        // Without an entry the sidecar answers every call with 400 "No scopes found for the API" (AuthorizationHeaderEndpoint.cs),
+        // and from 1.1.0 a caller cannot pass scopes itself (the unauthenticated route ignores optionsOverride.Scopes).
+        if (obj.downstreamApis === undefined || obj.downstreamApis === null || (Array.isArray(obj.downstreamApis) && obj.downstreamApis.length === 0))
+            r.report(
+                "kind.downstreamApis",
+                'lists no API: the sidecar would answer every call with 400 "No scopes found"',
+                `set ${r.key("kind.downstreamApis")} like containerApp.sidecar.downstreamApis, e.g. [{ name: Weather, baseUrl: https://weather.contoso.example, scopes: [api://weather/.default] }]`,
+            );
         workload = {
             kubeconfigContext,
             kubeconfig,
             agentImage: pinnedImage(r, "kind.agentImage", obj.agentImage, undefined, "ghcr.io/contoso/weather-agent:1.4.2"),
-            sidecarImage: pinnedImage(r, "kind.sidecarImage", obj.sidecarImage, K.sidecarImage.default, DEFAULT_SIDECAR_IMAGE),
+            sidecarImage,
+            downstreamApis,
         };
-    } else if (kubeconfig !== undefined || obj.agentImage !== undefined || obj.sidecarImage !== undefined) {
+    } else if (kubeconfig !== undefined || obj.agentImage !== undefined || obj.sidecarImage !== undefined || obj.downstreamApis !== undefined) {
         r.report(
             "kind.kubeconfigContext",
-            "is not set, but kubeconfig/agentImage/sidecarImage are: the workload is deployed only when a context is named",
+            "is not set, but kubeconfig/agentImage/sidecarImage/downstreamApis are: the workload is deployed only when a context is named",
             `set ${r.key("kind.kubeconfigContext")} to kind-${clusterName} once the cluster exists, or remove the workload settings`,
         );
     }

@@ -16,7 +16,15 @@ import { GCP_KEYS, parseGcpConfig } from "./gcp";
 import { AWS_KEYS, parseAwsConfig } from "./aws";
 import { KIND_KEYS, kindDeclaredFic, parseKindConfig } from "./kind";
 import { ConfigSource, guid, isJsonObject, Json, Reader, ReaderOptions } from "./reader";
-import { AGENT_CLASSES_KEYS, AGENT_IDENTITY_KEYS, AgentClassConfig, CLOUD_PRINCIPAL_KEY, parseAgentClasses, parseCloudPrincipal } from "./agent-classes";
+import {
+    AGENT_CLASSES_KEYS,
+    AGENT_IDENTITY_KEYS,
+    AgentClassConfig,
+    CLOUD_PRINCIPAL_KEY,
+    parseAgentClasses,
+    parseCloudPrincipal,
+    reportAgentIdentityOverride,
+} from "./agent-classes";
 import { DeclaredFederatedCredential, StackConfig } from "./schema";
 import { boolean, list, map, object, text, value } from "./spec";
 
@@ -436,13 +444,14 @@ export function parseStackConfig(source: ConfigSource, namespace: string, option
 
     const containerApp = parseContainerAppConfig(r);
     const gcp = parseGcpConfig(r);
-    const { aws, warnings } = parseAwsConfig(r);
+    const { aws, warnings } = parseAwsConfig(r, tenantId ?? "");
     // Option 1 or Option 2 for the primary agent (seed 001); classes choose their own.
     const agentIdentityObj = r.object("agentIdentity", `set ${r.key("agentIdentity")} to { objectId, clientId, cloudFederationAudience }`, false);
     const { cloudPrincipal, agentIdentity } = parseCloudPrincipal(r, "", { cloudPrincipal: r.raw("cloudPrincipal"), agentIdentity: agentIdentityObj }, appId, {
         gcp: gcp !== undefined,
         aws: aws?.audienceMode,
     });
+    reportAgentIdentityOverride(r, "containerApp", containerApp, cloudPrincipal);
     const agentClasses = parseAgentClasses(r, { blueprint: { kind, appId, objectId }, gcp, aws, containerApp }, { uamiName, agentIdentity });
     const tags = parseTags(r, kindCluster !== undefined, agentClasses.length > 0);
 

@@ -77,3 +77,14 @@ export function agentIdentityWorkloadSubject(tenantId: string, agentIdentityObje
         tenantId,
     };
 }
+
+/**
+ * Why an Option 2 agent on AWS needs an explicit `agentIdentity.tokenSubject`, or undefined. AWS can pin only `sub`
+ * (an IAM OIDC provider has no `oid` condition key), and Microsoft's agent token claims sample ("Agent token
+ * claims", Microsoft Entra Agent ID docs) shows a `sub` that differs from `oid`: defaulting to the object id would
+ * make every AssumeRoleWithWebIdentity fail with AccessDenied.
+ */
+export function option2TokenSubjectProblem(option2: boolean, federatesToAws: boolean, tokenSubject: string | undefined): string | undefined {
+    if (!option2 || !federatesToAws || tokenSubject !== undefined) return undefined;
+    return "is not set: under Option 2 the AWS role pins the sub claim of the Agent Identity's tokens, which differs from its object id in Microsoft's agent token sample";
+}

@@ -4,7 +4,7 @@ import { TrustContractError, WorkloadSubject } from "./workload-subject";
 /**
  * How the workload's token gets an audience AWS will accept (seed 000, "Why the same token federates to one cloud
  * but not another"):
- *  - `workload`: the UAMI asks for a token for an intermediary app (`api://<name>`, v1 tokens). aud is scoped to
+ *  - `workload`: the UAMI asks for a token for an intermediary app (`api://<tenantId>/<name>`, v1 tokens). aud is scoped to
  *    this workload, sub is the UAMI oid. The default.
  *  - `exchange`: the intermediary app trusts the UAMI through a FIC; a client-credentials exchange yields the app's
  *    own token, so sub is the intermediary service principal's oid.
@@ -204,4 +204,41 @@ export function bedrockInvokePolicy(modelArns: readonly string[]): {
             },
         ],
     };
+}
+
+/**
+ * The intermediary app's identifier URI when `aws.identifierUri` is unset: `api://<tenantId>/<name>`, one of the
+ * forms Entra accepts in tenants that enforce identifier-URI restrictions ("Restrictions on identifier URIs of
+ * Microsoft Entra applications", learn.microsoft.com/entra/identity-platform/identifier-uri-restrictions, and the
+ * Graph identifierUriConfiguration resource: `uriAdditionWithoutUniqueTenantIdentifier` blocks URIs without the
+ * tenant id, the appId or a verified domain). `api://<name>` alone is not among them.
+ */
+export function defaultIntermediaryIdentifierUri(tenantId: string, intermediaryAppName: string): string {
+    return `api://${tenantId}/${intermediaryAppName}`;
+}
+
+const GUID_SEGMENT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Why an explicit intermediary identifier URI is not one of the forms Entra documents as accepted under the
+ * identifier-URI restriction, or undefined. Checked offline: `api://<tenantId>/<string>` (this tenant's id), and the
+ * domain forms `https://<domain>/...` and `api://<domain>/<string>` (whether the domain is verified in the tenant only
+ * Entra can tell). `api://<appId>` forms need the app's own appId, which this stack only learns after creating it.
+ */
+export function intermediaryIdentifierUriProblem(uri: string, tenantId: string): string | undefined {
+    const match = /^(api|https):\/\/([^/\s*]+)(\/[^\s*]*)?$/.exec(uri);
+    if (!match) return `is not an api:// or https:// URI without wildcards or spaces (got ${JSON.stringify(uri)})`;
+    const [, scheme, host, rest] = match as unknown as [string, string, string, string | undefined];
+    const path = (rest ?? "").replace(/^\//, "");
+    if (scheme === "api" && GUID_SEGMENT.test(host)) {
+        if (host.toLowerCase() !== tenantId.toLowerCase())
+            return `names the GUID ${host}, which is not agentfed:tenantId: api://<GUID>/... must carry this tenant's id`;
+        if (path === "" || path.includes("/")) return `must be api://<tenantId>/<name>, one path segment (got ${JSON.stringify(uri)})`;
+        return undefined;
+    }
+    if (host.includes(".")) return undefined;
+    return (
+        `is ${scheme}://${host}${rest ?? ""}, a form tenants that enforce identifier-URI restrictions refuse: it carries neither the tenant id nor a ` +
+        "verified domain (Microsoft Entra docs, Restrictions on identifier URIs of Microsoft Entra applications)"
+    );
 }

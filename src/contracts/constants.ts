@@ -31,13 +31,38 @@ export function entraV1Issuer(tenantId: string): string {
     return `https://sts.windows.net/${tenantId}/`;
 }
 
-/** The Graph beta collection of FICs on an Entra Agent ID Blueprint (v1.0 refuses Blueprints). */
+/**
+ * The Graph beta collection of FICs on an Entra Agent ID Blueprint: the path the beta federatedIdentityCredential
+ * pages document for an agentIdentityBlueprint. (Graph v1.0 now documents agentIdentityBlueprint too, resource page
+ * dated 2026-03-31, but its FIC pages read here document only the plain application path; see
+ * docs/entra-federation.md.)
+ */
 export function blueprintFicCollectionPath(blueprintObjectId: string): string {
     return `/beta/applications/${blueprintObjectId}/microsoft.graph.agentIdentityBlueprint/federatedIdentityCredentials`;
 }
 
-/** The Graph permission an app-only token needs to manage FICs on a Blueprint. */
-export const BLUEPRINT_FIC_GRAPH_PERMISSION = "AgentIdentityBlueprint.AddRemoveCreds.All";
+/**
+ * The least-privileged Graph application permission for each call the Blueprint FIC provider makes, as Microsoft's
+ * Graph beta reference lists them under "Permissions for an agentIdentityBlueprint" (federatedIdentityCredential
+ * list, get, create, update and delete pages). `all` is the one higher permission every page lists for these calls.
+ * Directory.ReadWrite.All is listed as higher too, but the same pages warn that it makes Agent ID writes fail with 403.
+ */
+export const BLUEPRINT_FIC_GRAPH_PERMISSIONS = {
+    list: "AgentIdentityBlueprint.Read.All",
+    get: "AgentIdentityBlueprint.Read.All",
+    create: "AgentIdentityBlueprint.Create",
+    update: "AgentIdentityBlueprint.AddRemoveCreds.All",
+    delete: "AgentIdentityBlueprint.DeleteRestore.All",
+    all: "AgentIdentityBlueprint.ReadWrite.All",
+} as const;
+
+/** The permissions to grant the identity that runs `pulumi up` for Blueprint FICs (every verb above, least privileged). */
+export const BLUEPRINT_FIC_GRAPH_PERMISSION = [
+    BLUEPRINT_FIC_GRAPH_PERMISSIONS.get,
+    BLUEPRINT_FIC_GRAPH_PERMISSIONS.create,
+    BLUEPRINT_FIC_GRAPH_PERMISSIONS.update,
+    BLUEPRINT_FIC_GRAPH_PERMISSIONS.delete,
+].join(", ");
 
 /**
  * Whether an audience (an identifier URI, an appId, or the resource part of a scope) names the token-exchange

@@ -1,6 +1,6 @@
 import { createHash, createPublicKey, KeyObject } from "node:crypto";
 import * as yaml from "js-yaml";
-import { TOKEN_EXCHANGE_AUDIENCE } from "./constants";
+import { TOKEN_EXCHANGE_AUDIENCE_ALIASES } from "./constants";
 import { TrustContractError } from "./workload-subject";
 import { textProblem } from "./validation";
 
@@ -20,8 +20,14 @@ export const JWKS_BLOB_NAME = "openid/v1/jwks";
 export const OIDC_DOCUMENT_CONTENT_TYPE = "application/json";
 /** The Kubernetes API's own audience, kept so in-cluster clients still accept their tokens. */
 export const KUBERNETES_API_AUDIENCE = "https://kubernetes.default.svc";
-/** `--api-audiences` of the Kind API server: token exchange first, then the API's own audience. */
-export const KIND_API_AUDIENCES: readonly string[] = [TOKEN_EXCHANGE_AUDIENCE, KUBERNETES_API_AUDIENCE];
+/**
+ * `--api-audiences` of the Kind API server: the API's own audience only. The flag lists the audiences the API server
+ * itself accepts ("the service account token authenticator will validate that tokens used against the API are bound
+ * to at least one of these audiences", kube-apiserver reference); a projected token may ask for any audience
+ * (serviceAccountToken.audience), so the sidecar's `api://AzureADTokenExchange` token needs no entry here. Listing
+ * it would let anyone holding an exchange token (the sidecar's, which Entra also accepts) call the Kubernetes API.
+ */
+export const KIND_API_AUDIENCES: readonly string[] = [KUBERNETES_API_AUDIENCE];
 /** Where the signing key is mounted inside the Kind control-plane node (seed 002). */
 export const KIND_SIGNING_KEY_CONTAINER_PATH = "/etc/kubernetes/pki/sa-signer.key";
 
@@ -154,6 +160,10 @@ export function renderKindClusterConfig(args: KindClusterConfigArgs): string {
         throw new TrustContractError(`Signing key host path must be absolute (got ${JSON.stringify(args.signingKeyHostPath)})`);
     }
     const audiences = args.apiAudiences ?? KIND_API_AUDIENCES;
+    const exchange = audiences.find((a) => TOKEN_EXCHANGE_AUDIENCE_ALIASES.includes(a));
+    if (exchange !== undefined) {
+        throw new TrustContractError(`--api-audiences must not list the token-exchange audience ${exchange}: the API server would accept exchange tokens`);
+    }
     const clusterConfiguration = {
         kind: "ClusterConfiguration",
         apiServer: {

@@ -140,7 +140,11 @@ export class AgentFedMocks implements pulumi.runtime.Mocks {
                       "Application.ReadWrite.OwnedBy",
                       "Application.ReadWrite.All",
                       "AppRoleAssignment.ReadWrite.All",
+                      "AgentIdentityBlueprint.Read.All",
+                      "AgentIdentityBlueprint.Create",
                       "AgentIdentityBlueprint.AddRemoveCreds.All",
+                      "AgentIdentityBlueprint.DeleteRestore.All",
+                      "AgentIdentityBlueprint.ReadWrite.All",
                       "Directory.Read.All",
                   ]
                 : [];

@@ -167,18 +167,36 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     // AGENTFED_PLAN_STACK_TRACES=1. Error messages are unaffected; only their stack lines are dropped.
     const stackTraceLimit = Error.stackTraceLimit;
     if (process.env.AGENTFED_PLAN_STACK_TRACES !== "1") Error.stackTraceLimit = 0;
+    // An error thrown inside an apply that feeds a resource's input surfaces as an unhandled rejection, not through
+    // runInPulumiStack. Pulumi's language host (cmd/run/run.js) turns those into the deployment's errors, each once;
+    // the plan does the same, so a failing plan says why instead of crashing or silently dropping the resource.
+    const programErrors = new Set<string>();
+    // Pulumi prefixes an error once per input it passed through ("error serializing property "x": ..."); the cause is the rest.
+    const cause = (reason: unknown): string =>
+        (reason instanceof Error ? reason.message : String(reason)).replace(/^(error serializing property "[^"]*": )+/, "");
+    const onRejection = (reason: unknown): void => void programErrors.add(cause(reason));
+    process.on("unhandledRejection", onRejection);
     let outputs: Record<string, unknown> | undefined;
     try {
-        outputs = await pulumi.runtime.runInPulumiStack(() => {
-            const stackResource = pulumi.runtime.getStackResource();
-            if (stackResource) keys.set(stackResource, `${STACK_TYPE}::${project}-${options.stack}`);
-            pulumi.runtime.registerStackTransformation(record);
-            return Promise.resolve(prepared.run() as Record<string, unknown>);
-        });
+        outputs = await pulumi.runtime
+            .runInPulumiStack(() => {
+                const stackResource = pulumi.runtime.getStackResource();
+                if (stackResource) keys.set(stackResource, `${STACK_TYPE}::${project}-${options.stack}`);
+                pulumi.runtime.registerStackTransformation(record);
+                return Promise.resolve(prepared.run() as Record<string, unknown>);
+            })
+            .catch((err: unknown) => {
+                programErrors.add(cause(err));
+                return undefined;
+            });
         await pulumi.runtime.disconnect();
+        // Rejections are reported on a later turn of the event loop than the one that settles them.
+        await new Promise((resolve) => setImmediate(resolve));
     } finally {
+        process.off("unhandledRejection", onRejection);
         Error.stackTraceLimit = stackTraceLimit;
     }
+    if (programErrors.size > 0) throw new Error(`the program failed: ${[...programErrors].join("; ")}`);
 
     const resources = mocks.registrations
         .filter((r) => r.type !== STACK_TYPE)

@@ -1,19 +1,35 @@
 /**
  * A Pulumi dynamic provider for Federated Identity Credentials on an Entra Agent ID Blueprint.
  *
- * No Pulumi provider covers Blueprints: Graph v1.0 answers "Agent Blueprints are not supported on the API version
- * used in this request", so FICs are managed through the beta path
+ * No Pulumi provider covers Blueprints, so FICs are managed through the path Graph's beta federatedIdentityCredential
+ * pages document for an agentIdentityBlueprint,
  * `/beta/applications/{objectId}/microsoft.graph.agentIdentityBlueprint/federatedIdentityCredentials`, with an
- * app-only token holding `AgentIdentityBlueprint.AddRemoveCreds.All`. Azure CLI user tokens carry
+ * app-only token (`BLUEPRINT_FIC_GRAPH_PERMISSIONS` lists the permission each call needs). Azure CLI user tokens carry
  * `Directory.AccessAsUser.All` and are refused, so the default credential chain deliberately omits the CLI.
  *
+ * Fault model (issue 19, part 2), each rule tested against a loopback fault server (test/fake-graph.ts):
+ *  - Transient answers are retried with bounded backoff (attempts and total time): 429, 5xx, request timeouts and
+ *    connection resets. `Retry-After` is honoured in both forms RFC 9110 allows (seconds or an HTTP date), capped.
+ *  - A create is idempotent: after a POST whose outcome is unknown (5xx, timeout, reset) the provider first looks the
+ *    FIC up by name (its alternate key) and adopts it if it has the requested contract, instead of failing on the
+ *    409 its own committed attempt causes. A 409 is resolved the same way, so a FIC committed by an earlier run whose
+ *    answer was lost is adopted on the next `pulumi up`; a same-named FIC with another contract is refused.
+ *  - Entra replicates new objects with a lag: a FIC subject (a UAMI created seconds earlier) may not be visible yet,
+ *    and a GET right after a POST may 404. Create retries the not-yet-visible answers within a consistency window;
+ *    read never drops a FIC it created inside that window from state.
+ *  - A 200 whose body is not a federatedIdentityCredential is an error, never taken as "gone".
+ *  - A PATCH on a FIC deleted out of band is reported as that (with `pulumi refresh`), not as a missing Blueprint.
+ *  - A replace never leaves the Blueprint without its FIC: the new FIC is created before the old one is deleted,
+ *    and a rename that keeps issuer and subject (which Entra allows on one FIC only) swaps the two inside create,
+ *    restoring the old FIC if the new one cannot be created.
+ *
  * Pulumi serializes this provider's closure into the state file, so the file imports only types and the pure
- * validators, and loads `@azure/identity` with `require` at call time.
+ * validators, keeps no module-level state, and loads `@azure/identity` with `require` at call time.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import {
     blueprintFicCollectionPath,
-    BLUEPRINT_FIC_GRAPH_PERMISSION,
+    BLUEPRINT_FIC_GRAPH_PERMISSIONS,
     ficAudiencesProblem,
     ficNameProblem,
     guidProblem,
@@ -33,32 +49,86 @@ export interface BlueprintFicInputs {
     readonly subject: string;
     readonly audiences: readonly string[];
     readonly description?: string;
+    /**
+     * Set by `check` when a rename keeps the Blueprint: the name of the FIC this one replaces. Lets create swap the two
+     * when they share issuer and subject (Entra allows that pair on one FIC only). Not a user input.
+     */
+    readonly replacesFicName?: string;
 }
 
-/** What the provider stores in state: the inputs and the id Graph assigned. */
+/** What the provider stores in state: the inputs, the id Graph assigned, and when this provider created it. */
 export interface BlueprintFicOutputs extends BlueprintFicInputs {
     readonly credentialId: string;
+    /** ISO time of the create; read keeps a FIC this young in state even if Graph does not show it yet. */
+    readonly createdAt?: string;
 }
 
 /** Returns a bearer token for Graph (scope `<graphEndpoint>/.default`). */
 export type GraphTokenSource = (graphEndpoint: string) => Promise<string>;
 
-/** A Graph answer other than success, carrying what a user needs to act on it. */
-export class GraphRequestError extends Error {
-    constructor(
-        message: string,
-        public readonly status: number,
-        public readonly code: string | undefined,
-    ) {
-        super(message);
-        this.name = "GraphRequestError";
-    }
+/** Time, injected so tests assert the provider's waits without sleeping for real. */
+export interface ProviderClock {
+    now(): number;
+    sleep(ms: number): Promise<void>;
 }
 
-/** Fields Graph lets us change in place; everything else forces a replacement. */
-const UPDATABLE = ["issuer", "subject", "audiences", "description"] as const;
+/** Bounds of every retry the provider makes. */
+export interface RetryPolicy {
+    /** Attempts per call for transient answers (429, 5xx, timeouts, resets). */
+    readonly maxAttempts: number;
+    /** Total time one provider operation may spend waiting and retrying. */
+    readonly maxTotalMs: number;
+    /** First backoff; doubles per attempt. */
+    readonly baseDelayMs: number;
+    /** Longest backoff between two attempts. */
+    readonly maxDelayMs: number;
+    /** Longest wait a Retry-After answer is honoured for. */
+    readonly maxRetryAfterMs: number;
+    /** How long after a create Entra may not show an object yet (subject visibility, read-after-write). */
+    readonly consistencyWindowMs: number;
+    /** Time limit of one HTTP request. */
+    readonly requestTimeoutMs: number;
+}
+
+/**
+ * Defaults: six attempts and two minutes for transient faults; a five-minute consistency window (Entra replication is
+ * usually seconds; AVM #2673 waits 120 s before creating a FIC for a new UAMI, the azuread provider retries a new
+ * principal's app role assignment for up to its 5-minute create timeout); 30 s per request.
+ */
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+    maxAttempts: 6,
+    maxTotalMs: 120_000,
+    baseDelayMs: 1_000,
+    maxDelayMs: 30_000,
+    maxRetryAfterMs: 60_000,
+    consistencyWindowMs: 300_000,
+    requestTimeoutMs: 30_000,
+};
+
+export interface BlueprintFicProviderOptions {
+    readonly clock?: ProviderClock;
+    readonly retry?: Partial<RetryPolicy>;
+}
+
+/** A Graph answer other than success, carrying what a user needs to act on it. */
+export interface GraphRequestError extends Error {
+    readonly status: number;
+    readonly code: string | undefined;
+}
+
+/**
+ * Builds a `GraphRequestError`. A function, not a subclass of Error: Pulumi's closure serializer turns `super(message)`
+ * into `Error.call(this, message)`, which sets no message, so a deployed provider would report errors without text.
+ */
+function graphRequestError(message: string, status: number, code: string | undefined): GraphRequestError {
+    return Object.assign(new Error(message), { name: "GraphRequestError", status, code });
+}
+
+/** Fields Graph lets us change in place (graphEndpoint only re-points the provider); everything else replaces. */
+const UPDATABLE = ["graphEndpoint", "issuer", "subject", "audiences", "description"] as const;
 /** Changing any of these means a different FIC: Graph's name is immutable and the parent cannot move. */
-const REPLACE_ON = ["graphEndpoint", "blueprintObjectId", "name"] as const;
+const REPLACE_ON = ["blueprintObjectId", "name"] as const;
+const DEFAULT_GRAPH_ENDPOINT = "https://graph.microsoft.com";
 
 /**
  * The default token source: app-only credentials only. Order: a service principal from the environment
@@ -80,77 +150,230 @@ export const appOnlyGraphToken: GraphTokenSource = async (graphEndpoint) => {
     } catch (err) {
         throw new Error(
             `Could not get an app-only Microsoft Graph token to manage Blueprint FICs (${(err as Error).message}). ` +
-                `Run pulumi with a service principal holding ${BLUEPRINT_FIC_GRAPH_PERMISSION}: set AZURE_TENANT_ID, AZURE_CLIENT_ID and ` +
+                `Run pulumi with a service principal holding ${Object.values(BLUEPRINT_FIC_GRAPH_PERMISSIONS).slice(0, 5).join(", ")}: set AZURE_TENANT_ID, AZURE_CLIENT_ID and ` +
                 "AZURE_CLIENT_SECRET (or AZURE_FEDERATED_TOKEN_FILE for OIDC). Azure CLI logins are refused by Graph for Blueprints.",
             { cause: err },
         );
     }
 };
 
-function explain(status: number, code: string | undefined, message: string, method: string, url: string): string {
-    const where = `${method} ${url} answered ${status}${code ? ` ${code}` : ""}: ${message}`;
-    if (status === 401 || status === 403) {
-        return `${where}\nThe caller needs an app-only Graph token with ${BLUEPRINT_FIC_GRAPH_PERMISSION} (admin-consented). Tokens carrying Directory.AccessAsUser.All (Azure CLI) are refused.`;
-    }
-    if (status === 409) {
-        return `${where}\nA FIC with this name, or with this issuer+subject pair, already exists on the Blueprint. List them with GET ${url}, then delete the stray one or adopt it with the resource option import: "<blueprintObjectId>/federatedIdentityCredentials/<id>".`;
-    }
-    if (status === 404) {
-        return `${where}\nNo Blueprint with this object id: check agentfed:blueprint.objectId (the application's object id, not its appId).`;
-    }
-    if (status === 400 && /not supported on the API version/i.test(message)) {
-        return `${where}\nThis endpoint must be Graph beta with the microsoft.graph.agentIdentityBlueprint cast.`;
-    }
-    if (status === 400 && /limit|maximum/i.test(message)) {
-        return `${where}\nAn application holds at most 20 FICs; remove unused ones from the Blueprint.`;
-    }
-    return where;
+type Verb = "list" | "get" | "create" | "update" | "delete";
+type Method = "GET" | "POST" | "PATCH" | "DELETE";
+
+/** One operation's context: its token, its clock and its budget. */
+interface Call {
+    readonly getToken: GraphTokenSource;
+    readonly clock: ProviderClock;
+    readonly policy: RetryPolicy;
+    readonly graphEndpoint: string;
+    readonly startedAt: number;
+    token?: string;
 }
 
-async function graphRequest(
-    getToken: GraphTokenSource,
-    graphEndpoint: string,
-    method: "GET" | "POST" | "PATCH" | "DELETE",
-    path: string,
-    body?: unknown,
-): Promise<{ status: number; json: Record<string, unknown> | undefined }> {
-    const url = `${graphEndpoint}${path}`;
-    const token = await getToken(graphEndpoint);
-    for (let attempt = 1; ; attempt++) {
-        const response = await fetch(url, {
+/** A Graph answer (any status), or a transport failure (timeout, reset, refused) with its cause. */
+type Answer =
+    | {
+          readonly kind: "http";
+          readonly status: number;
+          readonly json: Record<string, unknown> | undefined;
+          readonly text: string;
+          readonly retryAfter: string | null;
+      }
+    | { readonly kind: "transport"; readonly cause: string; readonly retryable: boolean };
+
+/** A FIC as Graph returns it. */
+interface GraphFic {
+    readonly id: string;
+    readonly name: string;
+    readonly issuer: string;
+    readonly subject: string;
+    readonly audiences: string[];
+    readonly description?: string;
+}
+
+/** The error code and message of a Graph error body (`{ error: { code, message } }`). */
+function graphError(answer: Answer): { code: string | undefined; message: string } {
+    if (answer.kind !== "http") return { code: undefined, message: answer.cause };
+    const error = (answer.json?.error ?? {}) as { code?: unknown; message?: unknown };
+    return {
+        code: typeof error.code === "string" ? error.code : undefined,
+        message: typeof error.message === "string" ? error.message : answer.text.slice(0, 300),
+    };
+}
+
+/**
+ * Milliseconds a Retry-After header asks for: delay-seconds or an HTTP-date (RFC 9110, section 10.2.3). Undefined when
+ * absent or unreadable; never negative.
+ */
+export function retryAfterMs(header: string | null, nowMs: number): number | undefined {
+    if (header === null || header.trim() === "") return undefined;
+    const value = header.trim();
+    if (/^\d+$/.test(value)) return Number(value) * 1000;
+    const date = Date.parse(value);
+    if (Number.isNaN(date)) return undefined;
+    return Math.max(0, date - nowMs);
+}
+
+/** The name of the network failure behind a fetch error (ECONNRESET, UND_ERR_SOCKET, TimeoutError...). */
+function transportFailure(err: unknown): { cause: string; retryable: boolean } {
+    const e = err as { name?: string; message?: string; code?: string; cause?: { code?: string; message?: string; name?: string } };
+    if (e?.name === "TimeoutError" || e?.name === "AbortError") return { cause: "the request timed out", retryable: true };
+    const code = e?.cause?.code ?? e?.code;
+    const detail = [code, e?.cause?.message ?? e?.message].filter(Boolean).join(" ");
+    // A host that does not resolve or a certificate that does not verify will not heal by waiting.
+    const permanent = code === "ENOTFOUND" || /CERT|TLS|SSL/i.test(String(code ?? ""));
+    return { cause: `the connection failed (${detail || "no detail"})`, retryable: !permanent };
+}
+
+async function sendOnce(call: Call, method: Method, path: string, body?: unknown): Promise<Answer> {
+    call.token ??= await call.getToken(call.graphEndpoint);
+    try {
+        const response = await fetch(`${call.graphEndpoint}${path}`, {
             method,
             headers: {
-                authorization: `Bearer ${token}`,
+                authorization: `Bearer ${call.token}`,
                 accept: "application/json",
+                // "All Agent ID API calls require the OData-Version: 4.0 header" (Microsoft Entra Agent ID docs, AI-guided setup, common pitfalls).
+                "odata-version": "4.0",
                 ...(body === undefined ? {} : { "content-type": "application/json" }),
             },
             body: body === undefined ? undefined : JSON.stringify(body),
-            signal: AbortSignal.timeout(30_000),
+            signal: AbortSignal.timeout(call.policy.requestTimeoutMs),
         });
         const text = await response.text();
         let json: Record<string, unknown> | undefined;
         try {
-            json = text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
+            const parsed: unknown = text ? JSON.parse(text) : undefined;
+            json = parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
         } catch {
             json = undefined;
         }
-        if (response.ok) return { status: response.status, json };
-        // Throttling and transient faults: bounded retries honouring Retry-After.
-        if ((response.status === 429 || response.status >= 500) && attempt < 4) {
-            const retryAfter = Number(response.headers.get("retry-after"));
-            const waitMs = Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter, 30) * 1000 : 500 * 2 ** attempt;
-            await new Promise((resolve) => setTimeout(resolve, waitMs));
-            continue;
-        }
-        if (response.status === 404 && method === "GET") return { status: 404, json };
-        if (response.status === 404 && method === "DELETE") return { status: 404, json };
-        const error = (json?.error ?? {}) as { code?: string; message?: string };
-        throw new GraphRequestError(explain(response.status, error.code, error.message ?? text, method, url), response.status, error.code);
+        return { kind: "http", status: response.status, json, text, retryAfter: response.headers.get("retry-after") };
+    } catch (err) {
+        return { kind: "transport", ...transportFailure(err) };
     }
 }
 
+/** Throttled, server-side or network failures: worth another attempt. */
+function isTransient(answer: Answer): boolean {
+    return answer.kind === "transport" ? answer.retryable : answer.status === 429 || answer.status >= 500;
+}
+
+/** Whether Graph may have carried out a request whose answer was lost: a 429 was not processed, a 5xx or a timeout may have been. */
+function mayHaveCommitted(answer: Answer): boolean {
+    return answer.kind === "transport" || (answer.status >= 500 && answer.status !== 501);
+}
+
+function describe(answer: Answer): string {
+    if (answer.kind === "transport") return answer.cause;
+    const { code, message } = graphError(answer);
+    return `${answer.status}${code ? ` ${code}` : ""}: ${message}`;
+}
+
+/** How long to wait before attempt `attempt + 1`: Retry-After if Graph sent one (capped), else exponential backoff. */
+function backoffMs(call: Call, answer: Answer | undefined, attempt: number): number {
+    const asked = answer?.kind === "http" ? retryAfterMs(answer.retryAfter, call.clock.now()) : undefined;
+    if (asked !== undefined) return Math.min(asked, call.policy.maxRetryAfterMs);
+    return Math.min(call.policy.baseDelayMs * 2 ** (attempt - 1), call.policy.maxDelayMs);
+}
+
+/** Waits `ms` if the operation's budget allows it; false when it would not. */
+async function waitWithinBudget(call: Call, ms: number, budgetMs = call.policy.maxTotalMs): Promise<boolean> {
+    if (call.clock.now() - call.startedAt + ms > budgetMs) return false;
+    await call.clock.sleep(ms);
+    return true;
+}
+
+/**
+ * Sends one idempotent request (GET, PATCH, DELETE), retrying transient answers within the policy's bounds. Returns
+ * the last answer; throws when retries run out, saying what was tried and what to do.
+ */
+async function sendIdempotent(call: Call, method: Method, path: string, verb: Verb, body?: unknown): Promise<Answer> {
+    for (let attempt = 1; ; attempt++) {
+        const answer = await sendOnce(call, method, path, body);
+        if (!isTransient(answer)) return answer;
+        const wait = backoffMs(call, answer, attempt);
+        if (attempt >= call.policy.maxAttempts || !(await waitWithinBudget(call, wait))) throw exhausted(call, method, path, verb, answer, attempt);
+    }
+}
+
+function exhausted(call: Call, method: Method, path: string, verb: Verb, answer: Answer, attempts: number): GraphRequestError {
+    const seconds = Math.round((call.clock.now() - call.startedAt) / 1000);
+    const asked = answer.kind === "http" ? retryAfterMs(answer.retryAfter, call.clock.now()) : undefined;
+    const hint =
+        asked !== undefined && asked > call.policy.maxRetryAfterMs
+            ? `Graph asked to wait ${Math.round(asked / 1000)} s (Retry-After), longer than this provider waits: run pulumi up again after that.`
+            : verb === "create"
+              ? "Run pulumi up again: the next create first looks the FIC up by name, so an attempt Graph committed is adopted, not duplicated."
+              : "Run the same pulumi command again; if it keeps failing, check Graph's service health.";
+    return graphRequestError(
+        `${method} ${call.graphEndpoint}${path} failed after ${attempts} attempt(s) over ${seconds} s; last answer ${describe(answer)}.\n${hint}`,
+        answer.kind === "http" ? answer.status : 0,
+        graphError(answer).code,
+    );
+}
+
+/** The message for a definitive (non-transient) Graph refusal, with what to do. */
+function explain(call: Call, method: Method, path: string, verb: Verb, answer: Answer, inputs?: Pick<BlueprintFicInputs, "name">): string {
+    const where = `${method} ${call.graphEndpoint}${path} answered ${describe(answer)}`;
+    if (answer.kind !== "http") return `${where}\nCheck agentfed:blueprint.graphEndpoint and the network path to it.`;
+    const { code, message } = graphError(answer);
+    if (answer.status === 401 || answer.status === 403) {
+        return (
+            `${where}\nThis call needs an app-only Graph token with ${BLUEPRINT_FIC_GRAPH_PERMISSIONS[verb]} (admin-consented; ` +
+            `${BLUEPRINT_FIC_GRAPH_PERMISSIONS.all} covers every call). Tokens carrying Directory.AccessAsUser.All (Azure CLI) or ` +
+            "Directory.ReadWrite.All are refused by Agent ID writes."
+        );
+    }
+    if (answer.status === 409) {
+        // Graph answers 409 Request_MultipleObjectsWithSameKeyValue for a duplicate FIC name only (Azure/azure-dev#1482).
+        return (
+            `${where}\nA FIC named ${JSON.stringify(inputs?.name)} exists on the Blueprint but Graph does not list it yet. ` +
+            `Run pulumi up again in a few minutes: a FIC with this name and this contract is adopted. To see it: GET ${call.graphEndpoint}${path}.`
+        );
+    }
+    if (answer.status === 400 && isDuplicatePair(answer)) {
+        // A second FIC with the same issuer+subject is a 400 InvalidFederatedIdentityCredentialValue, not a 409
+        // (Azure/azure-workload-identity#434): "The combination of issuer and subject must be unique for the application".
+        return (
+            `${where}\nAnother FIC on the Blueprint already trusts this issuer and subject (Entra allows the pair once per application). ` +
+            `List them with GET ${call.graphEndpoint}${path}: delete the other one, or import it instead of creating this one.`
+        );
+    }
+    if (answer.status === 400 && /not supported on the API version/i.test(message)) {
+        return `${where}\nThis endpoint must be Graph beta with the microsoft.graph.agentIdentityBlueprint cast.`;
+    }
+    if (answer.status === 400 && /limit|maximum/i.test(message)) {
+        return `${where}\nAn application holds at most 20 FICs; remove unused ones from the Blueprint.`;
+    }
+    return code === "Request_ResourceNotFound" ? `${where}\nCheck agentfed:blueprint.objectId (the application's object id, not its appId).` : where;
+}
+
+/** The 400 Graph answers for a second FIC with the same issuer+subject. */
+function isDuplicatePair(answer: Answer): boolean {
+    return (
+        answer.kind === "http" &&
+        answer.status === 400 &&
+        /combination of issuer and subject|issuer and subject must be unique/i.test(graphError(answer).message)
+    );
+}
+
+/**
+ * Answers meaning "an object this FIC references is not visible to Graph yet": a POST answering 404 while the
+ * Blueprint itself is readable (Graph's 404 reads "does not exist or one of its queried reference-property objects are
+ * not present", microsoftgraph/msgraph-bicep-types#271 for a FIC created right after its parent), or a 400 saying the
+ * subject or a referenced object does not exist (assumed wording; the stand-in reproduces both).
+ */
+function isNotYetVisible(answer: Answer): boolean {
+    if (answer.kind !== "http") return false;
+    if (answer.status === 404) return true;
+    return (
+        answer.status === 400 && !isDuplicatePair(answer) && /(does not exist|not found|not present|not a valid reference)/i.test(graphError(answer).message)
+    );
+}
+
 function ficPath(blueprintObjectId: string, credentialId?: string): string {
-    return `${blueprintFicCollectionPath(blueprintObjectId)}${credentialId ? `/${credentialId}` : ""}`;
+    return `${blueprintFicCollectionPath(blueprintObjectId)}${credentialId ? `/${encodeURIComponent(credentialId)}` : ""}`;
 }
 
 /** Splits a provider id `<blueprintObjectId>/federatedIdentityCredentials/<credentialId>`. */
@@ -164,23 +387,249 @@ function sameList(a: readonly string[] | undefined, b: readonly string[] | undef
     return JSON.stringify(a ?? []) === JSON.stringify(b ?? []);
 }
 
-function fromGraph(inputs: Pick<BlueprintFicInputs, "graphEndpoint" | "blueprintObjectId">, json: Record<string, unknown>): BlueprintFicOutputs {
+/**
+ * The FIC in a 200 body, or undefined when the body is something else (an HTML error page, an empty object, a
+ * collection). Graph's get example wraps the entity in `value`; both shapes are read.
+ */
+function ficFromBody(json: Record<string, unknown> | undefined): GraphFic | undefined {
+    const candidate =
+        json && typeof json.value === "object" && json.value !== null && !Array.isArray(json.value) ? (json.value as Record<string, unknown>) : json;
+    if (!candidate) return undefined;
+    const { id, name, issuer, subject, audiences, description } = candidate;
+    if (typeof id !== "string" || id === "" || typeof name !== "string" || typeof issuer !== "string" || typeof subject !== "string") return undefined;
+    if (!Array.isArray(audiences) || !audiences.every((a) => typeof a === "string")) return undefined;
+    return { id, name, issuer, subject, audiences, ...(typeof description === "string" && description !== "" ? { description } : {}) };
+}
+
+function matchesContract(fic: GraphFic, inputs: BlueprintFicInputs): boolean {
+    return fic.issuer === inputs.issuer && fic.subject === inputs.subject && sameList(fic.audiences, inputs.audiences);
+}
+
+function outputsOf(base: Pick<BlueprintFicInputs, "graphEndpoint" | "blueprintObjectId">, fic: GraphFic, createdAt?: string): BlueprintFicOutputs {
     return {
-        graphEndpoint: inputs.graphEndpoint,
-        blueprintObjectId: inputs.blueprintObjectId,
-        credentialId: String(json.id),
-        name: String(json.name),
-        issuer: String(json.issuer),
-        subject: String(json.subject),
-        audiences: Array.isArray(json.audiences) ? json.audiences.map(String) : [],
-        ...(typeof json.description === "string" && json.description !== "" ? { description: json.description } : {}),
+        graphEndpoint: base.graphEndpoint,
+        blueprintObjectId: base.blueprintObjectId,
+        credentialId: fic.id,
+        name: fic.name,
+        issuer: fic.issuer,
+        subject: fic.subject,
+        audiences: fic.audiences,
+        ...(fic.description ? { description: fic.description } : {}),
+        ...(createdAt ? { createdAt } : {}),
     };
 }
 
-/** Builds the provider. Tests pass a token source and point `graphEndpoint` at a local server standing in for Graph. */
-export function blueprintFicProvider(getToken: GraphTokenSource = appOnlyGraphToken): pulumi.dynamic.ResourceProvider {
+/** Every FIC on the Blueprint (at most 20, so one page), or "no-blueprint" when Graph does not know the Blueprint. */
+async function listFics(call: Call, blueprintObjectId: string): Promise<GraphFic[] | "no-blueprint"> {
+    const path = ficPath(blueprintObjectId);
+    const answer = await sendIdempotent(call, "GET", path, "list");
+    if (answer.kind === "http" && answer.status === 404) return "no-blueprint";
+    if (answer.kind !== "http" || answer.status !== 200 || !Array.isArray(answer.json?.value)) {
+        throw graphRequestError(
+            answer.kind === "http" && answer.status === 200
+                ? `GET ${call.graphEndpoint}${path} answered 200 with a body that is not a FIC collection; nothing was changed. Run the command again; if it persists, check for a proxy between you and Graph.`
+                : explain(call, "GET", path, "list", answer),
+            answer.kind === "http" ? answer.status : 0,
+            graphError(answer).code,
+        );
+    }
+    return (answer.json.value as unknown[]).flatMap((entry) => {
+        const fic = ficFromBody(entry as Record<string, unknown>);
+        return fic ? [fic] : [];
+    });
+}
+
+/** The FIC with this name, looked up by its alternate key (retrying within the consistency window when `mustExist`). */
+async function findByName(call: Call, blueprintObjectId: string, name: string, mustExist: boolean): Promise<GraphFic | undefined> {
+    for (let attempt = 1; ; attempt++) {
+        const fics = await listFics(call, blueprintObjectId);
+        const found = fics === "no-blueprint" ? undefined : fics.find((f) => f.name === name);
+        if (found || !mustExist) return found;
+        if (!(await waitWithinBudget(call, backoffMs(call, undefined, attempt), call.policy.consistencyWindowMs))) return undefined;
+    }
+}
+
+function noBlueprint(call: Call, blueprintObjectId: string): GraphRequestError {
+    return graphRequestError(
+        `No Blueprint with object id ${blueprintObjectId} at ${call.graphEndpoint}: check agentfed:blueprint.objectId (the application's object id, not its appId) and agentfed:blueprint.graphEndpoint.`,
+        404,
+        "Request_ResourceNotFound",
+    );
+}
+
+/** Reads `agentfed:blueprint`'s graphEndpoint from the stack configuration Pulumi gives `configure`. */
+function configuredGraphEndpoint(config: pulumi.dynamic.Config): string | undefined {
+    for (const key of ["agentfed:blueprint", "blueprint"]) {
+        const raw = config.get(key);
+        if (raw === undefined) continue;
+        try {
+            const endpoint = (JSON.parse(raw) as { graphEndpoint?: unknown }).graphEndpoint;
+            if (typeof endpoint !== "string") return undefined;
+            const url = new URL(endpoint);
+            // https (config refuses anything else), or a loopback stand-in for Graph in tests.
+            if (url.protocol === "https:" || (url.protocol === "http:" && url.hostname === "127.0.0.1")) return endpoint.replace(/\/$/, "");
+        } catch {
+            return undefined;
+        }
+    }
+    return undefined;
+}
+
+/**
+ * Builds the provider. Tests pass a token source, a clock and a short retry policy, and point `graphEndpoint` at a
+ * loopback server standing in for Graph.
+ */
+export function blueprintFicProvider(
+    getToken: GraphTokenSource = appOnlyGraphToken,
+    options: BlueprintFicProviderOptions = {},
+): pulumi.dynamic.ResourceProvider {
+    const clock: ProviderClock = options.clock ?? { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) };
+    const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    // Set by configure() in the provider process: the stack's Graph endpoint, for reads that carry none (import).
+    const settings: { graphEndpoint: string | undefined } = { graphEndpoint: undefined };
+    const begin = (graphEndpoint: string): Call => ({ getToken, clock, policy, graphEndpoint, startedAt: clock.now() });
+
+    /**
+     * POST the FIC; on an unknown outcome, look it up by name before trying again. `afterSwap`: the FIC that held this
+     * issuer+subject was just deleted, and Graph may not see that yet, so a duplicate-pair answer is retried.
+     */
+    async function createFic(call: Call, inputs: BlueprintFicInputs, afterSwap = false): Promise<GraphFic> {
+        const path = ficPath(inputs.blueprintObjectId);
+        const body = { name: inputs.name, issuer: inputs.issuer, subject: inputs.subject, audiences: inputs.audiences, description: inputs.description ?? "" };
+        let uncertain = false;
+        for (let attempt = 1; ; attempt++) {
+            if (uncertain) {
+                const existing = await findByName(call, inputs.blueprintObjectId, inputs.name, false);
+                if (existing) return adopt(call, existing, inputs);
+            }
+            const answer = await sendOnce(call, "POST", path, body);
+            if (answer.kind === "http" && answer.status === 201) {
+                const fic = ficFromBody(answer.json);
+                if (fic && fic.name === inputs.name) return fic;
+                // Created, but the answer does not say as what: read it back by name rather than guess.
+                const readBack = await findByName(call, inputs.blueprintObjectId, inputs.name, true);
+                if (readBack) return adopt(call, readBack, inputs);
+                throw graphRequestError(
+                    `POST ${call.graphEndpoint}${path} answered 201 without the created FIC, and a FIC named ${inputs.name} did not appear: run pulumi up again.`,
+                    201,
+                    undefined,
+                );
+            }
+            if (isTransient(answer)) {
+                uncertain ||= mayHaveCommitted(answer);
+                if (attempt >= policy.maxAttempts || !(await waitWithinBudget(call, backoffMs(call, answer, attempt)))) {
+                    throw exhausted(call, "POST", path, "create", answer, attempt);
+                }
+                continue;
+            }
+            if (answer.kind === "http" && (answer.status === 409 || isDuplicatePair(answer))) {
+                // A FIC with this name (409) exists, or with this pair, which after an unconfirmed attempt is most likely
+                // that attempt's. The same name with the same contract is this create's FIC, committed by an attempt of
+                // this run or of an earlier run whose answer was lost: adopt it rather than ask for a manual import.
+                if (answer.status === 409 || uncertain) {
+                    const existing = await findByName(call, inputs.blueprintObjectId, inputs.name, answer.status === 409 || uncertain);
+                    if (existing) return adopt(call, existing, inputs);
+                }
+                if (isDuplicatePair(answer) && inputs.replacesFicName) return swap(call, inputs);
+                if (isDuplicatePair(answer) && afterSwap && (await waitWithinBudget(call, backoffMs(call, undefined, attempt), policy.consistencyWindowMs)))
+                    continue;
+                throw graphRequestError(explain(call, "POST", path, "create", answer, inputs), answer.status, graphError(answer).code);
+            }
+            if (isNotYetVisible(answer)) {
+                if (answer.kind === "http" && answer.status === 404 && (await listFics(call, inputs.blueprintObjectId)) === "no-blueprint") {
+                    throw noBlueprint(call, inputs.blueprintObjectId);
+                }
+                if (await waitWithinBudget(call, backoffMs(call, undefined, attempt), policy.consistencyWindowMs)) continue;
+                throw graphRequestError(
+                    `${explain(call, "POST", path, "create", answer)}\nEntra still does not see the FIC's subject ${inputs.subject} after ` +
+                        `${Math.round((clock.now() - call.startedAt) / 1000)} s. A managed identity created moments ago takes time to replicate: ` +
+                        "run pulumi up again in a few minutes. If it persists, check that the subject exists in this tenant " +
+                        "(az identity show --ids <uamiResourceId> --query principalId).",
+                    answer.kind === "http" ? answer.status : 0,
+                    graphError(answer).code,
+                );
+            }
+            throw graphRequestError(explain(call, "POST", path, "create", answer, inputs), answer.kind === "http" ? answer.status : 0, graphError(answer).code);
+        }
+    }
+
+    /**
+     * An existing FIC with this name is this create's if it carries the requested contract (issuer, subject,
+     * audiences): then adopting it changes nothing Entra trusts. Any other contract is someone else's FIC.
+     */
+    function adopt(call: Call, fic: GraphFic, inputs: BlueprintFicInputs): GraphFic {
+        if (matchesContract(fic, inputs)) return fic;
+        throw graphRequestError(
+            `A FIC named ${inputs.name} exists on Blueprint ${inputs.blueprintObjectId} with another contract (issuer ${fic.issuer}, subject ${fic.subject}, ` +
+                `audiences ${JSON.stringify(fic.audiences)}), so it is not this stack's. Delete it, choose another name, or adopt it with the resource option ` +
+                `import: "${inputs.blueprintObjectId}/federatedIdentityCredentials/${fic.id}" and let pulumi up update it.`,
+            409,
+            "Request_MultipleObjectsWithSameKeyValue",
+        );
+    }
+
+    /**
+     * A rename that keeps issuer and subject: Entra holds the pair on one FIC only, so the old FIC (named
+     * `replacesFicName`) goes first and comes back if the new one cannot be created. Pulumi then deletes the old
+     * resource, which finds it gone (404 counts as deleted).
+     */
+    async function swap(call: Call, inputs: BlueprintFicInputs): Promise<GraphFic> {
+        const old = await findByName(call, inputs.blueprintObjectId, inputs.replacesFicName!, false);
+        if (!old || old.issuer !== inputs.issuer || old.subject !== inputs.subject) {
+            throw graphRequestError(
+                `Another FIC on Blueprint ${inputs.blueprintObjectId} trusts issuer ${inputs.issuer} and subject ${inputs.subject}, and it is not ${inputs.replacesFicName}, which this one replaces: delete or import it.`,
+                400,
+                "InvalidFederatedIdentityCredentialValue",
+            );
+        }
+        const deleted = await sendIdempotent(call, "DELETE", ficPath(inputs.blueprintObjectId, old.id), "delete");
+        if (deleted.kind !== "http" || (deleted.status !== 204 && deleted.status !== 200 && deleted.status !== 404)) {
+            throw graphRequestError(
+                explain(call, "DELETE", ficPath(inputs.blueprintObjectId, old.id), "delete", deleted),
+                deleted.kind === "http" ? deleted.status : 0,
+                graphError(deleted).code,
+            );
+        }
+        try {
+            return await createFic(call, { ...inputs, replacesFicName: undefined }, true);
+        } catch (err) {
+            const restore = { name: old.name, issuer: old.issuer, subject: old.subject, audiences: old.audiences, description: old.description ?? "" };
+            try {
+                await createFic(begin(call.graphEndpoint), { ...restore, graphEndpoint: call.graphEndpoint, blueprintObjectId: inputs.blueprintObjectId });
+            } catch (restoreErr) {
+                const holder = await listFics(begin(call.graphEndpoint), inputs.blueprintObjectId).catch(() => "no-blueprint" as const);
+                const pairHolder = holder === "no-blueprint" ? undefined : holder.find((f) => f.issuer === old.issuer && f.subject === old.subject);
+                if (pairHolder) {
+                    throw graphRequestError(
+                        `Renaming FIC ${old.name} to ${inputs.name} reported a failure (${(err as Error).message}), but FIC ${pairHolder.name} holds its issuer and subject, ` +
+                            "so the workload keeps its trust. Run pulumi refresh, then pulumi up.",
+                        0,
+                        undefined,
+                    );
+                }
+                throw graphRequestError(
+                    `Renaming FIC ${old.name} to ${inputs.name} failed (${(err as Error).message}), and restoring ${old.name} failed too (${(restoreErr as Error).message}). ` +
+                        `The Blueprint has no FIC for subject ${old.subject} now: run pulumi up again to create ${inputs.name}, or recreate it with ` +
+                        `POST ${call.graphEndpoint}${ficPath(inputs.blueprintObjectId)} ${JSON.stringify(restore)}.`,
+                    0,
+                    undefined,
+                );
+            }
+            throw graphRequestError(
+                `Renaming FIC ${old.name} to ${inputs.name} failed; ${old.name} was restored, so the workload keeps its trust. Cause: ${(err as Error).message}`,
+                typeof (err as Partial<GraphRequestError>).status === "number" ? (err as GraphRequestError).status : 0,
+                (err as Partial<GraphRequestError>).code,
+            );
+        }
+    }
+
     return {
-        check(_olds, news) {
+        configure(req) {
+            settings.graphEndpoint = configuredGraphEndpoint(req.config);
+            return Promise.resolve();
+        },
+
+        check(olds, news) {
             const failures: { property: string; reason: string }[] = [];
             const rules: [string, string | undefined][] = [
                 ["graphEndpoint", issuerProblem(news.graphEndpoint)],
@@ -191,7 +640,9 @@ export function blueprintFicProvider(getToken: GraphTokenSource = appOnlyGraphTo
                 ["audiences", ficAudiencesProblem(news.audiences)],
             ];
             for (const [property, reason] of rules) if (reason) failures.push({ property, reason: `${property} ${reason}` });
-            return Promise.resolve({ inputs: news, failures });
+            const renamed = typeof olds?.name === "string" && olds.name !== news.name && olds.blueprintObjectId === news.blueprintObjectId;
+            const { replacesFicName: _stale, ...rest } = news as BlueprintFicInputs;
+            return Promise.resolve({ inputs: renamed ? { ...rest, replacesFicName: olds.name as string } : rest, failures });
         },
 
         diff(_id, olds: BlueprintFicOutputs, news: BlueprintFicInputs) {
@@ -200,46 +651,95 @@ export function blueprintFicProvider(getToken: GraphTokenSource = appOnlyGraphTo
             return Promise.resolve({
                 changes: replaces.length + updates.length > 0,
                 replaces: [...replaces],
-                // issuer+subject must stay unique on the Blueprint: the old FIC goes before the new one is created.
-                deleteBeforeReplace: true,
+                // Create the new FIC before deleting the old one, so a failed create leaves the old trust in place. A
+                // rename that keeps issuer+subject cannot hold both at once; create swaps them (see swap()).
+                deleteBeforeReplace: false,
                 stables: ["credentialId"],
             });
         },
 
         async create(inputs: BlueprintFicInputs) {
-            const body = {
-                name: inputs.name,
-                issuer: inputs.issuer,
-                subject: inputs.subject,
-                audiences: inputs.audiences,
-                description: inputs.description ?? "",
-            };
-            const { json } = await graphRequest(getToken, inputs.graphEndpoint, "POST", ficPath(inputs.blueprintObjectId), body);
-            if (!json || typeof json.id !== "string") throw new Error(`Graph created the FIC ${inputs.name} but returned no id`);
-            const outs = fromGraph(inputs, json);
-            return { id: `${inputs.blueprintObjectId}/federatedIdentityCredentials/${outs.credentialId}`, outs };
+            const call = begin(inputs.graphEndpoint);
+            const fic = await createFic(call, inputs);
+            const createdAt = new Date(clock.now()).toISOString();
+            const { replacesFicName: _done, ...recorded } = inputs;
+            return { id: `${inputs.blueprintObjectId}/federatedIdentityCredentials/${fic.id}`, outs: { ...recorded, ...outputsOf(inputs, fic, createdAt) } };
         },
 
         async read(id, props?: BlueprintFicOutputs) {
             const { blueprintObjectId, credentialId } = parseBlueprintFicId(id);
-            const graphEndpoint = props?.graphEndpoint ?? "https://graph.microsoft.com";
-            const { status, json } = await graphRequest(getToken, graphEndpoint, "GET", ficPath(blueprintObjectId, credentialId));
+            const graphEndpoint = props?.graphEndpoint ?? settings.graphEndpoint ?? DEFAULT_GRAPH_ENDPOINT;
+            const call = begin(graphEndpoint);
+            const path = ficPath(blueprintObjectId, credentialId);
+            const answer = await sendIdempotent(call, "GET", path, "get");
+            const base = { graphEndpoint, blueprintObjectId };
+            if (answer.kind === "http" && answer.status === 200) {
+                const fic = ficFromBody(answer.json);
+                if (!fic) {
+                    throw graphRequestError(
+                        `GET ${graphEndpoint}${path} answered 200 with a body that is not a federatedIdentityCredential; the FIC stays in state. ` +
+                            "Run pulumi refresh again; if it persists, check for a proxy between you and Graph.",
+                        200,
+                        undefined,
+                    );
+                }
+                return { id, props: outputsOf(base, fic, props?.createdAt) };
+            }
+            if (answer.kind !== "http" || answer.status !== 404) {
+                throw graphRequestError(explain(call, "GET", path, "get", answer), answer.kind === "http" ? answer.status : 0, graphError(answer).code);
+            }
+            // 404 by id: the same FIC may still be there under its name (recreated, or restored by a failed rename).
+            const byName = props?.name ? await findByName(call, blueprintObjectId, props.name, false) : undefined;
+            if (byName) return { id: `${blueprintObjectId}/federatedIdentityCredentials/${byName.id}`, props: outputsOf(base, byName, props?.createdAt) };
+            const createdAt = props?.createdAt ? Date.parse(props.createdAt) : Number.NaN;
+            if (!Number.isNaN(createdAt) && clock.now() - createdAt < policy.consistencyWindowMs) {
+                throw graphRequestError(
+                    `Graph does not show FIC ${props?.name ?? credentialId} yet; it was created at ${props?.createdAt}, and Entra takes a while to replicate a new object. ` +
+                        `It stays in state: run pulumi refresh again after ${new Date(createdAt + policy.consistencyWindowMs).toISOString()}.`,
+                    404,
+                    graphError(answer).code,
+                );
+            }
             // Gone from Graph: an empty result tells Pulumi the resource no longer exists (refresh drops it).
-            if (status === 404 || !json) return {};
-            return { id, props: fromGraph({ graphEndpoint, blueprintObjectId }, json) };
+            return {};
         },
 
         async update(id, olds: BlueprintFicOutputs, news: BlueprintFicInputs) {
             const { blueprintObjectId, credentialId } = parseBlueprintFicId(id);
+            const call = begin(news.graphEndpoint);
+            const path = ficPath(blueprintObjectId, credentialId);
             const patch = { issuer: news.issuer, subject: news.subject, audiences: news.audiences, description: news.description ?? "" };
-            await graphRequest(getToken, news.graphEndpoint, "PATCH", ficPath(blueprintObjectId, credentialId), patch);
-            return { outs: { ...news, credentialId: olds.credentialId } satisfies BlueprintFicOutputs };
+            const answer = await sendIdempotent(call, "PATCH", path, "update", patch);
+            if (answer.kind === "http" && answer.status === 404) {
+                if ((await listFics(call, blueprintObjectId)) === "no-blueprint") throw noBlueprint(call, blueprintObjectId);
+                throw graphRequestError(
+                    `FIC ${olds.name} (${credentialId}) no longer exists on Blueprint ${blueprintObjectId}: it was deleted outside Pulumi. ` +
+                        "Run pulumi refresh to drop it from state, then pulumi up to create it again.",
+                    404,
+                    graphError(answer).code,
+                );
+            }
+            if (answer.kind !== "http" || answer.status >= 300) {
+                throw graphRequestError(
+                    explain(call, "PATCH", path, "update", answer, news),
+                    answer.kind === "http" ? answer.status : 0,
+                    graphError(answer).code,
+                );
+            }
+            const { replacesFicName: _none, ...recorded } = news;
+            return {
+                outs: { ...recorded, credentialId: olds.credentialId, ...(olds.createdAt ? { createdAt: olds.createdAt } : {}) } satisfies BlueprintFicOutputs,
+            };
         },
 
         async delete(id, props: BlueprintFicOutputs) {
             const { blueprintObjectId, credentialId } = parseBlueprintFicId(id);
-            // 404 is success: the FIC is already gone.
-            await graphRequest(getToken, props.graphEndpoint, "DELETE", ficPath(blueprintObjectId, credentialId));
+            const call = begin(props.graphEndpoint ?? settings.graphEndpoint ?? DEFAULT_GRAPH_ENDPOINT);
+            const path = ficPath(blueprintObjectId, credentialId);
+            const answer = await sendIdempotent(call, "DELETE", path, "delete");
+            // 404 is success: the FIC is already gone (deleted out of band, by a rename's swap, or by a retried DELETE).
+            if (answer.kind === "http" && (answer.status < 300 || answer.status === 404)) return;
+            throw graphRequestError(explain(call, "DELETE", path, "delete", answer), answer.kind === "http" ? answer.status : 0, graphError(answer).code);
         },
     };
 }

@@ -3,12 +3,91 @@
  * No Pulumi import: components call these inside `apply`, and tests call them directly.
  */
 
-/** The Entra auth sidecar image the Microsoft samples pin; the default everywhere a sidecar runs. */
-export const DEFAULT_SIDECAR_IMAGE = "mcr.microsoft.com/entra-sdk/auth-sidecar:1.0.0-azurelinux3.0-distroless";
+/**
+ * The Entra auth sidecar image, the default everywhere a sidecar runs (Container Apps and Kind).
+ *
+ * 1.1.x, not the 1.0.0 the Microsoft samples pin: only from 1.1.0 does the sidecar refuse callers that are not on the
+ * replica's loopback (AzureAD/microsoft-identity-web, src/Microsoft.Identity.Web.Sidecar/CHANGELOG.md, 1.1.0:
+ * #3897 loopback callers, #3871 AgentIdentity gated by AllowOverrides, #3794 per-route AllowOverrides, #3919
+ * per-request options). 1.0.0 only filters the Host header (`AddHostFiltering` with `AllowedHosts = ["localhost"]`,
+ * #3579), which any caller that can reach the port sets. 1.1.2 is the newest 1.1.x tag on
+ * mcr.microsoft.com/entra-sdk/auth-sidecar (MCR tag list, 2026-10-02); `MIN_SIDECAR_VERSION` is the floor config
+ * enforces. Before bumping, read the sidecar CHANGELOG and pin the digest with
+ * `crane digest <image>` (or `docker buildx imagetools inspect <image>`).
+ */
+export const DEFAULT_SIDECAR_IMAGE = "mcr.microsoft.com/entra-sdk/auth-sidecar:1.1.2-azurelinux3.0-distroless";
 
-/** Port the Entra auth sidecar listens on, inside the replica only. */
+/** The oldest sidecar that answers loopback callers only (and gates `AgentIdentity`): 1.1.0, see `DEFAULT_SIDECAR_IMAGE`. */
+export const MIN_SIDECAR_VERSION: readonly [number, number, number] = [1, 1, 0];
+
+/** Port the Entra auth sidecar listens on; only loopback callers get past its caller check (sidecar >= 1.1.0). */
 export const SIDECAR_PORT = 5000;
 export const SIDECAR_URL = `http://localhost:${SIDECAR_PORT}`;
+/**
+ * The sidecar's health endpoint. Since 1.1.0 it is the one path the sidecar answers for non-loopback callers
+ * (LocalCallerRestriction.cs: "the health endpoint is exempt so liveness/readiness probes, which target the pod's
+ * routable address, continue to work"); it reveals nothing but "Healthy".
+ */
+export const SIDECAR_HEALTH_PATH = "/healthz";
+
+/** A sidecar version read from an image tag: major, minor, patch, and whether it is a pre-release (rc, preview). */
+export interface SidecarVersion {
+    readonly major: number;
+    readonly minor: number;
+    readonly patch: number;
+    readonly preRelease: boolean;
+}
+
+/**
+ * The sidecar version an image reference names in its tag, e.g. `...:1.1.2-azurelinux3.0-distroless` -> 1.1.2.
+ * Microsoft's tags are `<version>[-rc.N]-<base image>`; the version is read from the tag only, so a mirror in
+ * another registry is judged by the tag it keeps. Undefined when the reference has no tag or the tag names no version.
+ */
+export function sidecarImageVersion(image: string): SidecarVersion | undefined {
+    const withoutDigest = image.split("@")[0] ?? "";
+    const lastSegment = withoutDigest.split("/").pop() ?? "";
+    const colon = lastSegment.indexOf(":");
+    if (colon < 0) return undefined;
+    const tag = lastSegment.slice(colon + 1);
+    const match = /^v?(\d+)\.(\d+)\.(\d+)(?:-(.*))?$/.exec(tag);
+    if (!match) return undefined;
+    const suffix = match[4] ?? "";
+    return {
+        major: Number(match[1]),
+        minor: Number(match[2]),
+        patch: Number(match[3]),
+        // 1.0.0-rc.2-azurelinux3.0-distroless is a pre-release of 1.0.0; -azurelinux3.0-distroless alone is a base-image variant.
+        preRelease: /^(rc|preview|alpha|beta)\b/i.test(suffix),
+    };
+}
+
+/**
+ * Why an image cannot be trusted to keep the sidecar private to the replica, or undefined. A digest-only reference
+ * is refused as well: its version cannot be read, and the property depends on the version.
+ */
+export function sidecarImageProblem(image: string): string | undefined {
+    const version = sidecarImageVersion(image);
+    const floor = MIN_SIDECAR_VERSION.join(".");
+    if (!version) {
+        return image.includes("@") && !/:[^/@]+@/.test(image)
+            ? `pins only a digest (${JSON.stringify(image)}), so its sidecar version cannot be checked against ${floor}`
+            : `has a tag that names no sidecar version (got ${JSON.stringify(image)}), so it cannot be checked against ${floor}`;
+    }
+    const { major, minor, patch, preRelease } = version;
+    const [fMajor, fMinor, fPatch] = MIN_SIDECAR_VERSION;
+    const cmp = major - fMajor || minor - fMinor || patch - fPatch;
+    if (cmp < 0 || (cmp === 0 && preRelease)) {
+        return (
+            `is sidecar ${major}.${minor}.${patch}${preRelease ? " (pre-release)" : ""}, older than ${floor}: it answers every caller that can reach ` +
+            "its port and sends Host: localhost, and ignores Sidecar__AllowOverrides (AgentIdentity is always honoured)"
+        );
+    }
+    return undefined;
+}
+
+/** The fix to print with `sidecarImageProblem`. */
+export const SIDECAR_IMAGE_FIX = `remove the key to use ${DEFAULT_SIDECAR_IMAGE}, or name a ${MIN_SIDECAR_VERSION.join(".")} or later tag (a digest goes after the tag: <repository>:<tag>@sha256:<digest>)`;
+
 /** Where the refresher writes token files, on an EmptyDir volume shared with the agent. */
 export const TOKEN_DIR = "/var/run/secrets/agentfed";
 /** Where configuration files (e.g. the GCP credential configuration) are mounted from container-app secrets. */
@@ -38,6 +117,62 @@ export interface DownstreamApi {
     readonly requestAppToken?: boolean;
 }
 
+/**
+ * What `Sidecar__AllowOverrides__GetAuthorizationHeaderUnauthenticated=true` opens on the sidecar's unauthenticated
+ * route, to every process that can reach it (since 1.1.0: the replica's loopback). Read from the sidecar's source:
+ * AuthorizationHeaderEndpoint.cs applies the caller's `optionsOverride.*` and `AgentIdentity` parameters only when
+ * the route's flag is on; BindableDownstreamApiOptions.cs binds these overrides; DownstreamApiOptionsMerger.cs
+ * merges them over the configured entry (`optionsOverride.BaseUrl` is always ignored).
+ */
+export const AGENT_IDENTITY_OVERRIDE_OPENS: readonly string[] = [
+    "AgentIdentity, AgentUsername, AgentUserId: a token as any Agent Identity of the Blueprint, or as an agent user",
+    "optionsOverride.Scopes: any scope, not only the entry's configured ones",
+    "optionsOverride.RequestAppToken: an app token where the entry asks for a user token",
+    "optionsOverride.AcquireTokenOptions.Tenant: a token from another tenant the Blueprint is present in",
+    "optionsOverride.AcquireTokenOptions.FmiPath: a federated managed identity (FMI) path of the caller's choosing",
+    "optionsOverride.AcquireTokenOptions.ManagedIdentity.UserAssignedClientId, Claims, ForceRefresh, PopPublicKey: the remaining token options",
+];
+
+/** The environment variable that turns the unauthenticated route's overrides on (sidecar >= 1.1.0). */
+export const AGENT_IDENTITY_OVERRIDE_ENV = "Sidecar__AllowOverrides__GetAuthorizationHeaderUnauthenticated";
+
+/**
+ * Why `containerApp.sidecar.allowAgentIdentityOverride` may not have this value, or undefined. The override exists
+ * for Option 2 (the refresher names the Agent Identity), which turns it on by itself; anywhere else it would let any
+ * process in the replica mint tokens for any scope, tenant, FMI path or Agent Identity of the Blueprint
+ * (`AGENT_IDENTITY_OVERRIDE_OPENS`), so it is refused rather than merely warned about.
+ */
+export function agentIdentityOverrideProblem(requested: boolean, option2: boolean): string | undefined {
+    if (!requested || option2) return undefined;
+    return (
+        "is true, but this agent does not use Option 2 (cloudPrincipal: agentIdentity), the only use this stack has for it: " +
+        "it would let any process in the replica choose the Agent Identity, scopes, tenant and FMI path of the tokens the sidecar mints"
+    );
+}
+
+/**
+ * The sidecar's host settings, the same on Container Apps and Kind. It listens on every interface so that the
+ * platform's HTTP probes (which connect to the replica's address, never its loopback; exec probes do not exist on
+ * Container Apps) reach `/healthz`; every other path answers 403 to non-loopback callers since 1.1.0. That check
+ * runs only outside the Development environment (Program.cs: `if (!app.Environment.IsDevelopment())
+ * app.UseLocalCallerRestriction()`), so the environment is pinned to Production here rather than left to a default.
+ */
+export function sidecarHostEnv(): EnvVar[] {
+    return [
+        { name: "ASPNETCORE_URLS", value: `http://+:${SIDECAR_PORT}` },
+        { name: "ASPNETCORE_ENVIRONMENT", value: "Production" },
+    ];
+}
+
+/** The `DownstreamApis__*` entries of the sidecar, from one list; the same function builds them for Container Apps and Kind. */
+export function downstreamApiEnv(apis: readonly DownstreamApi[]): EnvVar[] {
+    return apis.flatMap((api) => [
+        { name: `DownstreamApis__${api.name}__BaseUrl`, value: api.baseUrl },
+        ...api.scopes.map((scope, i) => ({ name: `DownstreamApis__${api.name}__Scopes__${i}`, value: scope })),
+        { name: `DownstreamApis__${api.name}__RequestAppToken`, value: String(api.requestAppToken ?? true) },
+    ]);
+}
+
 export interface SidecarEnvInput {
     readonly tenantId: string;
     /** The Blueprint's appId (AzureAd__ClientId). The UAMI's client id here gives AADSTS700016. */
@@ -45,29 +180,53 @@ export interface SidecarEnvInput {
     /** The UAMI's client id, which the sidecar uses to request its managed-identity assertion. */
     readonly uamiClientId: string;
     readonly downstreamApis: readonly DownstreamApi[];
-    /** Honour `?AgentIdentity=` on `/AuthorizationHeaderUnauthenticated/{api}` (ignored since sidecar 1.1.0 otherwise). */
+    /**
+     * Honour `?AgentIdentity=` and `optionsOverride.*` on `/AuthorizationHeaderUnauthenticated/{api}` (sidecar
+     * 1.1.0 ignores both otherwise). Option 2 only: see `AGENT_IDENTITY_OVERRIDE_OPENS` for what it opens.
+     */
     readonly allowAgentIdentityOverride: boolean;
 }
 
 /** The Entra auth sidecar's settings on Azure Container Apps: the UAMI's assertion is its client credential. */
 export function sidecarEnv(input: SidecarEnvInput): EnvVar[] {
-    const env: EnvVar[] = [
-        { name: "ASPNETCORE_URLS", value: `http://+:${SIDECAR_PORT}` },
+    return [
+        ...sidecarHostEnv(),
         { name: "AzureAd__Instance", value: "https://login.microsoftonline.com/" },
         { name: "AzureAd__TenantId", value: input.tenantId },
         { name: "AzureAd__ClientId", value: input.blueprintAppId },
         { name: "AzureAd__ClientCredentials__0__SourceType", value: "SignedAssertionFromManagedIdentity" },
         { name: "AzureAd__ClientCredentials__0__ManagedIdentityClientId", value: input.uamiClientId },
+        ...downstreamApiEnv(input.downstreamApis),
+        ...(input.allowAgentIdentityOverride ? [{ name: AGENT_IDENTITY_OVERRIDE_ENV, value: "true" }] : []),
     ];
-    for (const api of input.downstreamApis) {
-        env.push({ name: `DownstreamApis__${api.name}__BaseUrl`, value: api.baseUrl });
-        api.scopes.forEach((scope, i) => env.push({ name: `DownstreamApis__${api.name}__Scopes__${i}`, value: scope }));
-        env.push({ name: `DownstreamApis__${api.name}__RequestAppToken`, value: String(api.requestAppToken ?? true) });
-    }
-    if (input.allowAgentIdentityOverride) {
-        env.push({ name: "Sidecar__AllowOverrides__GetAuthorizationHeaderUnauthenticated", value: "true" });
-    }
-    return env;
+}
+
+export interface KindSidecarEnvInput {
+    readonly tenantId: string;
+    /** The Blueprint's appId (AzureAd__ClientId). */
+    readonly blueprintAppId: string;
+    /** Where the projected service-account token is mounted: the sidecar's signed assertion. */
+    readonly tokenFile: string;
+    /** Entra authority root. */
+    readonly instance: string;
+    /** The APIs the agent asks the sidecar for; without one every call answers 400 "No scopes found". */
+    readonly downstreamApis: readonly DownstreamApi[];
+}
+
+/**
+ * The sidecar's settings on Kind: the projected service-account token is its client credential. Same host
+ * settings and downstream entries as on Container Apps; never the AgentIdentity override (no Option 2 on Kind).
+ */
+export function kindSidecarEnv(input: KindSidecarEnvInput): EnvVar[] {
+    return [
+        ...sidecarHostEnv(),
+        { name: "AzureAd__Instance", value: input.instance },
+        { name: "AzureAd__TenantId", value: input.tenantId },
+        { name: "AzureAd__ClientId", value: input.blueprintAppId },
+        { name: "AzureAd__ClientCredentials__0__SourceType", value: "SignedAssertionFilePath" },
+        { name: "AzureAd__ClientCredentials__0__SignedAssertionFileDiskPath", value: input.tokenFile },
+        ...downstreamApiEnv(input.downstreamApis),
+    ];
 }
 
 /** The agent's own settings: which UAMI to ask for tokens, and where the sidecar is. */
