@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { BlueprintKind, CLOUD_PRINCIPALS } from "./contracts";
-import { AgentIdentityStackOutputs, STACK_OUTPUT_NAMES, StackOutputs } from "./outputs";
+import { AgentIdentityStackOutputs, CORE_OUTPUT_NAMES, STACK_OUTPUT_NAMES, StackOutputs } from "./outputs";
 
 /**
  * The typed side of `StackReference` for consumer stacks: every output of an agentfed stack as an `Output` of its
@@ -19,20 +19,6 @@ export function agentIdentityOutputs(stack: pulumi.StackReference): StackOutputs
     ]);
     return Object.fromEntries(entries) as StackOutputs;
 }
-
-/** Outputs every agentfed stack has always exported: absent means the reference names another kind of stack. */
-const CORE_OUTPUTS: readonly (keyof AgentIdentityStackOutputs)[] = [
-    "tenantId",
-    "uamiOid",
-    "uamiClientId",
-    "uamiResourceId",
-    "uamiName",
-    "blueprintAppId",
-    "blueprintObjectId",
-    "blueprintKind",
-    "blueprintFicName",
-    "trustContracts",
-];
 
 /**
  * Outputs added after the first release, with the value a stack deployed before them means: every stack before
@@ -64,7 +50,8 @@ export class StackOutputError extends Error {
 
 function checkedOutput(stack: string, name: keyof AgentIdentityStackOutputs, value: unknown): unknown {
     if (value === undefined || value === null) {
-        if (CORE_OUTPUTS.includes(name)) throw new StackOutputError(stack, name, "is missing");
+        // A core output is absent only when the reference names another kind of stack.
+        if ((CORE_OUTPUT_NAMES as readonly string[]).includes(name)) throw new StackOutputError(stack, name, "is missing");
         return name in ADDED_LATER ? (value ?? ADDED_LATER[name]) : null;
     }
     const shape = (ok: boolean, expected: string): unknown => {

@@ -78,8 +78,8 @@ export interface AwsTokenRefresherContract {
     tokenFile: string;
 }
 
-/** The names of the stack outputs, in a stable order. */
-export const STACK_OUTPUT_NAMES = [
+/** Outputs every agentfed stack has exported since the first release, never null: a consumer may require them. */
+export const CORE_OUTPUT_NAMES = [
     "tenantId",
     "uamiOid",
     "uamiClientId",
@@ -90,6 +90,11 @@ export const STACK_OUTPUT_NAMES = [
     "blueprintKind",
     "blueprintFicName",
     "trustContracts",
+] as const satisfies readonly (keyof AgentIdentityStackOutputs)[];
+
+/** The names of the stack outputs, in a stable order. */
+export const STACK_OUTPUT_NAMES = [
+    ...CORE_OUTPUT_NAMES,
     "gcpWorkloadIdentityProvider",
     "gcpServiceAccountEmail",
     "gcpCredentialConfig",

@@ -104,20 +104,32 @@ export function gcpAttributeCondition(subject: WorkloadSubject): string {
     return pins.join(" && ");
 }
 
-/** The whole GCP contract for a workload subject. */
-export function gcpProviderContract(location: GcpProviderLocation, serviceAccountEmail: string, subject: WorkloadSubject): GcpProviderContract {
+/** A provider contract from what differs between identity sources: audiences, mapping and condition. */
+function providerContract(
+    location: GcpProviderLocation,
+    serviceAccountEmail: string,
+    subject: WorkloadSubject,
+    trust: Pick<GcpProviderContract, "allowedAudiences" | "attributeMapping" | "attributeCondition">,
+): GcpProviderContract {
     if (!/^\d+$/.test(location.projectNumber)) throw new TrustContractError(`GCP project number ${JSON.stringify(location.projectNumber)} is not numeric`);
     return {
         kind: "gcp-provider",
         ...location,
         name: gcpProviderName(location),
         issuer: subject.issuer,
-        allowedAudiences: gcpAllowedAudiences(subject),
-        attributeMapping: gcpAttributeMapping(subject),
-        attributeCondition: gcpAttributeCondition(subject),
+        ...trust,
         principal: gcpSubjectPrincipal(location.projectNumber, location.poolId, subject.subject),
         serviceAccountEmail,
     };
+}
+
+/** The whole GCP contract for a workload subject. */
+export function gcpProviderContract(location: GcpProviderLocation, serviceAccountEmail: string, subject: WorkloadSubject): GcpProviderContract {
+    return providerContract(location, serviceAccountEmail, subject, {
+        allowedAudiences: gcpAllowedAudiences(subject),
+        attributeMapping: gcpAttributeMapping(subject),
+        attributeCondition: gcpAttributeCondition(subject),
+    });
 }
 
 /**
@@ -148,12 +160,7 @@ export function gcpGitHubProviderContract(
     subject: WorkloadSubject,
     poolSubjects: readonly string[],
 ): GcpProviderContract {
-    if (!/^\d+$/.test(location.projectNumber)) throw new TrustContractError(`GCP project number ${JSON.stringify(location.projectNumber)} is not numeric`);
-    return {
-        kind: "gcp-provider",
-        ...location,
-        name: gcpProviderName(location),
-        issuer: subject.issuer,
+    return providerContract(location, serviceAccountEmail, subject, {
         allowedAudiences: [],
         attributeMapping: {
             "google.subject": "assertion.sub",
@@ -161,9 +168,7 @@ export function gcpGitHubProviderContract(
             "attribute.repository_owner_id": "assertion.repository_owner_id",
         },
         attributeCondition: gcpGitHubAttributeCondition(subject, poolSubjects),
-        principal: gcpSubjectPrincipal(location.projectNumber, location.poolId, subject.subject),
-        serviceAccountEmail,
-    };
+    });
 }
 
 /** The audiences GCP accepts for a provider: the allowed list, or, when it is empty, the provider's own name. */
