@@ -93,7 +93,7 @@ export const BOOTSTRAP_KEYS = object(
                 repository: text({
                     summary: "The repository name, without the owner.",
                     required: true,
-                    rule: "letters, digits, '.', '-' and '_', at most 100 characters, not . or ..",
+                    rule: "letters, digits, '.', '-' and '_', at most 100 characters, never '.' or '..'",
                     example: "agentfed",
                 }),
                 ownerId: value<string>("numeric id", {
@@ -114,12 +114,14 @@ export const BOOTSTRAP_KEYS = object(
                     default: "name",
                     allowed: GITHUB_SUBJECT_FORMATS,
                     rule: "immutable when the repository uses GitHub's immutable subject claims (created after 2026-07-15, or opted in), else name; the wrong one makes every login fail, never succeed wrongly",
+                    example: "immutable",
                     see: "ci-bootstrap.md#what-each-cloud-can-see-of-a-github-token",
                 }),
                 deployBranch: text({
                     summary: "The only branch that may run jobs in deploy environments.",
                     default: "main",
-                    rule: "one branch name, exactly: no pattern characters (* ? [ ]), no leading, trailing or double /, no ..",
+                    rule: "one branch name, exactly: no pattern characters (* ? [ ]), no leading, trailing or double '/', no '..'",
+                    example: "main",
                 }),
             },
         ),
@@ -129,6 +131,7 @@ export const BOOTSTRAP_KEYS = object(
                     "The GitHub environments, each with its own identity in every cloud its stack uses, never shared: a preview token buys no deploy right, a dev token nothing in prod.",
                 required: true,
                 rule: "at least one",
+                example: [{ name: "prod", access: "deploy", stack: "prod", reviewers: { users: ["300000003"] } }],
                 see: "ci-bootstrap.md#what-each-environment-can-and-cannot-do",
                 section: "GitHub",
             },
@@ -158,6 +161,7 @@ export const BOOTSTRAP_KEYS = object(
                         {
                             summary: "Required reviewers of a deploy environment's runs; a reviewer may not approve their own run.",
                             rule: "deploy environments only: previews run on every pull request and only read. A deploy of a stack with protectIdentities: true and no reviewers is a warning",
+                            example: { users: ["300000003"], teams: ["400000004"] },
                         },
                         {
                             users: reviewerIds("GitHub user ids.", "gh api users/<login> --jq .id", "300000003"),
@@ -266,11 +270,11 @@ export const BOOTSTRAP_KEYS = object(
                     rule: "organization is a warning: every environment's token then acts as the organisation, so a preview token can write any stack. Team tokens need an edition with teams (Enterprise, Business Critical)",
                 }),
                 maxExpirationSeconds: integer({
-                    summary: "The longest lifetime of a Pulumi access token the issuer hands out, in seconds.",
+                    summary: "The longest lifetime of a Pulumi access token the issuer hands out, in seconds; keep it close to the longest job.",
                     default: 7200,
                     min: 300,
                     max: 90000,
-                    rule: "keep it close to the longest job",
+                    example: 7200,
                 }),
             },
         ),
