@@ -470,10 +470,14 @@ export function parseBootstrapConfig(source: ConfigSource, namespace: string, pr
                 `must be numeric, quoted (got ${JSON.stringify(gcpObj.projectNumber ?? null)})`,
                 `gcloud projects describe ${projectId || "<project>"} --format='value(projectNumber)'`,
             );
-        const ids = { poolId: str(gcpObj.poolId) ?? "", providerId: str(gcpObj.providerId) ?? "" };
+        const ids = { poolId: "", providerId: "" };
         for (const field of ["poolId", "providerId"] as const) {
-            const problem = poolOrProviderIdProblem(ids[field]);
+            // Another type is reported as such ("is not a string (got 12345)"), not as an empty id.
+            const id = r.text(`gcp.${field}`, gcpObj[field]);
+            if (id === undefined && gcpObj[field] !== undefined && gcpObj[field] !== null && gcpObj[field] !== "") continue;
+            const problem = poolOrProviderIdProblem(id ?? "");
             if (problem) r.report(`gcp.${field}`, problem, "e.g. github-actions; a deleted id stays reserved for 30 days");
+            ids[field] = id ?? "";
         }
         gcp = { projectId, projectNumber, ...ids };
     }

@@ -108,6 +108,10 @@ describe("bootstrap configuration", () => {
             `${NS}:pulumi.tokenType: must be one of team, organization (got 1) | team (Enterprise editions) keeps each environment to its own stack`,
             `${NS}:pulumi.maxExpirationSeconds: must be a whole number from 300 to 90000 (got [7200]) | set ${NS}:pulumi.maxExpirationSeconds to a whole number from 300 to 90000`,
         ]);
+        const gcp = JSON.parse(readStackConfig("github", BOOTSTRAP_DIR)[`${NS}:gcp`]!) as Record<string, unknown>;
+        assert.deepEqual(issues({ gcp: { ...gcp, poolId: 12345 } }), [
+            `${NS}:gcp.poolId: is not a string (got 12345) | quote the value in Pulumi.<stack>.yaml`,
+        ]);
         assert.deepEqual(issues({ pulumi: { organization: "contoso", maxExpirationSeconds: 299 } }), [
             `${NS}:pulumi.maxExpirationSeconds: must be a whole number from 300 to 90000 (got 299) | set ${NS}:pulumi.maxExpirationSeconds to a whole number from 300 to 90000`,
         ]);
