@@ -14,8 +14,9 @@ import {
     PulumiTokenType,
 } from "../src/contracts";
 import { ConfigError, ConfigSource } from "../src/config";
-import { poolOrProviderIdProblem } from "../src/config/gcp";
-import { bool, isJsonObject, Json, JsonObject, Reader, str } from "../src/config/reader";
+import { poolOrProviderIdProblem, PROVIDER_ID_RULE } from "../src/config/gcp";
+import { isJsonObject, Json, JsonObject, Reader, ReaderOptions, str } from "../src/config/reader";
+import { boolean, integer, list, object, ObjectSpec, text, value } from "../src/config/spec";
 import { loadTargetStack, TargetStack, TargetStackError } from "./targets";
 
 /** What a GitHub environment's identities may do: read (`preview`) or change (`deploy`) their stack. */
@@ -52,15 +53,246 @@ export interface BootstrapConfig {
     readonly warnings: readonly string[];
 }
 
-const TOP_LEVEL = ["github", "environments", "azure", "gcp", "aws", "pulumi", "protect", "mainProjectDir"];
 const PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 const SERVICE_ACCOUNT_ID = /^[a-z][-a-z0-9]{4,28}[a-z0-9]$/;
 const REGION = /^[a-z]{2}-[a-z]+-\d$/;
 const BRANCH = /^(?!\/|.*\/\/|.*\.\.|.*\/$)[A-Za-z0-9._/-]{1,255}$/;
 /** GitHub allows at most 6 user and 6 team reviewers per environment. */
 const MAX_REVIEWERS = 6;
-/** Pulumi Cloud's default (and our ceiling) for an OIDC-issued access token: 2 hours. */
-const DEFAULT_MAX_EXPIRATION = 7200;
+const ID_RULE = "digits, quoted in YAML: a YAML number is refused, since a large id loses digits as a number";
+
+/** `environments[].reviewers.users` and `.teams`. */
+const reviewerIds = (summary: string, lookup: string, example: string) =>
+    list(
+        { summary, rule: `at most ${MAX_REVIEWERS} (GitHub's limit per environment), each a numeric GitHub id (${lookup}), ${ID_RULE}`, example: [example] },
+        value<string>("numeric id", { summary: "One id." }),
+    );
+
+/**
+ * Every key of the bootstrap's configuration (`agentfed-bootstrap:*`), kept next to the code that parses it. The
+ * parser takes its known keys, defaults and allowed values from here; `npm run docs` renders it into
+ * docs/ci-bootstrap-configuration.md (bootstrap/reference.ts), and test/bootstrap-config-reference.test.ts proves
+ * that every key the parser reads is described and every described key is read.
+ */
+export const BOOTSTRAP_KEYS = object(
+    { summary: "The CI bootstrap's stack configuration (bootstrap/Pulumi.<stack>.yaml, namespace agentfed-bootstrap:)." },
+    {
+        github: object(
+            {
+                summary: "The repository whose workflows get the identities: its names, and the immutable ids every cloud that can pins.",
+                required: true,
+                section: "GitHub",
+            },
+            {
+                owner: text({
+                    summary: "The user or organisation that owns the repository.",
+                    required: true,
+                    rule: "a GitHub login: letters, digits and single inner hyphens, at most 39 characters",
+                    example: "contoso",
+                }),
+                repository: text({
+                    summary: "The repository name, without the owner.",
+                    required: true,
+                    rule: "letters, digits, '.', '-' and '_', at most 100 characters, never '.' or '..'",
+                    example: "agentfed",
+                }),
+                ownerId: value<string>("numeric id", {
+                    summary: "The owner's immutable id (the repository_owner_id claim): a re-created owner of the same name gets another.",
+                    required: true,
+                    rule: `gh api repos/<owner>/<repo> --jq .owner.id; ${ID_RULE}`,
+                    example: "100000001",
+                }),
+                repositoryId: value<string>("numeric id", {
+                    summary: "The repository's immutable id (the repository_id claim): a re-created repository of the same name gets another.",
+                    required: true,
+                    rule: `gh api repos/<owner>/<repo> --jq .id; ${ID_RULE}`,
+                    example: "200000002",
+                }),
+                subjectFormat: text({
+                    summary:
+                        "How the repository appears in the token's sub: name (repo:<owner>/<repo>:environment:<env>) or immutable (repo:<owner>@<ownerId>/<repo>@<repoId>:environment:<env>).",
+                    default: "name",
+                    allowed: GITHUB_SUBJECT_FORMATS,
+                    rule: "immutable when the repository uses GitHub's immutable subject claims (created after 2026-07-15, or opted in), else name; the wrong one makes every login fail, never succeed wrongly",
+                    example: "immutable",
+                    see: "ci-bootstrap.md#what-each-cloud-can-see-of-a-github-token",
+                }),
+                deployBranch: text({
+                    summary: "The only branch that may run jobs in deploy environments.",
+                    default: "main",
+                    rule: "one branch name, exactly: no pattern characters (* ? [ ]), no leading, trailing or double '/', no '..'",
+                    example: "main",
+                }),
+            },
+        ),
+        environments: list(
+            {
+                summary:
+                    "The GitHub environments, each with its own identity in every cloud its stack uses, never shared: a preview token buys no deploy right, a dev token nothing in prod.",
+                required: true,
+                rule: "at least one",
+                example: [{ name: "prod", access: "deploy", stack: "prod", reviewers: { users: ["300000003"] } }],
+                see: "ci-bootstrap.md#what-each-environment-can-and-cannot-do",
+                section: "GitHub",
+            },
+            object(
+                { summary: "One GitHub environment." },
+                {
+                    name: text({
+                        summary: "The environment's name, exactly as the workflows spell it (every cloud compares sub byte for byte).",
+                        required: true,
+                        rule: "letters, digits, '-' and '_' only (':' arrives as %3A in sub; '.', '*' and '?' are wildcards in Pulumi Cloud policies); unique without case, as GitHub's environment names are; 3-27 characters, not ending in '-' or '_', so that the GCP service account ci-<name> is a valid id",
+                        example: "preview-dev",
+                    }),
+                    access: text({
+                        summary: "What the environment's identities may do to its stack: preview reads it, deploy changes it.",
+                        required: true,
+                        allowed: ACCESS,
+                        example: "preview",
+                    }),
+                    stack: text({
+                        summary:
+                            "The main project's stack the environment previews or deploys; what its identities may touch is read from that stack's own Pulumi.<stack>.yaml.",
+                        required: true,
+                        rule: "a stack of the main project whose configuration is valid; its tenant must be azure.tenantId, its AWS account aws.accountId. A stack that creates its own resource group is granted on by id (it must exist first), with a warning",
+                        example: "dev",
+                    }),
+                    reviewers: object(
+                        {
+                            summary: "Required reviewers of a deploy environment's runs; a reviewer may not approve their own run.",
+                            rule: "deploy environments only: previews run on every pull request and only read. A deploy of a stack with protectIdentities: true and no reviewers is a warning",
+                            example: { users: ["300000003"], teams: ["400000004"] },
+                        },
+                        {
+                            users: reviewerIds("GitHub user ids.", "gh api users/<login> --jq .id", "300000003"),
+                            teams: reviewerIds("GitHub team ids.", "gh api orgs/<owner>/teams/<slug> --jq .id", "400000004"),
+                        },
+                    ),
+                },
+            ),
+        ),
+        azure: object(
+            { summary: "The Entra tenant and the Azure subscription of the main stacks.", required: true, section: "Azure and Entra" },
+            {
+                tenantId: value<string>("GUID", {
+                    summary: "The Entra tenant: one bootstrap per tenant.",
+                    required: true,
+                    rule: "a GUID (az account show --query tenantId -o tsv); every environment's stack must be in this tenant",
+                    example: "11111111-1111-1111-1111-111111111111",
+                }),
+                subscriptionId: value<string>("GUID", {
+                    summary: "The subscription of the stacks' resource groups (the AZURE_SUBSCRIPTION_ID variable).",
+                    required: true,
+                    rule: "a GUID (az account show --query id -o tsv)",
+                    example: "22222222-0000-4000-8000-000000000001",
+                }),
+            },
+        ),
+        gcp: object(
+            {
+                summary:
+                    "The GCP project that holds the CI workload identity pool and the CI service accounts; keep it apart from the stacks' projects, so no deploy identity administers a CI identity.",
+                required: "when an environment's stack deploys to GCP",
+                rule: "refused when no environment's stack deploys to GCP",
+                see: "ci-bootstrap.md#what-it-creates",
+                section: "GCP",
+            },
+            {
+                projectId: text({
+                    summary: "The CI project's id.",
+                    required: true,
+                    rule: "6-30 lowercase letters, digits or '-', starting with a letter, not ending with '-'",
+                    example: "contoso-ci",
+                }),
+                projectNumber: text({
+                    summary: "The CI project's number: it appears in the principal:// members and the provider's audience.",
+                    required: true,
+                    rule: "6-20 digits, quoted in YAML (gcloud projects describe <project> --format='value(projectNumber)')",
+                    example: "987654321098",
+                }),
+                poolId: text({ summary: "Workload identity pool id.", required: true, rule: PROVIDER_ID_RULE, example: "github-actions" }),
+                providerId: text({
+                    summary: "Workload identity pool provider id (GitHub's issuer).",
+                    required: true,
+                    rule: PROVIDER_ID_RULE,
+                    example: "agentfed",
+                }),
+            },
+        ),
+        aws: object(
+            {
+                summary: "The AWS account of the main stacks: the IAM OIDC provider for GitHub and the CI roles live there.",
+                required: "when an environment's stack deploys to AWS",
+                rule: "refused when no environment's stack deploys to AWS; every environment's stack must deploy to this account (one bootstrap stack per account)",
+                see: "ci-bootstrap.md#what-it-creates",
+                section: "AWS",
+            },
+            {
+                accountId: text({
+                    summary: "The 12-digit account id.",
+                    required: true,
+                    rule: "12 digits, quoted in YAML (aws sts get-caller-identity --query Account --output text)",
+                    example: "123456789012",
+                }),
+                region: text({
+                    summary: "The region the workflows use (the AWS_REGION variable).",
+                    required: true,
+                    rule: "an AWS region name",
+                    example: "us-east-1",
+                }),
+                pinRepositoryId: boolean({
+                    summary:
+                        "Also pin token.actions.githubusercontent.com:repository_id in each role's trust policy, so a re-created repository of the same name is refused.",
+                    default: true,
+                    rule: "false only if AWS STS refuses the GitHub-specific condition key (every AWS login would then be denied)",
+                }),
+            },
+        ),
+        pulumi: object(
+            {
+                summary: "Pulumi Cloud: the organisation that holds the main project's stacks, and the access tokens its OIDC issuer hands out.",
+                required: true,
+                see: "ci-bootstrap.md#what-it-creates",
+                section: "Pulumi Cloud",
+            },
+            {
+                organization: text({
+                    summary: "The Pulumi Cloud organisation.",
+                    required: true,
+                    rule: "letters, digits and single inner hyphens (no '.', '_', '*' or '?', which Pulumi's policy rules treat as wildcards)",
+                    example: "contoso",
+                }),
+                tokenType: text({
+                    summary:
+                        "The token an environment's GitHub token is exchanged for: team (the environment's own team, read or edit on its stack only) or organization (acts as the organisation).",
+                    default: "team",
+                    allowed: PULUMI_TOKEN_TYPES,
+                    rule: "organization is a warning: every environment's token then acts as the organisation, so a preview token can write any stack. Team tokens need an edition with teams (Enterprise, Business Critical)",
+                }),
+                maxExpirationSeconds: integer({
+                    summary: "The longest lifetime of a Pulumi access token the issuer hands out, in seconds; keep it close to the longest job.",
+                    default: 7200,
+                    min: 300,
+                    max: 90000,
+                    example: 7200,
+                }),
+            },
+        ),
+        protect: boolean({
+            summary: "Protect the identity resources (Pulumi's protect): a recreated app or service account changes the ids the GitHub variables carry.",
+            default: true,
+            section: "Project",
+        }),
+        mainProjectDir: text({
+            summary:
+                "The main project's directory, relative to the bootstrap's (bootstrap/): its Pulumi.yaml and each environment's Pulumi.<stack>.yaml are read from there.",
+            default: "..",
+            section: "Project",
+        }),
+    },
+);
+const K = BOOTSTRAP_KEYS.fields;
+const ENVIRONMENT = K.environments.items.fields;
 
 /** A numeric id written as a quoted string (YAML would otherwise turn a large id into a float). */
 function numericId(r: Reader, path: string, value: Json | undefined, fix: string): string {
@@ -69,22 +301,16 @@ function numericId(r: Reader, path: string, value: Json | undefined, fix: string
     return typeof value === "string" ? value : "";
 }
 
-function objectOrReport(r: Reader, key: string, fix: string, known: readonly string[], required = true): JsonObject | undefined {
-    const obj = r.object(key, fix, required);
-    if (obj) r.onlyKnownFields(key, obj, known);
+/** A top-level section: required as its spec says, its fields refused unless the spec describes them. */
+function objectOrReport(r: Reader, key: keyof typeof K, fix: string, spec: ObjectSpec): JsonObject | undefined {
+    const obj = r.object(key, fix, spec.required === true);
+    if (obj) r.onlyKnownFields(key, obj, Object.keys(spec.fields));
     return obj;
 }
 
 function parseGitHub(r: Reader): BootstrapConfig["github"] & { deployBranch: string } {
-    const o =
-        objectOrReport(r, "github", `set ${r.key("github")} to { owner, repository, ownerId, repositoryId }`, [
-            "owner",
-            "repository",
-            "ownerId",
-            "repositoryId",
-            "subjectFormat",
-            "deployBranch",
-        ]) ?? {};
+    const G = K.github.fields;
+    const o = objectOrReport(r, "github", `set ${r.key("github")} to { owner, repository, ownerId, repositoryId }`, K.github) ?? {};
     const ownerProblem = githubOwnerProblem(o.owner);
     if (ownerProblem) r.report("github.owner", ownerProblem, "set it to the organisation or user that owns the repository, e.g. contoso");
     const repoProblem = githubRepositoryProblem(o.repository);
@@ -92,14 +318,14 @@ function parseGitHub(r: Reader): BootstrapConfig["github"] & { deployBranch: str
     const idFix = (claim: string) => `gh api repos/<owner>/<repo> --jq ${claim}; quote it in YAML`;
     const ownerId = numericId(r, "github.ownerId", o.ownerId, idFix(".owner.id"));
     const repositoryId = numericId(r, "github.repositoryId", o.repositoryId, idFix(".id"));
-    const subjectFormat = (str(o.subjectFormat) ?? "name") as GitHubSubjectFormat;
-    if (!GITHUB_SUBJECT_FORMATS.includes(subjectFormat))
-        r.report(
-            "github.subjectFormat",
-            `must be one of ${GITHUB_SUBJECT_FORMATS.join(", ")} (got ${JSON.stringify(o.subjectFormat)})`,
-            "use immutable when the repository uses GitHub's immutable subject claims (created after 2026-07-15, or opted in), else name",
-        );
-    const deployBranch = str(o.deployBranch) ?? "main";
+    // A value of another type (subjectFormat: true) is refused, never replaced by the default.
+    const subjectFormat = r.oneOf(
+        "github.subjectFormat",
+        o.subjectFormat,
+        G.subjectFormat,
+        "use immutable when the repository uses GitHub's immutable subject claims (created after 2026-07-15, or opted in), else name",
+    ) as GitHubSubjectFormat;
+    const deployBranch = r.text("github.deployBranch", o.deployBranch) ?? G.deployBranch.default!;
     if (!BRANCH.test(deployBranch) || /[*?[\]]/.test(deployBranch))
         r.report("github.deployBranch", `is not a branch name (got ${JSON.stringify(o.deployBranch)})`, "name one branch exactly, e.g. main");
     return {
@@ -138,7 +364,7 @@ function parseEnvironments(r: Reader, mainDir: string, deployBranch: string): { 
             r.report(at, "must be an object", "write it as { name, access, stack }");
             return [];
         }
-        r.onlyKnownFields(at, entry, ["name", "access", "stack", "reviewers"]);
+        r.onlyKnownFields(at, entry, Object.keys(ENVIRONMENT));
         const nameProblem = githubEnvironmentProblem(entry.name);
         if (nameProblem) r.report(`${at}.name`, nameProblem, "use the environment's name as the workflows write it, e.g. preview-dev");
         const name = typeof entry.name === "string" ? entry.name : "";
@@ -147,8 +373,13 @@ function parseEnvironments(r: Reader, mainDir: string, deployBranch: string): { 
         if (name && first !== undefined) r.report(`${at}.name`, `repeats environments[${first}] (${name})`, "give each environment one entry");
         else seen.set(name.toLowerCase(), i);
         const access = entry.access as EnvironmentAccess;
-        if (!ACCESS.includes(access))
-            r.report(`${at}.access`, `must be preview or deploy (got ${JSON.stringify(entry.access ?? null)})`, "preview reads its stack; deploy changes it");
+        const accessAllowed = ENVIRONMENT.access.allowed ?? [];
+        if (!accessAllowed.includes(access))
+            r.report(
+                `${at}.access`,
+                `must be ${accessAllowed.join(" or ")} (got ${JSON.stringify(entry.access ?? null)})`,
+                "preview reads its stack; deploy changes it",
+            );
         const stack = str(entry.stack) ?? "";
         if (!/^[A-Za-z0-9_.-]{1,100}$/.test(stack))
             r.report(`${at}.stack`, `is not a stack name (got ${JSON.stringify(entry.stack ?? null)})`, "name a stack of the main project, e.g. dev");
@@ -182,7 +413,7 @@ function parseEnvironments(r: Reader, mainDir: string, deployBranch: string): { 
         if (reviewersObj !== undefined) {
             if (!isJsonObject(reviewersObj)) r.report(`${at}.reviewers`, "must be an object", "write it as { users: [ids], teams: [ids] }");
             else {
-                r.onlyKnownFields(`${at}.reviewers`, reviewersObj, ["users", "teams"]);
+                r.onlyKnownFields(`${at}.reviewers`, reviewersObj, Object.keys(ENVIRONMENT.reviewers.fields));
                 reviewers = { users: idList(r, `${at}.reviewers.users`, reviewersObj.users), teams: idList(r, `${at}.reviewers.teams`, reviewersObj.teams) };
                 if (access === "preview")
                     r.report(`${at}.reviewers`, "is set on a preview environment", "remove it: previews run on every pull request and only read");
@@ -201,7 +432,7 @@ function parseEnvironments(r: Reader, mainDir: string, deployBranch: string): { 
                 "use a shorter environment name",
             );
         if (name && pulumiTeamNameProblem(names.pulumiTeam)) r.report(`${at}.name`, "gives a Pulumi team name longer than 64 characters", "shorten it");
-        if (!target || nameProblem || !ACCESS.includes(access)) return [];
+        if (!target || nameProblem || !accessAllowed.includes(access)) return [];
         return [{ name, access, target, reviewers, deployBranch: access === "deploy" ? deployBranch : undefined, names }];
     });
     return { environments, warnings };
@@ -212,29 +443,23 @@ function parseEnvironments(r: Reader, mainDir: string, deployBranch: string): { 
  * main project (`mainProjectDir`, relative to the bootstrap project in `projectDir`; default its parent). Throws
  * one `ConfigError` listing every problem; nothing is registered before.
  */
-export function parseBootstrapConfig(source: ConfigSource, namespace: string, projectDir: string): BootstrapConfig {
-    const r = new Reader(source, namespace);
+export function parseBootstrapConfig(source: ConfigSource, namespace: string, projectDir: string, options: ReaderOptions = {}): BootstrapConfig {
+    const r = new Reader(source, namespace, options);
     // Unknown top-level keys are refused too (a near-miss of the namespace included): a typo must not silently drop
     // a setting. The same rule as the main project's (Reader.onlyKnownKeys).
-    r.onlyKnownKeys(TOP_LEVEL);
-    const mainDir = path.resolve(projectDir, r.raw("mainProjectDir") ?? "..");
+    r.onlyKnownKeys(Object.keys(K));
+    const mainDir = path.resolve(projectDir, r.raw("mainProjectDir") ?? K.mainProjectDir.default!);
     const github = parseGitHub(r);
     const { environments, warnings } = parseEnvironments(r, mainDir, github.deployBranch);
 
-    const az = objectOrReport(r, "azure", `set ${r.key("azure")} to { tenantId, subscriptionId }`, ["tenantId", "subscriptionId"]) ?? {};
+    const az = objectOrReport(r, "azure", `set ${r.key("azure")} to { tenantId, subscriptionId }`, K.azure) ?? {};
     for (const field of ["tenantId", "subscriptionId"] as const) {
         const problem = guidProblem(az[field]);
         if (problem) r.report(`azure.${field}`, problem, `az account show --query ${field === "tenantId" ? "tenantId" : "id"} -o tsv`);
     }
     const azure = { tenantId: str(az.tenantId) ?? "", subscriptionId: str(az.subscriptionId) ?? "" };
 
-    const gcpObj = objectOrReport(
-        r,
-        "gcp",
-        `set ${r.key("gcp")} to { projectId, projectNumber, poolId, providerId }`,
-        ["projectId", "projectNumber", "poolId", "providerId"],
-        false,
-    );
+    const gcpObj = objectOrReport(r, "gcp", `set ${r.key("gcp")} to { projectId, projectNumber, poolId, providerId }`, K.gcp);
     let gcp: BootstrapConfig["gcp"];
     if (gcpObj) {
         const projectId = r.matching("gcp.projectId", gcpObj.projectId, PROJECT_ID, "a GCP project id", "the project that holds the CI pool, e.g. contoso-ci");
@@ -245,14 +470,18 @@ export function parseBootstrapConfig(source: ConfigSource, namespace: string, pr
                 `must be numeric, quoted (got ${JSON.stringify(gcpObj.projectNumber ?? null)})`,
                 `gcloud projects describe ${projectId || "<project>"} --format='value(projectNumber)'`,
             );
-        const ids = { poolId: str(gcpObj.poolId) ?? "", providerId: str(gcpObj.providerId) ?? "" };
+        const ids = { poolId: "", providerId: "" };
         for (const field of ["poolId", "providerId"] as const) {
-            const problem = poolOrProviderIdProblem(ids[field]);
+            // Another type is reported as such ("is not a string (got 12345)"), not as an empty id.
+            const id = r.text(`gcp.${field}`, gcpObj[field]);
+            if (id === undefined && gcpObj[field] !== undefined && gcpObj[field] !== null && gcpObj[field] !== "") continue;
+            const problem = poolOrProviderIdProblem(id ?? "");
             if (problem) r.report(`gcp.${field}`, problem, "e.g. github-actions; a deleted id stays reserved for 30 days");
+            ids[field] = id ?? "";
         }
         gcp = { projectId, projectNumber, ...ids };
     }
-    const awsObj = objectOrReport(r, "aws", `set ${r.key("aws")} to { accountId, region }`, ["accountId", "region", "pinRepositoryId"], false);
+    const awsObj = objectOrReport(r, "aws", `set ${r.key("aws")} to { accountId, region }`, K.aws);
     let aws: BootstrapConfig["aws"];
     if (awsObj) {
         const accountId = str(awsObj.accountId) ?? "";
@@ -263,32 +492,25 @@ export function parseBootstrapConfig(source: ConfigSource, namespace: string, pr
                 "aws sts get-caller-identity --query Account --output text",
             );
         const region = r.matching("aws.region", awsObj.region, REGION, "an AWS region", "e.g. us-east-1 (the workflows' AWS_REGION)");
-        aws = { accountId, region, pinRepositoryId: bool(r, "aws.pinRepositoryId", awsObj.pinRepositoryId, true) };
+        aws = { accountId, region, pinRepositoryId: r.boolean("aws.pinRepositoryId", awsObj.pinRepositoryId, K.aws.fields.pinRepositoryId) };
     }
-    const pulumiObj =
-        objectOrReport(r, "pulumi", `set ${r.key("pulumi")} to { organization, tokenType: team }`, ["organization", "tokenType", "maxExpirationSeconds"]) ?? {};
+    const P = K.pulumi.fields;
+    const pulumiObj = objectOrReport(r, "pulumi", `set ${r.key("pulumi")} to { organization, tokenType: team }`, K.pulumi) ?? {};
     const orgProblem = pulumiOrganizationProblem(pulumiObj.organization);
     if (orgProblem) r.report("pulumi.organization", orgProblem, "the Pulumi Cloud organisation that holds the main project's stacks");
-    const tokenType = (str(pulumiObj.tokenType) ?? "team") as PulumiTokenType;
-    if (!PULUMI_TOKEN_TYPES.includes(tokenType))
-        r.report(
-            "pulumi.tokenType",
-            `must be team or organization (got ${JSON.stringify(pulumiObj.tokenType)})`,
-            "team (Enterprise editions) keeps each environment to its own stack",
-        );
+    const tokenType = r.oneOf(
+        "pulumi.tokenType",
+        pulumiObj.tokenType,
+        P.tokenType,
+        "team (Enterprise editions) keeps each environment to its own stack",
+    ) as PulumiTokenType;
     if (tokenType === "organization")
         warnings.push(
             `${r.key("pulumi.tokenType")} is organization: every environment's Pulumi token acts as the organisation, so a preview token can write any stack in Pulumi Cloud. Prefer team.`,
         );
-    const maxExpirationSeconds = pulumiObj.maxExpirationSeconds === undefined ? DEFAULT_MAX_EXPIRATION : Number(pulumiObj.maxExpirationSeconds);
-    if (!Number.isInteger(maxExpirationSeconds) || maxExpirationSeconds < 300 || maxExpirationSeconds > 90000)
-        r.report(
-            "pulumi.maxExpirationSeconds",
-            `must be whole seconds between 300 and 90000 (got ${JSON.stringify(pulumiObj.maxExpirationSeconds)})`,
-            "keep it close to the longest job, e.g. 7200",
-        );
+    const maxExpirationSeconds = r.integer("pulumi.maxExpirationSeconds", pulumiObj.maxExpirationSeconds, P.maxExpirationSeconds);
 
-    const protect = bool(r, "protect", r.raw("protect"), true);
+    const protect = r.boolean("protect", r.raw("protect"), K.protect);
     // Cross-checks against the stacks the environments name.
     for (const [i, env] of environments.entries()) {
         const t = env.target;

@@ -97,6 +97,26 @@ describe("bootstrap configuration", () => {
         assert.match(reviewers.join("\n"), /environments\[3\]\.reviewers\.users\[0\]: is not a numeric GitHub id/);
     });
 
+    it("refuses a value of the wrong type instead of replacing it with the default", () => {
+        const found = issues({
+            github: { ...github(), subjectFormat: true, deployBranch: 5 },
+            pulumi: { organization: "contoso", tokenType: 1, maxExpirationSeconds: [7200] },
+        });
+        assert.deepEqual(found, [
+            `${NS}:github.subjectFormat: must be one of name, immutable (got true) | use immutable when the repository uses GitHub's immutable subject claims (created after 2026-07-15, or opted in), else name`,
+            `${NS}:github.deployBranch: is not a string (got 5) | quote the value in Pulumi.<stack>.yaml`,
+            `${NS}:pulumi.tokenType: must be one of team, organization (got 1) | team (Enterprise editions) keeps each environment to its own stack`,
+            `${NS}:pulumi.maxExpirationSeconds: must be a whole number from 300 to 90000 (got [7200]) | set ${NS}:pulumi.maxExpirationSeconds to a whole number from 300 to 90000`,
+        ]);
+        const gcp = JSON.parse(readStackConfig("github", BOOTSTRAP_DIR)[`${NS}:gcp`]!) as Record<string, unknown>;
+        assert.deepEqual(issues({ gcp: { ...gcp, poolId: 12345 } }), [
+            `${NS}:gcp.poolId: is not a string (got 12345) | quote the value in Pulumi.<stack>.yaml`,
+        ]);
+        assert.deepEqual(issues({ pulumi: { organization: "contoso", maxExpirationSeconds: 299 } }), [
+            `${NS}:pulumi.maxExpirationSeconds: must be a whole number from 300 to 90000 (got 299) | set ${NS}:pulumi.maxExpirationSeconds to a whole number from 300 to 90000`,
+        ]);
+    });
+
     it("reports every problem at once, each at its own key", () => {
         const found = issues({
             github: { ...github(), owner: "-contoso", subjectFormat: "ids" },
