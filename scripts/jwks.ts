@@ -1,33 +1,13 @@
 /**
  * JWKS for existing keys, like `azwi jwks`: `npm run jwks -- --public-key <pem> [--public-key <pem> ...]`.
- * Each <pem> is a file path of an RSA public or private key (or inline PEM text, as --public-key=<text>). Prints the key set Kubernetes would
- * publish (use, kty, kid, alg RS256, n, e), with kid = base64url(SHA-256(DER SubjectPublicKeyInfo)), one entry per
- * key id. Uses the same renderer as the stack, so the output is byte for byte what `KindOidcIssuer` uploads.
+ * The logic lives in src/jwks/cli.ts (tested in-process); this file only wires it to the process.
  */
-import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
-import { jsonWebKeySet, renderOidcDocument } from "../src/contracts/oidc-issuer";
-
-const USAGE = "usage: npm run jwks -- --public-key <pem file> [--public-key <pem file> ...]\n";
-
-function main(): void {
-    const { values } = parseArgs({ options: { "public-key": { type: "string", multiple: true }, help: { type: "boolean", short: "h" } }, strict: true });
-    if (values.help) {
-        process.stdout.write(USAGE);
-        return;
-    }
-    const keys = values["public-key"] ?? [];
-    if (keys.length === 0) {
-        process.stderr.write(USAGE);
-        process.exit(2);
-    }
-    const pems = keys.map((k) => (k.includes("-----BEGIN ") ? k : readFileSync(k, "utf8")));
-    process.stdout.write(renderOidcDocument(jsonWebKeySet(pems)));
-}
+import { processIo } from "../src/cli-io";
+import { runJwks } from "../src/jwks/cli";
 
 try {
-    main();
+    process.exitCode = runJwks(process.argv.slice(2), processIo);
 } catch (err) {
-    process.stderr.write(`jwks failed: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
+    process.stderr.write(`jwks: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
 }

@@ -121,11 +121,11 @@ describe("npm run doctor", () => {
         assert.match(bad.stderr, /--token is not a decodable JWT/);
         const missing = run("--stack", "prod", "--claims", path.join(dir, "nope.json"));
         assert.equal(missing.status, 2);
-        assert.match(missing.stderr, /cannot read \(ENOENT\)/);
+        assert.match(missing.stderr, /cannot read \(ENOENT/);
         const noContracts = path.join(dir, "empty.json");
         writeFileSync(noContracts, "{}");
         const outputs = run("--stack", "prod", "--claims", noContracts, "--outputs", noContracts);
         assert.equal(outputs.status, 2);
-        assert.match(outputs.stderr, /no trustContracts array; produce the file with: pulumi stack output --json/);
+        assert.match(outputs.stderr, /has no trustContracts output;.*pulumi stack output --json/);
     });
 });

@@ -24,14 +24,40 @@ export interface Verdict {
     readonly reasons: readonly string[];
 }
 
-/** Time-window checks every verifier performs. `now` is seconds since the epoch. */
+/** A JWT NumericDate (RFC 7519 §2): a JSON number of seconds since the epoch. Strings, NaN and infinities are not. */
+function isNumericDate(value: unknown): value is number {
+    return typeof value === "number" && Number.isFinite(value);
+}
+
+/** An instant for a message; a NumericDate beyond what a Date holds (±8.64e12 s) is printed as the number. */
+function isoTime(seconds: number): string {
+    const date = new Date(seconds * 1000);
+    return Number.isNaN(date.getTime()) ? `${seconds} seconds since the epoch` : date.toISOString();
+}
+
+/**
+ * Time-window checks every verifier performs. `now` is seconds since the epoch. `exp` is required: OpenID Connect
+ * Core §2 makes it mandatory in ID tokens, Entra's client-assertion format lists it as required, and GCP STS names
+ * `exp` (and `iat`) mandatory subject-token fields; a token without it, or with a value that is not a number, is
+ * refused rather than treated as never expiring. `nbf` and `iat` are optional, but refused when not numbers.
+ */
 export function lifetimeProblems(claims: JwtClaims, now: number, skewSeconds: number, code: string): string[] {
     const problems: string[] = [];
-    if (typeof claims.exp === "number" && claims.exp + skewSeconds <= now) {
-        problems.push(`${code}: the token expired at ${new Date(claims.exp * 1000).toISOString()}`);
+    if (claims.exp === undefined) {
+        problems.push(`${code}: the token has no exp claim; every verifier here requires one (a token that never expires is refused)`);
+    } else if (!isNumericDate(claims.exp)) {
+        problems.push(`${code}: exp ${JSON.stringify(claims.exp)} is not a number of seconds since the epoch (RFC 7519 NumericDate)`);
+    } else if (claims.exp + skewSeconds <= now) {
+        problems.push(`${code}: the token expired at ${isoTime(claims.exp)}`);
     }
-    if (typeof claims.nbf === "number" && claims.nbf - skewSeconds > now) {
-        problems.push(`${code}: the token is not valid before ${new Date(claims.nbf * 1000).toISOString()}`);
+    for (const claim of ["nbf", "iat"] as const) {
+        const value = claims[claim];
+        if (value !== undefined && !isNumericDate(value)) {
+            problems.push(`${code}: ${claim} ${JSON.stringify(value)} is not a number of seconds since the epoch (RFC 7519 NumericDate)`);
+        }
+    }
+    if (isNumericDate(claims.nbf) && claims.nbf - skewSeconds > now) {
+        problems.push(`${code}: the token is not valid before ${isoTime(claims.nbf)}`);
     }
     return problems;
 }

@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
 import { decodeJwt, decodeProtectedHeader } from "jose";
 import type { JwtClaims, TrustContract } from "../contracts";
+import { decodeOutputsText, readStackOutputsFile, StackOutputsError } from "../outputs-file";
 
-/** Input the doctor cannot use; the CLI turns it into a clear message and a non-zero exit. */
+/** Input the doctor cannot use; the CLI turns it into a clear message and exit 2. */
 export class DoctorInputError extends Error {
     constructor(message: string) {
         super(message);
@@ -24,10 +25,13 @@ export function claimsFromToken(token: string): JwtClaims {
 function readJson(file: string, flag: string): unknown {
     let text: string;
     try {
-        text = readFileSync(file, "utf8");
+        text = decodeOutputsText(readFileSync(file));
     } catch (err) {
-        throw new DoctorInputError(`${flag} ${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+        const code = (err as NodeJS.ErrnoException).code;
+        const why = code === "ENOENT" ? "ENOENT, no such file" : code === "EISDIR" ? "EISDIR, a directory, not a file" : (code ?? (err as Error).message);
+        throw new DoctorInputError(`${flag} ${file}: cannot read (${why})`);
     }
+    if (text.trim() === "") throw new DoctorInputError(`${flag} ${file}: is empty`);
     try {
         return JSON.parse(text) as unknown;
     } catch (err) {
@@ -43,19 +47,43 @@ export function claimsFromFile(file: string): JwtClaims {
 }
 
 /**
- * Reads the contracts of a deployed stack from `pulumi stack output --json` (its `trustContracts` output). Values
+ * Reads the contracts of a deployed stack from `pulumi stack output --json` (its `trustContracts` output), through
+ * the reader the audit shares (`src/outputs-file.ts`): every field the evaluators read is checked first. Values
  * exported as secrets arrive as "[secret]" unless `--show-secrets` was used; contracts are never secret.
  */
 export function contractsFromStackOutputs(file: string): TrustContract[] {
-    const value = readJson(file, "--outputs") as Record<string, unknown> | null;
-    const contracts = value && typeof value === "object" ? value.trustContracts : undefined;
-    if (!Array.isArray(contracts)) {
-        throw new DoctorInputError(`--outputs ${file}: no trustContracts array; produce the file with: pulumi stack output --json -s <stack> > ${file}`);
+    try {
+        return [...readStackOutputsFile(file, "--outputs").contracts];
+    } catch (err) {
+        if (err instanceof StackOutputsError) throw new DoctorInputError(err.message);
+        throw err;
     }
-    for (const [i, c] of contracts.entries()) {
-        if (!c || typeof c !== "object" || typeof (c as { kind?: unknown }).kind !== "string") {
-            throw new DoctorInputError(`--outputs ${file}: trustContracts[${i}] has no kind`);
-        }
-    }
-    return contracts as TrustContract[];
+}
+
+/** ISO 8601 date and time with an explicit zone: `2026-01-31T12:00:00Z`, `2026-01-31T13:00:00.5+01:00`. */
+const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * Parses `--at` strictly. `Date.parse` accepts "1", "2026" and "2026-02-30T00:00:00Z" (as 2 March); a wrong
+ * instant here silently changes every lifetime verdict, so only a full ISO 8601 date-time with a zone is accepted,
+ * and its fields must name a real calendar instant. Returns milliseconds since the epoch.
+ */
+export function parseInstant(value: string, flag = "--at"): number {
+    const fix = `use ISO 8601 with a zone, e.g. 2026-01-31T12:00:00Z`;
+    const m = INSTANT.exec(value);
+    if (!m) throw new DoctorInputError(`${flag} ${JSON.stringify(value)}: not an ISO 8601 date-time with a zone; ${fix}`);
+    const [, y, mo, d, h, mi, s = "0", zone] = m;
+    const fields = [Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(s)] as const;
+    const asUtc = new Date(Date.UTC(fields[0], fields[1] - 1, fields[2], fields[3], fields[4], fields[5]));
+    const real =
+        asUtc.getUTCFullYear() === fields[0] &&
+        asUtc.getUTCMonth() === fields[1] - 1 &&
+        asUtc.getUTCDate() === fields[2] &&
+        asUtc.getUTCHours() === fields[3] &&
+        asUtc.getUTCMinutes() === fields[4] &&
+        asUtc.getUTCSeconds() === fields[5];
+    const zoneOk = zone === "Z" || (Number(zone!.slice(1, 3)) <= 23 && Number(zone!.slice(4, 6)) <= 59);
+    const ms = Date.parse(value);
+    if (!real || !zoneOk || Number.isNaN(ms)) throw new DoctorInputError(`${flag} ${JSON.stringify(value)}: no such date or time; ${fix}`);
+    return ms;
 }

@@ -27,32 +27,38 @@ export function evaluateAwsRole(contract: AwsRoleContract, claims: JwtClaims, no
         claims.iss === contract.providerUrl
             ? contract.providerArn
             : `arn:aws:iam::${contract.accountId}:oidc-provider/${String(claims.iss).replace(/^https:\/\//, "")}`;
-    const policy = createValidatedPolicy(contract.trustPolicy, validateTrustPolicy, { name: `${contract.name}-trust-policy` });
-    const result = runUnsafeSimulation(
-        {
-            request: {
-                principal,
-                action: "sts:AssumeRoleWithWebIdentity",
-                resource: { resource: contract.roleArn, accountId: contract.accountId },
-                contextVariables: {
-                    [contract.conditionKeys.aud]: auds.length === 1 ? auds[0]! : auds,
-                    [contract.conditionKeys.sub]: typeof claims.sub === "string" ? claims.sub : "",
-                    // Provider-specific keys (<provider>:<claim>) carry the token's claim; an absent claim is absent here too.
-                    ...Object.fromEntries(
-                        Object.keys(contract.claimPins ?? {}).flatMap((key) => {
-                            const value = claims[key.slice(key.lastIndexOf(":") + 1)];
-                            return typeof value === "string" ? [[key, value]] : [];
-                        }),
-                    ),
+    let result: string;
+    try {
+        const policy = createValidatedPolicy(contract.trustPolicy, validateTrustPolicy, { name: `${contract.name}-trust-policy` });
+        result = runUnsafeSimulation(
+            {
+                request: {
+                    principal,
+                    action: "sts:AssumeRoleWithWebIdentity",
+                    resource: { resource: contract.roleArn, accountId: contract.accountId },
+                    contextVariables: {
+                        [contract.conditionKeys.aud]: auds.length === 1 ? auds[0]! : auds,
+                        [contract.conditionKeys.sub]: typeof claims.sub === "string" ? claims.sub : "",
+                        // Provider-specific keys (<provider>:<claim>) carry the token's claim; an absent claim is absent here too.
+                        ...Object.fromEntries(
+                            Object.keys(contract.claimPins ?? {}).flatMap((key) => {
+                                const value = claims[key.slice(key.lastIndexOf(":") + 1)];
+                                return typeof value === "string" ? [[key, value]] : [];
+                            }),
+                        ),
+                    },
                 },
+                identityPolicies: [],
+                serviceControlPolicies: [],
+                resourceControlPolicies: [],
+                resourcePolicy: policy as never,
             },
-            identityPolicies: [],
-            serviceControlPolicies: [],
-            resourceControlPolicies: [],
-            resourcePolicy: policy as never,
-        },
-        {},
-    );
+            {},
+        );
+    } catch (err) {
+        // A trust policy the evaluator cannot read (hand-edited outputs): AWS would refuse to store it at all.
+        result = `the trust policy could not be evaluated (${err instanceof Error ? err.message : String(err)})`;
+    }
     if (result !== "Allowed")
         reasons.push(`AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity (trust policy of ${contract.name}: ${result})`);
     return { accepted: reasons.length === 0, reasons };

@@ -1,0 +1,91 @@
+/**
+ * Reads the agents' UAMIs through Azure Resource Manager, read-only (api-version 2023-01-31, GA):
+ *  - `GET {arm}{uamiId}` for its `principalId`
+ *    (https://learn.microsoft.com/rest/api/managedidentity/user-assigned-identities/get);
+ *  - `GET {arm}{uamiId}/federatedIdentityCredentials`, every `nextLink` followed
+ *    (https://learn.microsoft.com/rest/api/managedidentity/federated-identity-credentials/list).
+ * Permissions: `Microsoft.ManagedIdentity/userAssignedIdentities/read` and
+ * `Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/read` (both in the built-in Reader role).
+ */
+import type { AuditError } from "./findings";
+import { CloudRequestError, HttpOptions, requestJson } from "./http";
+import type { DeclaredUami, UamiLive } from "./uami";
+
+export const ARM_API_VERSION = "2023-01-31";
+
+export interface ArmReaderOptions {
+    /** ARM root, e.g. https://management.azure.com (AGENTFED_ARM_ENDPOINT). */
+    readonly endpoint: string;
+    readonly token: () => Promise<string>;
+    readonly http?: HttpOptions;
+    readonly maxPages?: number;
+}
+
+function explain(err: unknown, permission: string): string {
+    if (!(err instanceof CloudRequestError)) return err instanceof Error ? err.message : String(err);
+    if (err.status === 401) return `${err.message}\nThe ARM token was refused (expired, or for another cloud's management endpoint).`;
+    if (err.status === 403)
+        return `${err.message}\nMissing permission: the audit's identity needs ${permission} (in the Reader role) on the UAMI's resource group.`;
+    if (err.status === undefined) return `${err.message}\nAzure Resource Manager could not be reached: check AGENTFED_ARM_ENDPOINT and the network.`;
+    return err.message;
+}
+
+/** Reads one UAMI: its principal id and every FIC on it. */
+export async function readUami(uami: DeclaredUami, options: ArmReaderOptions): Promise<{ live: UamiLive; errors: AuditError[] }> {
+    const errors: AuditError[] = [];
+    const headers = { authorization: `Bearer ${await options.token()}` };
+    let identity: UamiLive["identity"];
+    try {
+        const { status, body } = await requestJson(
+            "entra",
+            "GET",
+            `${options.endpoint}${uami.resourceId}?api-version=${ARM_API_VERSION}`,
+            headers,
+            options.http,
+        );
+        const id = (body as { properties?: { principalId?: unknown } } | undefined)?.properties?.principalId;
+        identity = status === 404 ? "not-found" : { principalId: typeof id === "string" ? id : undefined };
+    } catch (err) {
+        errors.push({ cloud: "entra", resource: uami.resourceId, message: explain(err, "Microsoft.ManagedIdentity/userAssignedIdentities/read") });
+    }
+    let fics: UamiLive["fics"];
+    try {
+        const origin = new URL(options.endpoint).origin;
+        const found: Exclude<UamiLive["fics"], "not-found" | undefined>[number][] = [];
+        let url: string | undefined = `${options.endpoint}${uami.resourceId}/federatedIdentityCredentials?api-version=${ARM_API_VERSION}`;
+        const visited = new Set<string>();
+        for (let page = 1; url !== undefined; page++) {
+            if (page > (options.maxPages ?? 100) || visited.has(url))
+                throw new Error(`ARM paging of ${uami.resourceId}/federatedIdentityCredentials did not end: stopped`);
+            visited.add(url);
+            const { status, body }: { status: number; body: unknown } = await requestJson("entra", "GET", url, headers, options.http);
+            if (status === 404) {
+                fics = "not-found";
+                break;
+            }
+            const value = (body as { value?: unknown }).value;
+            if (!Array.isArray(value)) throw new Error(`ARM answered ${uami.resourceId}/federatedIdentityCredentials without a value array`);
+            for (const item of value as { name?: unknown; properties?: { issuer?: unknown; subject?: unknown; audiences?: unknown } }[]) {
+                found.push({
+                    name: typeof item.name === "string" ? item.name : "?",
+                    issuer: typeof item.properties?.issuer === "string" ? item.properties.issuer : "?",
+                    subject: typeof item.properties?.subject === "string" ? item.properties.subject : "?",
+                    audiences: Array.isArray(item.properties?.audiences) ? item.properties.audiences.map(String) : [],
+                });
+            }
+            const next = (body as { nextLink?: unknown }).nextLink;
+            if (typeof next !== "string" || next === "") url = undefined;
+            else if (new URL(next, options.endpoint).origin !== origin)
+                throw new Error(`refusing to follow nextLink ${JSON.stringify(next)}: it leaves ${origin}`);
+            else url = new URL(next, options.endpoint).toString();
+        }
+        fics ??= found;
+    } catch (err) {
+        errors.push({
+            cloud: "entra",
+            resource: `${uami.resourceId}/federatedIdentityCredentials`,
+            message: explain(err, "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/read"),
+        });
+    }
+    return { live: { ...(identity !== undefined ? { identity } : {}), ...(fics !== undefined ? { fics } : {}) }, errors };
+}

@@ -1,0 +1,184 @@
+/**
+ * The audit's HTTP client for Microsoft Graph and the GCP IAM REST API (AWS goes through its SDK). Read-only GETs
+ * and one read-only POST (`getIamPolicy`), each bounded: a timeout per attempt, a fixed number of attempts, retries
+ * only on throttling (429), server faults (5xx) and transient network faults, honouring `Retry-After` given as
+ * seconds or as an HTTP date (RFC 9110 §10.2.3), as Graph's throttling guidance asks. Its own module: the Blueprint
+ * FIC provider has its own client with write semantics (idempotency) this one does not need.
+ */
+import type { Cloud } from "./findings";
+
+export interface HttpOptions {
+    /** Per-attempt timeout. Default 20 s. */
+    readonly timeoutMs?: number;
+    /** Attempts in all, the first included. Default 5. */
+    readonly maxAttempts?: number;
+    /** A `Retry-After` longer than this is not waited for: the read fails with a clear error instead. Default 60 s. */
+    readonly maxRetryAfterMs?: number;
+    /** Backoff without `Retry-After`: base * 2^(attempt-1), capped at 8 s. Default 1 s. */
+    readonly backoffBaseMs?: number;
+    /** Injected for tests. */
+    readonly sleep?: (ms: number) => Promise<void>;
+    /** Injected for tests: the clock `Retry-After` dates are measured against. */
+    readonly now?: () => number;
+}
+
+/** A request that failed for good: carries what the reader needs to explain it. */
+export class CloudRequestError extends Error {
+    constructor(
+        message: string,
+        readonly cloud: Cloud,
+        /** HTTP status, or undefined when no answer came (network, timeout). */
+        readonly status: number | undefined,
+        /** The service's own error code (`Authorization_RequestDenied`, `PERMISSION_DENIED`), when it gave one. */
+        readonly code: string | undefined,
+        /** The service's own message. */
+        readonly serviceMessage: string,
+    ) {
+        super(message);
+        this.name = "CloudRequestError";
+    }
+}
+
+export interface JsonResponse {
+    readonly status: number;
+    readonly body: unknown;
+}
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * `Retry-After` in milliseconds: delta-seconds (`120`) or an HTTP date (`Wed, 21 Oct 2026 07:28:00 GMT`), measured
+ * against `now`. Undefined when absent or unreadable; never negative.
+ */
+export function retryAfterMs(header: string | null, now: number): number | undefined {
+    if (header === null) return undefined;
+    const value = header.trim();
+    if (/^\d+$/.test(value)) return Number(value) * 1000;
+    if (!/[a-z]/i.test(value)) return undefined; // "1.5", "-1": not a valid delta-seconds, not a date
+    const at = Date.parse(value);
+    return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** Network faults worth another attempt. Refused connections and unknown hosts are configuration, not weather. */
+function transient(err: unknown): boolean {
+    const code = (err as { cause?: { code?: string } }).cause?.code ?? (err as NodeJS.ErrnoException).code;
+    return !["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ERR_INVALID_URL", "CERT_HAS_EXPIRED", "UNABLE_TO_VERIFY_LEAF_SIGNATURE"].includes(code ?? "");
+}
+
+function networkReason(err: unknown): string {
+    if (err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError")) return "timed out";
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    if (cause?.code === "ECONNREFUSED") return "connection refused";
+    if (cause?.code === "ENOTFOUND") return "host not found";
+    return cause?.message ?? (err instanceof Error ? err.message : String(err));
+}
+
+/** The service's error code and message from a Graph (`{error:{code,message}}`) or Google (`{error:{status,message}}`) body. */
+function serviceError(body: unknown, text: string): { code: string | undefined; message: string } {
+    const error = (body as { error?: { code?: unknown; status?: unknown; message?: unknown } } | undefined)?.error;
+    if (error && typeof error === "object") {
+        const code = typeof error.status === "string" ? error.status : typeof error.code === "string" ? error.code : undefined;
+        return { code, message: typeof error.message === "string" ? error.message : text.slice(0, 300) };
+    }
+    return { code: undefined, message: text.slice(0, 300) };
+}
+
+/**
+ * Sends one request, retrying as described above, and returns the parsed JSON of a 2xx answer or of a 404 (the
+ * readers decide what a missing object means). Any other answer, or no answer, throws `CloudRequestError`.
+ */
+export async function requestJson(
+    cloud: Cloud,
+    method: "GET" | "POST",
+    url: string,
+    headers: Record<string, string>,
+    options: HttpOptions = {},
+): Promise<JsonResponse> {
+    const timeoutMs = options.timeoutMs ?? 20_000;
+    const maxAttempts = options.maxAttempts ?? 5;
+    const maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
+    const backoffBaseMs = options.backoffBaseMs ?? 1_000;
+    const sleep = options.sleep ?? realSleep;
+    const now = options.now ?? Date.now;
+    const where = `${method} ${url}`;
+    let lastProblem = "";
+
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+        let response: Response;
+        try {
+            response = await fetch(url, {
+                method,
+                headers: { accept: "application/json", ...headers },
+                ...(method === "POST" ? { body: "" } : {}),
+                signal: AbortSignal.timeout(timeoutMs),
+                redirect: "error", // a redirect would carry the bearer token elsewhere
+            });
+        } catch (err) {
+            lastProblem = networkReason(err);
+            if (!transient(err) || attempt === maxAttempts) {
+                throw new CloudRequestError(
+                    `${where}: ${lastProblem}${attempt > 1 ? ` (after ${attempt} attempts)` : ""}`,
+                    cloud,
+                    undefined,
+                    undefined,
+                    lastProblem,
+                );
+            }
+            await sleep(Math.min(backoffBaseMs * 2 ** (attempt - 1), 8_000));
+            continue;
+        }
+        const text = await response.text().catch(() => "");
+        let body: unknown;
+        try {
+            body = text === "" ? undefined : JSON.parse(text);
+        } catch {
+            body = undefined;
+        }
+        if (response.ok || response.status === 404) {
+            if (response.ok && body === undefined) {
+                throw new CloudRequestError(`${where}: answered ${response.status} without a JSON body`, cloud, response.status, undefined, text.slice(0, 300));
+            }
+            return { status: response.status, body };
+        }
+        const { code, message } = serviceError(body, text);
+        lastProblem = `answered ${response.status}${code ? ` ${code}` : ""}: ${message}`;
+        const retryable = response.status === 429 || response.status >= 500;
+        if (!retryable || attempt === maxAttempts) {
+            const tries = retryable ? ` (after ${attempt} attempts)` : "";
+            throw new CloudRequestError(`${where} ${lastProblem}${tries}`, cloud, response.status, code, message);
+        }
+        const wait = retryAfterMs(response.headers.get("retry-after"), now());
+        if (wait !== undefined && wait > maxRetryAfterMs) {
+            throw new CloudRequestError(
+                `${where} ${lastProblem}; the service asks to retry after ${Math.ceil(wait / 1000)} s, longer than the audit waits (${maxRetryAfterMs / 1000} s): rerun later`,
+                cloud,
+                response.status,
+                code,
+                message,
+            );
+        }
+        await sleep(wait ?? Math.min(backoffBaseMs * 2 ** (attempt - 1), 8_000));
+    }
+    /* c8 ignore next */
+    throw new CloudRequestError(`${where}: ${lastProblem}`, cloud, undefined, undefined, lastProblem);
+}
+
+/**
+ * The root URL of a cloud API, from an override or the default. The audit sends a bearer token there, so only
+ * https is accepted, except plain http on a loopback address (the tests' stand-ins).
+ */
+export function apiRoot(value: string | undefined, fallback: string, variable: string): string {
+    const raw = (value ?? "").trim() === "" ? fallback : value!.trim();
+    let url: URL;
+    try {
+        url = new URL(raw);
+    } catch {
+        throw new Error(`${variable}=${JSON.stringify(raw)} is not an absolute URL`);
+    }
+    const loopback = ["127.0.0.1", "[::1]", "localhost"].includes(url.hostname);
+    if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback)) {
+        throw new Error(`${variable}=${JSON.stringify(raw)} must use https:// (a bearer token is sent there); plain http is allowed only on loopback`);
+    }
+    if (url.search !== "" || url.hash !== "" || url.username !== "") throw new Error(`${variable}=${JSON.stringify(raw)} must be a bare root URL`);
+    return raw.replace(/\/+$/, "");
+}

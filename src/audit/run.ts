@@ -1,0 +1,162 @@
+/**
+ * The audit: declared contracts in, per-cloud live state read, findings out. The clouds are read concurrently,
+ * each with its own reader; every part that cannot be read becomes an audit error, never a silent pass.
+ */
+import type { TrustContract } from "../contracts";
+import type { StackOutputsDocument } from "../outputs-file";
+import { awsProviders, diffAwsProvider } from "./aws";
+import { AwsReaderOptions, readAwsAccount } from "./aws-reader";
+import { diffEntraTarget, entraTargets } from "./entra";
+import { readEntraTarget, tokenTenant } from "./entra-reader";
+import { readUami } from "./arm-reader";
+import { declaredUamis, diffUami } from "./uami";
+import { AuditError, AuditReport, Cloud, Finding, sortErrors, sortFindings } from "./findings";
+import { diffGcpPool, diffServiceAccount, gcpPools, gcpServiceAccounts } from "./gcp";
+import { readGcpPool, readServiceAccountPolicy } from "./gcp-reader";
+import type { HttpOptions } from "./http";
+
+export interface AuditDependencies {
+    /** Graph root (validated). */
+    readonly graphEndpoint: string;
+    readonly graphToken: () => Promise<string>;
+    /** Azure Resource Manager root (validated), for the UAMIs' own FICs. */
+    readonly armEndpoint: string;
+    readonly armToken: () => Promise<string>;
+    /** GCP IAM root (validated). */
+    readonly gcpEndpoint: string;
+    readonly gcpToken: () => Promise<string>;
+    readonly aws?: AwsReaderOptions;
+    readonly env?: NodeJS.ProcessEnv;
+    readonly http?: HttpOptions;
+    readonly now: () => number;
+}
+
+const KIND_OF: Record<Cloud, TrustContract["kind"]> = { entra: "entra-fic", gcp: "gcp-provider", aws: "aws-role" };
+
+/** The clouds the contracts declare anything in, in report order. */
+export function cloudsIn(contracts: readonly TrustContract[]): Cloud[] {
+    return (["entra", "gcp", "aws"] as const).filter((cloud) => contracts.some((c) => c.kind === KIND_OF[cloud]));
+}
+
+/** A token of another tenant than the stack's makes every object look missing: refuse it instead. */
+function wrongTenant(token: string, doc: StackOutputsDocument, what: string): AuditError | undefined {
+    const tenantId = typeof doc.outputs.tenantId === "string" ? doc.outputs.tenantId : undefined;
+    const tid = tokenTenant(token);
+    if (!tenantId || !tid || tid.toLowerCase() === tenantId.toLowerCase()) return undefined;
+    return {
+        cloud: "entra",
+        resource: `tenant ${tenantId}`,
+        message: `the ${what} token is for tenant ${tid}, but the stack's tenant is ${tenantId}: nothing was read. Use credentials of the stack's tenant.`,
+    };
+}
+
+async function auditBlueprints(doc: StackOutputsDocument, deps: AuditDependencies): Promise<{ findings: Finding[]; errors: AuditError[] }> {
+    const findings: Finding[] = [];
+    const errors: AuditError[] = [];
+    let token: string;
+    try {
+        token = await deps.graphToken();
+    } catch (err) {
+        return { findings, errors: [{ cloud: "entra", resource: "Microsoft Graph token", message: err instanceof Error ? err.message : String(err) }] };
+    }
+    const tenant = wrongTenant(token, doc, "Graph");
+    if (tenant) return { findings, errors: [tenant] };
+    for (const target of entraTargets(doc.contracts)) {
+        const { live, errors: readErrors } = await readEntraTarget(target, {
+            endpoint: deps.graphEndpoint,
+            token: () => Promise.resolve(token),
+            ...(deps.http ? { http: deps.http } : {}),
+        });
+        errors.push(...readErrors);
+        findings.push(...diffEntraTarget(target, live, deps.now()));
+    }
+    return { findings, errors };
+}
+
+async function auditUamis(doc: StackOutputsDocument, deps: AuditDependencies): Promise<{ findings: Finding[]; errors: AuditError[] }> {
+    const findings: Finding[] = [];
+    const { uamis, problems } = declaredUamis(doc.outputs);
+    const errors: AuditError[] = problems.map((message) => ({ cloud: "entra", resource: "outputs.uamiResourceId", message }));
+    if (uamis.length === 0) return { findings, errors };
+    let token: string;
+    try {
+        token = await deps.armToken();
+    } catch (err) {
+        return {
+            findings,
+            errors: [...errors, { cloud: "entra", resource: "Azure Resource Manager token", message: err instanceof Error ? err.message : String(err) }],
+        };
+    }
+    const tenant = wrongTenant(token, doc, "Resource Manager");
+    if (tenant) return { findings, errors: [...errors, tenant] };
+    for (const uami of uamis) {
+        const { live, errors: readErrors } = await readUami(uami, {
+            endpoint: deps.armEndpoint,
+            token: () => Promise.resolve(token),
+            ...(deps.http ? { http: deps.http } : {}),
+        });
+        errors.push(...readErrors);
+        findings.push(...diffUami(uami, live));
+    }
+    return { findings, errors };
+}
+
+/** Entra: the FICs (and secrets) of every application the contracts target, and the FICs on the agents' UAMIs. */
+async function auditEntra(doc: StackOutputsDocument, deps: AuditDependencies): Promise<{ findings: Finding[]; errors: AuditError[] }> {
+    const [apps, uamis] = await Promise.all([auditBlueprints(doc, deps), auditUamis(doc, deps)]);
+    return { findings: [...apps.findings, ...uamis.findings], errors: [...apps.errors, ...uamis.errors] };
+}
+
+async function auditGcp(doc: StackOutputsDocument, deps: AuditDependencies): Promise<{ findings: Finding[]; errors: AuditError[] }> {
+    const findings: Finding[] = [];
+    const errors: AuditError[] = [];
+    let token: string;
+    try {
+        token = await deps.gcpToken();
+    } catch (err) {
+        return { findings, errors: [{ cloud: "gcp", resource: "Google access token", message: err instanceof Error ? err.message : String(err) }] };
+    }
+    const options = { endpoint: deps.gcpEndpoint, token: () => Promise.resolve(token), ...(deps.http ? { http: deps.http } : {}) };
+    for (const pool of gcpPools(doc.contracts)) {
+        const { live, errors: readErrors } = await readGcpPool(pool, options);
+        errors.push(...readErrors);
+        if (live !== undefined) findings.push(...diffGcpPool(pool, live));
+    }
+    for (const account of gcpServiceAccounts(doc.contracts)) {
+        const { live, errors: readErrors } = await readServiceAccountPolicy(account, options);
+        errors.push(...readErrors);
+        if (live !== undefined) findings.push(...diffServiceAccount(account, live));
+    }
+    return { findings, errors };
+}
+
+async function auditAws(doc: StackOutputsDocument, deps: AuditDependencies): Promise<{ findings: Finding[]; errors: AuditError[] }> {
+    const providers = awsProviders(doc.contracts);
+    const live = await readAwsAccount(providers, deps.aws, deps.env);
+    const findings: Finding[] = [];
+    for (const provider of providers) {
+        const state = live.providers.get(provider.providerArn);
+        if (state === undefined && live.roles === undefined) continue;
+        // A provider that could not be read (its audit error is reported) is compared as declared: no client-id finding.
+        findings.push(...diffAwsProvider(provider, state ?? { url: provider.providerUrl, clientIds: provider.audiences }, live.roles));
+    }
+    return { findings, errors: [...live.errors] };
+}
+
+/** Audits the selected clouds of a stack's contracts. */
+export async function runAudit(doc: StackOutputsDocument, clouds: readonly Cloud[], deps: AuditDependencies): Promise<AuditReport> {
+    const runs: Record<Cloud, (d: StackOutputsDocument, deps: AuditDependencies) => Promise<{ findings: Finding[]; errors: AuditError[] }>> = {
+        entra: auditEntra,
+        gcp: auditGcp,
+        aws: auditAws,
+    };
+    const results = await Promise.all(
+        clouds.map((cloud) =>
+            runs[cloud](doc, deps).catch((err: unknown) => ({
+                findings: [] as Finding[],
+                errors: [{ cloud, resource: cloud, message: `could not audit: ${err instanceof Error ? err.message : String(err)}` }],
+            })),
+        ),
+    );
+    return { findings: sortFindings(results.flatMap((r) => r.findings)), errors: sortErrors(results.flatMap((r) => r.errors)) };
+}

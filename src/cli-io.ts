@@ -1,0 +1,31 @@
+/**
+ * What a command-line tool here writes to, so tests can run it in-process and read what a user would see. The
+ * scripts under `scripts/` pass the process's streams and exit with the returned code.
+ */
+export interface CliIo {
+    /** Standard output: the report (text or JSON). */
+    out(text: string): void;
+    /** Standard error: problems and progress, never a stack trace. */
+    err(text: string): void;
+}
+
+/** The process's own streams. */
+export const processIo: CliIo = {
+    out: (text) => void process.stdout.write(text),
+    err: (text) => void process.stderr.write(text),
+};
+
+/** Exit codes shared by the doctor, the audit and jwks. */
+export const EXIT = {
+    /** The command ran; for the audit, no finding at or above the failing severity. */
+    ok: 0,
+    /** The audit found something at or above the failing severity (default: an error). */
+    findings: 1,
+    /** Unusable input, or (audit) a cloud that could not be read: nothing trustworthy was concluded. */
+    unusable: 2,
+} as const;
+
+/** `parseArgs` errors (unknown option, missing value) carry a code; they are usage errors, not internal ones. */
+export function isParseArgsError(err: unknown): err is Error {
+    return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === "string" && (err as NodeJS.ErrnoException).code!.startsWith("ERR_PARSE_ARGS");
+}

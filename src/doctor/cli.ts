@@ -1,0 +1,86 @@
+/**
+ * Trust-chain doctor: `npm run doctor -- [--project <dir>] --stack <name> (--token <jwt> | --claims <file.json>) [--outputs <file>] [--at <time>] [--json]`.
+ * Checks a token against every contract of a stack (from its offline plan, or from `pulumi stack output --json`),
+ * and says which accept it and why the others do not. The token is decoded locally and never sent anywhere.
+ * Exit 0 when the evaluation ran, whatever the verdicts; 2 on unusable input.
+ */
+import { parseArgs } from "node:util";
+import { CliIo, EXIT, isParseArgsError } from "../cli-io";
+import type { TrustContract } from "../contracts";
+import { evaluateContracts } from "./evaluate";
+import { claimsFromFile, claimsFromToken, contractsFromStackOutputs, DoctorInputError, parseInstant } from "./inputs";
+
+export const DOCTOR_USAGE =
+    "usage: npm run doctor -- [--project bootstrap] --stack <name> (--token <jwt> | --claims <file.json>) [--outputs <stack-output.json>] [--at <ISO time>] [--json]";
+
+/** Runs the doctor; returns the exit code. `nowMs` is the clock when `--at` is not given. */
+export async function runDoctor(argv: readonly string[], io: CliIo, nowMs: () => number = Date.now): Promise<number> {
+    try {
+        return await doctor(argv, io, nowMs);
+    } catch (err) {
+        if (err instanceof DoctorInputError) {
+            io.err(`doctor: ${err.message}\n`);
+            return EXIT.unusable;
+        }
+        if (isParseArgsError(err)) {
+            io.err(`doctor: ${err.message}\n${DOCTOR_USAGE}\n`);
+            return EXIT.unusable;
+        }
+        // Not the user's input: say so plainly, still without a stack trace.
+        io.err(`doctor: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+        return 1;
+    }
+}
+
+async function doctor(argv: readonly string[], io: CliIo, nowMs: () => number): Promise<number> {
+    const { values } = parseArgs({
+        args: [...argv],
+        options: {
+            project: { type: "string" },
+            stack: { type: "string" },
+            token: { type: "string" },
+            claims: { type: "string" },
+            outputs: { type: "string" },
+            at: { type: "string" },
+            json: { type: "boolean", default: false },
+        },
+        strict: true,
+        allowPositionals: false,
+    });
+    if (!values.stack) throw new DoctorInputError(`--stack is required\n${DOCTOR_USAGE}`);
+    if (Boolean(values.token) === Boolean(values.claims)) throw new DoctorInputError(`pass exactly one of --token or --claims\n${DOCTOR_USAGE}`);
+    const at = values.at === undefined ? nowMs() : parseInstant(values.at);
+    const claims = values.token ? claimsFromToken(values.token) : claimsFromFile(values.claims!);
+
+    let contracts: TrustContract[];
+    let source: string;
+    if (values.outputs) {
+        contracts = contractsFromStackOutputs(values.outputs);
+        source = `deployed outputs ${values.outputs}`;
+    } else {
+        const { runPlan } = await import("../plan/run-plan.js");
+        const project = values.project !== undefined ? { project: values.project } : {};
+        const planOf = `offline plan of ${values.project ? `project ${values.project}, ` : ""}stack ${values.stack}`;
+        // The plan fails only on what it was given (project, stack, configuration): unusable input, exit 2.
+        contracts = (
+            await runPlan({ stack: values.stack, ...project }).catch((err: unknown) => {
+                throw new DoctorInputError(`the ${planOf} failed: ${err instanceof Error ? err.message : String(err)}`);
+            })
+        ).trustContracts;
+        source = `${planOf} (cloud-assigned ids are placeholders: use --outputs for a deployed stack)`;
+        if (contracts.length === 0) throw new DoctorInputError(`the ${planOf} declares no trust contract`);
+    }
+    const verdicts = evaluateContracts(contracts, claims, Math.floor(at / 1000));
+
+    if (values.json) {
+        io.out(`${JSON.stringify({ verdicts }, null, 2)}\n`);
+        return EXIT.ok;
+    }
+    const lines = [`Token iss=${JSON.stringify(claims.iss)} sub=${JSON.stringify(claims.sub)} aud=${JSON.stringify(claims.aud)}`, `Contracts: ${source}`, ""];
+    for (const v of verdicts) {
+        lines.push(`${v.accepted ? "ACCEPTED" : "REJECTED"}  [${v.kind}] ${v.contract}`);
+        for (const r of v.reasons) lines.push(`    - ${r}`);
+    }
+    io.out(`${lines.join("\n")}\n`);
+    return EXIT.ok;
+}
