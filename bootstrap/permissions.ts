@@ -102,7 +102,7 @@ const AWS_WRITE = {
     ],
 };
 
-/** The role's inline policy: the stack's own OIDC provider and roles, by exact ARN; never a wildcard resource but the list call. */
+/** The role's inline policy: the stack's own OIDC provider and roles, by exact ARN; never a wildcard resource but the list calls. */
 export function awsPolicy(access: EnvironmentAccess, target: TargetStack): PermissionPolicy | undefined {
     const aws = target.aws;
     if (!aws) return undefined;
@@ -112,7 +112,10 @@ export function awsPolicy(access: EnvironmentAccess, target: TargetStack): Permi
     return {
         Version: "2012-10-17",
         Statement: [
-            { Sid: "ListProviders", Effect: "Allow", Action: ["iam:ListOpenIDConnectProviders"], Resource: ["*"] },
+            // List calls have no resource type in the Service Authorization Reference, so their resource is "*".
+            // Previews also list roles: the live trust audit (docs/audit.md) runs with the preview identities and
+            // must see every role whose trust policy names the provider, not only the stack's own.
+            { Sid: "ListCalls", Effect: "Allow", Action: ["iam:ListOpenIDConnectProviders", ...(write ? [] : ["iam:ListRoles"])], Resource: ["*"] },
             { Sid: "StackOidcProvider", Effect: "Allow", Action: [...AWS_READ.provider, ...(write ? AWS_WRITE.provider : [])], Resource: [providerArn] },
             { Sid: "StackRoles", Effect: "Allow", Action: [...AWS_READ.role, ...(write ? AWS_WRITE.role : [])], Resource: roleArns },
         ],

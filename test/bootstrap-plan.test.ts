@@ -163,7 +163,14 @@ describe("the bootstrap plan", () => {
             preview.every((a) => /^iam:(Get|List)/.test(a)),
             preview.join(),
         );
+        // The live trust audit runs with the preview identity and lists every role (ListRoles has no resource type: "*").
+        const listRoles = policyOf("preview-prod").Statement.filter((s) => s.Action.includes("iam:ListRoles"));
+        assert.deepEqual(
+            listRoles.map((s) => s.Resource),
+            [["*"]],
+        );
         const deploy = policyOf("prod").Statement;
+        assert.ok(!deploy.some((s) => s.Action.includes("iam:ListRoles")), "a deploy identity does not run the audit");
         assert.deepEqual(deploy.find((s) => s.Action.includes("iam:CreateRole"))!.Resource, ["arn:aws:iam::123456789012:role/agentfed-weather-agent-bedrock"]);
         assert.deepEqual(deploy.find((s) => s.Action.includes("iam:CreateOpenIDConnectProvider"))!.Resource, [
             "arn:aws:iam::123456789012:oidc-provider/sts.windows.net/11111111-1111-1111-1111-111111111111/",
