@@ -29,3 +29,15 @@ export const EXIT = {
 export function isParseArgsError(err: unknown): err is Error {
     return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === "string" && (err as NodeJS.ErrnoException).code!.startsWith("ERR_PARSE_ARGS");
 }
+
+/**
+ * Why a file given on the command line could not be read, in words (never an errno alone): the doctor, the audit and
+ * jwks all say it the same way. `directoryHint` is what to do instead when the path is a directory.
+ */
+export function unreadableFileReason(err: unknown, directoryHint = "pass a file"): string {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return "no such file";
+    if (code === "EISDIR") return `is a directory; ${directoryHint}`;
+    if (code === "EACCES" || code === "EPERM") return "permission denied";
+    return code ?? (err instanceof Error ? err.message : String(err));
+}

@@ -6,6 +6,7 @@
  * path, so no consumer ever meets a `TypeError` on a missing field.
  */
 import { readFileSync } from "node:fs";
+import { unreadableFileReason } from "./cli-io";
 import { AWS_AUDIENCE_MODES, BlueprintKind, guidProblem, PULUMI_TOKEN_TYPES, TrustContract } from "./contracts";
 
 /** Input the tools cannot use. Their CLIs print the message (no stack trace) and exit 2. */
@@ -52,16 +53,7 @@ export function readStackOutputsFile(file: string, flag = "--outputs"): StackOut
     try {
         bytes = readFileSync(file);
     } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        const why =
-            code === "ENOENT"
-                ? "no such file"
-                : code === "EISDIR"
-                  ? "is a directory, not a file"
-                  : code === "EACCES"
-                    ? "permission denied"
-                    : (code ?? (err as Error).message);
-        throw new StackOutputsError(`${source}: cannot read (${why}); ${HOW_TO_PRODUCE}`);
+        throw new StackOutputsError(`${source}: cannot read (${unreadableFileReason(err)}); ${HOW_TO_PRODUCE}`);
     }
     return parseStackOutputs(decodeOutputsText(bytes), source);
 }

@@ -220,7 +220,7 @@ describe("doctor: other unusable input", () => {
         ["a --token that is not a JWT", () => ["--stack", "prod", "--token", "eyJ.not"], /--token is not a decodable JWT/],
         ["a --claims array", () => ["--stack", "prod", "--claims", file("arr.json", "[1]")], /expected a JSON object of claims/],
         ["an empty --claims file", () => ["--stack", "prod", "--claims", file("e.json", "")], /--claims .*is empty/],
-        ["a --claims directory", () => ["--stack", "prod", "--claims", dir], /--claims .*cannot read \(EISDIR/],
+        ["a --claims directory", () => ["--stack", "prod", "--claims", dir], /--claims .*cannot read \(is a directory/],
         ["a positional argument", () => ["--stack", "prod", "--claims", claims(), "extra"], /Unexpected argument 'extra'/],
     ];
     for (const [name, args, message] of cases) {

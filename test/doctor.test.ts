@@ -121,7 +121,7 @@ describe("npm run doctor", () => {
         assert.match(bad.stderr, /--token is not a decodable JWT/);
         const missing = run("--stack", "prod", "--claims", path.join(dir, "nope.json"));
         assert.equal(missing.status, 2);
-        assert.match(missing.stderr, /cannot read \(ENOENT/);
+        assert.match(missing.stderr, /cannot read \(no such file\)/);
         const noContracts = path.join(dir, "empty.json");
         writeFileSync(noContracts, "{}");
         const outputs = run("--stack", "prod", "--claims", noContracts, "--outputs", noContracts);

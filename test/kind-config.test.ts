@@ -17,21 +17,13 @@ import {
 } from "../src/contracts";
 import { readStackConfig } from "../src/plan/stack-files";
 import { BLUEPRINT_APP_ID, BLUEPRINT_OBJECT_ID, TENANT } from "./helpers";
+import { RSA_PUBLIC_KEY } from "./fixtures/every-key";
 
 const NS = "agentfed";
 
-/** An RSA public key and its kid, computed independently with OpenSSL:
+/** The fixture's RSA public key and its kid, computed independently with OpenSSL:
  *  openssl pkey -pubin -in k.pub -outform DER | openssl dgst -sha256 -binary | base64 | tr '+/' '-_' | tr -d '=' */
-const KNOWN_PUBLIC_KEY = `-----BEGIN PUBLIC KEY-----
-MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA03p+cPSRsmH0QxktEC4V
-LIDPyWOjszTrHQd/ltKqaZR/2Pj1zG4C5D8+Uj7M8/RgJv4r+cK7G1dUNH3bNwz3
-RHGdj3zh9/sqJAlmBefT1AbbkvKz7CGNnZeGE1IsB38cnIwaPZ4V8Rbf9TVFSPsk
-b3S4IhuYElpneL47FXZ72Dn+pZvIyNZd4q0o78jG4Zr7mm2V6g4tU2VjRBRacMfe
-WqbnTTVq1BB7Q+sge0D88y9HR/scoGabyBBJzwOT+BBnuLG4ElNRYxQC5gZrI3Qh
-J/yRsT0aayt0BqgyGMf0emE593VLAcoYmic+hA+ZAPJa7nYVQF+/4Pu1Uyy514TG
-HQIDAQAB
------END PUBLIC KEY-----
-`;
+const KNOWN_PUBLIC_KEY = RSA_PUBLIC_KEY;
 const KNOWN_KID = "DCMiKR7uFoxKAxQ5pK-cyHSlj135MeWtPz2HMx833gc";
 
 const minimalKind = { storageAccountName: "oidcagentfedtest", namespace: "entra-demo", serviceAccountName: "sidecar-sa" };

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { decodeJwt, decodeProtectedHeader } from "jose";
+import { unreadableFileReason } from "../cli-io";
 import type { JwtClaims, TrustContract } from "../contracts";
 import { decodeOutputsText, readStackOutputsFile, StackOutputsError } from "../outputs-file";
 
@@ -27,9 +28,7 @@ function readJson(file: string, flag: string): unknown {
     try {
         text = decodeOutputsText(readFileSync(file));
     } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        const why = code === "ENOENT" ? "ENOENT, no such file" : code === "EISDIR" ? "EISDIR, a directory, not a file" : (code ?? (err as Error).message);
-        throw new DoctorInputError(`${flag} ${file}: cannot read (${why})`);
+        throw new DoctorInputError(`${flag} ${file}: cannot read (${unreadableFileReason(err)})`);
     }
     if (text.trim() === "") throw new DoctorInputError(`${flag} ${file}: is empty`);
     try {

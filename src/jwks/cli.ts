@@ -8,7 +8,7 @@
 import { createPublicKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { CliIo, EXIT, isParseArgsError } from "../cli-io";
+import { CliIo, EXIT, isParseArgsError, unreadableFileReason } from "../cli-io";
 import { KIND_RSA_BITS } from "../config/kind";
 import { jsonWebKeySet, renderOidcDocument, serviceAccountJwk } from "../contracts/oidc-issuer";
 
@@ -27,16 +27,7 @@ export function readKeyArgument(arg: string, index: number): { pem: string; labe
     try {
         text = readFileSync(arg, "utf8");
     } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        const why =
-            code === "ENOENT"
-                ? "no such file"
-                : code === "EISDIR"
-                  ? "is a directory; pass the key file inside it"
-                  : code === "EACCES"
-                    ? "permission denied"
-                    : (code ?? (err as Error).message);
-        throw new JwksInputError(`${label}: cannot read (${why})`);
+        throw new JwksInputError(`${label}: cannot read (${unreadableFileReason(err, "pass the key file inside it")})`);
     }
     if (text.trim() === "") throw new JwksInputError(`${label}: is empty; expected a PEM key (-----BEGIN PUBLIC KEY-----)`);
     if (!text.includes("-----BEGIN ")) {
