@@ -1,7 +1,7 @@
 import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { StackValidationArgs, ResourceValidationArgs } from "@pulumi/policy";
@@ -215,8 +215,10 @@ describe("the bootstrap plan", () => {
         );
         // The variables the workflows and the login action read, straight from their YAML.
         const read = new Set<string>();
-        for (const file of [".github/workflows/pull-request.yml", ".github/workflows/deploy.yml"])
-            for (const m of readFileSync(path.join(ROOT, file), "utf8").matchAll(/vars\.([A-Z_]+)/g)) read.add(m[1]!);
+        const workflows = readdirSync(path.join(ROOT, ".github/workflows")).filter((f) => /\.ya?ml$/.test(f));
+        assert.ok(workflows.includes("audit.yml") && workflows.includes("deploy.yml"), workflows.join());
+        for (const file of workflows)
+            for (const m of readFileSync(path.join(ROOT, ".github/workflows", file), "utf8").matchAll(/vars\.([A-Z_]+)/g)) read.add(m[1]!);
         const set = (env: string) =>
             new Set(
                 of(T.variable)
@@ -234,6 +236,16 @@ describe("the bootstrap plan", () => {
         };
         for (const name of ["gcp-workload-identity-provider", "gcp-service-account", "aws-role-arn", "pulumi-team"])
             assert.notEqual(action.inputs[name]!.required, true, name);
+        // Every workflow that logs in passes every input of the login action: an input left out silently changes the
+        // identity (no pulumi-team asks Pulumi Cloud for an organization token, which the bootstrap's policies refuse).
+        for (const file of workflows) {
+            const doc = yaml.load(readFileSync(path.join(ROOT, ".github/workflows", file), "utf8")) as {
+                jobs: Record<string, { steps?: { uses?: string; with?: Record<string, unknown> }[] }>;
+            };
+            for (const [job, { steps = [] }] of Object.entries(doc.jobs))
+                for (const step of steps.filter((st) => st.uses === "./.github/actions/cloud-login"))
+                    assert.deepEqual(Object.keys(step.with ?? {}).sort(), Object.keys(action.inputs).sort(), `${file}, job ${job}: the cloud-login inputs`);
+        }
         const outputs = plan.outputs.githubEnvironments as Record<string, { variables: Record<string, string> }>;
         for (const v of of(T.variable)) assert.equal(outputs[String(v.inputs.environment)]!.variables[String(v.inputs.variableName)], v.inputs.value);
     });
