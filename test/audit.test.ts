@@ -398,6 +398,23 @@ describe("audit: throttling and faults", () => {
         assert.match(r.errors[0]!.message, /federatedIdentityCredentials: timed out \(after 2 attempts\)/);
     });
 
+    it("a connection reset is weather: retried after a backoff, and the audit passes", async () => {
+        graph.faults.push({ times: 1, reset: true, match: "federatedIdentityCredentials" });
+        const r = await report();
+        assert.deepEqual([r.code, r.findings, r.errors], [0, [], []]);
+        assert.deepEqual(sleeps, [1]);
+    });
+
+    it("a redirect is refused at once (it would carry the bearer token elsewhere), never retried", async () => {
+        graph.faults.push({ times: 99, redirectTo: "https://attacker.example/steal", match: "federatedIdentityCredentials" });
+        const r = await report();
+        assert.equal(r.code, 2);
+        const message = r.errors.map((e) => e.message).join("\n");
+        assert.match(message, /federatedIdentityCredentials: /);
+        assert.doesNotMatch(message, /after \d+ attempts/);
+        assert.deepEqual(sleeps, []);
+    });
+
     it("a refused connection is reported at once (no retries), naming the endpoint variable", async () => {
         const closed = await new Promise<number>((resolve) => {
             const s = createServer().listen(0, "127.0.0.1", () => {

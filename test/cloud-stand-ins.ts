@@ -30,6 +30,10 @@ export interface Fault {
     readonly delayMs?: number;
     /** AWS error code (Throttling, AccessDenied) or Graph/Google error code. */
     readonly code?: string;
+    /** Drop the connection without an answer (the client sees a reset socket: ECONNRESET / UND_ERR_SOCKET). */
+    readonly reset?: boolean;
+    /** Answer 302 to this location: a redirect the client must refuse, since it would carry the bearer token. */
+    readonly redirectTo?: string;
 }
 
 interface Base {
@@ -54,6 +58,15 @@ async function listen(handle: (req: IncomingMessage, body: string, res: ServerRe
             const fault = faults.find((f) => f.times > 0 && (f.match === undefined || line.includes(f.match) || action === f.match));
             if (fault) {
                 fault.times--;
+                if (fault.reset) {
+                    req.socket.destroy();
+                    return;
+                }
+                if (fault.redirectTo !== undefined) {
+                    res.writeHead(302, { location: fault.redirectTo });
+                    res.end();
+                    return;
+                }
                 if (fault.delayMs !== undefined) {
                     const t = setTimeout(() => {
                         timers.delete(t);

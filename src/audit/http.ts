@@ -59,10 +59,32 @@ export function retryAfterMs(header: string | null, now: number): number | undef
     return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
-/** Network faults worth another attempt. Refused connections and unknown hosts are configuration, not weather. */
+/**
+ * Network faults worth another attempt: a timeout, a connection reset or dropped mid-answer, a temporary DNS failure
+ * (EAI_AGAIN is "try again"), an unreachable network. Anything else (a refused connection, an unknown host, a
+ * certificate problem, a redirect, a URL fetch will not use) is configuration, not weather: retrying it only delays
+ * the message.
+ */
+const TRANSIENT_CODES = new Set([
+    "ECONNRESET",
+    "ETIMEDOUT",
+    "EPIPE",
+    "ECONNABORTED",
+    "EHOSTUNREACH",
+    "ENETUNREACH",
+    "ENETDOWN",
+    "EAI_AGAIN",
+    "UND_ERR_SOCKET",
+    "UND_ERR_CLOSED",
+    "UND_ERR_CONNECT_TIMEOUT",
+    "UND_ERR_HEADERS_TIMEOUT",
+    "UND_ERR_BODY_TIMEOUT",
+]);
+
 function transient(err: unknown): boolean {
+    if (err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError")) return true;
     const code = (err as { cause?: { code?: string } }).cause?.code ?? (err as NodeJS.ErrnoException).code;
-    return !["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ERR_INVALID_URL", "CERT_HAS_EXPIRED", "UNABLE_TO_VERIFY_LEAF_SIGNATURE"].includes(code ?? "");
+    return code !== undefined && TRANSIENT_CODES.has(code);
 }
 
 function networkReason(err: unknown): string {
