@@ -6,7 +6,15 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { AwsRoleContract, EntraFicContract, GcpProviderContract, TrustPolicy } from "../src/contracts";
+import {
+    AwsRoleContract,
+    awsRoleContract,
+    EntraFicContract,
+    GcpProviderContract,
+    GITHUB_AWS_AUDIENCE,
+    githubActionsWorkloadSubject,
+    TrustPolicy,
+} from "../src/contracts";
 import { evaluateAwsRole } from "../src/verifiers/aws-sts";
 import { admitsProvider, awsProviders, diffAwsProvider, globMatches, LiveRole, statementLoosenings, statementsOf } from "../src/audit/aws";
 import { AuditInputError, diffEntraTarget, entraTargets, EntraTarget, ficDifferences, LiveFic } from "../src/audit/entra";
@@ -471,6 +479,46 @@ describe("audit rules: AWS trust policies", () => {
     });
 
     it("UAMI_OID is the primary role's pinned subject (fixture sanity)", () => assert.equal(role.subject, UAMI_OID));
+
+    it("a declared claim pin (the CI bootstrap's repository_id) dropped or loosened is an error, as the evaluator confirms", () => {
+        const repo = { owner: "contoso", name: "agentfed", ownerId: "100000001", repositoryId: "200000002" };
+        const github = awsRoleContract(
+            { accountId: ACCOUNT_ID, roleName: "github-prod", mode: "github-actions", claimPins: { repository_id: repo.repositoryId } },
+            githubActionsWorkloadSubject(repo, "prod", GITHUB_AWS_AUDIENCE),
+        );
+        const [ghProvider] = awsProviders([github]);
+        const key = "token.actions.githubusercontent.com:repository_id";
+        assert.deepEqual(Object.keys(github.claimPins ?? {}), [key]);
+        const tokenOf = (repositoryId: string) => ({
+            iss: github.providerUrl,
+            aud: github.audience,
+            sub: github.subject,
+            repository_id: repositoryId,
+            exp: AT + 600,
+        });
+        const statementOf = (trust: TrustPolicy) => (statementsOf(trust) as Exclude<ReturnType<typeof statementsOf>, string>)[0]!;
+        // As declared: tight, and a re-created repository of the same name (another id) is refused.
+        assert.deepEqual(statementLoosenings(statementOf(github.trustPolicy), ghProvider!, github), []);
+        assert.equal(evaluateAwsRole(github, tokenOf("999999"), AT).accepted, false);
+        const [declared] = github.trustPolicy.Statement;
+        const equals = { ...declared!.Condition.StringEquals };
+        delete equals[key];
+        const cases: [string, object, RegExp][] = [
+            ["dropped", { StringEquals: equals }, /repository_id is not pinned at all/],
+            ["StringLike", { StringEquals: equals, StringLike: { [key]: "*" } }, /repository_id is matched with StringLike/],
+            ["another value", { StringEquals: { ...equals, [key]: "999999" } }, /repository_id is pinned to \["999999"\]/],
+        ];
+        for (const [name, condition, message] of cases) {
+            const trustPolicy = { Version: "2012-10-17", Statement: [{ ...declared, Condition: condition }] } as unknown as TrustPolicy;
+            assert.match(statementLoosenings(statementOf(trustPolicy), ghProvider!, github).join("; "), message, name);
+            if (name !== "another value")
+                assert.equal(
+                    evaluateAwsRole({ ...github, trustPolicy }, tokenOf("999999"), AT).accepted,
+                    true,
+                    `${name}: the evaluator admits another repository`,
+                );
+        }
+    });
 });
 
 describe("audit rules: the agents' UAMIs", () => {

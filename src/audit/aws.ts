@@ -168,7 +168,7 @@ export function pinProblem(conditions: readonly ConditionEntry[], key: string, e
 export function statementLoosenings(
     st: NormalizedStatement,
     provider: Pick<AwsProvider, "providerArn" | "conditionKeys">,
-    role: Pick<AwsRoleContract, "audience" | "subject">,
+    role: Pick<AwsRoleContract, "audience" | "subject" | "claimPins">,
 ): string[] {
     const out: string[] = [];
     if (st.notPrincipal) out.push("it uses NotPrincipal, admitting every principal it does not list");
@@ -188,6 +188,12 @@ export function statementLoosenings(
     if (aud) out.push(aud);
     const sub = pinProblem(st.conditions, provider.conditionKeys.sub, role.subject, provider.conditionKeys.sub);
     if (sub) out.push(sub);
+    // Further pins the contract declares (the CI bootstrap's repository_id): each held exactly like aud and sub, or a
+    // token from a re-created repository of the same name gets in.
+    for (const [key, value] of Object.entries(role.claimPins ?? {})) {
+        const problem = pinProblem(st.conditions, key, value, key);
+        if (problem) out.push(problem);
+    }
     return out;
 }
 
