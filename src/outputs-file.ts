@@ -7,7 +7,7 @@
  */
 import { readFileSync } from "node:fs";
 import { unreadableFileReason } from "./cli-io";
-import { AWS_AUDIENCE_MODES, BlueprintKind, guidProblem, PULUMI_TOKEN_TYPES, TrustContract } from "./contracts";
+import { AWS_AUDIENCE_MODES, AwsRoleAudienceKind, BlueprintKind, guidProblem, PULUMI_TOKEN_TYPES, TrustContract } from "./contracts";
 
 /** Input the tools cannot use. Their CLIs print the message (no stack trace) and exit 2. */
 export class StackOutputsError extends Error {
@@ -167,7 +167,7 @@ export function contractProblems(contract: unknown, path: string): string[] {
         case "aws-role": {
             const problems = fieldProblems(c, path, {
                 name: nonEmptyString,
-                mode: oneOf(AWS_AUDIENCE_MODES),
+                mode: oneOf([...AWS_AUDIENCE_MODES, "github-actions"] satisfies AwsRoleAudienceKind[]),
                 accountId: matching(/^\d{12}$/, "a 12-digit account id"),
                 providerUrl: matching(/^https:\/\/\S+$/, "an https:// URL"),
                 providerArn: matching(OIDC_PROVIDER_ARN, "an IAM OIDC provider ARN"),
@@ -182,6 +182,9 @@ export function contractProblems(contract: unknown, path: string): string[] {
                     ...fieldProblems(c.conditionKeys as Record<string, unknown>, `${path}.conditionKeys`, { aud: nonEmptyString, sub: nonEmptyString }),
                 );
             }
+            // Further pins (the CI bootstrap's repository_id): condition key -> value, audited like aud and sub.
+            const claimPins = c.claimPins === undefined ? undefined : stringRecord(c.claimPins);
+            if (claimPins !== undefined) problems.push(`${path}.claimPins ${claimPins}`);
             if (object(c.trustPolicy) === undefined) {
                 const statements = (c.trustPolicy as Record<string, unknown>).Statement;
                 if (!Array.isArray(statements) || statements.length === 0 || statements.some((st) => object(st) !== undefined)) {

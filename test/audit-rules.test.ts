@@ -230,6 +230,27 @@ describe("audit rules: GCP providers and grants", () => {
         });
     }
 
+    it("a provider declared with an empty audience list (the CI bootstrap's GitHub provider) is clean as deployed; a listed audience is an error", () => {
+        const github: GcpProviderContract = { ...declared, allowedAudiences: [] };
+        const [githubPool] = gcpPools([github]);
+        const deployed: LiveProvider = { ...clean[0]!, oidc: { issuerUri: declared.issuer, allowedAudiences: [] } };
+        assert.deepEqual(diffGcpPool(githubPool!, [deployed]), []);
+        // Listing the provider's own name explicitly accepts the same audiences: no difference either.
+        const explicit: LiveProvider = { ...deployed, oidc: { issuerUri: declared.issuer, allowedAudiences: [`//iam.googleapis.com/${declared.name}`] } };
+        assert.deepEqual(
+            diffGcpPool(githubPool!, [explicit]).map((f) => f.severity),
+            ["warning"],
+            "one of the two default forms dropped: tokens asking for it are refused",
+        );
+        const widened: LiveProvider = { ...deployed, oidc: { issuerUri: declared.issuer, allowedAudiences: ["api://weather"] } };
+        assert.match(
+            diffGcpPool(githubPool!, [widened])
+                .map((f) => `${f.severity} ${f.message}`)
+                .join("\n"),
+            /^error provider "entra-uami" differs from its declaration: it also accepts audiences \["api:\/\/weather"\]/,
+        );
+    });
+
     it("an undeclared provider: active is an error, disabled a warning, soft-deleted nothing; a missing declared one a warning", () => {
         const rogue = (over: Partial<LiveProvider>): LiveProvider => ({
             ...clean[0]!,
@@ -263,12 +284,14 @@ describe("audit rules: GCP providers and grants", () => {
         const findings = diffServiceAccount(account!, [
             { role: wiu, members: [member, poolSet] },
             { role: "roles/iam.serviceAccountTokenCreator", members: ["user:mallory@contoso.example"] },
-            { role: "roles/iam.serviceAccountUser", members: ["deleted:user:bob@contoso.example?uid=1"] },
+            { role: "roles/iam.serviceAccountUser", members: ["deleted:serviceAccount:mallory@other.iam.gserviceaccount.com?uid=1"] },
         ]);
         assert.deepEqual(
             findings.map((f) => f.severity),
-            ["error", "error", "warning"],
+            ["error", "error", "error"],
         );
+        // A deleted principal gets the role back when undeleted (IAM Policy reference, Binding.members).
+        assert.match(findings[2]!.message, /a deleted principal: if it is undeleted .* it gets the role back/);
         assert.match(findings[0]!.message, /principalSet admits every identity/);
         assert.match(findings[1]!.message, /serviceAccountTokenCreator is granted to user:mallory/);
         assert.ok(findings.every((f) => f.resource === `projects/-/serviceAccounts/${account!.email}`));
@@ -536,6 +559,22 @@ describe("audit rules: the agents' UAMIs", () => {
         const broken = declaredUamis({ ...deployedOutputs(), uamiResourceId: "../../x", agentClasses: { finance: { uamiResourceId: null } } });
         assert.deepEqual(broken.uamis, []);
         assert.match(broken.problems.join("\n"), /outputs\.uamiResourceId is "\.\.\/\.\.\/x".*\n.*outputs\.agentClasses\.finance\.uamiResourceId is null/);
+    });
+
+    it("agent classes it cannot read are problems, never skipped in silence (a secret output, an array, a null entry)", () => {
+        const secret = declaredUamis({ ...deployedOutputs(), agentClasses: "[secret]" });
+        assert.deepEqual(
+            secret.uamis.map((u) => u.owner),
+            ["the primary agent"],
+        );
+        assert.match(secret.problems.join("\n"), /outputs\.agentClasses is "\[secret\]".*--show-secrets.*no agent class's UAMI was audited/);
+        assert.match(declaredUamis({ ...deployedOutputs(), agentClasses: [] }).problems.join("\n"), /outputs\.agentClasses is \[\]/);
+        const entry = declaredUamis({ ...deployedOutputs(), agentClasses: { finance: null, research: "[secret]" } });
+        assert.match(entry.problems.join("\n"), /agentClasses\.finance is null.*\n.*agentClasses\.research is "\[secret\]".*--show-secrets/);
+    });
+
+    it("outputs with no UAMI at all (the CI bootstrap's) declare none, and say nothing is missing", () => {
+        assert.deepEqual(declaredUamis({ trustContracts: [], githubEnvironments: {} }), { uamis: [], problems: [] });
     });
 
     it("any FIC on a UAMI is an error; a new object id or a deleted UAMI is a warning; the declared state is clean", () => {

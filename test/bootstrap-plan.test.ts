@@ -11,6 +11,10 @@ import { CI_PROJECT_ROLES, GITHUB_ACTIONS_ISSUER as POLICY_GITHUB_ISSUER } from 
 import { GITHUB_ACTIONS_ISSUER } from "../src/contracts";
 import { PlannedResource, PlanResult, runPlan } from "../src/plan/run-plan";
 import { planJson } from "../src/plan/render";
+import { readStackOutputsFile } from "../src/outputs-file";
+import { runDoctor } from "../src/doctor/cli";
+import { runAuditCli } from "../src/audit/cli";
+import { capture, INTERNAL } from "./cli-capture";
 
 const ROOT = path.resolve(__dirname, "..");
 let plan: PlanResult;
@@ -437,6 +441,39 @@ describe("npm run doctor -- --project bootstrap", () => {
         );
         const prodGcp = verdicts.find((v) => v.kind === "gcp-provider" && v.contract.endsWith("environment:prod"))!;
         assert.match(prodGcp.reasons.join("\n"), /iam\.serviceAccounts\.getAccessToken/);
+    });
+
+    it("reads the bootstrap's deployed outputs (as pulumi stack output --json prints them) in the doctor and the audit", async () => {
+        const dir = mkdtempSync(path.join(tmpdir(), "bootstrap-outputs-"));
+        const outputs = path.join(dir, "outputs.json");
+        writeFileSync(outputs, JSON.stringify(plan.outputs));
+        const doc = readStackOutputsFile(outputs);
+        assert.deepEqual(
+            doc.contracts.map((c) => c.kind),
+            plan.trustContracts.map((c) => c.kind),
+        );
+        const roles = doc.contracts.filter((c) => c.kind === "aws-role");
+        assert.deepEqual(
+            roles.map((c) => [c.mode, Object.keys(c.claimPins ?? {})]),
+            [
+                ["github-actions", ["token.actions.githubusercontent.com:repository_id"]],
+                ["github-actions", ["token.actions.githubusercontent.com:repository_id"]],
+            ],
+        );
+        const claims = path.join(dir, "claims.json");
+        writeFileSync(
+            claims,
+            JSON.stringify({ iss: GITHUB_ACTIONS_ISSUER, sub: "repo:contoso/agentfed:environment:prod", aud: "sts.amazonaws.com", exp: 4102444800 }),
+        );
+        const doctor = await capture((io) => runDoctor(["--stack", "github", "--outputs", outputs, "--claims", claims, "--json"], io));
+        assert.equal(doctor.code, 0, doctor.stderr);
+        // Outputs whose only contracts are Pulumi Cloud policies leave nothing to audit: exit 2, never a clean pass.
+        const pulumiOnly = path.join(dir, "pulumi-only.json");
+        writeFileSync(pulumiOnly, JSON.stringify({ ...plan.outputs, trustContracts: plan.trustContracts.filter((c) => c.kind === "pulumi-oidc-policy") }));
+        const audit = await capture((io) => runAuditCli(["--outputs", pulumiOnly], io, { env: {} }));
+        assert.equal(audit.code, 2);
+        assert.match(audit.stderr, /declares no Entra, GCP or AWS contract \(only pulumi-oidc-policy\), so there is nothing to audit/);
+        assert.doesNotMatch(audit.stderr, INTERNAL);
     });
 
     it("refuses an unknown project with the list of known ones", () => {

@@ -69,7 +69,16 @@ export function pulumiStackOutput(stack: string, env: NodeJS.ProcessEnv, cwd = P
 }
 
 function parseClouds(value: string | undefined, declared: readonly Cloud[], doc: StackOutputsDocument): Cloud[] {
-    if (value === undefined) return [...declared];
+    if (value === undefined) {
+        if (declared.length === 0) {
+            const kinds = [...new Set(doc.contracts.map((c) => c.kind))];
+            throw new UsageError(
+                `${doc.source} declares no Entra, GCP or AWS contract (only ${kinds.join(", ")}), so there is nothing to audit: ` +
+                    `Pulumi Cloud OIDC policies are not read by the audit. Pass the outputs of a stack with cloud trust contracts`,
+            );
+        }
+        return [...declared];
+    }
     const names = value
         .split(",")
         .map((s) => s.trim())

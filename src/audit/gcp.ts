@@ -6,7 +6,7 @@
  * pair (role, member) on the service account's IAM policy. The stack declares exactly one grant per service
  * account and contract: `roles/iam.workloadIdentityUser` for the contract's `principal://…/subject/<sub>`.
  */
-import { GcpProviderContract, TrustContract } from "../contracts";
+import { gcpAcceptedAudiences, GcpProviderContract, TrustContract } from "../contracts";
 import type { Finding } from "./findings";
 
 /** One pool and the providers the contracts declare in it. */
@@ -84,8 +84,7 @@ export function serviceAccountResource(email: string): string {
  * canonical resource name of the WorkloadIdentityPoolProvider, with or without the HTTPS prefix."
  */
 export function effectiveAudiences(provider: Pick<LiveProvider, "name" | "oidc">): string[] {
-    const listed = provider.oidc?.allowedAudiences ?? [];
-    return listed.length > 0 ? [...listed] : [`//iam.googleapis.com/${provider.name}`, `https://iam.googleapis.com/${provider.name}`];
+    return [...gcpAcceptedAudiences({ allowedAudiences: provider.oidc?.allowedAudiences ?? [], name: provider.name })];
 }
 
 /**
@@ -132,9 +131,12 @@ export function providerDifferences(declared: GcpProviderContract, live: LivePro
             "oidc.jwksJson is set: tokens are verified against uploaded keys instead of the issuer's published JWKS, so whoever holds the matching private key can mint any token",
         ]);
     }
+    // Both sides as GCP applies them: an empty list accepts the provider's own resource name (the CI bootstrap's
+    // GitHub provider declares it empty on purpose, as google-github-actions/auth asks for that audience).
     const accepted = effectiveAudiences(live);
-    const extra = accepted.filter((a) => !declared.allowedAudiences.includes(a));
-    const missing = declared.allowedAudiences.filter((a) => !accepted.includes(a));
+    const declaredAccepted = gcpAcceptedAudiences(declared);
+    const extra = accepted.filter((a) => !declaredAccepted.includes(a));
+    const missing = declaredAccepted.filter((a) => !accepted.includes(a));
     if (extra.length > 0) {
         const why = (live.oidc.allowedAudiences ?? []).length === 0 ? " (the list is empty, so GCP accepts the provider's own resource name)" : "";
         out.push(["error", `it also accepts audiences ${JSON.stringify(extra)}${why}: tokens minted for another recipient buy credentials here`]);
@@ -252,7 +254,14 @@ export function diffServiceAccount(account: GcpServiceAccount, live: readonly Li
                 continue;
             }
             if (member.startsWith("deleted:")) {
-                add("warning", `binding ${binding.role} still names ${member}, a deleted principal; remove it (${removal(binding.role, member)}).`);
+                // IAM Policy reference, Binding.members: when a deleted principal is recovered (a service account can be
+                // undeleted for 30 days), the member reverts to its live form and keeps the role. A grant to a
+                // principal that was then deleted is a backdoor held in reserve, not housekeeping.
+                add(
+                    "error",
+                    `binding ${binding.role} names ${member}, a deleted principal: if it is undeleted (service accounts can be, for 30 days) it ` +
+                        `gets the role back, and whoever can undelete it can act as or through this service account. Remove it (${removal(binding.role, member)}).`,
+                );
                 continue;
             }
             const conditional = binding.condition ? ` (condition ${JSON.stringify(binding.condition.title ?? binding.condition.expression ?? "")})` : "";

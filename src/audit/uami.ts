@@ -43,12 +43,25 @@ export function declaredUamis(outputs: Readonly<Record<string, unknown>>): { uam
         }
         uamis.push({ owner, resourceId: id, oid: typeof source.uamiOid === "string" ? source.uamiOid : undefined });
     };
-    take("the primary agent", "outputs", outputs);
+    // The CI bootstrap's outputs declare no UAMI at all (its identities are apps, service accounts and roles): nothing
+    // to read then. An agent stack always exports both keys.
+    if ("uamiResourceId" in outputs || "uamiOid" in outputs) take("the primary agent", "outputs", outputs);
     const classes = outputs.agentClasses;
-    if (classes && typeof classes === "object" && !Array.isArray(classes)) {
-        for (const [name, value] of Object.entries(classes as Record<string, unknown>)) {
-            if (value && typeof value === "object") take(`agent class ${name}`, `outputs.agentClasses.${name}`, value as Record<string, unknown>);
-        }
+    const secret = (v: unknown) => (v === "[secret]" ? " (a secret output: run pulumi stack output --json --show-secrets)" : "");
+    if (classes === undefined) return { uamis, problems };
+    if (classes === null || typeof classes !== "object" || Array.isArray(classes)) {
+        problems.push(
+            `outputs.agentClasses is ${JSON.stringify(classes)}, not an object of agent classes${secret(classes)}: no agent class's UAMI was audited`,
+        );
+        return { uamis, problems };
+    }
+    for (const [name, value] of Object.entries(classes as Record<string, unknown>)) {
+        if (value && typeof value === "object" && !Array.isArray(value))
+            take(`agent class ${name}`, `outputs.agentClasses.${name}`, value as Record<string, unknown>);
+        else
+            problems.push(
+                `outputs.agentClasses.${name} is ${JSON.stringify(value)}, not an object${secret(value)}: the FICs on agent class ${name}'s UAMI were not audited`,
+            );
     }
     return { uamis, problems };
 }
