@@ -5,8 +5,7 @@
  * document at all. Everything either tool dereferences is checked here, with a message naming the file and the JSON
  * path, so no consumer ever meets a `TypeError` on a missing field.
  */
-import { readFileSync } from "node:fs";
-import { unreadableFileReason } from "./cli-io";
+import { JsonInput, parseJsonInput, readJsonInput } from "./cli-io";
 import { AWS_AUDIENCE_MODES, AwsRoleAudienceKind, BlueprintKind, guidProblem, PULUMI_TOKEN_TYPES, TrustContract } from "./contracts";
 
 /** Input the tools cannot use. Their CLIs print the message (no stack trace) and exit 2. */
@@ -36,37 +35,19 @@ const AWS_ARN_PARTITION = "arn:aws(?:-[a-z]+)*";
 const OIDC_PROVIDER_ARN = new RegExp(`^${AWS_ARN_PARTITION}:iam::\\d{12}:oidc-provider/[^\\s*?]+$`);
 const ROLE_ARN = new RegExp(`^${AWS_ARN_PARTITION}:iam::\\d{12}:role/[\\w+=,.@/-]+$`);
 
-/**
- * Text of an outputs file. `pulumi ... > file` in Windows PowerShell 5 writes UTF-16 LE with a byte-order mark, and
- * some editors add a UTF-8 BOM; both are decoded rather than reported as "not JSON".
- */
-export function decodeOutputsText(bytes: Buffer): string {
-    if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) return bytes.subarray(2).toString("utf16le");
-    const text = bytes.toString("utf8");
-    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-}
-
 /** Reads and checks an outputs file; `flag` names the option that gave it, for messages. */
 export function readStackOutputsFile(file: string, flag = "--outputs"): StackOutputsDocument {
-    const source = `${flag} ${file}`;
-    let bytes: Buffer;
-    try {
-        bytes = readFileSync(file);
-    } catch (err) {
-        throw new StackOutputsError(`${source}: cannot read (${unreadableFileReason(err)}); ${HOW_TO_PRODUCE}`);
-    }
-    return parseStackOutputs(decodeOutputsText(bytes), source);
+    return checkStackOutputs(readJsonInput(file), `${flag} ${file}`);
 }
 
 /** Parses and checks the text of `pulumi stack output --json`. */
 export function parseStackOutputs(text: string, source: string): StackOutputsDocument {
-    if (text.trim() === "") throw new StackOutputsError(`${source}: is empty; ${HOW_TO_PRODUCE}`);
-    let value: unknown;
-    try {
-        value = JSON.parse(text);
-    } catch (err) {
-        throw new StackOutputsError(`${source}: not JSON (${(err as Error).message}); ${HOW_TO_PRODUCE}`);
-    }
+    return checkStackOutputs(parseJsonInput(text), source);
+}
+
+function checkStackOutputs(input: JsonInput, source: string): StackOutputsDocument {
+    if ("problem" in input) throw new StackOutputsError(`${source}: ${input.problem}; ${HOW_TO_PRODUCE}`);
+    const value = input.value;
     if (value === null || typeof value !== "object" || Array.isArray(value)) {
         throw new StackOutputsError(`${source}: expected a JSON object of stack outputs, got ${describe(value)}; ${HOW_TO_PRODUCE}`);
     }

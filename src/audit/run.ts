@@ -38,7 +38,33 @@ export function cloudsIn(contracts: readonly TrustContract[]): Cloud[] {
     return (["entra", "gcp", "aws"] as const).filter((cloud) => contracts.some((c) => c.kind === KIND_OF[cloud]));
 }
 
-/** A token of another tenant than the stack's makes every object look missing: refuse it instead. */
+type CloudResult = { findings: Finding[]; errors: AuditError[] };
+
+/** A token from its source, or the audit error saying why there is none (the source's message names the fix). */
+async function tokenFrom(source: () => Promise<string>, cloud: Cloud, resource: string): Promise<{ token: string } | { error: AuditError }> {
+    try {
+        return { token: await source() };
+    } catch (err) {
+        return { error: { cloud, resource, message: err instanceof Error ? err.message : String(err) } };
+    }
+}
+
+/**
+ * An Entra token (Graph or ARM) for the stack's tenant. A token of another tenant makes every object look missing:
+ * it is refused instead.
+ */
+async function entraToken(
+    source: () => Promise<string>,
+    resource: string,
+    doc: StackOutputsDocument,
+    what: string,
+): Promise<{ token: string } | { error: AuditError }> {
+    const got = await tokenFrom(source, "entra", resource);
+    if ("error" in got) return got;
+    const wrong = wrongTenant(got.token, doc, what);
+    return wrong ? { error: wrong } : got;
+}
+
 function wrongTenant(token: string, doc: StackOutputsDocument, what: string): AuditError | undefined {
     const tenantId = typeof doc.outputs.tenantId === "string" ? doc.outputs.tenantId : undefined;
     const tid = tokenTenant(token);
@@ -50,17 +76,12 @@ function wrongTenant(token: string, doc: StackOutputsDocument, what: string): Au
     };
 }
 
-async function auditBlueprints(doc: StackOutputsDocument, deps: AuditDependencies): Promise<{ findings: Finding[]; errors: AuditError[] }> {
+async function auditBlueprints(doc: StackOutputsDocument, deps: AuditDependencies): Promise<CloudResult> {
     const findings: Finding[] = [];
     const errors: AuditError[] = [];
-    let token: string;
-    try {
-        token = await deps.graphToken();
-    } catch (err) {
-        return { findings, errors: [{ cloud: "entra", resource: "Microsoft Graph token", message: err instanceof Error ? err.message : String(err) }] };
-    }
-    const tenant = wrongTenant(token, doc, "Graph");
-    if (tenant) return { findings, errors: [tenant] };
+    const got = await entraToken(deps.graphToken, "Microsoft Graph token", doc, "Graph");
+    if ("error" in got) return { findings, errors: [got.error] };
+    const { token } = got;
     for (const target of entraTargets(doc.contracts)) {
         const { live, errors: readErrors } = await readEntraTarget(target, {
             endpoint: deps.graphEndpoint,
@@ -73,22 +94,14 @@ async function auditBlueprints(doc: StackOutputsDocument, deps: AuditDependencie
     return { findings, errors };
 }
 
-async function auditUamis(doc: StackOutputsDocument, deps: AuditDependencies): Promise<{ findings: Finding[]; errors: AuditError[] }> {
+async function auditUamis(doc: StackOutputsDocument, deps: AuditDependencies): Promise<CloudResult> {
     const findings: Finding[] = [];
     const { uamis, problems } = declaredUamis(doc.outputs);
     const errors: AuditError[] = problems.map((message) => ({ cloud: "entra", resource: "outputs.uamiResourceId", message }));
     if (uamis.length === 0) return { findings, errors };
-    let token: string;
-    try {
-        token = await deps.armToken();
-    } catch (err) {
-        return {
-            findings,
-            errors: [...errors, { cloud: "entra", resource: "Azure Resource Manager token", message: err instanceof Error ? err.message : String(err) }],
-        };
-    }
-    const tenant = wrongTenant(token, doc, "Resource Manager");
-    if (tenant) return { findings, errors: [...errors, tenant] };
+    const got = await entraToken(deps.armToken, "Azure Resource Manager token", doc, "Resource Manager");
+    if ("error" in got) return { findings, errors: [...errors, got.error] };
+    const { token } = got;
     for (const uami of uamis) {
         const { live, errors: readErrors } = await readUami(uami, {
             endpoint: deps.armEndpoint,
@@ -102,20 +115,17 @@ async function auditUamis(doc: StackOutputsDocument, deps: AuditDependencies): P
 }
 
 /** Entra: the FICs (and secrets) of every application the contracts target, and the FICs on the agents' UAMIs. */
-async function auditEntra(doc: StackOutputsDocument, deps: AuditDependencies): Promise<{ findings: Finding[]; errors: AuditError[] }> {
+async function auditEntra(doc: StackOutputsDocument, deps: AuditDependencies): Promise<CloudResult> {
     const [apps, uamis] = await Promise.all([auditBlueprints(doc, deps), auditUamis(doc, deps)]);
     return { findings: [...apps.findings, ...uamis.findings], errors: [...apps.errors, ...uamis.errors] };
 }
 
-async function auditGcp(doc: StackOutputsDocument, deps: AuditDependencies): Promise<{ findings: Finding[]; errors: AuditError[] }> {
+async function auditGcp(doc: StackOutputsDocument, deps: AuditDependencies): Promise<CloudResult> {
     const findings: Finding[] = [];
     const errors: AuditError[] = [];
-    let token: string;
-    try {
-        token = await deps.gcpToken();
-    } catch (err) {
-        return { findings, errors: [{ cloud: "gcp", resource: "Google access token", message: err instanceof Error ? err.message : String(err) }] };
-    }
+    const got = await tokenFrom(deps.gcpToken, "gcp", "Google access token");
+    if ("error" in got) return { findings, errors: [got.error] };
+    const { token } = got;
     const options = { endpoint: deps.gcpEndpoint, token: () => Promise.resolve(token), ...(deps.http ? { http: deps.http } : {}) };
     for (const pool of gcpPools(doc.contracts)) {
         const { live, errors: readErrors } = await readGcpPool(pool, options);
@@ -130,7 +140,7 @@ async function auditGcp(doc: StackOutputsDocument, deps: AuditDependencies): Pro
     return { findings, errors };
 }
 
-async function auditAws(doc: StackOutputsDocument, deps: AuditDependencies): Promise<{ findings: Finding[]; errors: AuditError[] }> {
+async function auditAws(doc: StackOutputsDocument, deps: AuditDependencies): Promise<CloudResult> {
     const providers = awsProviders(doc.contracts);
     const live = await readAwsAccount(providers, deps.aws, deps.env);
     const findings: Finding[] = [];
@@ -145,7 +155,7 @@ async function auditAws(doc: StackOutputsDocument, deps: AuditDependencies): Pro
 
 /** Audits the selected clouds of a stack's contracts. */
 export async function runAudit(doc: StackOutputsDocument, clouds: readonly Cloud[], deps: AuditDependencies): Promise<AuditReport> {
-    const runs: Record<Cloud, (d: StackOutputsDocument, deps: AuditDependencies) => Promise<{ findings: Finding[]; errors: AuditError[] }>> = {
+    const runs: Record<Cloud, (d: StackOutputsDocument, deps: AuditDependencies) => Promise<CloudResult>> = {
         entra: auditEntra,
         gcp: auditGcp,
         aws: auditAws,

@@ -1,8 +1,7 @@
-import { readFileSync } from "node:fs";
 import { decodeJwt, decodeProtectedHeader } from "jose";
-import { unreadableFileReason } from "../cli-io";
+import { readJsonInput } from "../cli-io";
 import type { JwtClaims, TrustContract } from "../contracts";
-import { decodeOutputsText, readStackOutputsFile, StackOutputsError } from "../outputs-file";
+import { readStackOutputsFile, StackOutputsError } from "../outputs-file";
 
 /** Input the doctor cannot use; the CLI turns it into a clear message and exit 2. */
 export class DoctorInputError extends Error {
@@ -24,18 +23,9 @@ export function claimsFromToken(token: string): JwtClaims {
 }
 
 function readJson(file: string, flag: string): unknown {
-    let text: string;
-    try {
-        text = decodeOutputsText(readFileSync(file));
-    } catch (err) {
-        throw new DoctorInputError(`${flag} ${file}: cannot read (${unreadableFileReason(err)})`);
-    }
-    if (text.trim() === "") throw new DoctorInputError(`${flag} ${file}: is empty`);
-    try {
-        return JSON.parse(text) as unknown;
-    } catch (err) {
-        throw new DoctorInputError(`${flag} ${file}: not JSON (${(err as Error).message})`);
-    }
+    const input = readJsonInput(file);
+    if ("problem" in input) throw new DoctorInputError(`${flag} ${file}: ${input.problem}`);
+    return input.value;
 }
 
 /** Reads a claims document: a JSON object of claims. */
