@@ -8,7 +8,7 @@
  * `Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/read` (both in the built-in Reader role).
  */
 import type { AuditError } from "./findings";
-import { CloudRequestError, HttpOptions, requestJson } from "./http";
+import { CloudRequestError, HttpOptions, readLinkedPages, requestJson } from "./http";
 import type { DeclaredUami, UamiLive } from "./uami";
 
 export const ARM_API_VERSION = "2023-01-31";
@@ -50,36 +50,27 @@ export async function readUami(uami: DeclaredUami, options: ArmReaderOptions): P
     }
     let fics: UamiLive["fics"];
     try {
-        const origin = new URL(options.endpoint).origin;
-        const found: Exclude<UamiLive["fics"], "not-found" | undefined>[number][] = [];
-        let url: string | undefined = `${options.endpoint}${uami.resourceId}/federatedIdentityCredentials?api-version=${ARM_API_VERSION}`;
-        const visited = new Set<string>();
-        for (let page = 1; url !== undefined; page++) {
-            if (page > (options.maxPages ?? 100) || visited.has(url))
-                throw new Error(`ARM paging of ${uami.resourceId}/federatedIdentityCredentials did not end: stopped`);
-            visited.add(url);
-            const { status, body }: { status: number; body: unknown } = await requestJson("entra", "GET", url, headers, options.http);
-            if (status === 404) {
-                fics = "not-found";
-                break;
-            }
-            const value = (body as { value?: unknown }).value;
-            if (!Array.isArray(value)) throw new Error(`ARM answered ${uami.resourceId}/federatedIdentityCredentials without a value array`);
-            for (const item of value as { name?: unknown; properties?: { issuer?: unknown; subject?: unknown; audiences?: unknown } }[]) {
-                found.push({
-                    name: typeof item.name === "string" ? item.name : "?",
-                    issuer: typeof item.properties?.issuer === "string" ? item.properties.issuer : "?",
-                    subject: typeof item.properties?.subject === "string" ? item.properties.subject : "?",
-                    audiences: Array.isArray(item.properties?.audiences) ? item.properties.audiences.map(String) : [],
-                });
-            }
-            const next = (body as { nextLink?: unknown }).nextLink;
-            if (typeof next !== "string" || next === "") url = undefined;
-            else if (new URL(next, options.endpoint).origin !== origin)
-                throw new Error(`refusing to follow nextLink ${JSON.stringify(next)}: it leaves ${origin}`);
-            else url = new URL(next, options.endpoint).toString();
-        }
-        fics ??= found;
+        const items = await readLinkedPages(
+            "entra",
+            `${options.endpoint}${uami.resourceId}/federatedIdentityCredentials?api-version=${ARM_API_VERSION}`,
+            headers,
+            {
+                endpoint: options.endpoint,
+                linkField: "nextLink",
+                what: `FICs at ${uami.resourceId}/federatedIdentityCredentials`,
+                maxPages: options.maxPages ?? 100,
+                http: options.http,
+            },
+        );
+        fics =
+            items === "not-found"
+                ? items
+                : (items as { name?: unknown; properties?: { issuer?: unknown; subject?: unknown; audiences?: unknown } }[]).map((item) => ({
+                      name: typeof item.name === "string" ? item.name : "?",
+                      issuer: typeof item.properties?.issuer === "string" ? item.properties.issuer : "?",
+                      subject: typeof item.properties?.subject === "string" ? item.properties.subject : "?",
+                      audiences: Array.isArray(item.properties?.audiences) ? item.properties.audiences.map(String) : [],
+                  }));
     } catch (err) {
         errors.push({
             cloud: "entra",

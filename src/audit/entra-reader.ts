@@ -13,7 +13,7 @@
 import { BlueprintKind } from "../contracts";
 import { applicationPath, EntraLive, EntraTarget, ficCollectionPath, LiveApplication, LiveFic } from "./entra";
 import type { AuditError } from "./findings";
-import { CloudRequestError, HttpOptions, requestJson } from "./http";
+import { CloudRequestError, HttpOptions, readLinkedPages, requestJson } from "./http";
 
 /** The Graph read permission per target kind, least privileged first. */
 export const GRAPH_READ_PERMISSIONS: Record<BlueprintKind, string> = {
@@ -102,27 +102,14 @@ function parseApplication(body: unknown): LiveApplication {
 
 /** Every FIC of a collection, following `@odata.nextLink` on the same origin only (it carries the bearer token). */
 async function listFics(target: EntraTarget, options: GraphReaderOptions, headers: Record<string, string>): Promise<LiveFic[] | "not-found"> {
-    const origin = new URL(options.endpoint).origin;
-    let url: string | undefined = `${options.endpoint}${ficCollectionPath(target)}`;
-    const fics: LiveFic[] = [];
-    const visited = new Set<string>();
-    const maxPages = options.maxPages ?? 100;
-    for (let page = 1; url !== undefined; page++) {
-        if (page > maxPages) throw new Error(`more than ${maxPages} pages of FICs at ${ficCollectionPath(target)} (an application holds at most 20): stopped`);
-        if (visited.has(url)) throw new Error(`Graph's @odata.nextLink repeated ${url}: stopped`);
-        visited.add(url);
-        const { status, body } = await requestJson("entra", "GET", url, headers, options.http);
-        if (status === 404) return "not-found";
-        const value = (body as { value?: unknown }).value;
-        if (!Array.isArray(value)) throw new Error(`Graph answered ${url} without a value array`);
-        fics.push(...value.map(parseFic));
-        const next = (body as Record<string, unknown>)["@odata.nextLink"];
-        if (next === undefined || next === null) url = undefined;
-        else if (!isString(next) || new URL(next, options.endpoint).origin !== origin) {
-            throw new Error(`refusing to follow @odata.nextLink ${JSON.stringify(next)}: it leaves ${origin}, and the request carries the Graph token`);
-        } else url = new URL(next, options.endpoint).toString();
-    }
-    return fics;
+    const items = await readLinkedPages("entra", `${options.endpoint}${ficCollectionPath(target)}`, headers, {
+        endpoint: options.endpoint,
+        linkField: "@odata.nextLink",
+        what: `FICs at ${ficCollectionPath(target)} (an application holds at most 20)`,
+        maxPages: options.maxPages ?? 100,
+        http: options.http,
+    });
+    return items === "not-found" ? items : items.map(parseFic);
 }
 
 /** Reads one target. Each part (application, FICs) is read independently; a part that fails becomes an audit error. */

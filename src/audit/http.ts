@@ -186,6 +186,39 @@ export async function requestJson(
 }
 
 /**
+ * Every item of a collection paged by next links (Graph's `@odata.nextLink`, ARM's `nextLink`), or "not-found" when a
+ * page answers 404. A link is followed on the endpoint's own origin only, since the request carries the bearer
+ * token; a repeated link, or more than `maxPages` pages, stops the read instead of looping.
+ */
+export async function readLinkedPages(
+    cloud: Cloud,
+    firstUrl: string,
+    headers: Record<string, string>,
+    options: { endpoint: string; linkField: "@odata.nextLink" | "nextLink"; what: string; maxPages: number; http?: HttpOptions | undefined },
+): Promise<unknown[] | "not-found"> {
+    const origin = new URL(options.endpoint).origin;
+    const items: unknown[] = [];
+    const visited = new Set<string>();
+    let url: string | undefined = firstUrl;
+    for (let page = 1; url !== undefined; page++) {
+        if (page > options.maxPages) throw new Error(`more than ${options.maxPages} pages of ${options.what}: stopped`);
+        if (visited.has(url)) throw new Error(`${options.linkField} repeated ${url} in ${options.what}: stopped`);
+        visited.add(url);
+        const { status, body } = await requestJson(cloud, "GET", url, headers, options.http);
+        if (status === 404) return "not-found";
+        const value = (body as { value?: unknown } | undefined)?.value;
+        if (!Array.isArray(value)) throw new Error(`${url} answered without a value array`);
+        items.push(...(value as unknown[]));
+        const next = (body as Record<string, unknown>)[options.linkField];
+        if (next === undefined || next === null || next === "") url = undefined;
+        else if (typeof next !== "string" || new URL(next, options.endpoint).origin !== origin) {
+            throw new Error(`refusing to follow ${options.linkField} ${JSON.stringify(next)}: it leaves ${origin}, and the request carries the bearer token`);
+        } else url = new URL(next, options.endpoint).toString();
+    }
+    return items;
+}
+
+/**
  * The root URL of a cloud API, from an override or the default. The audit sends a bearer token there, so only
  * https is accepted, except plain http on a loopback address (the tests' stand-ins).
  */
