@@ -67,6 +67,8 @@ export interface MockCloudContext {
 
 export class AgentFedMocks implements pulumi.runtime.Mocks {
     readonly registrations: RecordedRegistration[] = [];
+    /** Every invoke the program made: its token and the provider reference it went through ("" for the default provider). */
+    readonly invocations: { readonly token: string; readonly provider: string }[] = [];
     /** Placeholder value -> what it stands for. */
     readonly placeholders = new Map<string, string>();
 
@@ -117,9 +119,7 @@ export class AgentFedMocks implements pulumi.runtime.Mocks {
     }
 
     call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
-        if (args.token === "azure-native:operationalinsights:getSharedKeys") {
-            return { primarySharedKey: "<placeholder: Log Analytics shared key, read at deploy time>", secondarySharedKey: "<placeholder>" };
-        }
+        this.invocations.push({ token: args.token, provider: args.provider ?? "" });
         if (args.token === "azuread:index/getServicePrincipal:getServicePrincipal") return this.servicePrincipalLookup(args.inputs as Record<string, unknown>);
         return args.inputs as Record<string, unknown>;
     }
@@ -209,6 +209,11 @@ export class AgentFedMocks implements pulumi.runtime.Mocks {
                 return {
                     id: `${sub}/resourceGroups/${text(inputs.resourceGroupName)}/providers/Microsoft.App/managedEnvironments/${name}`,
                     state: { name, defaultDomain: `${name}.westeurope.azurecontainerapps.io` },
+                };
+            case "azure-native:monitor:DiagnosticSetting":
+                return {
+                    id: `${text(inputs.resourceUri)}/providers/Microsoft.Insights/diagnosticSettings/${text(inputs.name ?? name)}`,
+                    state: { name: inputs.name ?? name },
                 };
             case "azure-native:app:ContainerApp": {
                 const appName = text(inputs.containerAppName ?? name);
