@@ -10,7 +10,9 @@ import { policies } from "../policy/policies";
 import { CI_PROJECT_ROLES, GITHUB_ACTIONS_ISSUER as POLICY_GITHUB_ISSUER } from "../policy/checks";
 import { GITHUB_ACTIONS_ISSUER } from "../src/contracts";
 import { PlannedResource, PlanResult, runPlan } from "../src/plan/run-plan";
-import { planJson } from "../src/plan/render";
+import { planJson, renderPlanText } from "../src/plan/render";
+import { AgentFedMocks, providerName } from "../src/plan/mocks";
+import { AZURE_PROVIDER_NAME, ENTRA_PROVIDER_NAME } from "../bootstrap/providers";
 import { readStackOutputsFile } from "../src/outputs-file";
 import { runDoctor } from "../src/doctor/cli";
 import { runAuditCli } from "../src/audit/cli";
@@ -81,10 +83,18 @@ describe("the bootstrap plan", () => {
         assert.equal(roleOf("ci-prod-contributor"), "b24988ac-6180-42a0-ab88-20f7382dd24c");
         assert.match(scopeOf("ci-prod-contributor"), /\/resourceGroups\/rg-agentfed-prod$/);
         assert.match(scopeOf("ci-dev-contributor"), /\/resourceGroups\/rg-agentfed-dev$/);
-        // prod runs a Container Apps environment: its preview also reads the Log Analytics shared key, and nothing else.
-        const keyRole = one(T.roleDef, "stack-prod-log-analytics-key-reader").inputs;
-        assert.deepEqual((keyRole.permissions as { actions: string[] }[])[0]!.actions, ["Microsoft.OperationalInsights/workspaces/sharedKeys/action"]);
+        // No custom role: previews read no Log Analytics shared key (the Container Apps environment logs through
+        // Azure Monitor), and no identity holds Microsoft.OperationalInsights/workspaces/sharedKeys/action.
+        assert.deepEqual(of(T.roleDef), []);
+        assert.doesNotMatch(JSON.stringify(plan.resources), /sharedKeys/i);
         assert.equal(of(T.rbac).filter((r) => r.name.startsWith("ci-prod-") || r.name.startsWith("ci-dev-")).length, 2, "deploys: Contributor only");
+        assert.deepEqual(
+            of(T.rbac)
+                .filter((r) => r.name.startsWith("ci-preview-"))
+                .map((r) => String(r.inputs.roleDefinitionId).split("/").pop()),
+            ["acdd72a7-3385-48ef-bd42-f606fba81ae7", "acdd72a7-3385-48ef-bd42-f606fba81ae7"],
+            "previews: Reader only",
+        );
         assert.ok(
             !of(T.rbac).some((r) => r.name.startsWith("ci-preview-") && String(r.inputs.roleDefinitionId).endsWith("b24988ac-6180-42a0-ab88-20f7382dd24c")),
         );
@@ -296,6 +306,55 @@ function loosened(type: string, name: string | undefined, change: (props: Record
         r.type === type && (name === undefined || r.name === name) ? { ...r, props: change(structuredClone(r.props)) } : r,
     );
 }
+
+describe("the bootstrap's Azure and Entra providers", () => {
+    const SUBSCRIPTION = "22222222-0000-4000-8000-000000000001";
+    const TENANT = "11111111-1111-1111-1111-111111111111";
+    let pinned: PlanResult;
+    let mocks: AgentFedMocks | undefined;
+    before(async () => {
+        pinned = await runPlan({ project: "bootstrap", stack: "github", recordGraph: true, onMocks: (m) => (mocks = m) });
+    });
+
+    it("are explicit, named for good, and pinned to the configured tenant and subscription", () => {
+        const providers = pinned.resources.filter((r) => r.type === "pulumi:providers:azure-native" || r.type === "pulumi:providers:azuread");
+        assert.deepEqual(providers.map((p) => [p.type, p.name, p.inputs.tenantId, p.inputs.subscriptionId]).sort(), [
+            ["pulumi:providers:azure-native", AZURE_PROVIDER_NAME, TENANT, SUBSCRIPTION],
+            ["pulumi:providers:azuread", ENTRA_PROVIDER_NAME, TENANT, undefined],
+        ]);
+        // The names are part of every resource's state: renaming one would move every resource to a new provider.
+        assert.deepEqual([AZURE_PROVIDER_NAME, ENTRA_PROVIDER_NAME], ["agentfed-azure", "agentfed-entra"]);
+    });
+
+    it("carry every Azure and Entra resource the bootstrap registers, and the Graph lookup; none uses a default provider", () => {
+        const expected = {
+            "azure-native": `pulumi:providers:azure-native::${AZURE_PROVIDER_NAME}`,
+            azuread: `pulumi:providers:azuread::${ENTRA_PROVIDER_NAME}`,
+        };
+        const cloud = pinned.graph.filter((g) => g.custom && /^(azure-native|azuread):/.test(g.type));
+        assert.ok(cloud.length >= 30, `${cloud.length} Azure and Entra resources`);
+        for (const g of cloud) {
+            const pkg = g.type.split(":")[0] as keyof typeof expected;
+            assert.equal(providerName(g.provider), expected[pkg], `${g.type} ${g.name} goes through ${g.provider || "the default provider"}`);
+        }
+        const invokes = mocks!.invocations.filter((i) => /^(azure-native|azuread):/.test(i.token));
+        assert.ok(invokes.length > 0);
+        for (const i of invokes) assert.equal(providerName(i.provider), expected[i.token.split(":")[0] as keyof typeof expected], i.token);
+        // The plan shows it on each resource, in text and JSON.
+        assert.ok(pinned.resources.filter((r) => /^azuread:/.test(r.type)).every((r) => r.provider === expected.azuread));
+        assert.match(
+            renderPlanText(pinned),
+            /\+ azure-native:resources:ResourceGroup {2}stack-prod {2}\[protected\] {2}\[provider pulumi:providers:azure-native::agentfed-azure\]/,
+        );
+    });
+
+    it("put every ARM id in the configured subscription: scopes, groups and role definitions agree", () => {
+        const ids = pinned.resources.filter((r) => r.type === T.rbac).flatMap((r) => [String(r.inputs.scope), String(r.inputs.roleDefinitionId)]);
+        assert.ok(ids.length > 0);
+        for (const id of ids) assert.ok(id.startsWith(`/subscriptions/${SUBSCRIPTION}/`), id);
+        assert.doesNotMatch(JSON.stringify(pinned.resources), /\/subscriptions\/00000000-0000-0000-0000-000000000000/);
+    });
+});
 
 describe("the policy pack on the bootstrap", () => {
     it("keeps its own copy of GitHub's issuer equal to the program's", () => assert.equal(POLICY_GITHUB_ISSUER, GITHUB_ACTIONS_ISSUER));

@@ -21,6 +21,19 @@ export interface RecordedRegistration {
     readonly inputs: Record<string, unknown>;
     /** Top-level input names Pulumi marked secret. */
     readonly secretInputs: string[];
+    /** The explicit provider it is registered with, as `<provider type>::<provider name>`; "" for a default provider. */
+    readonly provider: string;
+}
+
+/**
+ * `<provider type>::<provider name>` of a provider reference (`<provider urn>::<id>`, the urn ending in
+ * `…$pulumi:providers:<package>::<name>`), or "" when there is none (a default provider).
+ */
+export function providerName(reference: string | undefined): string {
+    const parts = (reference ?? "").split("::");
+    if (parts.length < 5) return "";
+    const type = parts[parts.length - 3]!.split("$").pop()!;
+    return `${type}::${parts[parts.length - 2]!}`;
 }
 
 /** A mocked input as text: strings as they are, anything else as JSON. */
@@ -71,6 +84,8 @@ export class AgentFedMocks implements pulumi.runtime.Mocks {
     readonly invocations: { readonly token: string; readonly provider: string }[] = [];
     /** Placeholder value -> what it stands for. */
     readonly placeholders = new Map<string, string>();
+    /** The subscription each explicit azure-native provider is pinned to, by provider name. */
+    private readonly providerSubscriptions = new Map<string, string>();
 
     constructor(
         private readonly tenantId: string,
@@ -111,9 +126,18 @@ export class AgentFedMocks implements pulumi.runtime.Mocks {
         }
         // The dynamic provider's code is serialized into state; show its size, not the code.
         if (typeof inputs.__provider === "string") inputs.__provider = `<serialized dynamic provider: ${inputs.__provider.length} bytes>`;
-        this.registrations.push({ type: args.type, name: args.name, custom: args.custom !== false, inputs, secretInputs });
+        this.registrations.push({
+            type: args.type,
+            name: args.name,
+            custom: args.custom !== false,
+            inputs,
+            secretInputs,
+            provider: providerName(args.provider),
+        });
 
-        const computed = this.computed(args.type, args.name, inputs);
+        if (args.type === "pulumi:providers:azure-native" && typeof inputs.subscriptionId === "string")
+            this.providerSubscriptions.set(args.name, inputs.subscriptionId);
+        const computed = this.computed(args.type, args.name, inputs, this.subscriptionOf(args.provider));
         const state = { ...inputs, ...computed.state, ...(this.overrides[`${args.type}::${args.name}`] ?? {}) };
         return { id: computed.id, state };
     }
@@ -165,8 +189,18 @@ export class AgentFedMocks implements pulumi.runtime.Mocks {
         };
     }
 
-    private computed(type: string, name: string, inputs: Record<string, unknown>): { id: string; state: Record<string, unknown> } {
-        const sub = `/subscriptions/${PLACEHOLDER_SUBSCRIPTION_ID}`;
+    /**
+     * The subscription ARM would put a resource in: the one its explicit azure-native provider is pinned to (a provider
+     * reference is `<provider urn>::<id>`, the urn ending in the provider's name), else the placeholder a default
+     * provider stands for (whatever subscription the deploying login defaults to).
+     */
+    private subscriptionOf(providerReference: string | undefined): string {
+        const name = providerName(providerReference).split("::")[1] ?? "";
+        return this.providerSubscriptions.get(name) ?? PLACEHOLDER_SUBSCRIPTION_ID;
+    }
+
+    private computed(type: string, name: string, inputs: Record<string, unknown>, subscriptionId: string): { id: string; state: Record<string, unknown> } {
+        const sub = `/subscriptions/${subscriptionId}`;
         switch (type) {
             case "azure-native:resources:ResourceGroup":
                 return { id: `${sub}/resourceGroups/${text(inputs.resourceGroupName)}`, state: { name: inputs.resourceGroupName } };
