@@ -521,6 +521,14 @@ export function parseBootstrapConfig(source: ConfigSource, namespace: string, pr
                 `one bootstrap per tenant: set ${r.key("azure.tenantId")} to the stacks' tenant`,
             );
         if (t.gcp && !gcp) r.report("gcp", `is not set, but stack ${t.name} deploys to GCP`, `set ${r.key("gcp")} to the project that holds the CI pool`);
+        // A deploy identity administers service accounts and pools in its stack's project (no IAM condition can narrow
+        // that to the agent's own: bootstrap/permissions.ts), so the CI pool and CI accounts must live elsewhere.
+        if (t.gcp && gcp?.projectId && t.gcp.projectId === gcp.projectId)
+            r.report(
+                `environments[${i}].stack`,
+                `names stack ${t.name}, whose GCP project ${t.gcp.projectId} is the CI project (${r.key("gcp.projectId")}): its deploy identity would administer the CI pool and every CI service account`,
+                "keep the CI pool and the CI service accounts in a project no stack deploys to",
+            );
         if (t.aws && !aws) r.report("aws", `is not set, but stack ${t.name} deploys to AWS`, `set ${r.key("aws")} to { accountId, region }`);
         if (t.aws && aws && aws.accountId && t.aws.accountId !== aws.accountId)
             r.report(

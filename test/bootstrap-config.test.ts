@@ -55,6 +55,19 @@ describe("bootstrap configuration", () => {
         assert.deepEqual(c.warnings, []);
     });
 
+    it("refuses a CI project that is also a stack's project: that stack's deploy identity would administer every CI identity", () => {
+        const gcp = JSON.parse(readStackConfig("github", BOOTSTRAP_DIR)[`${NS}:gcp`]!) as Record<string, unknown>;
+        const found = issues({ gcp: { ...gcp, projectId: "contoso-agents-prod" } });
+        assert.ok(
+            found.some((i) =>
+                /^agentfed-bootstrap:environments\[\d\]\.stack: names stack prod, whose GCP project contoso-agents-prod is the CI project .*administer the CI pool and every CI service account/.test(
+                    i,
+                ),
+            ),
+            found.join("\n"),
+        );
+    });
+
     it("refuses unknown keys at the top of the namespace and inside each section, naming the closest known one", () => {
         const found = issues({ Github: github(), github: { ...github(), repositoryID: "1" }, enviroments: [] });
         for (const expected of [

@@ -7,7 +7,8 @@ import * as path from "node:path";
 import type { StackValidationArgs, ResourceValidationArgs } from "@pulumi/policy";
 import * as yaml from "js-yaml";
 import { policies } from "../policy/policies";
-import { CI_PROJECT_ROLES, GITHUB_ACTIONS_ISSUER as POLICY_GITHUB_ISSUER } from "../policy/checks";
+import { CI_CUSTOM_ROLES, GITHUB_ACTIONS_ISSUER as POLICY_GITHUB_ISSUER } from "../policy/checks";
+import { GCP_CI_ROLES } from "../bootstrap/permissions";
 import { GITHUB_ACTIONS_ISSUER } from "../src/contracts";
 import { PlannedResource, PlanResult, runPlan } from "../src/plan/run-plan";
 import { planJson, renderPlanText } from "../src/plan/render";
@@ -37,6 +38,7 @@ const T = {
     gcpProvider: "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider",
     saMember: "gcp:serviceaccount/iAMMember:IAMMember",
     projectMember: "gcp:projects/iAMMember:IAMMember",
+    customRole: "gcp:projects/iAMCustomRole:IAMCustomRole",
     awsRole: "aws:iam/role:Role",
     awsPolicy: "aws:iam/rolePolicy:RolePolicy",
     oidcProvider: "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
@@ -152,7 +154,31 @@ describe("the bootstrap plan", () => {
             ]),
         );
         const rolesOf = (env: string) => of(T.projectMember).filter((m) => m.name.startsWith(`github-${env}-`));
-        assert.ok(rolesOf("preview-prod").every((m) => /Viewer$|securityReviewer$/.test(String(m.inputs.role)) && m.inputs.project === "contoso-agents-prod"));
+        // Previews: the trust audit's two reads, as one custom role on the stack's project; nothing predefined.
+        assert.deepEqual(
+            rolesOf("preview-prod").map((m) => [m.inputs.project, m.inputs.role]),
+            [["contoso-agents-prod", "projects/contoso-agents-prod/roles/agentfedCiTrustAudit"]],
+        );
+        // Deploys: custom roles with the verbs the stack calls, never Service Usage Admin (it can disable APIs) nor the
+        // project-wide Service Account Admin and Workload Identity Pool Admin.
+        assert.deepEqual(
+            rolesOf("prod")
+                .map((m) => String(m.inputs.role))
+                .sort(),
+            [
+                "projects/contoso-agents-prod/roles/agentfedCiServiceAccounts",
+                "projects/contoso-agents-prod/roles/agentfedCiServiceEnabler",
+                "projects/contoso-agents-prod/roles/agentfedCiWorkloadIdentityPools",
+                "roles/resourcemanager.projectIamAdmin",
+            ],
+        );
+        const customRoles = Object.fromEntries(of(T.customRole).map((r) => [String(r.inputs.roleId), r.inputs]));
+        assert.deepEqual(customRoles.agentfedCiTrustAudit!.permissions, [
+            "iam.googleapis.com/workloadIdentityPoolProviders.list",
+            "iam.serviceAccounts.getIamPolicy",
+        ]);
+        assert.ok(!(customRoles.agentfedCiServiceEnabler!.permissions as string[]).includes("serviceusage.services.disable"));
+        assert.equal(of(T.customRole).length, 4, "each custom role defined once per stack project, however many identities hold it");
         const iamAdmin = rolesOf("prod").find((m) => m.inputs.role === "roles/resourcemanager.projectIamAdmin")!;
         assert.deepEqual(iamAdmin.inputs.condition, {
             title: "agentfed-model-roles-only",
@@ -377,10 +403,33 @@ describe("the policy pack on the bootstrap", () => {
         assert.match((await violations(owner))["gcp-project-roles-model-only"]!.join("\n"), /role "roles\/owner" is granted to a CI identity/);
     });
 
-    it("keeps the pack's list of CI project roles equal to what the bootstrap grants", () => {
-        const granted = new Set(of(T.projectMember).map((r) => String(r.inputs.role)));
-        granted.delete("roles/resourcemanager.projectIamAdmin");
-        assert.deepEqual([...granted].sort(), [...CI_PROJECT_ROLES].sort());
+    it("keeps the pack's copy of the CI custom roles equal to the bootstrap's", () => {
+        assert.deepEqual(
+            Object.fromEntries(Object.values(GCP_CI_ROLES).map((r) => [r.id, [...r.permissions]])),
+            Object.fromEntries(Object.entries(CI_CUSTOM_ROLES).map(([id, p]) => [id, [...p]])),
+        );
+    });
+
+    it("fails a CI custom role widened by one permission, a predefined admin role, or an unknown custom role", async () => {
+        const widened = await violations(
+            loosened(T.customRole, undefined, (p) =>
+                p.roleId === "agentfedCiServiceEnabler" ? { ...p, permissions: [...(p.permissions as string[]), "serviceusage.services.disable"] } : p,
+            ),
+        );
+        assert.match(
+            widened["gcp-project-roles-model-only"]!.join("\n"),
+            /custom role agentfedCiServiceEnabler must hold exactly .*; it adds serviceusage\.services\.disable/,
+        );
+        const usageAdmin = await violations(
+            loosened(T.projectMember, "github-prod-agentfedCiServiceEnabler", (p) => ({ ...p, role: "roles/serviceusage.serviceUsageAdmin" })),
+        );
+        assert.match(usageAdmin["gcp-project-roles-model-only"]!.join("\n"), /role "roles\/serviceusage\.serviceUsageAdmin" is granted to a CI identity/);
+        const saAdmin = await violations(
+            loosened(T.projectMember, "github-prod-agentfedCiServiceAccounts", (p) => ({ ...p, role: "roles/iam.serviceAccountAdmin" })),
+        );
+        assert.match(saAdmin["gcp-project-roles-model-only"]!.join("\n"), /roles\/iam\.serviceAccountAdmin/);
+        const unknown = await violations(loosened(T.customRole, "github-contoso-agents-prod-agentfedCiTrustAudit", (p) => ({ ...p, roleId: "anythingGoes" })));
+        assert.match(unknown["gcp-project-roles-model-only"]!.join("\n"), /custom role "anythingGoes" is not one of the CI roles/);
     });
 
     it("fails an AWS role whose sub is a StringLike wildcard, or a list shared by two environments", async () => {

@@ -331,6 +331,10 @@ export class AgentFedMocks implements pulumi.runtime.Mocks {
                     state: { name: `projects/${text(inputs.project)}/serviceAccounts/${email}`, email, member: `serviceAccount:${email}`, uniqueId },
                 };
             }
+            case "gcp:projects/iAMCustomRole:IAMCustomRole": {
+                const roleName = `projects/${text(inputs.project)}/roles/${text(inputs.roleId)}`;
+                return { id: roleName, state: { name: roleName, deleted: false } };
+            }
             case "gcp:serviceaccount/iAMMember:IAMMember":
             case "gcp:projects/iAMMember:IAMMember":
                 return { id: `${name}-binding`, state: { etag: "BwXplaceholder=" } };
