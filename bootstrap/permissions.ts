@@ -201,7 +201,12 @@ export function awsPolicy(access: EnvironmentAccess, target: TargetStack): Permi
     };
 }
 
-/** Pulumi Cloud permission on the stack: read for previews, edit (update, not delete) for deploys. */
+/**
+ * Pulumi Cloud permission on the stack (Pulumi Cloud, "Permission sets"): previews get **Stack Read**, which includes
+ * `stack:decrypt` and `stack:export` (every secret of the stack's configuration and its whole checkpoint, outputs
+ * and secret outputs included); deploys get **Stack Write**, which adds `stack:write` (updates, `pulumi destroy`
+ * included), `stack:import` (replace the checkpoint) and `stack:cancel_update`, but not `stack:delete` (Stack Admin).
+ */
 export function pulumiStackPermission(access: EnvironmentAccess): "read" | "edit" {
     return access === "deploy" ? "edit" : "read";
 }
