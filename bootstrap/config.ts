@@ -30,9 +30,12 @@ export interface EnvironmentConfig {
     readonly access: EnvironmentAccess;
     /** The main project's stack this environment previews or deploys. */
     readonly target: TargetStack;
-    /** Required reviewers (GitHub user and team ids; deploy environments only). */
+    /** Required reviewers (GitHub user and team ids), who approve each job that names the environment. */
     readonly reviewers: { readonly users: readonly number[]; readonly teams: readonly number[] };
-    /** Deploy environments: the only branch that may run jobs in them. Preview environments: none (pull requests). */
+    /**
+     * The only branch that may run jobs in the environment: the deploy branch for deploy environments and for preview
+     * environments with `deployBranchOnly` (the scheduled audit); none for pull-request previews.
+     */
     readonly deployBranch: string | undefined;
     /** Names of the per-environment identities, derived from the environment name. */
     readonly names: { readonly entraApp: string; readonly gcpServiceAccountId: string; readonly awsRole: string; readonly pulumiTeam: string };
@@ -159,15 +162,29 @@ export const BOOTSTRAP_KEYS = object(
                     }),
                     reviewers: object(
                         {
-                            summary: "Required reviewers of a deploy environment's runs; a reviewer may not approve their own run.",
-                            rule: "deploy environments only: previews run on every pull request and only read. A deploy of a stack with protectIdentities: true and no reviewers is a warning",
+                            summary:
+                                "Required reviewers: every job that names the environment waits until one of them approves it; a reviewer may not approve their own run, and admins cannot bypass.",
+                            rule: "required on every environment whose stack protects its identities (protectIdentities: true, a prod-like stack), previews included: a preview identity reads every secret of its stack (Pulumi's Stack Read includes decrypt and export), and a pull request's preview runs the pull request's own code. Exceptions: a preview environment with deployBranchOnly (only reviewed code runs there), or noReviewersReason",
                             example: { users: ["300000003"], teams: ["400000004"] },
+                            see: "ci-bootstrap.md#what-each-environment-can-and-cannot-do",
                         },
                         {
                             users: reviewerIds("GitHub user ids.", "gh api users/<login> --jq .id", "300000003"),
                             teams: reviewerIds("GitHub team ids.", "gh api orgs/<owner>/teams/<slug> --jq .id", "400000004"),
                         },
                     ),
+                    deployBranchOnly: boolean({
+                        summary:
+                            "Preview environments: accept jobs from the deploy branch only (github.deployBranch), e.g. the scheduled trust audit, instead of pull requests. Only reviewed code reaches that branch (the bootstrap's ruleset), so a prod-like stack's environment needs no reviewers then.",
+                        default: false,
+                        rule: "preview environments only: deploy environments always accept the deploy branch only",
+                    }),
+                    noReviewersReason: text({
+                        summary:
+                            "Opt a prod-like stack's environment out of required reviewers, saying why; shown as a warning by the plan and every pulumi preview.",
+                        rule: "at least 20 characters; refused when reviewers are set, when the stack does not protect its identities (nothing to opt out of), or on a preview environment with deployBranchOnly (it needs none)",
+                        example: "single-maintainer sandbox tenant; nothing in it is production",
+                    }),
                 },
             ),
         ),
@@ -348,6 +365,52 @@ function idList(r: Reader, path: string, value: Json | undefined): number[] {
     return value.map((v, i) => Number(numericId(r, `${path}[${i}]`, v, 'use the numeric id, quoted, e.g. "1234567"')));
 }
 
+/**
+ * What guards an environment of a prod-like stack (protectIdentities: true): required reviewers, or (previews) the
+ * deploy branch only, or a stated reason. Its identities read every secret of the stack (Pulumi's Stack Read includes
+ * decrypt and export) or change it; anyone who can push a branch can write a workflow naming the environment, and a
+ * pull request's preview runs the pull request's own code. Reports an unguarded environment; returns the warning an
+ * accepted opt-out shows.
+ */
+function environmentGuard(
+    r: Reader,
+    at: string,
+    reasonValue: Json | undefined,
+    env: { stack: string; access: EnvironmentAccess; prodLike: boolean; reviewed: boolean; deployBranchOnly: boolean; deployBranch: string },
+): string | undefined {
+    const reason = r.text(`${at}.noReviewersReason`, reasonValue)?.trim();
+    const what = env.access === "deploy" ? "changes" : "reads every secret and the whole state of";
+    if (reason !== undefined) {
+        if (reason.length < 20)
+            r.report(
+                `${at}.noReviewersReason`,
+                `is too short to say why (${reason.length} characters)`,
+                "write at least 20 characters: why this environment needs no reviewer",
+            );
+        else if (env.reviewed) r.report(`${at}.noReviewersReason`, "is set, but reviewers are set too", "remove one of them");
+        else if (!env.prodLike)
+            r.report(
+                `${at}.noReviewersReason`,
+                `is set, but stack ${env.stack} does not protect its identities: reviewers are not required there`,
+                "remove it",
+            );
+        else if (env.deployBranchOnly)
+            r.report(`${at}.noReviewersReason`, `is set on an environment limited to ${env.deployBranch}, which needs no reviewers`, "remove it");
+        else
+            return `${r.key(at)} ${what} prod-like stack ${env.stack} with no required reviewers (noReviewersReason: ${JSON.stringify(reason)}): anyone who can push a branch can run a job in it.`;
+        return undefined;
+    }
+    if (env.prodLike && !env.reviewed && !env.deployBranchOnly)
+        r.report(
+            `${at}.reviewers`,
+            `is not set, but stack ${env.stack} protects its identities and this ${env.access} environment ${what} it: anyone who can push a branch could name the environment in a workflow${env.access === "preview" ? ", and a pull request's preview runs the pull request's own code" : ""}`,
+            env.access === "preview"
+                ? `set reviewers (gh api users/<login> --jq .id), or deployBranchOnly: true for a job that runs from ${env.deployBranch} only, or noReviewersReason: "<why>"`
+                : `set reviewers (gh api users/<login> --jq .id), or noReviewersReason: "<why>"`,
+        );
+    return undefined;
+}
+
 function parseEnvironments(r: Reader, mainDir: string, deployBranch: string): { environments: EnvironmentConfig[]; warnings: string[] } {
     const warnings: string[] = [];
     const list = r.list("environments", "list the GitHub environments, e.g. [{ name: preview-dev, access: preview, stack: dev }, ...]");
@@ -415,14 +478,20 @@ function parseEnvironments(r: Reader, mainDir: string, deployBranch: string): { 
             else {
                 r.onlyKnownFields(`${at}.reviewers`, reviewersObj, Object.keys(ENVIRONMENT.reviewers.fields));
                 reviewers = { users: idList(r, `${at}.reviewers.users`, reviewersObj.users), teams: idList(r, `${at}.reviewers.teams`, reviewersObj.teams) };
-                if (access === "preview")
-                    r.report(`${at}.reviewers`, "is set on a preview environment", "remove it: previews run on every pull request and only read");
             }
         }
-        if (access === "deploy" && target?.protectIdentities && reviewers.users.length + reviewers.teams.length === 0)
-            warnings.push(
-                `${r.key(`${at}`)} deploys stack ${stack}, which protects its identities, with no required reviewers: any push to ${deployBranch} deploys it.`,
-            );
+        const deployBranchOnly = r.boolean(`${at}.deployBranchOnly`, entry.deployBranchOnly, ENVIRONMENT.deployBranchOnly);
+        if (deployBranchOnly && access === "deploy")
+            r.report(`${at}.deployBranchOnly`, "is set on a deploy environment", `remove it: deploy environments accept ${deployBranch} only anyway`);
+        const guard = environmentGuard(r, at, entry.noReviewersReason, {
+            stack,
+            access,
+            prodLike: target?.protectIdentities === true,
+            reviewed: reviewers.users.length + reviewers.teams.length > 0,
+            deployBranchOnly: deployBranchOnly && access === "preview",
+            deployBranch,
+        });
+        if (guard) warnings.push(guard);
         const slug = name.toLowerCase().replace(/_/g, "-");
         const names = { entraApp: `agentfed-ci-${slug}`, gcpServiceAccountId: `ci-${slug}`, awsRole: `agentfed-ci-${slug}`, pulumiTeam: `agentfed-ci-${slug}` };
         if (name && !SERVICE_ACCOUNT_ID.test(names.gcpServiceAccountId))
@@ -433,7 +502,7 @@ function parseEnvironments(r: Reader, mainDir: string, deployBranch: string): { 
             );
         if (name && pulumiTeamNameProblem(names.pulumiTeam)) r.report(`${at}.name`, "gives a Pulumi team name longer than 64 characters", "shorten it");
         if (!target || nameProblem || !accessAllowed.includes(access)) return [];
-        return [{ name, access, target, reviewers, deployBranch: access === "deploy" ? deployBranch : undefined, names }];
+        return [{ name, access, target, reviewers, deployBranch: access === "deploy" || deployBranchOnly ? deployBranch : undefined, names }];
     });
     return { environments, warnings };
 }

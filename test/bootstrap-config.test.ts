@@ -41,10 +41,13 @@ describe("bootstrap configuration", () => {
             [
                 ["preview-dev", "preview", "dev", null],
                 ["preview-prod", "preview", "prod", null],
+                ["audit-dev", "preview", "dev", "main"],
+                ["audit-prod", "preview", "prod", "main"],
                 ["dev", "deploy", "dev", "main"],
                 ["prod", "deploy", "prod", "main"],
             ],
         );
+        assert.deepEqual(c.environments.find((e) => e.name === "preview-prod")!.reviewers, { users: [300000003], teams: [400000004] });
         const prod = c.environments.find((e) => e.name === "prod")!;
         assert.deepEqual(prod.reviewers, { users: [300000003], teams: [400000004] });
         assert.equal(prod.target.resourceGroup.name, "rg-agentfed-prod");
@@ -107,7 +110,7 @@ describe("bootstrap configuration", () => {
             /is not a numeric GitHub id \(got "contoso\/agentfed"/,
         );
         const reviewers = issues({ environments: environments().map((e) => (e.name === "prod" ? { ...e, reviewers: { users: ["octocat"] } } : e)) });
-        assert.match(reviewers.join("\n"), /environments\[3\]\.reviewers\.users\[0\]: is not a numeric GitHub id/);
+        assert.match(reviewers.join("\n"), /environments\[5\]\.reviewers\.users\[0\]: is not a numeric GitHub id/);
     });
 
     it("refuses a value of the wrong type instead of replacing it with the default", () => {
@@ -149,7 +152,7 @@ describe("bootstrap configuration", () => {
             "environments[2].name",
             "environments[2].access",
             "environments[3].stack",
-            "environments[3].reviewers",
+            "environments[1].reviewers",
             "azure.tenantId",
             "pulumi.tokenType",
         ])
@@ -182,6 +185,8 @@ describe("bootstrap configuration", () => {
             [
                 ["preview-dev", false],
                 ["preview-prod", true],
+                ["audit-dev", false],
+                ["audit-prod", true],
                 ["dev", false],
                 ["prod", true],
             ],
@@ -206,12 +211,52 @@ describe("bootstrap configuration", () => {
         assert.ok(found.some((i) => i.startsWith(`${NS}:gcp: is not set, but stack prod deploys to GCP`)));
     });
 
-    it("warns when a deploy of a protected stack has no reviewers, and when Pulumi tokens cannot tell environments apart", () => {
-        const c = parse({
-            environments: environments().map((e) => ({ ...e, reviewers: undefined })),
-            pulumi: { organization: "contoso", tokenType: "organization" },
-        });
-        assert.match(c.warnings.join("\n"), /environments\[3\] deploys stack prod, which protects its identities, with no required reviewers/);
+    it("refuses an unguarded environment of a prod-like stack, preview or deploy, unless it runs from the deploy branch only or says why", () => {
+        const without = (name: string, patch: Record<string, unknown> = {}) =>
+            environments().map((e) => (e.name === name ? { ...e, reviewers: undefined, ...patch } : e));
+        const preview = issues({ environments: without("preview-prod") });
+        assert.deepEqual(preview, [
+            `${NS}:environments[1].reviewers: is not set, but stack prod protects its identities and this preview environment reads every secret and the whole state of it: anyone who can push a branch could name the environment in a workflow, and a pull request's preview runs the pull request's own code | set reviewers (gh api users/<login> --jq .id), or deployBranchOnly: true for a job that runs from main only, or noReviewersReason: "<why>"`,
+        ]);
+        assert.match(
+            issues({ environments: without("prod") }).join("\n"),
+            /environments\[5\]\.reviewers: is not set, but stack prod protects its identities and this deploy environment changes it/,
+        );
+        // The audit's environment runs from main only: reviewed code, no reviewer needed.
+        assert.deepEqual(issues({ environments: without("audit-prod", { deployBranchOnly: true }) }), []);
+        assert.match(issues({ environments: without("audit-prod", { deployBranchOnly: false }) }).join("\n"), /environments\[3\]\.reviewers: is not set/);
+        // Not prod-like: nothing to guard.
+        assert.deepEqual(issues({ environments: without("preview-dev") }), []);
+        // An opt-out says why, and is shown as a warning; a reason that says nothing, or one where none is needed, is refused.
+        const reason = "single-maintainer sandbox tenant; nothing in it is production";
+        const optedOut = parse({ environments: without("preview-prod", { noReviewersReason: reason }) });
+        assert.deepEqual(optedOut.warnings, [
+            `${NS}:environments[1] reads every secret and the whole state of prod-like stack prod with no required reviewers (noReviewersReason: ${JSON.stringify(reason)}): anyone who can push a branch can run a job in it.`,
+        ]);
+        assert.match(
+            issues({ environments: without("preview-prod", { noReviewersReason: "because" }) }).join("\n"),
+            /noReviewersReason: is too short to say why/,
+        );
+        assert.match(
+            issues({ environments: environments().map((e) => (e.name === "prod" ? { ...e, noReviewersReason: reason } : e)) }).join("\n"),
+            /environments\[5\]\.noReviewersReason: is set, but reviewers are set too/,
+        );
+        assert.match(
+            issues({ environments: without("preview-dev", { noReviewersReason: reason }) }).join("\n"),
+            /environments\[0\]\.noReviewersReason: is set, but stack dev does not protect its identities/,
+        );
+        assert.match(
+            issues({ environments: without("audit-prod", { noReviewersReason: reason }) }).join("\n"),
+            /environments\[3\]\.noReviewersReason: is set on an environment limited to main, which needs no reviewers/,
+        );
+        assert.match(
+            issues({ environments: environments().map((e) => (e.name === "dev" ? { ...e, deployBranchOnly: true } : e)) }).join("\n"),
+            /environments\[4\]\.deployBranchOnly: is set on a deploy environment/,
+        );
+    });
+
+    it("warns when Pulumi tokens cannot tell environments apart", () => {
+        const c = parse({ pulumi: { organization: "contoso", tokenType: "organization" } });
         assert.match(c.warnings.join("\n"), /tokenType is organization: .* a preview token can write any stack/);
     });
 });

@@ -60,20 +60,22 @@ describe("the bootstrap plan", () => {
         for (const key of ["resources", "outputs", "trustContracts"]) assert.ok(key in json, key);
         assert.deepEqual(
             plan.trustContracts.map((c) => c.kind).sort(),
-            [...Array(4).fill("entra-fic"), ...Array(2).fill("gcp-provider"), ...Array(2).fill("aws-role"), ...Array(4).fill("pulumi-oidc-policy")].sort(),
+            [...Array(6).fill("entra-fic"), ...Array(3).fill("gcp-provider"), ...Array(3).fill("aws-role"), ...Array(6).fill("pulumi-oidc-policy")].sort(),
         );
     });
 
     it("Entra: one app per environment, each with one FIC pinning its own subject and the token-exchange audience", () => {
         const fics = of(T.fic);
-        assert.equal(of(T.app).length, 4);
+        assert.equal(of(T.app).length, 6);
         assert.deepEqual(fics.map((f) => [f.inputs.subject, f.inputs.issuer, f.inputs.audiences]).sort(), [
+            ["repo:contoso/agentfed:environment:audit-dev", GITHUB_ACTIONS_ISSUER, ["api://AzureADTokenExchange"]],
+            ["repo:contoso/agentfed:environment:audit-prod", GITHUB_ACTIONS_ISSUER, ["api://AzureADTokenExchange"]],
             ["repo:contoso/agentfed:environment:dev", GITHUB_ACTIONS_ISSUER, ["api://AzureADTokenExchange"]],
             ["repo:contoso/agentfed:environment:preview-dev", GITHUB_ACTIONS_ISSUER, ["api://AzureADTokenExchange"]],
             ["repo:contoso/agentfed:environment:preview-prod", GITHUB_ACTIONS_ISSUER, ["api://AzureADTokenExchange"]],
             ["repo:contoso/agentfed:environment:prod", GITHUB_ACTIONS_ISSUER, ["api://AzureADTokenExchange"]],
         ]);
-        assert.equal(new Set(fics.map((f) => f.inputs.applicationId)).size, 4, "no app holds two FICs");
+        assert.equal(new Set(fics.map((f) => f.inputs.applicationId)).size, 6, "no app holds two FICs");
     });
 
     it("Azure: Reader for previews, Contributor for deploys, each only on its stack's resource group, which the bootstrap creates", () => {
@@ -142,12 +144,12 @@ describe("the bootstrap plan", () => {
         assert.equal(
             provider.attributeCondition,
             "assertion.repository_id == '200000002' && assertion.repository_owner_id == '100000001' && " +
-                "assertion.sub in ['repo:contoso/agentfed:environment:preview-prod', 'repo:contoso/agentfed:environment:prod']",
+                "assertion.sub in ['repo:contoso/agentfed:environment:preview-prod', 'repo:contoso/agentfed:environment:audit-prod', 'repo:contoso/agentfed:environment:prod']",
         );
         assert.deepEqual(provider.oidc, { issuerUri: GITHUB_ACTIONS_ISSUER });
         assert.deepEqual(
             of(T.saMember).map((m) => [m.inputs.serviceAccountId, m.inputs.role, m.inputs.member]),
-            ["preview-prod", "prod"].map((env) => [
+            ["preview-prod", "audit-prod", "prod"].map((env) => [
                 `projects/contoso-ci/serviceAccounts/ci-${env}@contoso-ci.iam.gserviceaccount.com`,
                 "roles/iam.workloadIdentityUser",
                 `principal://iam.googleapis.com/projects/987654321098/locations/global/workloadIdentityPools/github-actions/subject/repo:contoso/agentfed:environment:${env}`,
@@ -231,6 +233,8 @@ describe("the bootstrap plan", () => {
                 .map((p) => [p.inputs.team, p.inputs.project, p.inputs.stack, p.inputs.permission])
                 .sort(),
             [
+                ["agentfed-ci-audit-dev", "agentfed", "dev", 101],
+                ["agentfed-ci-audit-prod", "agentfed", "prod", 101],
                 ["agentfed-ci-dev", "agentfed", "dev", 102],
                 ["agentfed-ci-preview-dev", "agentfed", "dev", 101],
                 ["agentfed-ci-preview-prod", "agentfed", "prod", 101],
@@ -239,16 +243,24 @@ describe("the bootstrap plan", () => {
         );
     });
 
-    it("GitHub: deploy environments take main only, prod waits for its reviewers, and every variable the workflows read is set", () => {
+    it("GitHub: deploy and audit environments take main only, prod's preview and deploy wait for a reviewer, and every variable the workflows read is set", () => {
         const envs = Object.fromEntries(of(T.env).map((e) => [e.inputs.environment, e.inputs]));
         assert.equal(envs["preview-dev"]!.deploymentBranchPolicy, undefined);
-        assert.deepEqual(envs.prod!.reviewers, [{ users: [300000003], teams: [400000004] }]);
-        assert.equal(envs.prod!.canAdminsBypass, false);
+        assert.equal(envs["preview-prod"]!.deploymentBranchPolicy, undefined, "pull requests run from their own refs");
+        for (const env of ["preview-prod", "prod"]) {
+            assert.deepEqual(envs[env]!.reviewers, [{ users: [300000003], teams: [400000004] }], env);
+            assert.equal(envs[env]!.preventSelfReview, true, env);
+            assert.equal(envs[env]!.canAdminsBypass, false, env);
+        }
+        assert.equal(envs["audit-prod"]!.reviewers, undefined, "the scheduled audit runs reviewed code from main only");
+        assert.equal(envs["audit-prod"]!.canAdminsBypass, false);
         assert.deepEqual(
             of(T.branchPolicy)
                 .map((p) => [p.inputs.environment, p.inputs.branchPattern])
                 .sort(),
             [
+                ["audit-dev", "main"],
+                ["audit-prod", "main"],
                 ["dev", "main"],
                 ["prod", "main"],
             ],
@@ -266,7 +278,7 @@ describe("the bootstrap plan", () => {
                     .map((v) => String(v.inputs.variableName)),
             );
         const optional = (name: string) => /^(GCP|AWS)_/.test(name); // set only where the stack deploys to that cloud; the login skips them otherwise
-        for (const env of ["preview-dev", "preview-prod", "dev", "prod"]) {
+        for (const env of ["preview-dev", "preview-prod", "audit-dev", "audit-prod", "dev", "prod"]) {
             for (const name of read) if (!optional(name)) assert.ok(set(env).has(name), `${env} lacks ${name}`);
             for (const name of set(env)) assert.ok(read.has(name), `${env} sets ${name}, which no workflow reads`);
         }
@@ -541,8 +553,8 @@ describe("npm run doctor -- --project bootstrap", () => {
         );
         assert.equal(result.status, 0, result.stderr);
         const { verdicts } = JSON.parse(result.stdout) as { verdicts: { contract: string; kind: string; accepted: boolean; reasons: string[] }[] };
-        assert.equal(verdicts.length, 12);
-        for (const v of verdicts) assert.match(v.contract, / sub repo:contoso\/agentfed:environment:(preview-dev|preview-prod|dev|prod)$/);
+        assert.equal(verdicts.length, 18);
+        for (const v of verdicts) assert.match(v.contract, / sub repo:contoso\/agentfed:environment:(preview-dev|preview-prod|audit-dev|audit-prod|dev|prod)$/);
         assert.deepEqual(
             verdicts.filter((v) => v.accepted).map((v) => [v.kind, v.contract.split(" -> ")[1]]),
             [["gcp-provider", "ci-preview-prod@contoso-ci.iam.gserviceaccount.com sub repo:contoso/agentfed:environment:preview-prod"]],
@@ -564,6 +576,7 @@ describe("npm run doctor -- --project bootstrap", () => {
         assert.deepEqual(
             roles.map((c) => [c.mode, Object.keys(c.claimPins ?? {})]),
             [
+                ["github-actions", ["token.actions.githubusercontent.com:repository_id"]],
                 ["github-actions", ["token.actions.githubusercontent.com:repository_id"]],
                 ["github-actions", ["token.actions.githubusercontent.com:repository_id"]],
             ],
