@@ -50,11 +50,29 @@ export interface BootstrapConfig {
     readonly gcp: { readonly projectId: string; readonly projectNumber: string; readonly poolId: string; readonly providerId: string } | undefined;
     readonly aws: { readonly accountId: string; readonly region: string; readonly pinRepositoryId: boolean } | undefined;
     readonly pulumi: { readonly organization: string; readonly tokenType: PulumiTokenType; readonly maxExpirationSeconds: number };
+    /** The repository ruleset on the deploy branch: reviewed pull requests only, and who may bypass it (no one by default). */
+    readonly branchProtection: {
+        readonly branch: string;
+        readonly requiredApprovals: number;
+        readonly bypassActors: readonly BypassActor[];
+    };
     /** Protect identity resources (recreating one changes ids the GitHub variables carry). Default true. */
     readonly protect: boolean;
     /** Accepted-but-risky choices, logged by `pulumi preview` and printed by the plan. */
     readonly warnings: readonly string[];
 }
+
+/** Who may bypass the deploy branch's ruleset (GitHub's ruleset bypass actors; `actorId` absent for the id-less types). */
+export interface BypassActor {
+    readonly actorType: BypassActorType;
+    readonly actorId: number | undefined;
+    readonly bypassMode: "always" | "pullRequest" | "exempt";
+}
+/** Ruleset bypass actor types (@pulumi/github RepositoryRulesetBypassActor), and those GitHub gives no id. */
+const BYPASS_ACTOR_TYPES = ["RepositoryRole", "Team", "Integration", "OrganizationAdmin", "DeployKey", "User"] as const;
+type BypassActorType = (typeof BYPASS_ACTOR_TYPES)[number];
+const ID_LESS_ACTORS: readonly BypassActorType[] = ["OrganizationAdmin", "DeployKey"];
+const BYPASS_MODES = ["always", "pullRequest", "exempt"] as const;
 
 const PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 const SERVICE_ACCOUNT_ID = /^[a-z][-a-z0-9]{4,28}[a-z0-9]$/;
@@ -187,6 +205,49 @@ export const BOOTSTRAP_KEYS = object(
                     }),
                 },
             ),
+        ),
+        branchProtection: object(
+            {
+                summary:
+                    "The repository ruleset the bootstrap puts on the deploy branch (github.deployBranch): changes reach it only through a pull request approved by someone other than its last pusher, the branch can be neither deleted nor force-pushed, and nobody bypasses it unless listed here. Deploy environments trust that branch, so this is what makes a deploy reviewed code.",
+                rule: "absent: one approval, no bypass actor. Rulesets on private repositories need GitHub Pro, Team or Enterprise",
+                see: "ci-bootstrap.md#the-deploy-branch",
+                section: "GitHub",
+            },
+            {
+                requiredApprovals: integer({
+                    summary: "Approving reviews a pull request needs before it can be merged into the deploy branch.",
+                    default: 1,
+                    min: 1,
+                    max: 10,
+                    rule: "GitHub's range for a ruleset is 0 to 10; 0 would leave the branch unreviewed, so it is refused",
+                    example: 2,
+                }),
+                bypassActors: list(
+                    {
+                        summary: "Who may bypass the ruleset (each one is listed as a warning): by default no one, admins included.",
+                        rule: "each entry once; a bypass actor can put unreviewed code on the deploy branch, and so into every deploy environment",
+                        example: [{ actorType: "Team", actorId: "400000004", bypassMode: "pullRequest" }],
+                    },
+                    object(
+                        { summary: "One bypass actor." },
+                        {
+                            actorType: text({ summary: "The kind of actor.", required: true, allowed: BYPASS_ACTOR_TYPES, example: "Team" }),
+                            actorId: value<string>("numeric id", {
+                                summary: "The actor's numeric id (a team, user, app or repository role id).",
+                                required: "unless actorType is OrganizationAdmin or DeployKey, which have none",
+                                rule: `gh api orgs/<owner>/teams/<slug> --jq .id (a team), gh api users/<login> --jq .id (a user); ${ID_RULE}`,
+                                example: "400000004",
+                            }),
+                            bypassMode: text({
+                                summary: "When the actor may bypass: always, only through a pull request (pullRequest), or exempt from the rules.",
+                                default: "pullRequest",
+                                allowed: BYPASS_MODES,
+                            }),
+                        },
+                    ),
+                ),
+            },
         ),
         azure: object(
             { summary: "The Entra tenant and the Azure subscription of the main stacks.", required: true, section: "Azure and Entra" },
@@ -507,6 +568,46 @@ function parseEnvironments(r: Reader, mainDir: string, deployBranch: string): { 
     return { environments, warnings };
 }
 
+/** `branchProtection`: the deploy branch's ruleset. A bypass actor is accepted with a warning. */
+function parseBranchProtection(r: Reader, branch: string, warnings: string[]): BootstrapConfig["branchProtection"] {
+    const B = K.branchProtection.fields;
+    const obj = objectOrReport(r, "branchProtection", `set ${r.key("branchProtection")} to { requiredApprovals, bypassActors }`, K.branchProtection) ?? {};
+    const requiredApprovals = r.integer("branchProtection.requiredApprovals", obj.requiredApprovals, B.requiredApprovals);
+    const bypassActors: BypassActor[] = [];
+    const list = obj.bypassActors;
+    if (list !== undefined && !Array.isArray(list))
+        r.report("branchProtection.bypassActors", "must be a list", "write it as [{ actorType, actorId, bypassMode }], or leave it out: no one bypasses");
+    const A = B.bypassActors.items.fields;
+    const seen = new Set<string>();
+    for (const [i, entry] of (Array.isArray(list) ? list : []).entries()) {
+        const at = `branchProtection.bypassActors[${i}]`;
+        if (!isJsonObject(entry)) {
+            r.report(at, "must be an object", "write it as { actorType, actorId, bypassMode }");
+            continue;
+        }
+        r.onlyKnownFields(at, entry, Object.keys(A));
+        const actorType = r.oneOf(`${at}.actorType`, entry.actorType, A.actorType, "the kind of actor GitHub rulesets accept") as BypassActorType;
+        const bypassMode = r.oneOf(`${at}.bypassMode`, entry.bypassMode, A.bypassMode) as BypassActor["bypassMode"];
+        let actorId: number | undefined;
+        if (ID_LESS_ACTORS.includes(actorType)) {
+            if (entry.actorId !== undefined) r.report(`${at}.actorId`, `is set, but ${actorType} has no id`, "remove it");
+        } else if (entry.actorId === undefined) r.report(`${at}.actorId`, `is not set, but a ${actorType} is named by its id`, A.actorId.rule!);
+        else {
+            const id = numericId(r, `${at}.actorId`, entry.actorId, A.actorId.rule!);
+            if (id) actorId = Number(id);
+            if (actorId !== undefined && !Number.isSafeInteger(actorId)) r.report(`${at}.actorId`, "is larger than any GitHub id", "check the id");
+        }
+        const key = `${actorType}:${actorId ?? ""}`;
+        if (seen.has(key)) r.report(at, `repeats ${actorType} ${actorId ?? ""}`.trim(), "list each actor once");
+        seen.add(key);
+        bypassActors.push({ actorType, actorId, bypassMode });
+        warnings.push(
+            `${r.key(at)} lets ${actorType}${actorId === undefined ? "" : ` ${actorId}`} bypass the ruleset on ${branch} (${bypassMode}): it can put unreviewed code on the branch every deploy environment trusts.`,
+        );
+    }
+    return { branch, requiredApprovals, bypassActors };
+}
+
 /**
  * Parses and validates the whole bootstrap configuration, reading each target stack's own configuration from the
  * main project (`mainProjectDir`, relative to the bootstrap project in `projectDir`; default its parent). Throws
@@ -520,6 +621,7 @@ export function parseBootstrapConfig(source: ConfigSource, namespace: string, pr
     const mainDir = path.resolve(projectDir, r.raw("mainProjectDir") ?? K.mainProjectDir.default!);
     const github = parseGitHub(r);
     const { environments, warnings } = parseEnvironments(r, mainDir, github.deployBranch);
+    const branchProtection = parseBranchProtection(r, github.deployBranch, warnings);
 
     const az = objectOrReport(r, "azure", `set ${r.key("azure")} to { tenantId, subscriptionId }`, K.azure) ?? {};
     for (const field of ["tenantId", "subscriptionId"] as const) {
@@ -619,6 +721,7 @@ export function parseBootstrapConfig(source: ConfigSource, namespace: string, pr
         gcp,
         aws,
         pulumi: { organization: str(pulumiObj.organization) ?? "", tokenType, maxExpirationSeconds },
+        branchProtection,
         protect,
         warnings: [...warnings, ...r.warnings],
     };

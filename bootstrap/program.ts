@@ -16,6 +16,7 @@ import { tenantPinnedProviders } from "./providers";
 import { awsPolicy, gcpRoles, graphPermissions, MICROSOFT_GRAPH_APP_ID, pulumiStackPermission } from "./permissions";
 import { CiAwsFederation } from "./components/ci-aws-federation";
 import { CiAzureScope } from "./components/ci-azure-scope";
+import { CiDeployBranchRuleset } from "./components/ci-deploy-branch-ruleset";
 import { CiEntraIdentity } from "./components/ci-entra-identity";
 import { CiGcpFederation } from "./components/ci-gcp-federation";
 import { CiGitHubEnvironment } from "./components/ci-github-environment";
@@ -162,6 +163,14 @@ export function runBootstrap(config: BootstrapConfig = loadBootstrapConfig()): B
             ...(config.pulumi.tokenType === "team" ? { PULUMI_TEAM: env.names.pulumiTeam } : {}),
         };
     };
+    // Deploy environments trust the deploy branch: only a reviewed pull request reaches it.
+    new CiDeployBranchRuleset("deploy-branch", {
+        repository: repo.name,
+        branch: config.branchProtection.branch,
+        requiredApprovals: config.branchProtection.requiredApprovals,
+        bypassActors: config.branchProtection.bypassActors,
+        provider,
+    });
     const environments = config.environments.map((env, i) => {
         const variables = variablesOf(env, i);
         new CiGitHubEnvironment(`env-${env.name}`, {

@@ -71,6 +71,41 @@ describe("bootstrap configuration", () => {
         );
     });
 
+    it("protects the deploy branch with one required approval and no bypass actor unless configured; each bypass actor is a warning", () => {
+        assert.deepEqual(parse().branchProtection, { branch: "main", requiredApprovals: 1, bypassActors: [] });
+        const found = issues({
+            branchProtection: {
+                requiredApprovals: 0,
+                bypassActors: [
+                    { actorType: "Team" },
+                    { actorType: "OrganizationAdmin", actorId: "1" },
+                    { actorType: "Everyone", actorId: "1" },
+                    { actorType: "User", actorId: 300000003 },
+                    { actorType: "Team", actorId: "400000004", bypassMode: "sometimes" },
+                    { actorType: "Team", actorId: "400000004" },
+                ],
+            },
+        });
+        for (const expected of [
+            /branchProtection\.requiredApprovals: must be a whole number from 1 to 10 \(got 0\)/,
+            /branchProtection\.bypassActors\[0\]\.actorId: is not set, but a Team is named by its id/,
+            /branchProtection\.bypassActors\[1\]\.actorId: is set, but OrganizationAdmin has no id/,
+            /branchProtection\.bypassActors\[2\]\.actorType: must be one of RepositoryRole, Team, Integration, OrganizationAdmin, DeployKey, User \(got "Everyone"\)/,
+            /branchProtection\.bypassActors\[3\]\.actorId: is a YAML number/,
+            /branchProtection\.bypassActors\[4\]\.bypassMode: must be one of always, pullRequest, exempt/,
+            /branchProtection\.bypassActors\[5\]: repeats Team 400000004/,
+        ])
+            assert.ok(
+                found.some((i) => expected.test(i)),
+                `${String(expected)} not in:\n${found.join("\n")}`,
+            );
+        const bypassed = parse({ branchProtection: { bypassActors: [{ actorType: "Team", actorId: "400000004" }] } });
+        assert.deepEqual(bypassed.branchProtection.bypassActors, [{ actorType: "Team", actorId: 400000004, bypassMode: "pullRequest" }]);
+        assert.deepEqual(bypassed.warnings, [
+            `${NS}:branchProtection.bypassActors[0] lets Team 400000004 bypass the ruleset on main (pullRequest): it can put unreviewed code on the branch every deploy environment trusts.`,
+        ]);
+    });
+
     it("refuses unknown keys at the top of the namespace and inside each section, naming the closest known one", () => {
         const found = issues({ Github: github(), github: { ...github(), repositoryID: "1" }, enviroments: [] });
         for (const expected of [

@@ -46,6 +46,7 @@ const T = {
     stackPermission: "pulumiservice:index:TeamStackPermission",
     env: "github:index/repositoryEnvironment:RepositoryEnvironment",
     branchPolicy: "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy",
+    ruleset: "github:index/repositoryRuleset:RepositoryRuleset",
     variable: "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable",
 };
 
@@ -241,6 +242,31 @@ describe("the bootstrap plan", () => {
                 ["agentfed-ci-prod", "agentfed", "prod", 102],
             ],
         );
+    });
+
+    it("GitHub: the deploy branch takes reviewed pull requests only, the very branch the deploy environments trust, and no one bypasses it", async () => {
+        const [ruleset] = of(T.ruleset);
+        assert.ok(ruleset, "no ruleset on the deploy branch");
+        assert.equal(of(T.ruleset).length, 1);
+        const branches = of(T.branchPolicy).map((p) => `refs/heads/${String(p.inputs.branchPattern)}`);
+        assert.deepEqual(ruleset.inputs.conditions, { refName: { includes: [...new Set(branches)], excludes: [] } });
+        assert.equal(ruleset.inputs.enforcement, "active");
+        assert.equal(ruleset.inputs.target, "branch");
+        assert.deepEqual(ruleset.inputs.bypassActors, [], "no bypass actor, admins included");
+        assert.deepEqual(ruleset.inputs.rules, {
+            pullRequest: { requiredApprovingReviewCount: 1, dismissStaleReviewsOnPush: true, requireLastPushApproval: true },
+            deletion: true,
+            nonFastForward: true,
+        });
+        // Moving the deploy branch moves the ruleset with it.
+        const release = await runPlan({
+            project: "bootstrap",
+            stack: "github",
+            config: { github: { owner: "contoso", repository: "agentfed", ownerId: "100000001", repositoryId: "200000002", deployBranch: "release" } },
+        });
+        const moved = release.resources.find((r) => r.type === T.ruleset)!;
+        assert.deepEqual((moved.inputs.conditions as { refName: { includes: string[] } }).refName.includes, ["refs/heads/release"]);
+        assert.deepEqual([...new Set(release.resources.filter((r) => r.type === T.branchPolicy).map((r) => r.inputs.branchPattern))], ["release"]);
     });
 
     it("GitHub: deploy and audit environments take main only, prod's preview and deploy wait for a reviewer, and every variable the workflows read is set", () => {
