@@ -17,6 +17,7 @@ import { ConfigError, ConfigSource } from "../src/config";
 import { poolOrProviderIdProblem, PROVIDER_ID_RULE } from "../src/config/gcp";
 import { isJsonObject, Json, JsonObject, Reader, ReaderOptions, str } from "../src/config/reader";
 import { boolean, integer, list, object, ObjectSpec, text, value } from "../src/config/spec";
+import { graphPermissions, TENANT_WIDE_GRAPH_WRITES } from "./permissions";
 import { loadTargetStack, TargetStack, TargetStackError } from "./targets";
 
 /** What a GitHub environment's identities may do: read (`preview`) or change (`deploy`) their stack. */
@@ -264,6 +265,16 @@ export const BOOTSTRAP_KEYS = object(
                     rule: "a GUID (az account show --query id -o tsv)",
                     example: "22222222-0000-4000-8000-000000000001",
                 }),
+                acknowledgeTenantWideGraphWrites: list(
+                    {
+                        summary:
+                            "Environments allowed to hold tenant-wide Graph write permissions (AgentIdentityBlueprint.Create, .AddRemoveCreds.All, .DeleteRestore.All, AppRoleAssignment.ReadWrite.All) while environments of another stack in the same tenant hold them too. Those permissions have no owned-by variant: a dev deploy identity holding them can add a FIC to prod's Blueprint.",
+                        rule: "required, naming every such environment, when deploy environments of two different stacks would hold them; each entry an environment that does hold them. Better: put stacks of different trust in different tenants",
+                        example: ["dev", "prod"],
+                        see: "ci-bootstrap.md#honest-limits",
+                    },
+                    text({ summary: "An environment name." }),
+                ),
             },
         ),
         gcp: object(
@@ -568,6 +579,41 @@ function parseEnvironments(r: Reader, mainDir: string, deployBranch: string): { 
     return { environments, warnings };
 }
 
+/**
+ * Tenant-wide Graph writes (TENANT_WIDE_GRAPH_WRITES) held by environments of two different stacks in one tenant make
+ * the lower stack's identity as strong as the higher one's: refused unless `azure.acknowledgeTenantWideGraphWrites`
+ * names every such environment (a warning then). An entry naming an environment that holds none is refused, so the
+ * acknowledgement cannot go stale silently.
+ */
+function checkTenantWideGraphWrites(r: Reader, environments: readonly EnvironmentConfig[], value: Json | undefined, warnings: string[]): void {
+    const key = "azure.acknowledgeTenantWideGraphWrites";
+    const holders = environments
+        .map((env) => ({ env, writes: graphPermissions(env.access, env.target).filter((p) => TENANT_WIDE_GRAPH_WRITES.includes(p)) }))
+        .filter((h) => h.writes.length > 0);
+    let acknowledged: string[] = [];
+    if (value !== undefined && value !== null) {
+        if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) r.report(key, "must be a list of environment names", "e.g. [dev, prod]");
+        else acknowledged = value as string[];
+    }
+    for (const [i, name] of acknowledged.entries())
+        if (!holders.some((h) => h.env.name === name))
+            r.report(`${key}[${i}]`, `names ${name}, which holds no tenant-wide Graph write permission`, "remove it");
+    const stacks = new Set(holders.map((h) => h.env.target.name));
+    if (stacks.size < 2) return;
+    const missing = holders.filter((h) => !acknowledged.includes(h.env.name));
+    const list = holders.map((h) => `${h.env.name} (stack ${h.env.target.name}: ${h.writes.join(", ")})`).join("; ");
+    if (missing.length > 0)
+        r.report(
+            key,
+            `does not name ${missing.map((h) => h.env.name).join(", ")}: environments of different stacks in one tenant would hold tenant-wide Graph writes (${list}); they have no owned-by variant, so each can change the other stack's Blueprints and app role assignments`,
+            `put the stacks in different tenants, or acknowledge it: ${r.key(key)}: [${holders.map((h) => h.env.name).join(", ")}]`,
+        );
+    else
+        warnings.push(
+            `${r.key(key)} acknowledges tenant-wide Graph writes held by environments of different stacks in one tenant (${list}): each can change the other stack's Blueprints and app role assignments.`,
+        );
+}
+
 /** `branchProtection`: the deploy branch's ruleset. A bypass actor is accepted with a warning. */
 function parseBranchProtection(r: Reader, branch: string, warnings: string[]): BootstrapConfig["branchProtection"] {
     const B = K.branchProtection.fields;
@@ -708,6 +754,7 @@ export function parseBootstrapConfig(source: ConfigSource, namespace: string, pr
                 "run one bootstrap stack per AWS account",
             );
     }
+    checkTenantWideGraphWrites(r, environments, az.acknowledgeTenantWideGraphWrites, warnings);
     if (gcp && environments.length > 0 && !environments.some((e) => e.target.gcp))
         r.report("gcp", "is set, but no environment's stack deploys to GCP", `remove ${r.key("gcp")}`);
     if (aws && environments.length > 0 && !environments.some((e) => e.target.aws))

@@ -37,6 +37,18 @@ export function graphPermissions(access: EnvironmentAccess, target: TargetStack)
     ];
 }
 
+/**
+ * Graph application permissions that reach every object of their kind in the tenant, with no owned-by variant: the
+ * Agent ID Blueprint writes (Graph beta, "Permissions for an agentIdentityBlueprint": any Blueprint's FICs) and
+ * AppRoleAssignment.ReadWrite.All (any app role, Graph's own included, to any service principal).
+ */
+export const TENANT_WIDE_GRAPH_WRITES: readonly string[] = [
+    BLUEPRINT_FIC_GRAPH_PERMISSIONS.create,
+    BLUEPRINT_FIC_GRAPH_PERMISSIONS.update,
+    BLUEPRINT_FIC_GRAPH_PERMISSIONS.delete,
+    "AppRoleAssignment.ReadWrite.All",
+];
+
 /** A custom role the bootstrap defines in a stack's project (`projects/<project>/roles/<id>`). */
 export interface GcpCustomRole {
     readonly id: string;

@@ -106,6 +106,33 @@ describe("bootstrap configuration", () => {
         ]);
     });
 
+    it("refuses tenant-wide Graph writes (Agent ID Blueprint writes, app role assignments) for deploy environments of two stacks in one tenant, unless acknowledged by name", () => {
+        // A main project whose dev stack writes FICs on an Agent ID Blueprint too, like prod.
+        const dir = mkdtempSync(path.join(tmpdir(), "bootstrap-main-"));
+        const boot = path.join(dir, "bootstrap");
+        mkdirSync(boot);
+        writeFileSync(path.join(dir, "Pulumi.yaml"), readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml")));
+        writeFileSync(path.join(dir, "Pulumi.prod.yaml"), readFileSync(path.join(PROJECT_DIR, "Pulumi.prod.yaml")));
+        const dev = readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8");
+        assert.match(dev, /kind: application\n/);
+        writeFileSync(path.join(dir, "Pulumi.dev.yaml"), dev.replace("kind: application\n", "kind: agentIdentityBlueprint\n"));
+        const azure = JSON.parse(readStackConfig("github", BOOTSTRAP_DIR)[`${NS}:azure`]!) as Record<string, unknown>;
+        const found = issues({}, boot);
+        assert.equal(found.length, 1, found.join("\n"));
+        assert.match(
+            found[0]!,
+            /^agentfed-bootstrap:azure\.acknowledgeTenantWideGraphWrites: does not name dev, prod: environments of different stacks in one tenant would hold tenant-wide Graph writes \(dev \(stack dev: AgentIdentityBlueprint\.Create, AgentIdentityBlueprint\.AddRemoveCreds\.All, AgentIdentityBlueprint\.DeleteRestore\.All\); prod \(stack prod: .*AppRoleAssignment\.ReadWrite\.All.*\)\).*\| put the stacks in different tenants, or acknowledge it: agentfed-bootstrap:azure\.acknowledgeTenantWideGraphWrites: \[dev, prod\]$/,
+        );
+        assert.match(issues({ azure: { ...azure, acknowledgeTenantWideGraphWrites: ["prod"] } }, boot).join("\n"), /does not name dev:/);
+        const acknowledged = parse({ azure: { ...azure, acknowledgeTenantWideGraphWrites: ["dev", "prod"] } }, boot);
+        assert.match(acknowledged.warnings.join("\n"), /acknowledges tenant-wide Graph writes held by environments of different stacks in one tenant/);
+        // In the committed configuration only prod's deploy holds them: nothing to acknowledge, and a stale entry is refused.
+        assert.deepEqual(issues({}), []);
+        assert.deepEqual(issues({ azure: { ...azure, acknowledgeTenantWideGraphWrites: ["preview-prod"] } }), [
+            `${NS}:azure.acknowledgeTenantWideGraphWrites[0]: names preview-prod, which holds no tenant-wide Graph write permission | remove it`,
+        ]);
+    });
+
     it("refuses unknown keys at the top of the namespace and inside each section, naming the closest known one", () => {
         const found = issues({ Github: github(), github: { ...github(), repositoryID: "1" }, enviroments: [] });
         for (const expected of [
