@@ -135,7 +135,7 @@ export const BOOTSTRAP_KEYS = object(
                         "How the repository appears in the token's sub: name (repo:<owner>/<repo>:environment:<env>) or immutable (repo:<owner>@<ownerId>/<repo>@<repoId>:environment:<env>).",
                     default: "name",
                     allowed: GITHUB_SUBJECT_FORMATS,
-                    rule: "immutable when the repository uses GitHub's immutable subject claims (created after 2026-07-15, or opted in), else name; the wrong one makes every login fail, never succeed wrongly",
+                    rule: "immutable when the repository uses GitHub's immutable subject claims: created, renamed or transferred on or after 2026-07-15, or opted in; else name. The wrong one makes every login fail, never succeed wrongly, so renaming or transferring a repository that uses name switches it to immutable and every login fails until this key follows",
                     example: "immutable",
                     see: "ci-bootstrap.md#what-each-cloud-can-see-of-a-github-token",
                 }),
@@ -412,7 +412,7 @@ function parseGitHub(r: Reader): BootstrapConfig["github"] & { deployBranch: str
         "github.subjectFormat",
         o.subjectFormat,
         G.subjectFormat,
-        "use immutable when the repository uses GitHub's immutable subject claims (created after 2026-07-15, or opted in), else name",
+        "use immutable when the repository uses GitHub's immutable subject claims (created, renamed or transferred on or after 2026-07-15, or opted in), else name",
     ) as GitHubSubjectFormat;
     const deployBranch = r.text("github.deployBranch", o.deployBranch) ?? G.deployBranch.default!;
     if (!BRANCH.test(deployBranch) || /[*?[\]]/.test(deployBranch))

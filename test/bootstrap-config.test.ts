@@ -181,7 +181,7 @@ describe("bootstrap configuration", () => {
             pulumi: { organization: "contoso", tokenType: 1, maxExpirationSeconds: [7200] },
         });
         assert.deepEqual(found, [
-            `${NS}:github.subjectFormat: must be one of name, immutable (got true) | use immutable when the repository uses GitHub's immutable subject claims (created after 2026-07-15, or opted in), else name`,
+            `${NS}:github.subjectFormat: must be one of name, immutable (got true) | use immutable when the repository uses GitHub's immutable subject claims (created, renamed or transferred on or after 2026-07-15, or opted in), else name`,
             `${NS}:github.deployBranch: is not a string (got 5) | quote the value in Pulumi.<stack>.yaml`,
             `${NS}:pulumi.tokenType: must be one of team, organization (got 1) | team (Enterprise editions) keeps each environment to its own stack`,
             `${NS}:pulumi.maxExpirationSeconds: must be a whole number from 300 to 90000 (got [7200]) | set ${NS}:pulumi.maxExpirationSeconds to a whole number from 300 to 90000`,
