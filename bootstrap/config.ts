@@ -17,6 +17,7 @@ import { ConfigError, ConfigSource } from "../src/config";
 import { poolOrProviderIdProblem, PROVIDER_ID_RULE } from "../src/config/gcp";
 import { isJsonObject, Json, JsonObject, Reader, ReaderOptions, str } from "../src/config/reader";
 import { boolean, integer, list, object, ObjectSpec, text, value } from "../src/config/spec";
+import { graphPermissions, TENANT_WIDE_GRAPH_WRITES } from "./permissions";
 import { loadTargetStack, TargetStack, TargetStackError } from "./targets";
 
 /** What a GitHub environment's identities may do: read (`preview`) or change (`deploy`) their stack. */
@@ -30,9 +31,12 @@ export interface EnvironmentConfig {
     readonly access: EnvironmentAccess;
     /** The main project's stack this environment previews or deploys. */
     readonly target: TargetStack;
-    /** Required reviewers (GitHub user and team ids; deploy environments only). */
+    /** Required reviewers (GitHub user and team ids), who approve each job that names the environment. */
     readonly reviewers: { readonly users: readonly number[]; readonly teams: readonly number[] };
-    /** Deploy environments: the only branch that may run jobs in them. Preview environments: none (pull requests). */
+    /**
+     * The only branch that may run jobs in the environment: the deploy branch for deploy environments and for preview
+     * environments with `deployBranchOnly` (the scheduled audit); none for pull-request previews.
+     */
     readonly deployBranch: string | undefined;
     /** Names of the per-environment identities, derived from the environment name. */
     readonly names: { readonly entraApp: string; readonly gcpServiceAccountId: string; readonly awsRole: string; readonly pulumiTeam: string };
@@ -47,11 +51,29 @@ export interface BootstrapConfig {
     readonly gcp: { readonly projectId: string; readonly projectNumber: string; readonly poolId: string; readonly providerId: string } | undefined;
     readonly aws: { readonly accountId: string; readonly region: string; readonly pinRepositoryId: boolean } | undefined;
     readonly pulumi: { readonly organization: string; readonly tokenType: PulumiTokenType; readonly maxExpirationSeconds: number };
+    /** The repository ruleset on the deploy branch: reviewed pull requests only, and who may bypass it (no one by default). */
+    readonly branchProtection: {
+        readonly branch: string;
+        readonly requiredApprovals: number;
+        readonly bypassActors: readonly BypassActor[];
+    };
     /** Protect identity resources (recreating one changes ids the GitHub variables carry). Default true. */
     readonly protect: boolean;
     /** Accepted-but-risky choices, logged by `pulumi preview` and printed by the plan. */
     readonly warnings: readonly string[];
 }
+
+/** Who may bypass the deploy branch's ruleset (GitHub's ruleset bypass actors; `actorId` absent for the id-less types). */
+export interface BypassActor {
+    readonly actorType: BypassActorType;
+    readonly actorId: number | undefined;
+    readonly bypassMode: "always" | "pullRequest" | "exempt";
+}
+/** Ruleset bypass actor types (@pulumi/github RepositoryRulesetBypassActor), and those GitHub gives no id. */
+const BYPASS_ACTOR_TYPES = ["RepositoryRole", "Team", "Integration", "OrganizationAdmin", "DeployKey", "User"] as const;
+type BypassActorType = (typeof BYPASS_ACTOR_TYPES)[number];
+const ID_LESS_ACTORS: readonly BypassActorType[] = ["OrganizationAdmin", "DeployKey"];
+const BYPASS_MODES = ["always", "pullRequest", "exempt"] as const;
 
 const PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 const SERVICE_ACCOUNT_ID = /^[a-z][-a-z0-9]{4,28}[a-z0-9]$/;
@@ -113,7 +135,7 @@ export const BOOTSTRAP_KEYS = object(
                         "How the repository appears in the token's sub: name (repo:<owner>/<repo>:environment:<env>) or immutable (repo:<owner>@<ownerId>/<repo>@<repoId>:environment:<env>).",
                     default: "name",
                     allowed: GITHUB_SUBJECT_FORMATS,
-                    rule: "immutable when the repository uses GitHub's immutable subject claims (created after 2026-07-15, or opted in), else name; the wrong one makes every login fail, never succeed wrongly",
+                    rule: "immutable when the repository uses GitHub's immutable subject claims: created, renamed or transferred on or after 2026-07-15, or opted in; else name. The wrong one makes every login fail, never succeed wrongly, so renaming or transferring a repository that uses name switches it to immutable and every login fails until this key follows",
                     example: "immutable",
                     see: "ci-bootstrap.md#what-each-cloud-can-see-of-a-github-token",
                 }),
@@ -159,17 +181,74 @@ export const BOOTSTRAP_KEYS = object(
                     }),
                     reviewers: object(
                         {
-                            summary: "Required reviewers of a deploy environment's runs; a reviewer may not approve their own run.",
-                            rule: "deploy environments only: previews run on every pull request and only read. A deploy of a stack with protectIdentities: true and no reviewers is a warning",
+                            summary:
+                                "Required reviewers: every job that names the environment waits until one of them approves it; a reviewer may not approve their own run, and admins cannot bypass.",
+                            rule: "required on every environment whose stack protects its identities (protectIdentities: true, a prod-like stack), previews included: a preview identity reads every secret of its stack (Pulumi's Stack Read includes decrypt and export), and a pull request's preview runs the pull request's own code. Exceptions: a preview environment with deployBranchOnly (only reviewed code runs there), or noReviewersReason",
                             example: { users: ["300000003"], teams: ["400000004"] },
+                            see: "ci-bootstrap.md#what-each-environment-can-and-cannot-do",
                         },
                         {
                             users: reviewerIds("GitHub user ids.", "gh api users/<login> --jq .id", "300000003"),
                             teams: reviewerIds("GitHub team ids.", "gh api orgs/<owner>/teams/<slug> --jq .id", "400000004"),
                         },
                     ),
+                    deployBranchOnly: boolean({
+                        summary:
+                            "Preview environments: accept jobs from the deploy branch only (github.deployBranch), e.g. the scheduled trust audit, instead of pull requests. Only reviewed code reaches that branch (the bootstrap's ruleset), so a prod-like stack's environment needs no reviewers then.",
+                        default: false,
+                        rule: "preview environments only: deploy environments always accept the deploy branch only",
+                    }),
+                    noReviewersReason: text({
+                        summary:
+                            "Opt a prod-like stack's environment out of required reviewers, saying why; shown as a warning by the plan and every pulumi preview.",
+                        rule: "at least 20 characters; refused when reviewers are set, when the stack does not protect its identities (nothing to opt out of), or on a preview environment with deployBranchOnly (it needs none)",
+                        example: "single-maintainer sandbox tenant; nothing in it is production",
+                    }),
                 },
             ),
+        ),
+        branchProtection: object(
+            {
+                summary:
+                    "The repository ruleset the bootstrap puts on the deploy branch (github.deployBranch): changes reach it only through a pull request approved by someone other than its last pusher, the branch can be neither deleted nor force-pushed, and nobody bypasses it unless listed here. Deploy environments trust that branch, so this is what makes a deploy reviewed code.",
+                rule: "absent: one approval, no bypass actor. Rulesets on private repositories need GitHub Pro, Team or Enterprise",
+                see: "ci-bootstrap.md#the-deploy-branch",
+                section: "GitHub",
+            },
+            {
+                requiredApprovals: integer({
+                    summary: "Approving reviews a pull request needs before it can be merged into the deploy branch.",
+                    default: 1,
+                    min: 1,
+                    max: 10,
+                    rule: "GitHub's range for a ruleset is 0 to 10; 0 would leave the branch unreviewed, so it is refused",
+                    example: 2,
+                }),
+                bypassActors: list(
+                    {
+                        summary: "Who may bypass the ruleset (each one is listed as a warning): by default no one, admins included.",
+                        rule: "each entry once; a bypass actor can put unreviewed code on the deploy branch, and so into every deploy environment",
+                        example: [{ actorType: "Team", actorId: "400000004", bypassMode: "pullRequest" }],
+                    },
+                    object(
+                        { summary: "One bypass actor." },
+                        {
+                            actorType: text({ summary: "The kind of actor.", required: true, allowed: BYPASS_ACTOR_TYPES, example: "Team" }),
+                            actorId: value<string>("numeric id", {
+                                summary: "The actor's numeric id (a team, user, app or repository role id).",
+                                required: "unless actorType is OrganizationAdmin or DeployKey, which have none",
+                                rule: `gh api orgs/<owner>/teams/<slug> --jq .id (a team), gh api users/<login> --jq .id (a user); ${ID_RULE}`,
+                                example: "400000004",
+                            }),
+                            bypassMode: text({
+                                summary: "When the actor may bypass: always, only through a pull request (pullRequest), or exempt from the rules.",
+                                default: "pullRequest",
+                                allowed: BYPASS_MODES,
+                            }),
+                        },
+                    ),
+                ),
+            },
         ),
         azure: object(
             { summary: "The Entra tenant and the Azure subscription of the main stacks.", required: true, section: "Azure and Entra" },
@@ -186,6 +265,16 @@ export const BOOTSTRAP_KEYS = object(
                     rule: "a GUID (az account show --query id -o tsv)",
                     example: "22222222-0000-4000-8000-000000000001",
                 }),
+                acknowledgeTenantWideGraphWrites: list(
+                    {
+                        summary:
+                            "Environments allowed to hold tenant-wide Graph write permissions (AgentIdentityBlueprint.Create, .AddRemoveCreds.All, .DeleteRestore.All, AppRoleAssignment.ReadWrite.All) while environments of another stack in the same tenant hold them too. Those permissions have no owned-by variant: a dev deploy identity holding them can add a FIC to prod's Blueprint.",
+                        rule: "required, naming every such environment, when deploy environments of two different stacks would hold them; each entry an environment that does hold them. Better: put stacks of different trust in different tenants",
+                        example: ["dev", "prod"],
+                        see: "ci-bootstrap.md#honest-limits",
+                    },
+                    text({ summary: "An environment name." }),
+                ),
             },
         ),
         gcp: object(
@@ -323,7 +412,7 @@ function parseGitHub(r: Reader): BootstrapConfig["github"] & { deployBranch: str
         "github.subjectFormat",
         o.subjectFormat,
         G.subjectFormat,
-        "use immutable when the repository uses GitHub's immutable subject claims (created after 2026-07-15, or opted in), else name",
+        "use immutable when the repository uses GitHub's immutable subject claims (created, renamed or transferred on or after 2026-07-15, or opted in), else name",
     ) as GitHubSubjectFormat;
     const deployBranch = r.text("github.deployBranch", o.deployBranch) ?? G.deployBranch.default!;
     if (!BRANCH.test(deployBranch) || /[*?[\]]/.test(deployBranch))
@@ -346,6 +435,52 @@ function idList(r: Reader, path: string, value: Json | undefined): number[] {
     }
     if (value.length > MAX_REVIEWERS) r.report(path, `lists ${value.length} reviewers; GitHub allows at most ${MAX_REVIEWERS}`, "keep six at most");
     return value.map((v, i) => Number(numericId(r, `${path}[${i}]`, v, 'use the numeric id, quoted, e.g. "1234567"')));
+}
+
+/**
+ * What guards an environment of a prod-like stack (protectIdentities: true): required reviewers, or (previews) the
+ * deploy branch only, or a stated reason. Its identities read every secret of the stack (Pulumi's Stack Read includes
+ * decrypt and export) or change it; anyone who can push a branch can write a workflow naming the environment, and a
+ * pull request's preview runs the pull request's own code. Reports an unguarded environment; returns the warning an
+ * accepted opt-out shows.
+ */
+function environmentGuard(
+    r: Reader,
+    at: string,
+    reasonValue: Json | undefined,
+    env: { stack: string; access: EnvironmentAccess; prodLike: boolean; reviewed: boolean; deployBranchOnly: boolean; deployBranch: string },
+): string | undefined {
+    const reason = r.text(`${at}.noReviewersReason`, reasonValue)?.trim();
+    const what = env.access === "deploy" ? "changes" : "reads every secret and the whole state of";
+    if (reason !== undefined) {
+        if (reason.length < 20)
+            r.report(
+                `${at}.noReviewersReason`,
+                `is too short to say why (${reason.length} characters)`,
+                "write at least 20 characters: why this environment needs no reviewer",
+            );
+        else if (env.reviewed) r.report(`${at}.noReviewersReason`, "is set, but reviewers are set too", "remove one of them");
+        else if (!env.prodLike)
+            r.report(
+                `${at}.noReviewersReason`,
+                `is set, but stack ${env.stack} does not protect its identities: reviewers are not required there`,
+                "remove it",
+            );
+        else if (env.deployBranchOnly)
+            r.report(`${at}.noReviewersReason`, `is set on an environment limited to ${env.deployBranch}, which needs no reviewers`, "remove it");
+        else
+            return `${r.key(at)} ${what} prod-like stack ${env.stack} with no required reviewers (noReviewersReason: ${JSON.stringify(reason)}): anyone who can push a branch can run a job in it.`;
+        return undefined;
+    }
+    if (env.prodLike && !env.reviewed && !env.deployBranchOnly)
+        r.report(
+            `${at}.reviewers`,
+            `is not set, but stack ${env.stack} protects its identities and this ${env.access} environment ${what} it: anyone who can push a branch could name the environment in a workflow${env.access === "preview" ? ", and a pull request's preview runs the pull request's own code" : ""}`,
+            env.access === "preview"
+                ? `set reviewers (gh api users/<login> --jq .id), or deployBranchOnly: true for a job that runs from ${env.deployBranch} only, or noReviewersReason: "<why>"`
+                : `set reviewers (gh api users/<login> --jq .id), or noReviewersReason: "<why>"`,
+        );
+    return undefined;
 }
 
 function parseEnvironments(r: Reader, mainDir: string, deployBranch: string): { environments: EnvironmentConfig[]; warnings: string[] } {
@@ -415,14 +550,20 @@ function parseEnvironments(r: Reader, mainDir: string, deployBranch: string): { 
             else {
                 r.onlyKnownFields(`${at}.reviewers`, reviewersObj, Object.keys(ENVIRONMENT.reviewers.fields));
                 reviewers = { users: idList(r, `${at}.reviewers.users`, reviewersObj.users), teams: idList(r, `${at}.reviewers.teams`, reviewersObj.teams) };
-                if (access === "preview")
-                    r.report(`${at}.reviewers`, "is set on a preview environment", "remove it: previews run on every pull request and only read");
             }
         }
-        if (access === "deploy" && target?.protectIdentities && reviewers.users.length + reviewers.teams.length === 0)
-            warnings.push(
-                `${r.key(`${at}`)} deploys stack ${stack}, which protects its identities, with no required reviewers: any push to ${deployBranch} deploys it.`,
-            );
+        const deployBranchOnly = r.boolean(`${at}.deployBranchOnly`, entry.deployBranchOnly, ENVIRONMENT.deployBranchOnly);
+        if (deployBranchOnly && access === "deploy")
+            r.report(`${at}.deployBranchOnly`, "is set on a deploy environment", `remove it: deploy environments accept ${deployBranch} only anyway`);
+        const guard = environmentGuard(r, at, entry.noReviewersReason, {
+            stack,
+            access,
+            prodLike: target?.protectIdentities === true,
+            reviewed: reviewers.users.length + reviewers.teams.length > 0,
+            deployBranchOnly: deployBranchOnly && access === "preview",
+            deployBranch,
+        });
+        if (guard) warnings.push(guard);
         const slug = name.toLowerCase().replace(/_/g, "-");
         const names = { entraApp: `agentfed-ci-${slug}`, gcpServiceAccountId: `ci-${slug}`, awsRole: `agentfed-ci-${slug}`, pulumiTeam: `agentfed-ci-${slug}` };
         if (name && !SERVICE_ACCOUNT_ID.test(names.gcpServiceAccountId))
@@ -433,9 +574,84 @@ function parseEnvironments(r: Reader, mainDir: string, deployBranch: string): { 
             );
         if (name && pulumiTeamNameProblem(names.pulumiTeam)) r.report(`${at}.name`, "gives a Pulumi team name longer than 64 characters", "shorten it");
         if (!target || nameProblem || !accessAllowed.includes(access)) return [];
-        return [{ name, access, target, reviewers, deployBranch: access === "deploy" ? deployBranch : undefined, names }];
+        return [{ name, access, target, reviewers, deployBranch: access === "deploy" || deployBranchOnly ? deployBranch : undefined, names }];
     });
     return { environments, warnings };
+}
+
+/**
+ * Tenant-wide Graph writes (TENANT_WIDE_GRAPH_WRITES) held by environments of two different stacks in one tenant make
+ * the lower stack's identity as strong as the higher one's: refused unless `azure.acknowledgeTenantWideGraphWrites`
+ * names every such environment (a warning then). An entry naming an environment that holds none is refused, so the
+ * acknowledgement cannot go stale silently.
+ */
+function checkTenantWideGraphWrites(r: Reader, environments: readonly EnvironmentConfig[], value: Json | undefined, warnings: string[]): void {
+    const key = "azure.acknowledgeTenantWideGraphWrites";
+    const holders = environments
+        .map((env) => ({ env, writes: graphPermissions(env.access, env.target).filter((p) => TENANT_WIDE_GRAPH_WRITES.includes(p)) }))
+        .filter((h) => h.writes.length > 0);
+    let acknowledged: string[] = [];
+    if (value !== undefined && value !== null) {
+        if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) r.report(key, "must be a list of environment names", "e.g. [dev, prod]");
+        else acknowledged = value as string[];
+    }
+    for (const [i, name] of acknowledged.entries())
+        if (!holders.some((h) => h.env.name === name))
+            r.report(`${key}[${i}]`, `names ${name}, which holds no tenant-wide Graph write permission`, "remove it");
+    const stacks = new Set(holders.map((h) => h.env.target.name));
+    if (stacks.size < 2) return;
+    const missing = holders.filter((h) => !acknowledged.includes(h.env.name));
+    const list = holders.map((h) => `${h.env.name} (stack ${h.env.target.name}: ${h.writes.join(", ")})`).join("; ");
+    if (missing.length > 0)
+        r.report(
+            key,
+            `does not name ${missing.map((h) => h.env.name).join(", ")}: environments of different stacks in one tenant would hold tenant-wide Graph writes (${list}); they have no owned-by variant, so each can change the other stack's Blueprints and app role assignments`,
+            `put the stacks in different tenants, or acknowledge it: ${r.key(key)}: [${holders.map((h) => h.env.name).join(", ")}]`,
+        );
+    else
+        warnings.push(
+            `${r.key(key)} acknowledges tenant-wide Graph writes held by environments of different stacks in one tenant (${list}): each can change the other stack's Blueprints and app role assignments.`,
+        );
+}
+
+/** `branchProtection`: the deploy branch's ruleset. A bypass actor is accepted with a warning. */
+function parseBranchProtection(r: Reader, branch: string, warnings: string[]): BootstrapConfig["branchProtection"] {
+    const B = K.branchProtection.fields;
+    const obj = objectOrReport(r, "branchProtection", `set ${r.key("branchProtection")} to { requiredApprovals, bypassActors }`, K.branchProtection) ?? {};
+    const requiredApprovals = r.integer("branchProtection.requiredApprovals", obj.requiredApprovals, B.requiredApprovals);
+    const bypassActors: BypassActor[] = [];
+    const list = obj.bypassActors;
+    if (list !== undefined && !Array.isArray(list))
+        r.report("branchProtection.bypassActors", "must be a list", "write it as [{ actorType, actorId, bypassMode }], or leave it out: no one bypasses");
+    const A = B.bypassActors.items.fields;
+    const seen = new Set<string>();
+    for (const [i, entry] of (Array.isArray(list) ? list : []).entries()) {
+        const at = `branchProtection.bypassActors[${i}]`;
+        if (!isJsonObject(entry)) {
+            r.report(at, "must be an object", "write it as { actorType, actorId, bypassMode }");
+            continue;
+        }
+        r.onlyKnownFields(at, entry, Object.keys(A));
+        const actorType = r.oneOf(`${at}.actorType`, entry.actorType, A.actorType, "the kind of actor GitHub rulesets accept") as BypassActorType;
+        const bypassMode = r.oneOf(`${at}.bypassMode`, entry.bypassMode, A.bypassMode) as BypassActor["bypassMode"];
+        let actorId: number | undefined;
+        if (ID_LESS_ACTORS.includes(actorType)) {
+            if (entry.actorId !== undefined) r.report(`${at}.actorId`, `is set, but ${actorType} has no id`, "remove it");
+        } else if (entry.actorId === undefined) r.report(`${at}.actorId`, `is not set, but a ${actorType} is named by its id`, A.actorId.rule!);
+        else {
+            const id = numericId(r, `${at}.actorId`, entry.actorId, A.actorId.rule!);
+            if (id) actorId = Number(id);
+            if (actorId !== undefined && !Number.isSafeInteger(actorId)) r.report(`${at}.actorId`, "is larger than any GitHub id", "check the id");
+        }
+        const key = `${actorType}:${actorId ?? ""}`;
+        if (seen.has(key)) r.report(at, `repeats ${actorType} ${actorId ?? ""}`.trim(), "list each actor once");
+        seen.add(key);
+        bypassActors.push({ actorType, actorId, bypassMode });
+        warnings.push(
+            `${r.key(at)} lets ${actorType}${actorId === undefined ? "" : ` ${actorId}`} bypass the ruleset on ${branch} (${bypassMode}): it can put unreviewed code on the branch every deploy environment trusts.`,
+        );
+    }
+    return { branch, requiredApprovals, bypassActors };
 }
 
 /**
@@ -451,6 +667,7 @@ export function parseBootstrapConfig(source: ConfigSource, namespace: string, pr
     const mainDir = path.resolve(projectDir, r.raw("mainProjectDir") ?? K.mainProjectDir.default!);
     const github = parseGitHub(r);
     const { environments, warnings } = parseEnvironments(r, mainDir, github.deployBranch);
+    const branchProtection = parseBranchProtection(r, github.deployBranch, warnings);
 
     const az = objectOrReport(r, "azure", `set ${r.key("azure")} to { tenantId, subscriptionId }`, K.azure) ?? {};
     for (const field of ["tenantId", "subscriptionId"] as const) {
@@ -521,6 +738,14 @@ export function parseBootstrapConfig(source: ConfigSource, namespace: string, pr
                 `one bootstrap per tenant: set ${r.key("azure.tenantId")} to the stacks' tenant`,
             );
         if (t.gcp && !gcp) r.report("gcp", `is not set, but stack ${t.name} deploys to GCP`, `set ${r.key("gcp")} to the project that holds the CI pool`);
+        // A deploy identity administers service accounts and pools in its stack's project (no IAM condition can narrow
+        // that to the agent's own: bootstrap/permissions.ts), so the CI pool and CI accounts must live elsewhere.
+        if (t.gcp && gcp?.projectId && t.gcp.projectId === gcp.projectId)
+            r.report(
+                `environments[${i}].stack`,
+                `names stack ${t.name}, whose GCP project ${t.gcp.projectId} is the CI project (${r.key("gcp.projectId")}): its deploy identity would administer the CI pool and every CI service account`,
+                "keep the CI pool and the CI service accounts in a project no stack deploys to",
+            );
         if (t.aws && !aws) r.report("aws", `is not set, but stack ${t.name} deploys to AWS`, `set ${r.key("aws")} to { accountId, region }`);
         if (t.aws && aws && aws.accountId && t.aws.accountId !== aws.accountId)
             r.report(
@@ -529,6 +754,7 @@ export function parseBootstrapConfig(source: ConfigSource, namespace: string, pr
                 "run one bootstrap stack per AWS account",
             );
     }
+    checkTenantWideGraphWrites(r, environments, az.acknowledgeTenantWideGraphWrites, warnings);
     if (gcp && environments.length > 0 && !environments.some((e) => e.target.gcp))
         r.report("gcp", "is set, but no environment's stack deploys to GCP", `remove ${r.key("gcp")}`);
     if (aws && environments.length > 0 && !environments.some((e) => e.target.aws))
@@ -542,6 +768,7 @@ export function parseBootstrapConfig(source: ConfigSource, namespace: string, pr
         gcp,
         aws,
         pulumi: { organization: str(pulumiObj.organization) ?? "", tokenType, maxExpirationSeconds },
+        branchProtection,
         protect,
         warnings: [...warnings, ...r.warnings],
     };

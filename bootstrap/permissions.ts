@@ -37,31 +37,122 @@ export function graphPermissions(access: EnvironmentAccess, target: TargetStack)
     ];
 }
 
-/** A project role, with an optional IAM condition. */
+/**
+ * Graph application permissions that reach every object of their kind in the tenant, with no owned-by variant: the
+ * Agent ID Blueprint writes (Graph beta, "Permissions for an agentIdentityBlueprint": any Blueprint's FICs) and
+ * AppRoleAssignment.ReadWrite.All (any app role, Graph's own included, to any service principal).
+ */
+export const TENANT_WIDE_GRAPH_WRITES: readonly string[] = [
+    BLUEPRINT_FIC_GRAPH_PERMISSIONS.create,
+    BLUEPRINT_FIC_GRAPH_PERMISSIONS.update,
+    BLUEPRINT_FIC_GRAPH_PERMISSIONS.delete,
+    "AppRoleAssignment.ReadWrite.All",
+];
+
+/** A custom role the bootstrap defines in a stack's project (`projects/<project>/roles/<id>`). */
+export interface GcpCustomRole {
+    readonly id: string;
+    readonly title: string;
+    readonly description: string;
+    /** Exactly these permissions, each justified where the role is defined below. */
+    readonly permissions: readonly string[];
+}
+
+/** A project role, with an optional IAM condition; `custom` when the bootstrap defines the role itself. */
 export interface GcpRoleGrant {
+    /** `roles/<predefined>` or `projects/<project>/roles/<custom id>`. */
     readonly role: string;
+    readonly custom?: GcpCustomRole;
     readonly condition?: { readonly title: string; readonly expression: string };
 }
 
 /**
- * Project roles on the stack's GCP project. A deploy may grant project roles only in the list the stack's config
- * names (its models' roles): Project IAM Admin with an IAM condition on `iam.googleapis.com/modifiedGrantsByRole`
- * (Google Cloud, "Set limits on granting roles").
+ * The custom roles CI identities hold on a stack's project, with exactly the permissions each one needs. Permission
+ * names as Google's role reference and "Manage workload identity pools and providers" spell them (workload identity
+ * pool permissions carry the `iam.googleapis.com/` prefix there; the REST reference shortens them).
+ *
+ * No condition can narrow the service-account and pool permissions to the agent's own resources: IAM Conditions'
+ * resource attributes (`resource.name`, `resource.type`) are recognised only for the services Google lists in
+ * "Resource attributes for IAM Conditions", and IAM itself (`iam.googleapis.com`: service accounts, workload identity
+ * pools) is not among them; `iam.googleapis.com/modifiedGrantsByRole` is documented for project, folder and
+ * organization allow policies ("Set limits on granting roles"), not a service account's. The narrowest correct
+ * alternative is a custom role holding only the verbs the stack's resources call, granted on the stack's project
+ * only, with the CI pool and CI service accounts in a project no stack may use (bootstrap config refuses it).
+ */
+export const GCP_CI_ROLES = {
+    /** Previews and the live trust audit: exactly the two reads docs/audit.md lists. */
+    trustAudit: {
+        id: "agentfedCiTrustAudit",
+        title: "agentfed CI: trust audit (read)",
+        description:
+            "Lists workload identity pool providers and reads service-account allow policies: the live trust audit's reads. Managed by Pulumi (agentfed bootstrap).",
+        permissions: ["iam.googleapis.com/workloadIdentityPoolProviders.list", "iam.serviceAccounts.getIamPolicy"],
+    },
+    /** Deploys: the agent's service accounts (serviceaccount.Account) and their impersonation binding (serviceaccount.IAMMember). */
+    serviceAccounts: {
+        id: "agentfedCiServiceAccounts",
+        title: "agentfed CI: agent service accounts",
+        description:
+            "Creates, updates and deletes service accounts and sets their allow policies; no keys, no impersonation, no disable/undelete. Managed by Pulumi (agentfed bootstrap).",
+        permissions: [
+            "iam.serviceAccounts.create",
+            "iam.serviceAccounts.delete",
+            "iam.serviceAccounts.get",
+            "iam.serviceAccounts.getIamPolicy",
+            "iam.serviceAccounts.list",
+            "iam.serviceAccounts.setIamPolicy",
+            "iam.serviceAccounts.update",
+        ],
+    },
+    /** Deploys: the agent's pool and providers (iam.WorkloadIdentityPool, iam.WorkloadIdentityPoolProvider). */
+    workloadIdentityPools: {
+        id: "agentfedCiWorkloadIdentityPools",
+        title: "agentfed CI: agent workload identity pools",
+        description: "Creates, reads, updates and deletes workload identity pools and their providers; no undelete. Managed by Pulumi (agentfed bootstrap).",
+        permissions: [
+            "iam.googleapis.com/workloadIdentityPoolProviders.create",
+            "iam.googleapis.com/workloadIdentityPoolProviders.delete",
+            "iam.googleapis.com/workloadIdentityPoolProviders.get",
+            "iam.googleapis.com/workloadIdentityPoolProviders.list",
+            "iam.googleapis.com/workloadIdentityPoolProviders.update",
+            "iam.googleapis.com/workloadIdentityPools.create",
+            "iam.googleapis.com/workloadIdentityPools.delete",
+            "iam.googleapis.com/workloadIdentityPools.get",
+            "iam.googleapis.com/workloadIdentityPools.list",
+            "iam.googleapis.com/workloadIdentityPools.update",
+        ],
+    },
+    /**
+     * Deploys of a stack that enables APIs (projects.Service, never disabled on destroy): the one write,
+     * `serviceusage.services.enable`, and the reads the provider makes after it (terraform-provider-google,
+     * resource_google_project_service.go: create enables, then reads the enabled services; the enable call is a
+     * long-running operation). Never `serviceusage.services.disable`, which Service Usage Admin holds.
+     */
+    serviceEnabler: {
+        id: "agentfedCiServiceEnabler",
+        title: "agentfed CI: enable APIs",
+        description: "Enables services and reads their state; never disables one. Managed by Pulumi (agentfed bootstrap).",
+        permissions: ["serviceusage.operations.get", "serviceusage.services.enable", "serviceusage.services.get", "serviceusage.services.list"],
+    },
+} as const satisfies Record<string, GcpCustomRole>;
+
+const custom = (projectId: string, role: GcpCustomRole): GcpRoleGrant => ({ role: `projects/${projectId}/roles/${role.id}`, custom: role });
+
+/**
+ * Project roles on the stack's GCP project. Previews: the trust audit's two reads (`pulumi preview` refreshes
+ * nothing). Deploys: the custom roles above, and Project IAM Admin with an IAM condition on
+ * `iam.googleapis.com/modifiedGrantsByRole` limiting the roles it may grant to the list the stack's config names (its
+ * models' roles) (Google Cloud, "Set limits on granting roles"). No CI identity holds an `iam.roles.*` permission, so
+ * none can widen these custom roles.
  */
 export function gcpRoles(access: EnvironmentAccess, target: TargetStack): GcpRoleGrant[] {
     const gcp = target.gcp;
     if (!gcp) return [];
-    if (access === "preview")
-        return [
-            { role: "roles/iam.workloadIdentityPoolViewer" },
-            { role: "roles/iam.serviceAccountViewer" },
-            { role: "roles/iam.securityReviewer" },
-            ...(gcp.enableApis ? [{ role: "roles/serviceusage.serviceUsageViewer" }] : []),
-        ];
+    if (access === "preview") return [custom(gcp.projectId, GCP_CI_ROLES.trustAudit)];
     const grantable = gcp.grantedRoles.map((r) => `'${r}'`).join(", ");
     return [
-        { role: "roles/iam.workloadIdentityPoolAdmin" },
-        { role: "roles/iam.serviceAccountAdmin" },
+        custom(gcp.projectId, GCP_CI_ROLES.workloadIdentityPools),
+        custom(gcp.projectId, GCP_CI_ROLES.serviceAccounts),
         {
             role: "roles/resourcemanager.projectIamAdmin",
             condition: {
@@ -69,7 +160,7 @@ export function gcpRoles(access: EnvironmentAccess, target: TargetStack): GcpRol
                 expression: `api.getAttribute('iam.googleapis.com/modifiedGrantsByRole', []).hasOnly([${grantable}])`,
             },
         },
-        ...(gcp.enableApis ? [{ role: "roles/serviceusage.serviceUsageAdmin" }] : []),
+        ...(gcp.enableApis ? [custom(gcp.projectId, GCP_CI_ROLES.serviceEnabler)] : []),
     ];
 }
 
@@ -122,7 +213,12 @@ export function awsPolicy(access: EnvironmentAccess, target: TargetStack): Permi
     };
 }
 
-/** Pulumi Cloud permission on the stack: read for previews, edit (update, not delete) for deploys. */
+/**
+ * Pulumi Cloud permission on the stack (Pulumi Cloud, "Permission sets"): previews get **Stack Read**, which includes
+ * `stack:decrypt` and `stack:export` (every secret of the stack's configuration and its whole checkpoint, outputs
+ * and secret outputs included); deploys get **Stack Write**, which adds `stack:write` (updates, `pulumi destroy`
+ * included), `stack:import` (replace the checkpoint) and `stack:cancel_update`, but not `stack:delete` (Stack Admin).
+ */
 export function pulumiStackPermission(access: EnvironmentAccess): "read" | "edit" {
     return access === "deploy" ? "edit" : "read";
 }

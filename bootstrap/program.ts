@@ -12,9 +12,11 @@ import {
 } from "../src/contracts";
 import { BootstrapConfig, EnvironmentConfig } from "./config";
 import { loadBootstrapConfig } from "./load";
+import { tenantPinnedProviders } from "./providers";
 import { awsPolicy, gcpRoles, graphPermissions, MICROSOFT_GRAPH_APP_ID, pulumiStackPermission } from "./permissions";
 import { CiAwsFederation } from "./components/ci-aws-federation";
 import { CiAzureScope } from "./components/ci-azure-scope";
+import { CiDeployBranchRuleset } from "./components/ci-deploy-branch-ruleset";
 import { CiEntraIdentity } from "./components/ci-entra-identity";
 import { CiGcpFederation } from "./components/ci-gcp-federation";
 import { CiGitHubEnvironment } from "./components/ci-github-environment";
@@ -51,38 +53,49 @@ export function runBootstrap(config: BootstrapConfig = loadBootstrapConfig()): B
     const format = repo.subjectFormat;
     const subjectFor = (env: EnvironmentConfig, audience: string) => githubActionsWorkloadSubject(repo, env.name, audience, format);
 
+    // Every Azure and Entra resource (and the Graph lookup) goes through providers pinned to the configured tenant and
+    // subscription; the components pass them to their children.
+    const pinned = tenantPinnedProviders(config.azure);
+    const azureOpts = { providers: [pinned.azure, pinned.entra] };
+
     // One Azure scope per stack the environments target.
     const stacks = [...new Map(config.environments.map((e) => [e.target.name, e.target])).values()];
     const scopes = new Map(
         stacks.map((t) => [
             t.name,
-            new CiAzureScope(`stack-${t.name}`, {
-                subscriptionId: config.azure.subscriptionId,
-                resourceGroupName: t.resourceGroup.name,
-                createGroup: !t.resourceGroup.create,
-                location: t.location,
-                hasContainerApp: t.hasContainerApp,
-                protect: config.protect,
-            }),
+            new CiAzureScope(
+                `stack-${t.name}`,
+                {
+                    subscriptionId: config.azure.subscriptionId,
+                    resourceGroupName: t.resourceGroup.name,
+                    createGroup: !t.resourceGroup.create,
+                    location: t.location,
+                    protect: config.protect,
+                },
+                azureOpts,
+            ),
         ]),
     );
 
     // Graph's app role ids come from Graph's own service principal, never from a typed GUID.
-    const graphSp = azuread.getServicePrincipalOutput({ clientId: MICROSOFT_GRAPH_APP_ID });
+    const graphSp = azuread.getServicePrincipalOutput({ clientId: MICROSOFT_GRAPH_APP_ID }, { provider: pinned.entra });
     const entra = config.environments.map((env) => {
         const scope = scopes.get(env.target.name)!;
-        return new CiEntraIdentity(`ci-${env.name}`, {
-            displayName: env.names.entraApp,
-            subject: subjectFor(env, TOKEN_EXCHANGE_AUDIENCE),
-            subscriptionId: config.azure.subscriptionId,
-            resourceGroupId: scope.resourceGroupId,
-            access: env.access,
-            ...(env.access === "preview" && scope.sharedKeyReaderRoleId ? { sharedKeyReaderRoleId: scope.sharedKeyReaderRoleId } : {}),
-            graphPermissions: graphPermissions(env.access, env.target),
-            graph: { objectId: graphSp.objectId, appRoleIds: graphSp.appRoleIds },
-            ...(env.access === "deploy" ? { ownedApplicationObjectIds: env.target.entra.ownedApplicationObjectIds } : {}),
-            protect: config.protect,
-        });
+        return new CiEntraIdentity(
+            `ci-${env.name}`,
+            {
+                displayName: env.names.entraApp,
+                subject: subjectFor(env, TOKEN_EXCHANGE_AUDIENCE),
+                subscriptionId: config.azure.subscriptionId,
+                resourceGroupId: scope.resourceGroupId,
+                access: env.access,
+                graphPermissions: graphPermissions(env.access, env.target),
+                graph: { objectId: graphSp.objectId, appRoleIds: graphSp.appRoleIds },
+                ...(env.access === "deploy" ? { ownedApplicationObjectIds: env.target.entra.ownedApplicationObjectIds } : {}),
+                protect: config.protect,
+            },
+            azureOpts,
+        );
     });
 
     // A cloud gets identities only for the environments whose stack deploys there.
@@ -150,6 +163,14 @@ export function runBootstrap(config: BootstrapConfig = loadBootstrapConfig()): B
             ...(config.pulumi.tokenType === "team" ? { PULUMI_TEAM: env.names.pulumiTeam } : {}),
         };
     };
+    // Deploy environments trust the deploy branch: only a reviewed pull request reaches it.
+    new CiDeployBranchRuleset("deploy-branch", {
+        repository: repo.name,
+        branch: config.branchProtection.branch,
+        requiredApprovals: config.branchProtection.requiredApprovals,
+        bypassActors: config.branchProtection.bypassActors,
+        provider,
+    });
     const environments = config.environments.map((env, i) => {
         const variables = variablesOf(env, i);
         new CiGitHubEnvironment(`env-${env.name}`, {

@@ -19,8 +19,6 @@ export interface TargetStack {
     readonly location: string;
     /** The stack's resource group: Azure RBAC is scoped to it. */
     readonly resourceGroup: { readonly name: string; readonly create: boolean };
-    /** The stack deploys a Container Apps environment, whose Log Analytics shared key `pulumi preview` reads. */
-    readonly hasContainerApp: boolean;
     /** Identity resources are protected there (a production-like stack). */
     readonly protectIdentities: boolean;
     readonly entra: {
@@ -78,7 +76,6 @@ export function loadTargetStack(stack: string, mainDir: string): TargetStack {
         tenantId: config.tenantId,
         location: config.location,
         resourceGroup: config.resourceGroup,
-        hasContainerApp: config.containerApp !== undefined || config.agentClasses.some((c) => c.containerApp !== undefined),
         protectIdentities: config.protectIdentities,
         entra: {
             ownedApplicationObjectIds: [...new Set(blueprints.filter((b) => b.kind === "application").map((b) => b.objectId))],

@@ -21,6 +21,7 @@ export const TYPES = {
     gcpSaBinding: "gcp:serviceaccount/iAMBinding:IAMBinding",
     gcpProjectMember: "gcp:projects/iAMMember:IAMMember",
     gcpProjectBinding: "gcp:projects/iAMBinding:IAMBinding",
+    gcpCustomRole: "gcp:projects/iAMCustomRole:IAMCustomRole",
     awsOidcProvider: "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
     awsRole: "aws:iam/role:Role",
     awsRolePolicy: "aws:iam/rolePolicy:RolePolicy",
@@ -153,28 +154,63 @@ export function gcpProjectRole(props: Props): string[] {
 export const DEFAULT_CI_PROJECTS: readonly string[] = ["agentfed-bootstrap"];
 
 /**
- * The project roles a CI identity may hold on a stack's project (the bootstrap's own copy in
- * bootstrap/permissions.ts, kept equal by test/bootstrap-plan.test.ts): read-only roles for previews, and for deploys
- * the pool, service-account and API admin roles. Project IAM Admin is the one that can grant anything, so it is
- * accepted only with the IAM condition that limits the roles it may grant to model roles
- * (`iam.googleapis.com/modifiedGrantsByRole`, Google Cloud, "Set limits on granting roles").
+ * The custom roles a CI identity may hold on a stack's project, by role id, with exactly the permissions each may
+ * contain (the bootstrap's own copy is GCP_CI_ROLES in bootstrap/permissions.ts, kept equal by
+ * test/bootstrap-plan.test.ts: the pack ships alone). Previews hold the trust audit's two reads; deploys the
+ * service-account, pool and API-enabling verbs the stack's resources call, never a predefined admin role (Service
+ * Usage Admin can disable APIs; IAM conditions cannot narrow the IAM service's resources). Project IAM Admin is the
+ * one that can grant anything, so it is accepted only with the IAM condition that limits the roles it may grant to
+ * model roles (`iam.googleapis.com/modifiedGrantsByRole`, Google Cloud, "Set limits on granting roles").
  */
-export const CI_PROJECT_ROLES: readonly string[] = [
-    "roles/iam.workloadIdentityPoolViewer",
-    "roles/iam.serviceAccountViewer",
-    "roles/iam.securityReviewer",
-    "roles/serviceusage.serviceUsageViewer",
-    "roles/iam.workloadIdentityPoolAdmin",
-    "roles/iam.serviceAccountAdmin",
-    "roles/serviceusage.serviceUsageAdmin",
-];
+export const CI_CUSTOM_ROLES: Readonly<Record<string, readonly string[]>> = {
+    agentfedCiTrustAudit: ["iam.googleapis.com/workloadIdentityPoolProviders.list", "iam.serviceAccounts.getIamPolicy"],
+    agentfedCiServiceAccounts: [
+        "iam.serviceAccounts.create",
+        "iam.serviceAccounts.delete",
+        "iam.serviceAccounts.get",
+        "iam.serviceAccounts.getIamPolicy",
+        "iam.serviceAccounts.list",
+        "iam.serviceAccounts.setIamPolicy",
+        "iam.serviceAccounts.update",
+    ],
+    agentfedCiWorkloadIdentityPools: [
+        "iam.googleapis.com/workloadIdentityPoolProviders.create",
+        "iam.googleapis.com/workloadIdentityPoolProviders.delete",
+        "iam.googleapis.com/workloadIdentityPoolProviders.get",
+        "iam.googleapis.com/workloadIdentityPoolProviders.list",
+        "iam.googleapis.com/workloadIdentityPoolProviders.update",
+        "iam.googleapis.com/workloadIdentityPools.create",
+        "iam.googleapis.com/workloadIdentityPools.delete",
+        "iam.googleapis.com/workloadIdentityPools.get",
+        "iam.googleapis.com/workloadIdentityPools.list",
+        "iam.googleapis.com/workloadIdentityPools.update",
+    ],
+    agentfedCiServiceEnabler: ["serviceusage.operations.get", "serviceusage.services.enable", "serviceusage.services.get", "serviceusage.services.list"],
+};
+const CI_CUSTOM_ROLE = /^projects\/[^/]+\/roles\/([^/]+)$/;
+
+/** A CI custom role's definition holds exactly the permissions the pack allows for its id. */
+export function gcpCiCustomRoleDefinition(props: Props): string[] {
+    const id = typeof props.roleId === "string" ? props.roleId : "";
+    const allowed = CI_CUSTOM_ROLES[id];
+    if (!allowed) return [`custom role ${JSON.stringify(props.roleId ?? null)} is not one of the CI roles (${Object.keys(CI_CUSTOM_ROLES).join(", ")})`];
+    const permissions = Array.isArray(props.permissions) ? props.permissions.map(String) : [];
+    const extra = permissions.filter((p) => !allowed.includes(p));
+    const missing = allowed.filter((p) => !permissions.includes(p));
+    if (extra.length === 0 && missing.length === 0) return [];
+    return [
+        `custom role ${id} must hold exactly ${allowed.join(", ")}${extra.length > 0 ? `; it adds ${extra.join(", ")}` : ""}${missing.length > 0 ? `; it lacks ${missing.join(", ")}` : ""}`,
+    ];
+}
+
 const PROJECT_IAM_ADMIN = "roles/resourcemanager.projectIamAdmin";
 const GRANT_LIMIT = /^api\.getAttribute\('iam\.googleapis\.com\/modifiedGrantsByRole', \[\]\)\.hasOnly\(\[((?:'[^']+'(?:, )?)+)\]\)$/;
 
-/** Project roles a CI identity holds: the CI allow-list, and Project IAM Admin only limited to granting model roles. */
+/** Project roles a CI identity holds: the CI custom roles, and Project IAM Admin only limited to granting model roles. */
 export function gcpCiProjectRole(props: Props): string[] {
     const role = props.role;
-    if (typeof role === "string" && CI_PROJECT_ROLES.includes(role)) return [];
+    const customId = typeof role === "string" ? CI_CUSTOM_ROLE.exec(role)?.[1] : undefined;
+    if (customId !== undefined && CI_CUSTOM_ROLES[customId] && props.condition === undefined) return [];
     if (role === PROJECT_IAM_ADMIN) {
         const expression = (props.condition as { expression?: unknown } | undefined)?.expression;
         const granted = typeof expression === "string" ? GRANT_LIMIT.exec(expression)?.[1] : undefined;
@@ -185,7 +221,7 @@ export function gcpCiProjectRole(props: Props): string[] {
         ];
     }
     return [
-        `role ${JSON.stringify(role)} is granted to a CI identity; CI identities hold only ${CI_PROJECT_ROLES.join(", ")}, and ${PROJECT_IAM_ADMIN} limited to granting model roles`,
+        `role ${JSON.stringify(role)} is granted to a CI identity; CI identities hold only the CI custom roles (${Object.keys(CI_CUSTOM_ROLES).join(", ")}) and ${PROJECT_IAM_ADMIN} limited to granting model roles`,
     ];
 }
 

@@ -62,13 +62,14 @@ export const policies: Policies = [
     {
         name: "gcp-project-roles-model-only",
         description:
-            "Project roles the agent stack grants are model roles only (roles/aiplatform.user, roles/aiplatform.viewer, or a custom role): never owner, editor, an IAM, Resource Manager or admin role, which can grant access or mint tokens (privilege escalation through the model's service account). In the CI bootstrap (projects in ciProjects), CI identities hold only the read roles previews need and the pool, service-account and API admin roles deploys need, and Project IAM Admin only with the condition that limits it to granting model roles.",
+            "Project roles the agent stack grants are model roles only (roles/aiplatform.user, roles/aiplatform.viewer, or a custom role): never owner, editor, an IAM, Resource Manager or admin role, which can grant access or mint tokens (privilege escalation through the model's service account). In the CI bootstrap (projects in ciProjects), CI identities hold only the CI custom roles (the trust audit's reads for previews; the pool, service-account and API-enabling verbs for deploys), each defined with exactly its permissions, and Project IAM Admin only with the condition that limits it to granting model roles.",
         enforcementLevel: "mandatory",
         configSchema: { properties: { ciProjects: { type: "array", items: { type: "string" }, default: checks.DEFAULT_CI_PROJECTS } } },
         validateResource: (args, report) => {
-            if (args.type !== checks.TYPES.gcpProjectMember && args.type !== checks.TYPES.gcpProjectBinding) return;
             const { ciProjects } = args.getConfig<{ ciProjects?: string[] }>();
             const ci = (ciProjects ?? checks.DEFAULT_CI_PROJECTS).includes(checks.projectOfUrn(args.urn));
+            if (ci && args.type === checks.TYPES.gcpCustomRole) for (const v of checks.gcpCiCustomRoleDefinition(args.props)) report(v);
+            if (args.type !== checks.TYPES.gcpProjectMember && args.type !== checks.TYPES.gcpProjectBinding) return;
             for (const v of ci ? checks.gcpCiProjectRole(args.props) : checks.gcpProjectRole(args.props)) report(v);
         },
     },

@@ -455,7 +455,7 @@ describe("audit: a 403 is reported as the missing permission, per cloud", () => 
             () => graph.forbidden.push(`/v1.0/applications/${CLASSIC_APP.objectId}/federatedIdentityCredentials`),
             /permission Application\.Read\.All, admin-consented/,
         ],
-        ["GCP, providers", () => gcp.forbidden.push("/providers"), /needs iam\.workloadIdentityPoolProviders\.list on projects\/123456789012/],
+        ["GCP, providers", () => gcp.forbidden.push("/providers"), /needs iam\.googleapis\.com\/workloadIdentityPoolProviders\.list on projects\/123456789012/],
         [
             "GCP, service account policy",
             () => gcp.forbidden.push(WEATHER_SA),

@@ -14,6 +14,7 @@ import {
     DEFAULT_RETRY_POLICY,
     retryAfterMs,
 } from "../src/providers/blueprint-fic-provider";
+import { ficNameKey } from "../src/contracts";
 import { APP_ONLY_TOKEN, FakeGraph, startFakeGraph } from "./fake-graph";
 import { BLUEPRINT_OBJECT_ID, OTHER_OID, TENANT, UAMI_OID } from "./helpers";
 
@@ -152,6 +153,16 @@ describe("Blueprint FIC dynamic provider against a local Graph stand-in", () => 
         const read = await provider.read(id, outs);
         assert.equal(read.id, `${BLUEPRINT_OBJECT_ID}/federatedIdentityCredentials/recreated-id`);
         assert.equal((read.props as BlueprintFicOutputs).credentialId, "recreated-id");
+    });
+
+    it("finds a FIC by name without case, as the audit and the stack's uniqueness rule compare FIC names", async () => {
+        const { provider } = faked();
+        const { id, outs } = await provider.create(inputs());
+        stored()[0]!.id = "recreated-id";
+        stored()[0]!.name = "UAMI-MI-Weather-Agent";
+        const read = await provider.read(id, outs);
+        assert.equal(read.id, `${BLUEPRINT_OBJECT_ID}/federatedIdentityCredentials/recreated-id`, "the same FIC, not one gone");
+        assert.equal(ficNameKey("UAMI-MI-Weather-Agent"), ficNameKey(inputs().name));
     });
 
     it("updates issuer/subject/audiences in place with PATCH", async () => {

@@ -107,9 +107,18 @@ describe("CI bootstrap configuration reference (docs/ci-bootstrap-configuration.
         assert.equal(c.github.subjectFormat, "immutable");
         assert.deepEqual(
             c.environments.map((e) => e.deployBranch ?? null),
-            [null, null, "release", "release"],
+            [null, null, "release", "release", "release"],
         );
-        assert.deepEqual(c.environments[3]!.reviewers, { users: [300000003, 300000005], teams: [400000004] });
+        assert.deepEqual(c.environments[4]!.reviewers, { users: [300000003, 300000005], teams: [400000004] });
+        assert.match(c.warnings.join("\n"), /environments\[1\] reads every secret .*noReviewersReason: "a test fixture/);
+        assert.deepEqual(c.branchProtection, {
+            branch: "release",
+            requiredApprovals: 2,
+            bypassActors: [
+                { actorType: "Team", actorId: 400000004, bypassMode: "always" },
+                { actorType: "OrganizationAdmin", actorId: undefined, bypassMode: "pullRequest" },
+            ],
+        });
         assert.equal(c.aws?.pinRepositoryId, false);
         assert.deepEqual(c.pulumi, { organization: "contoso", tokenType: "organization", maxExpirationSeconds: 3600 });
         assert.equal(c.protect, false);

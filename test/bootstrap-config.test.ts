@@ -41,10 +41,13 @@ describe("bootstrap configuration", () => {
             [
                 ["preview-dev", "preview", "dev", null],
                 ["preview-prod", "preview", "prod", null],
+                ["audit-dev", "preview", "dev", "main"],
+                ["audit-prod", "preview", "prod", "main"],
                 ["dev", "deploy", "dev", "main"],
                 ["prod", "deploy", "prod", "main"],
             ],
         );
+        assert.deepEqual(c.environments.find((e) => e.name === "preview-prod")!.reviewers, { users: [300000003], teams: [400000004] });
         const prod = c.environments.find((e) => e.name === "prod")!;
         assert.deepEqual(prod.reviewers, { users: [300000003], teams: [400000004] });
         assert.equal(prod.target.resourceGroup.name, "rg-agentfed-prod");
@@ -53,6 +56,81 @@ describe("bootstrap configuration", () => {
         assert.deepEqual(prod.target.gcp?.grantedRoles, ["roles/aiplatform.user"]);
         assert.deepEqual(c.environments.find((e) => e.name === "dev")!.target.entra.ownedApplicationObjectIds, ["77777777-7777-7777-7777-777777777777"]);
         assert.deepEqual(c.warnings, []);
+    });
+
+    it("refuses a CI project that is also a stack's project: that stack's deploy identity would administer every CI identity", () => {
+        const gcp = JSON.parse(readStackConfig("github", BOOTSTRAP_DIR)[`${NS}:gcp`]!) as Record<string, unknown>;
+        const found = issues({ gcp: { ...gcp, projectId: "contoso-agents-prod" } });
+        assert.ok(
+            found.some((i) =>
+                /^agentfed-bootstrap:environments\[\d\]\.stack: names stack prod, whose GCP project contoso-agents-prod is the CI project .*administer the CI pool and every CI service account/.test(
+                    i,
+                ),
+            ),
+            found.join("\n"),
+        );
+    });
+
+    it("protects the deploy branch with one required approval and no bypass actor unless configured; each bypass actor is a warning", () => {
+        assert.deepEqual(parse().branchProtection, { branch: "main", requiredApprovals: 1, bypassActors: [] });
+        const found = issues({
+            branchProtection: {
+                requiredApprovals: 0,
+                bypassActors: [
+                    { actorType: "Team" },
+                    { actorType: "OrganizationAdmin", actorId: "1" },
+                    { actorType: "Everyone", actorId: "1" },
+                    { actorType: "User", actorId: 300000003 },
+                    { actorType: "Team", actorId: "400000004", bypassMode: "sometimes" },
+                    { actorType: "Team", actorId: "400000004" },
+                ],
+            },
+        });
+        for (const expected of [
+            /branchProtection\.requiredApprovals: must be a whole number from 1 to 10 \(got 0\)/,
+            /branchProtection\.bypassActors\[0\]\.actorId: is not set, but a Team is named by its id/,
+            /branchProtection\.bypassActors\[1\]\.actorId: is set, but OrganizationAdmin has no id/,
+            /branchProtection\.bypassActors\[2\]\.actorType: must be one of RepositoryRole, Team, Integration, OrganizationAdmin, DeployKey, User \(got "Everyone"\)/,
+            /branchProtection\.bypassActors\[3\]\.actorId: is a YAML number/,
+            /branchProtection\.bypassActors\[4\]\.bypassMode: must be one of always, pullRequest, exempt/,
+            /branchProtection\.bypassActors\[5\]: repeats Team 400000004/,
+        ])
+            assert.ok(
+                found.some((i) => expected.test(i)),
+                `${String(expected)} not in:\n${found.join("\n")}`,
+            );
+        const bypassed = parse({ branchProtection: { bypassActors: [{ actorType: "Team", actorId: "400000004" }] } });
+        assert.deepEqual(bypassed.branchProtection.bypassActors, [{ actorType: "Team", actorId: 400000004, bypassMode: "pullRequest" }]);
+        assert.deepEqual(bypassed.warnings, [
+            `${NS}:branchProtection.bypassActors[0] lets Team 400000004 bypass the ruleset on main (pullRequest): it can put unreviewed code on the branch every deploy environment trusts.`,
+        ]);
+    });
+
+    it("refuses tenant-wide Graph writes (Agent ID Blueprint writes, app role assignments) for deploy environments of two stacks in one tenant, unless acknowledged by name", () => {
+        // A main project whose dev stack writes FICs on an Agent ID Blueprint too, like prod.
+        const dir = mkdtempSync(path.join(tmpdir(), "bootstrap-main-"));
+        const boot = path.join(dir, "bootstrap");
+        mkdirSync(boot);
+        writeFileSync(path.join(dir, "Pulumi.yaml"), readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml")));
+        writeFileSync(path.join(dir, "Pulumi.prod.yaml"), readFileSync(path.join(PROJECT_DIR, "Pulumi.prod.yaml")));
+        const dev = readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8");
+        assert.match(dev, /kind: application\n/);
+        writeFileSync(path.join(dir, "Pulumi.dev.yaml"), dev.replace("kind: application\n", "kind: agentIdentityBlueprint\n"));
+        const azure = JSON.parse(readStackConfig("github", BOOTSTRAP_DIR)[`${NS}:azure`]!) as Record<string, unknown>;
+        const found = issues({}, boot);
+        assert.equal(found.length, 1, found.join("\n"));
+        assert.match(
+            found[0]!,
+            /^agentfed-bootstrap:azure\.acknowledgeTenantWideGraphWrites: does not name dev, prod: environments of different stacks in one tenant would hold tenant-wide Graph writes \(dev \(stack dev: AgentIdentityBlueprint\.Create, AgentIdentityBlueprint\.AddRemoveCreds\.All, AgentIdentityBlueprint\.DeleteRestore\.All\); prod \(stack prod: .*AppRoleAssignment\.ReadWrite\.All.*\)\).*\| put the stacks in different tenants, or acknowledge it: agentfed-bootstrap:azure\.acknowledgeTenantWideGraphWrites: \[dev, prod\]$/,
+        );
+        assert.match(issues({ azure: { ...azure, acknowledgeTenantWideGraphWrites: ["prod"] } }, boot).join("\n"), /does not name dev:/);
+        const acknowledged = parse({ azure: { ...azure, acknowledgeTenantWideGraphWrites: ["dev", "prod"] } }, boot);
+        assert.match(acknowledged.warnings.join("\n"), /acknowledges tenant-wide Graph writes held by environments of different stacks in one tenant/);
+        // In the committed configuration only prod's deploy holds them: nothing to acknowledge, and a stale entry is refused.
+        assert.deepEqual(issues({}), []);
+        assert.deepEqual(issues({ azure: { ...azure, acknowledgeTenantWideGraphWrites: ["preview-prod"] } }), [
+            `${NS}:azure.acknowledgeTenantWideGraphWrites[0]: names preview-prod, which holds no tenant-wide Graph write permission | remove it`,
+        ]);
     });
 
     it("refuses unknown keys at the top of the namespace and inside each section, naming the closest known one", () => {
@@ -94,7 +172,7 @@ describe("bootstrap configuration", () => {
             /is not a numeric GitHub id \(got "contoso\/agentfed"/,
         );
         const reviewers = issues({ environments: environments().map((e) => (e.name === "prod" ? { ...e, reviewers: { users: ["octocat"] } } : e)) });
-        assert.match(reviewers.join("\n"), /environments\[3\]\.reviewers\.users\[0\]: is not a numeric GitHub id/);
+        assert.match(reviewers.join("\n"), /environments\[5\]\.reviewers\.users\[0\]: is not a numeric GitHub id/);
     });
 
     it("refuses a value of the wrong type instead of replacing it with the default", () => {
@@ -103,7 +181,7 @@ describe("bootstrap configuration", () => {
             pulumi: { organization: "contoso", tokenType: 1, maxExpirationSeconds: [7200] },
         });
         assert.deepEqual(found, [
-            `${NS}:github.subjectFormat: must be one of name, immutable (got true) | use immutable when the repository uses GitHub's immutable subject claims (created after 2026-07-15, or opted in), else name`,
+            `${NS}:github.subjectFormat: must be one of name, immutable (got true) | use immutable when the repository uses GitHub's immutable subject claims (created, renamed or transferred on or after 2026-07-15, or opted in), else name`,
             `${NS}:github.deployBranch: is not a string (got 5) | quote the value in Pulumi.<stack>.yaml`,
             `${NS}:pulumi.tokenType: must be one of team, organization (got 1) | team (Enterprise editions) keeps each environment to its own stack`,
             `${NS}:pulumi.maxExpirationSeconds: must be a whole number from 300 to 90000 (got [7200]) | set ${NS}:pulumi.maxExpirationSeconds to a whole number from 300 to 90000`,
@@ -136,7 +214,7 @@ describe("bootstrap configuration", () => {
             "environments[2].name",
             "environments[2].access",
             "environments[3].stack",
-            "environments[3].reviewers",
+            "environments[1].reviewers",
             "azure.tenantId",
             "pulumi.tokenType",
         ])
@@ -169,6 +247,8 @@ describe("bootstrap configuration", () => {
             [
                 ["preview-dev", false],
                 ["preview-prod", true],
+                ["audit-dev", false],
+                ["audit-prod", true],
                 ["dev", false],
                 ["prod", true],
             ],
@@ -193,12 +273,52 @@ describe("bootstrap configuration", () => {
         assert.ok(found.some((i) => i.startsWith(`${NS}:gcp: is not set, but stack prod deploys to GCP`)));
     });
 
-    it("warns when a deploy of a protected stack has no reviewers, and when Pulumi tokens cannot tell environments apart", () => {
-        const c = parse({
-            environments: environments().map((e) => ({ ...e, reviewers: undefined })),
-            pulumi: { organization: "contoso", tokenType: "organization" },
-        });
-        assert.match(c.warnings.join("\n"), /environments\[3\] deploys stack prod, which protects its identities, with no required reviewers/);
+    it("refuses an unguarded environment of a prod-like stack, preview or deploy, unless it runs from the deploy branch only or says why", () => {
+        const without = (name: string, patch: Record<string, unknown> = {}) =>
+            environments().map((e) => (e.name === name ? { ...e, reviewers: undefined, ...patch } : e));
+        const preview = issues({ environments: without("preview-prod") });
+        assert.deepEqual(preview, [
+            `${NS}:environments[1].reviewers: is not set, but stack prod protects its identities and this preview environment reads every secret and the whole state of it: anyone who can push a branch could name the environment in a workflow, and a pull request's preview runs the pull request's own code | set reviewers (gh api users/<login> --jq .id), or deployBranchOnly: true for a job that runs from main only, or noReviewersReason: "<why>"`,
+        ]);
+        assert.match(
+            issues({ environments: without("prod") }).join("\n"),
+            /environments\[5\]\.reviewers: is not set, but stack prod protects its identities and this deploy environment changes it/,
+        );
+        // The audit's environment runs from main only: reviewed code, no reviewer needed.
+        assert.deepEqual(issues({ environments: without("audit-prod", { deployBranchOnly: true }) }), []);
+        assert.match(issues({ environments: without("audit-prod", { deployBranchOnly: false }) }).join("\n"), /environments\[3\]\.reviewers: is not set/);
+        // Not prod-like: nothing to guard.
+        assert.deepEqual(issues({ environments: without("preview-dev") }), []);
+        // An opt-out says why, and is shown as a warning; a reason that says nothing, or one where none is needed, is refused.
+        const reason = "single-maintainer sandbox tenant; nothing in it is production";
+        const optedOut = parse({ environments: without("preview-prod", { noReviewersReason: reason }) });
+        assert.deepEqual(optedOut.warnings, [
+            `${NS}:environments[1] reads every secret and the whole state of prod-like stack prod with no required reviewers (noReviewersReason: ${JSON.stringify(reason)}): anyone who can push a branch can run a job in it.`,
+        ]);
+        assert.match(
+            issues({ environments: without("preview-prod", { noReviewersReason: "because" }) }).join("\n"),
+            /noReviewersReason: is too short to say why/,
+        );
+        assert.match(
+            issues({ environments: environments().map((e) => (e.name === "prod" ? { ...e, noReviewersReason: reason } : e)) }).join("\n"),
+            /environments\[5\]\.noReviewersReason: is set, but reviewers are set too/,
+        );
+        assert.match(
+            issues({ environments: without("preview-dev", { noReviewersReason: reason }) }).join("\n"),
+            /environments\[0\]\.noReviewersReason: is set, but stack dev does not protect its identities/,
+        );
+        assert.match(
+            issues({ environments: without("audit-prod", { noReviewersReason: reason }) }).join("\n"),
+            /environments\[3\]\.noReviewersReason: is set on an environment limited to main, which needs no reviewers/,
+        );
+        assert.match(
+            issues({ environments: environments().map((e) => (e.name === "dev" ? { ...e, deployBranchOnly: true } : e)) }).join("\n"),
+            /environments\[4\]\.deployBranchOnly: is set on a deploy environment/,
+        );
+    });
+
+    it("warns when Pulumi tokens cannot tell environments apart", () => {
+        const c = parse({ pulumi: { organization: "contoso", tokenType: "organization" } });
         assert.match(c.warnings.join("\n"), /tokenType is organization: .* a preview token can write any stack/);
     });
 });

@@ -7,10 +7,13 @@ import * as path from "node:path";
 import type { StackValidationArgs, ResourceValidationArgs } from "@pulumi/policy";
 import * as yaml from "js-yaml";
 import { policies } from "../policy/policies";
-import { CI_PROJECT_ROLES, GITHUB_ACTIONS_ISSUER as POLICY_GITHUB_ISSUER } from "../policy/checks";
+import { CI_CUSTOM_ROLES, GITHUB_ACTIONS_ISSUER as POLICY_GITHUB_ISSUER } from "../policy/checks";
+import { GCP_CI_ROLES } from "../bootstrap/permissions";
 import { GITHUB_ACTIONS_ISSUER } from "../src/contracts";
 import { PlannedResource, PlanResult, runPlan } from "../src/plan/run-plan";
-import { planJson } from "../src/plan/render";
+import { planJson, renderPlanText } from "../src/plan/render";
+import { AgentFedMocks, providerName } from "../src/plan/mocks";
+import { AZURE_PROVIDER_NAME, ENTRA_PROVIDER_NAME } from "../bootstrap/providers";
 import { readStackOutputsFile } from "../src/outputs-file";
 import { runDoctor } from "../src/doctor/cli";
 import { runAuditCli } from "../src/audit/cli";
@@ -35,6 +38,7 @@ const T = {
     gcpProvider: "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider",
     saMember: "gcp:serviceaccount/iAMMember:IAMMember",
     projectMember: "gcp:projects/iAMMember:IAMMember",
+    customRole: "gcp:projects/iAMCustomRole:IAMCustomRole",
     awsRole: "aws:iam/role:Role",
     awsPolicy: "aws:iam/rolePolicy:RolePolicy",
     oidcProvider: "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
@@ -42,6 +46,7 @@ const T = {
     stackPermission: "pulumiservice:index:TeamStackPermission",
     env: "github:index/repositoryEnvironment:RepositoryEnvironment",
     branchPolicy: "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy",
+    ruleset: "github:index/repositoryRuleset:RepositoryRuleset",
     variable: "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable",
 };
 
@@ -56,20 +61,22 @@ describe("the bootstrap plan", () => {
         for (const key of ["resources", "outputs", "trustContracts"]) assert.ok(key in json, key);
         assert.deepEqual(
             plan.trustContracts.map((c) => c.kind).sort(),
-            [...Array(4).fill("entra-fic"), ...Array(2).fill("gcp-provider"), ...Array(2).fill("aws-role"), ...Array(4).fill("pulumi-oidc-policy")].sort(),
+            [...Array(6).fill("entra-fic"), ...Array(3).fill("gcp-provider"), ...Array(3).fill("aws-role"), ...Array(6).fill("pulumi-oidc-policy")].sort(),
         );
     });
 
     it("Entra: one app per environment, each with one FIC pinning its own subject and the token-exchange audience", () => {
         const fics = of(T.fic);
-        assert.equal(of(T.app).length, 4);
+        assert.equal(of(T.app).length, 6);
         assert.deepEqual(fics.map((f) => [f.inputs.subject, f.inputs.issuer, f.inputs.audiences]).sort(), [
+            ["repo:contoso/agentfed:environment:audit-dev", GITHUB_ACTIONS_ISSUER, ["api://AzureADTokenExchange"]],
+            ["repo:contoso/agentfed:environment:audit-prod", GITHUB_ACTIONS_ISSUER, ["api://AzureADTokenExchange"]],
             ["repo:contoso/agentfed:environment:dev", GITHUB_ACTIONS_ISSUER, ["api://AzureADTokenExchange"]],
             ["repo:contoso/agentfed:environment:preview-dev", GITHUB_ACTIONS_ISSUER, ["api://AzureADTokenExchange"]],
             ["repo:contoso/agentfed:environment:preview-prod", GITHUB_ACTIONS_ISSUER, ["api://AzureADTokenExchange"]],
             ["repo:contoso/agentfed:environment:prod", GITHUB_ACTIONS_ISSUER, ["api://AzureADTokenExchange"]],
         ]);
-        assert.equal(new Set(fics.map((f) => f.inputs.applicationId)).size, 4, "no app holds two FICs");
+        assert.equal(new Set(fics.map((f) => f.inputs.applicationId)).size, 6, "no app holds two FICs");
     });
 
     it("Azure: Reader for previews, Contributor for deploys, each only on its stack's resource group, which the bootstrap creates", () => {
@@ -81,10 +88,18 @@ describe("the bootstrap plan", () => {
         assert.equal(roleOf("ci-prod-contributor"), "b24988ac-6180-42a0-ab88-20f7382dd24c");
         assert.match(scopeOf("ci-prod-contributor"), /\/resourceGroups\/rg-agentfed-prod$/);
         assert.match(scopeOf("ci-dev-contributor"), /\/resourceGroups\/rg-agentfed-dev$/);
-        // prod runs a Container Apps environment: its preview also reads the Log Analytics shared key, and nothing else.
-        const keyRole = one(T.roleDef, "stack-prod-log-analytics-key-reader").inputs;
-        assert.deepEqual((keyRole.permissions as { actions: string[] }[])[0]!.actions, ["Microsoft.OperationalInsights/workspaces/sharedKeys/action"]);
+        // No custom role: previews read no Log Analytics shared key (the Container Apps environment logs through
+        // Azure Monitor), and no identity holds Microsoft.OperationalInsights/workspaces/sharedKeys/action.
+        assert.deepEqual(of(T.roleDef), []);
+        assert.doesNotMatch(JSON.stringify(plan.resources), /sharedKeys/i);
         assert.equal(of(T.rbac).filter((r) => r.name.startsWith("ci-prod-") || r.name.startsWith("ci-dev-")).length, 2, "deploys: Contributor only");
+        assert.deepEqual(
+            of(T.rbac)
+                .filter((r) => r.name.startsWith("ci-preview-"))
+                .map((r) => String(r.inputs.roleDefinitionId).split("/").pop()),
+            ["acdd72a7-3385-48ef-bd42-f606fba81ae7", "acdd72a7-3385-48ef-bd42-f606fba81ae7"],
+            "previews: Reader only",
+        );
         assert.ok(
             !of(T.rbac).some((r) => r.name.startsWith("ci-preview-") && String(r.inputs.roleDefinitionId).endsWith("b24988ac-6180-42a0-ab88-20f7382dd24c")),
         );
@@ -130,19 +145,43 @@ describe("the bootstrap plan", () => {
         assert.equal(
             provider.attributeCondition,
             "assertion.repository_id == '200000002' && assertion.repository_owner_id == '100000001' && " +
-                "assertion.sub in ['repo:contoso/agentfed:environment:preview-prod', 'repo:contoso/agentfed:environment:prod']",
+                "assertion.sub in ['repo:contoso/agentfed:environment:preview-prod', 'repo:contoso/agentfed:environment:audit-prod', 'repo:contoso/agentfed:environment:prod']",
         );
         assert.deepEqual(provider.oidc, { issuerUri: GITHUB_ACTIONS_ISSUER });
         assert.deepEqual(
             of(T.saMember).map((m) => [m.inputs.serviceAccountId, m.inputs.role, m.inputs.member]),
-            ["preview-prod", "prod"].map((env) => [
+            ["preview-prod", "audit-prod", "prod"].map((env) => [
                 `projects/contoso-ci/serviceAccounts/ci-${env}@contoso-ci.iam.gserviceaccount.com`,
                 "roles/iam.workloadIdentityUser",
                 `principal://iam.googleapis.com/projects/987654321098/locations/global/workloadIdentityPools/github-actions/subject/repo:contoso/agentfed:environment:${env}`,
             ]),
         );
         const rolesOf = (env: string) => of(T.projectMember).filter((m) => m.name.startsWith(`github-${env}-`));
-        assert.ok(rolesOf("preview-prod").every((m) => /Viewer$|securityReviewer$/.test(String(m.inputs.role)) && m.inputs.project === "contoso-agents-prod"));
+        // Previews: the trust audit's two reads, as one custom role on the stack's project; nothing predefined.
+        assert.deepEqual(
+            rolesOf("preview-prod").map((m) => [m.inputs.project, m.inputs.role]),
+            [["contoso-agents-prod", "projects/contoso-agents-prod/roles/agentfedCiTrustAudit"]],
+        );
+        // Deploys: custom roles with the verbs the stack calls, never Service Usage Admin (it can disable APIs) nor the
+        // project-wide Service Account Admin and Workload Identity Pool Admin.
+        assert.deepEqual(
+            rolesOf("prod")
+                .map((m) => String(m.inputs.role))
+                .sort(),
+            [
+                "projects/contoso-agents-prod/roles/agentfedCiServiceAccounts",
+                "projects/contoso-agents-prod/roles/agentfedCiServiceEnabler",
+                "projects/contoso-agents-prod/roles/agentfedCiWorkloadIdentityPools",
+                "roles/resourcemanager.projectIamAdmin",
+            ],
+        );
+        const customRoles = Object.fromEntries(of(T.customRole).map((r) => [String(r.inputs.roleId), r.inputs]));
+        assert.deepEqual(customRoles.agentfedCiTrustAudit!.permissions, [
+            "iam.googleapis.com/workloadIdentityPoolProviders.list",
+            "iam.serviceAccounts.getIamPolicy",
+        ]);
+        assert.ok(!(customRoles.agentfedCiServiceEnabler!.permissions as string[]).includes("serviceusage.services.disable"));
+        assert.equal(of(T.customRole).length, 4, "each custom role defined once per stack project, however many identities hold it");
         const iamAdmin = rolesOf("prod").find((m) => m.inputs.role === "roles/resourcemanager.projectIamAdmin")!;
         assert.deepEqual(iamAdmin.inputs.condition, {
             title: "agentfed-model-roles-only",
@@ -195,6 +234,8 @@ describe("the bootstrap plan", () => {
                 .map((p) => [p.inputs.team, p.inputs.project, p.inputs.stack, p.inputs.permission])
                 .sort(),
             [
+                ["agentfed-ci-audit-dev", "agentfed", "dev", 101],
+                ["agentfed-ci-audit-prod", "agentfed", "prod", 101],
                 ["agentfed-ci-dev", "agentfed", "dev", 102],
                 ["agentfed-ci-preview-dev", "agentfed", "dev", 101],
                 ["agentfed-ci-preview-prod", "agentfed", "prod", 101],
@@ -203,16 +244,49 @@ describe("the bootstrap plan", () => {
         );
     });
 
-    it("GitHub: deploy environments take main only, prod waits for its reviewers, and every variable the workflows read is set", () => {
+    it("GitHub: the deploy branch takes reviewed pull requests only, the very branch the deploy environments trust, and no one bypasses it", async () => {
+        const [ruleset] = of(T.ruleset);
+        assert.ok(ruleset, "no ruleset on the deploy branch");
+        assert.equal(of(T.ruleset).length, 1);
+        const branches = of(T.branchPolicy).map((p) => `refs/heads/${String(p.inputs.branchPattern)}`);
+        assert.deepEqual(ruleset.inputs.conditions, { refName: { includes: [...new Set(branches)], excludes: [] } });
+        assert.equal(ruleset.inputs.enforcement, "active");
+        assert.equal(ruleset.inputs.target, "branch");
+        assert.deepEqual(ruleset.inputs.bypassActors, [], "no bypass actor, admins included");
+        assert.deepEqual(ruleset.inputs.rules, {
+            pullRequest: { requiredApprovingReviewCount: 1, dismissStaleReviewsOnPush: true, requireLastPushApproval: true },
+            deletion: true,
+            nonFastForward: true,
+        });
+        // Moving the deploy branch moves the ruleset with it.
+        const release = await runPlan({
+            project: "bootstrap",
+            stack: "github",
+            config: { github: { owner: "contoso", repository: "agentfed", ownerId: "100000001", repositoryId: "200000002", deployBranch: "release" } },
+        });
+        const moved = release.resources.find((r) => r.type === T.ruleset)!;
+        assert.deepEqual((moved.inputs.conditions as { refName: { includes: string[] } }).refName.includes, ["refs/heads/release"]);
+        assert.deepEqual([...new Set(release.resources.filter((r) => r.type === T.branchPolicy).map((r) => r.inputs.branchPattern))], ["release"]);
+    });
+
+    it("GitHub: deploy and audit environments take main only, prod's preview and deploy wait for a reviewer, and every variable the workflows read is set", () => {
         const envs = Object.fromEntries(of(T.env).map((e) => [e.inputs.environment, e.inputs]));
         assert.equal(envs["preview-dev"]!.deploymentBranchPolicy, undefined);
-        assert.deepEqual(envs.prod!.reviewers, [{ users: [300000003], teams: [400000004] }]);
-        assert.equal(envs.prod!.canAdminsBypass, false);
+        assert.equal(envs["preview-prod"]!.deploymentBranchPolicy, undefined, "pull requests run from their own refs");
+        for (const env of ["preview-prod", "prod"]) {
+            assert.deepEqual(envs[env]!.reviewers, [{ users: [300000003], teams: [400000004] }], env);
+            assert.equal(envs[env]!.preventSelfReview, true, env);
+            assert.equal(envs[env]!.canAdminsBypass, false, env);
+        }
+        assert.equal(envs["audit-prod"]!.reviewers, undefined, "the scheduled audit runs reviewed code from main only");
+        assert.equal(envs["audit-prod"]!.canAdminsBypass, false);
         assert.deepEqual(
             of(T.branchPolicy)
                 .map((p) => [p.inputs.environment, p.inputs.branchPattern])
                 .sort(),
             [
+                ["audit-dev", "main"],
+                ["audit-prod", "main"],
                 ["dev", "main"],
                 ["prod", "main"],
             ],
@@ -230,7 +304,7 @@ describe("the bootstrap plan", () => {
                     .map((v) => String(v.inputs.variableName)),
             );
         const optional = (name: string) => /^(GCP|AWS)_/.test(name); // set only where the stack deploys to that cloud; the login skips them otherwise
-        for (const env of ["preview-dev", "preview-prod", "dev", "prod"]) {
+        for (const env of ["preview-dev", "preview-prod", "audit-dev", "audit-prod", "dev", "prod"]) {
             for (const name of read) if (!optional(name)) assert.ok(set(env).has(name), `${env} lacks ${name}`);
             for (const name of set(env)) assert.ok(read.has(name), `${env} sets ${name}, which no workflow reads`);
         }
@@ -297,6 +371,55 @@ function loosened(type: string, name: string | undefined, change: (props: Record
     );
 }
 
+describe("the bootstrap's Azure and Entra providers", () => {
+    const SUBSCRIPTION = "22222222-0000-4000-8000-000000000001";
+    const TENANT = "11111111-1111-1111-1111-111111111111";
+    let pinned: PlanResult;
+    let mocks: AgentFedMocks | undefined;
+    before(async () => {
+        pinned = await runPlan({ project: "bootstrap", stack: "github", recordGraph: true, onMocks: (m) => (mocks = m) });
+    });
+
+    it("are explicit, named for good, and pinned to the configured tenant and subscription", () => {
+        const providers = pinned.resources.filter((r) => r.type === "pulumi:providers:azure-native" || r.type === "pulumi:providers:azuread");
+        assert.deepEqual(providers.map((p) => [p.type, p.name, p.inputs.tenantId, p.inputs.subscriptionId]).sort(), [
+            ["pulumi:providers:azure-native", AZURE_PROVIDER_NAME, TENANT, SUBSCRIPTION],
+            ["pulumi:providers:azuread", ENTRA_PROVIDER_NAME, TENANT, undefined],
+        ]);
+        // The names are part of every resource's state: renaming one would move every resource to a new provider.
+        assert.deepEqual([AZURE_PROVIDER_NAME, ENTRA_PROVIDER_NAME], ["agentfed-azure", "agentfed-entra"]);
+    });
+
+    it("carry every Azure and Entra resource the bootstrap registers, and the Graph lookup; none uses a default provider", () => {
+        const expected = {
+            "azure-native": `pulumi:providers:azure-native::${AZURE_PROVIDER_NAME}`,
+            azuread: `pulumi:providers:azuread::${ENTRA_PROVIDER_NAME}`,
+        };
+        const cloud = pinned.graph.filter((g) => g.custom && /^(azure-native|azuread):/.test(g.type));
+        assert.ok(cloud.length >= 30, `${cloud.length} Azure and Entra resources`);
+        for (const g of cloud) {
+            const pkg = g.type.split(":")[0] as keyof typeof expected;
+            assert.equal(providerName(g.provider), expected[pkg], `${g.type} ${g.name} goes through ${g.provider || "the default provider"}`);
+        }
+        const invokes = mocks!.invocations.filter((i) => /^(azure-native|azuread):/.test(i.token));
+        assert.ok(invokes.length > 0);
+        for (const i of invokes) assert.equal(providerName(i.provider), expected[i.token.split(":")[0] as keyof typeof expected], i.token);
+        // The plan shows it on each resource, in text and JSON.
+        assert.ok(pinned.resources.filter((r) => /^azuread:/.test(r.type)).every((r) => r.provider === expected.azuread));
+        assert.match(
+            renderPlanText(pinned),
+            /\+ azure-native:resources:ResourceGroup {2}stack-prod {2}\[protected\] {2}\[provider pulumi:providers:azure-native::agentfed-azure\]/,
+        );
+    });
+
+    it("put every ARM id in the configured subscription: scopes, groups and role definitions agree", () => {
+        const ids = pinned.resources.filter((r) => r.type === T.rbac).flatMap((r) => [String(r.inputs.scope), String(r.inputs.roleDefinitionId)]);
+        assert.ok(ids.length > 0);
+        for (const id of ids) assert.ok(id.startsWith(`/subscriptions/${SUBSCRIPTION}/`), id);
+        assert.doesNotMatch(JSON.stringify(pinned.resources), /\/subscriptions\/00000000-0000-0000-0000-000000000000/);
+    });
+});
+
 describe("the policy pack on the bootstrap", () => {
     it("keeps its own copy of GitHub's issuer equal to the program's", () => assert.equal(POLICY_GITHUB_ISSUER, GITHUB_ACTIONS_ISSUER));
 
@@ -318,10 +441,33 @@ describe("the policy pack on the bootstrap", () => {
         assert.match((await violations(owner))["gcp-project-roles-model-only"]!.join("\n"), /role "roles\/owner" is granted to a CI identity/);
     });
 
-    it("keeps the pack's list of CI project roles equal to what the bootstrap grants", () => {
-        const granted = new Set(of(T.projectMember).map((r) => String(r.inputs.role)));
-        granted.delete("roles/resourcemanager.projectIamAdmin");
-        assert.deepEqual([...granted].sort(), [...CI_PROJECT_ROLES].sort());
+    it("keeps the pack's copy of the CI custom roles equal to the bootstrap's", () => {
+        assert.deepEqual(
+            Object.fromEntries(Object.values(GCP_CI_ROLES).map((r) => [r.id, [...r.permissions]])),
+            Object.fromEntries(Object.entries(CI_CUSTOM_ROLES).map(([id, p]) => [id, [...p]])),
+        );
+    });
+
+    it("fails a CI custom role widened by one permission, a predefined admin role, or an unknown custom role", async () => {
+        const widened = await violations(
+            loosened(T.customRole, undefined, (p) =>
+                p.roleId === "agentfedCiServiceEnabler" ? { ...p, permissions: [...(p.permissions as string[]), "serviceusage.services.disable"] } : p,
+            ),
+        );
+        assert.match(
+            widened["gcp-project-roles-model-only"]!.join("\n"),
+            /custom role agentfedCiServiceEnabler must hold exactly .*; it adds serviceusage\.services\.disable/,
+        );
+        const usageAdmin = await violations(
+            loosened(T.projectMember, "github-prod-agentfedCiServiceEnabler", (p) => ({ ...p, role: "roles/serviceusage.serviceUsageAdmin" })),
+        );
+        assert.match(usageAdmin["gcp-project-roles-model-only"]!.join("\n"), /role "roles\/serviceusage\.serviceUsageAdmin" is granted to a CI identity/);
+        const saAdmin = await violations(
+            loosened(T.projectMember, "github-prod-agentfedCiServiceAccounts", (p) => ({ ...p, role: "roles/iam.serviceAccountAdmin" })),
+        );
+        assert.match(saAdmin["gcp-project-roles-model-only"]!.join("\n"), /roles\/iam\.serviceAccountAdmin/);
+        const unknown = await violations(loosened(T.customRole, "github-contoso-agents-prod-agentfedCiTrustAudit", (p) => ({ ...p, roleId: "anythingGoes" })));
+        assert.match(unknown["gcp-project-roles-model-only"]!.join("\n"), /custom role "anythingGoes" is not one of the CI roles/);
     });
 
     it("fails an AWS role whose sub is a StringLike wildcard, or a list shared by two environments", async () => {
@@ -433,8 +579,8 @@ describe("npm run doctor -- --project bootstrap", () => {
         );
         assert.equal(result.status, 0, result.stderr);
         const { verdicts } = JSON.parse(result.stdout) as { verdicts: { contract: string; kind: string; accepted: boolean; reasons: string[] }[] };
-        assert.equal(verdicts.length, 12);
-        for (const v of verdicts) assert.match(v.contract, / sub repo:contoso\/agentfed:environment:(preview-dev|preview-prod|dev|prod)$/);
+        assert.equal(verdicts.length, 18);
+        for (const v of verdicts) assert.match(v.contract, / sub repo:contoso\/agentfed:environment:(preview-dev|preview-prod|audit-dev|audit-prod|dev|prod)$/);
         assert.deepEqual(
             verdicts.filter((v) => v.accepted).map((v) => [v.kind, v.contract.split(" -> ")[1]]),
             [["gcp-provider", "ci-preview-prod@contoso-ci.iam.gserviceaccount.com sub repo:contoso/agentfed:environment:preview-prod"]],
@@ -456,6 +602,7 @@ describe("npm run doctor -- --project bootstrap", () => {
         assert.deepEqual(
             roles.map((c) => [c.mode, Object.keys(c.claimPins ?? {})]),
             [
+                ["github-actions", ["token.actions.githubusercontent.com:repository_id"]],
                 ["github-actions", ["token.actions.githubusercontent.com:repository_id"]],
                 ["github-actions", ["token.actions.githubusercontent.com:repository_id"]],
             ],

@@ -16,16 +16,27 @@ import {
     TrustContractError,
     TrustContractKind,
 } from "../src/contracts";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import * as yaml from "js-yaml";
 import { evaluateContracts, pinnedSubject } from "../src/doctor/evaluate";
 import { runPlan } from "../src/plan/run-plan";
 
 // The token matrix of issue #14, evaluated by the real evaluators (Entra's FIC rules, CEL for GCP, the IAM
 // simulator for AWS, Pulumi's documented matcher) against the contracts the bootstrap program registers.
 
+const ROOT = path.resolve(__dirname, "..");
 const REPO: GitHubRepository = { owner: "contoso", name: "agentfed", ownerId: "100000001", repositoryId: "200000002" };
-const ENVIRONMENTS = ["preview-dev", "preview-prod", "dev", "prod"] as const;
+const ENVIRONMENTS = ["preview-dev", "preview-prod", "audit-dev", "audit-prod", "dev", "prod"] as const;
 /** Stacks of the main project that deploy to GCP and AWS (Pulumi.prod.yaml); dev deploys to neither. */
-const CLOUD_STACK: Record<(typeof ENVIRONMENTS)[number], "dev" | "prod"> = { "preview-dev": "dev", "preview-prod": "prod", dev: "dev", prod: "prod" };
+const CLOUD_STACK: Record<(typeof ENVIRONMENTS)[number], "dev" | "prod"> = {
+    "preview-dev": "dev",
+    "preview-prod": "prod",
+    "audit-dev": "dev",
+    "audit-prod": "prod",
+    dev: "dev",
+    prod: "prod",
+};
 const NOW = Date.parse("2026-09-01T12:00:00Z") / 1000;
 const PROVIDER = "projects/987654321098/locations/global/workloadIdentityPools/github-actions/providers/agentfed";
 
@@ -141,7 +152,7 @@ describe("tokens no identity may accept", () => {
         rejectedEverywhere((kind) => token("prod", kind, "name", { sub: githubBranchSubject(REPO, "main"), environment: undefined }));
     });
 
-    it("a fork's token, even for an environment named prod", () => {
+    it("a token from a workflow run in another repository (a fork's own runs), even for an environment named prod", () => {
         const fork = { owner: "mallory", name: "agentfed", ownerId: "900000009", repositoryId: "800000008" };
         for (const format of ["name", "immutable"] as const)
             rejectedEverywhere(
@@ -192,3 +203,76 @@ describe("a deleted and re-created owner and repository of the same name (other 
         assert.match(sibling.reasons.join("\n"), /PERMISSION_DENIED: Permission 'iam.serviceAccounts.getAccessToken' denied.*ci-prod@contoso-ci/);
     });
 });
+
+describe("pull requests from forks", () => {
+    /**
+     * The token GitHub mints for a fork's pull_request job that names preview-prod (GitHub Docs, "OpenID Connect
+     * reference": the job runs in the base repository, so `repository`, its ids and `sub` are the base repository's;
+     * only `ref` (refs/pull/<n>/merge) and the event's head say where the code came from).
+     */
+    const forkPullRequestToken = (kind: TrustContractKind, format: GitHubSubjectFormat = "name") =>
+        token("preview-prod", kind, format, { event_name: "pull_request", ref: "refs/pull/7/merge", head_ref: "mallory-patch-1", base_ref: "main" });
+
+    it("carry the base repository and the environment's subject, so every cloud accepts them: the claims cannot tell a fork", () => {
+        for (const format of ["name", "immutable"] as const)
+            for (const kind of KINDS)
+                assert.deepEqual(
+                    accepted(format, kind, forkPullRequestToken(kind, format)),
+                    own(format, kind, "preview-prod").map((c) => evaluateContracts([c], {}, NOW)[0]!.contract),
+                    `${format} ${kind}`,
+                );
+    });
+
+    type Workflow = {
+        permissions?: Record<string, string>;
+        jobs: Record<string, { if?: string; environment?: string; permissions?: Record<string, string>; steps?: { uses?: string }[] }>;
+    };
+    const workflow = () => yaml.load(readFileSync(path.join(ROOT, ".github/workflows/pull-request.yml"), "utf8")) as Workflow;
+
+    /** The pull_request event payload as GitHub sends it (webhook "pull_request": `pull_request.head.repo` is null once a fork is deleted). */
+    const event = (headRepository: string | null, repository = "contoso/agentfed") => ({
+        github: {
+            repository,
+            repository_id: "200000002",
+            event_name: "pull_request",
+            event: {
+                pull_request: {
+                    number: 7,
+                    head: { ref: "patch-1", repo: headRepository === null ? null : { full_name: headRepository, fork: headRepository !== repository } },
+                    base: { ref: "main", repo: { full_name: repository } },
+                },
+            },
+        },
+    });
+
+    it("never reach a job that can mint a token: the preview job's if: (GitHub's own expression evaluator) skips them", async () => {
+        const wf = workflow();
+        assert.equal(wf.permissions?.["id-token"], undefined, "no workflow-wide id-token: write");
+        const minting = Object.entries(wf.jobs).filter(([, job]) => job.permissions?.["id-token"] === "write");
+        assert.deepEqual(
+            minting.map(([name]) => name),
+            ["preview"],
+        );
+        for (const [name, job] of Object.entries(wf.jobs)) {
+            const usesIdentity = job.environment !== undefined || (job.steps ?? []).some((step) => step.uses === "./.github/actions/cloud-login");
+            if (usesIdentity || job.permissions?.["id-token"] === "write") assert.ok(job.if, `job ${name} mints OIDC tokens without a guard`);
+        }
+        const guard = wf.jobs.preview!.if!;
+        assert.equal(await evaluateWorkflowCondition(guard, event("contoso/agentfed")), true, "a branch of this repository");
+        assert.equal(await evaluateWorkflowCondition(guard, event("mallory/agentfed")), false, "a fork");
+        assert.equal(await evaluateWorkflowCondition(guard, event("contoso-forks/agentfed")), false, "a fork in another organisation");
+        assert.equal(await evaluateWorkflowCondition(guard, event(null)), false, "a deleted fork");
+        // GitHub compares strings without case; owner and repository names are unique without case too.
+        assert.equal(await evaluateWorkflowCondition(guard, event("Contoso/AgentFed")), true);
+    });
+});
+
+/** Evaluates a workflow `if:` with GitHub's own expression library (@actions/expressions), against a context. */
+async function evaluateWorkflowCondition(condition: string, context: Record<string, unknown>): Promise<boolean> {
+    const { Evaluator, Lexer, Parser, data } = await import("@actions/expressions");
+    const { truthy } = await import("@actions/expressions/result");
+    const lexed = new Lexer(condition.replace(/^\$\{\{\s*|\s*\}\}$/g, "")).lex();
+    const expression = new Parser(lexed.tokens, Object.keys(context), []).parse();
+    const revived = JSON.parse(JSON.stringify(context), data.reviver) as InstanceType<typeof data.Dictionary>;
+    return truthy(new Evaluator(expression, revived).evaluate());
+}

@@ -2,6 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readStackConfig } from "../src/plan/stack-files";
 import { runPlan, PlanResult } from "../src/plan/run-plan";
+import type { AgentFedMocks } from "../src/plan/mocks";
 import {
     AGENT_IDENTITY_OVERRIDE_OPENS,
     agentIdentityOverrideProblem,
@@ -92,15 +93,62 @@ describe("agent container app (prod plan under mocks)", () => {
         assert.equal(env["Sidecar__AllowOverrides__GetAuthorizationHeaderUnauthenticated"], undefined, "no Option 2, no override");
     });
 
-    it("creates a managed environment with its Log Analytics workspace, the shared key kept secret", async () => {
-        const plan = await runPlan({ stack: "prod" });
+    it("creates a managed environment whose logs reach its workspace through Azure Monitor, with no shared key anywhere", async () => {
+        let mocks: AgentFedMocks | undefined;
+        const plan = await runPlan({ stack: "prod", onMocks: (m) => (mocks = m) });
         const env = plan.resources.find((r) => r.type === "azure-native:app:ManagedEnvironment");
         assert.ok(env);
-        assert.deepEqual(env.secretInputs, ["appLogsConfiguration"]);
+        assert.deepEqual(env.inputs.appLogsConfiguration, { destination: "azure-monitor" });
+        assert.deepEqual(env.secretInputs, [], "nothing secret left on the environment");
+        const workspace = plan.resources.find((r) => r.type === "azure-native:operationalinsights:Workspace")!;
+        const setting = plan.resources.find((r) => r.type === "azure-native:monitor:DiagnosticSetting");
+        assert.ok(setting, "a diagnostic setting sends the environment's logs to the workspace");
+        assert.equal(setting.inputs.resourceUri, containerApp(plan).app.inputs.managedEnvironmentId);
+        assert.equal(
+            setting.inputs.workspaceId,
+            `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-agentfed-prod/providers/Microsoft.OperationalInsights/workspaces/${workspace.name}`,
+        );
+        assert.deepEqual(setting.inputs.logs, [
+            { category: "ContainerAppConsoleLogs", enabled: true },
+            { category: "ContainerAppSystemLogs", enabled: true },
+        ]);
+        assert.equal(setting.inputs.logAnalyticsDestinationType, "Dedicated");
+        // The shared key is neither read (no invoke needs sharedKeys/action) nor stored anywhere in the plan.
+        assert.deepEqual(
+            mocks!.invocations.filter((i) => /sharedkeys/i.test(i.token)),
+            [],
+        );
+        assert.doesNotMatch(JSON.stringify(plan.resources), /sharedKey/i);
         assert.equal(
             containerApp(plan).app.inputs.managedEnvironmentId,
             `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-agentfed-prod/providers/Microsoft.App/managedEnvironments/agent-env`,
         );
+    });
+
+    it("changes an existing environment in place: same name, parent and create-only inputs, only appLogsConfiguration differs", async () => {
+        const plan = await runPlan({ stack: "prod" });
+        const env = plan.resources.find((r) => r.type === "azure-native:app:ManagedEnvironment")!;
+        // The environment as the previous release registered it (logs through the workspace's shared key). The URN
+        // (type, name, parent) and the inputs azure-native treats as create-only (the ARM path: resource group and
+        // name, and location) are unchanged, so `pulumi up` updates the environment instead of replacing it, and the
+        // container app (whose managedEnvironmentId is that environment's id) is untouched.
+        const previous = {
+            name: "agent-env",
+            parent: "agentfed:azure:AgentContainerApp::agent",
+            inputs: {
+                location: "westeurope",
+                resourceGroupName: "rg-agentfed-prod",
+                tags: { environment: "prod", "managed-by": "pulumi-agentfed", workload: "weather-agent" },
+                appLogsConfiguration: { destination: "log-analytics", logAnalyticsConfiguration: { customerId: "<workspace>", sharedKey: "<secret>" } },
+            },
+        };
+        assert.equal(env.name, previous.name);
+        assert.equal(env.parent, previous.parent);
+        const changed = Object.keys({ ...previous.inputs, ...env.inputs }).filter(
+            (k) => JSON.stringify((previous.inputs as Record<string, unknown>)[k]) !== JSON.stringify(env.inputs[k]),
+        );
+        assert.deepEqual(changed, ["appLogsConfiguration"]);
+        assert.equal(env.inputs.environmentName, undefined, "the auto-assigned name stays in state");
     });
 
     it("uses an existing environment when configured, creating no workspace", async () => {

@@ -1,5 +1,4 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as authorization from "@pulumi/azure-native/authorization";
 import * as resources from "@pulumi/azure-native/resources";
 
 export interface CiAzureScopeArgs {
@@ -15,8 +14,6 @@ export interface CiAzureScopeArgs {
     createGroup: boolean;
     /** Azure region of the group (the main stack's `location`). */
     location: string;
-    /** The stack deploys a Container Apps environment: previews read its Log Analytics shared key. */
-    hasContainerApp: boolean;
     /** Protect the group (deleting it deletes the stack's identities). */
     protect: boolean;
 }
@@ -28,16 +25,14 @@ export const AZURE_BUILT_IN_ROLES = {
 } as const;
 
 /**
- * The Azure scope of one main stack: its resource group, and the one extra action a preview needs there.
- * `pulumi preview` of a stack with a Container Apps environment calls the `getSharedKeys` invoke on its Log
- * Analytics workspace (Microsoft.OperationalInsights/workspaces/sharedKeys/action), which Reader lacks; a custom
- * role assignable only in this group grants exactly that action.
+ * The Azure scope of one main stack: its resource group, which every CI role assignment of the stack is scoped to.
+ * Previews need nothing beyond `Reader` there: the stack's Container Apps environment sends its logs through Azure
+ * Monitor, so no preview reads a Log Analytics shared key (the custom role that granted
+ * `Microsoft.OperationalInsights/workspaces/sharedKeys/action` is gone).
  */
 export class CiAzureScope extends pulumi.ComponentResource {
     /** ARM id of the resource group: every CI role assignment of this stack is scoped to it. */
     public readonly resourceGroupId: pulumi.Output<string>;
-    /** Full role definition id of the shared-key reader, when the stack has a Container Apps environment. */
-    public readonly sharedKeyReaderRoleId: pulumi.Output<string> | undefined;
 
     constructor(name: string, args: CiAzureScopeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("agentfed:bootstrap:AzureScope", name, {}, opts);
@@ -48,25 +43,6 @@ export class CiAzureScope extends pulumi.ComponentResource {
                   { parent: this, protect: args.protect },
               ).id
             : pulumi.output(`/subscriptions/${args.subscriptionId}/resourceGroups/${args.resourceGroupName}`);
-        const groupId = this.resourceGroupId;
-        if (args.hasContainerApp) {
-            const role = new authorization.RoleDefinition(
-                `${name}-log-analytics-key-reader`,
-                {
-                    scope: groupId,
-                    roleName: `agentfed CI: Log Analytics shared key reader (${args.resourceGroupName})`,
-                    description:
-                        "Reads the shared key of the stack's Log Analytics workspace, which pulumi preview reads. Managed by Pulumi (agentfed bootstrap).",
-                    roleType: "CustomRole",
-                    permissions: [
-                        { actions: ["Microsoft.OperationalInsights/workspaces/sharedKeys/action"], notActions: [], dataActions: [], notDataActions: [] },
-                    ],
-                    assignableScopes: [groupId],
-                },
-                { parent: this },
-            );
-            this.sharedKeyReaderRoleId = role.id;
-        }
         this.registerOutputs({ resourceGroupId: this.resourceGroupId });
     }
 }

@@ -15,8 +15,6 @@ export interface CiEntraIdentityArgs {
     resourceGroupId: pulumi.Input<string>;
     /** `preview` reads, `deploy` writes. */
     access: "preview" | "deploy";
-    /** Preview of a stack with a Container Apps environment: the shared-key reader role of the group. */
-    sharedKeyReaderRoleId?: pulumi.Input<string>;
     /** Microsoft Graph application permissions, by value (e.g. `Application.Read.All`). */
     graphPermissions: readonly string[];
     /** Graph's service principal: its object id and its app role ids by value (read from Graph, never typed). */
@@ -79,10 +77,7 @@ export class CiEntraIdentity extends pulumi.ComponentResource {
                 { parent: this },
             );
         if (args.access === "deploy") assign("contributor", builtInRoleId(args.subscriptionId, "Contributor"), "agentfed CI deploy: the stack's resources");
-        else {
-            assign("reader", builtInRoleId(args.subscriptionId, "Reader"), "agentfed CI preview: read the stack's resources");
-            if (args.sharedKeyReaderRoleId) assign("log-analytics-key", args.sharedKeyReaderRoleId, "agentfed CI preview: the invoke pulumi preview calls");
-        }
+        else assign("reader", builtInRoleId(args.subscriptionId, "Reader"), "agentfed CI preview: read the stack's resources");
 
         for (const permission of args.graphPermissions) {
             new azuread.AppRoleAssignment(

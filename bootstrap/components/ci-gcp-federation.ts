@@ -3,6 +3,7 @@ import * as iam from "@pulumi/gcp/iam";
 import * as projects from "@pulumi/gcp/projects";
 import * as serviceaccount from "@pulumi/gcp/serviceaccount";
 import { GcpProviderContract, gcpGitHubProviderContract, GcpProviderLocation, gcpProviderName, WorkloadSubject } from "../../src/contracts";
+import type { GcpCustomRole, GcpRoleGrant } from "../permissions";
 
 /** One GitHub environment's service account: who may impersonate it, and what it may do in its stack's project. */
 export interface CiGcpEnvironment {
@@ -10,8 +11,8 @@ export interface CiGcpEnvironment {
     subject: WorkloadSubject;
     /** Service account id, in the CI project. */
     serviceAccountId: string;
-    /** The stack's project and the project roles the account gets there. */
-    target: { projectId: string; roles: readonly { role: string; condition?: { title: string; expression: string } }[] };
+    /** The stack's project and the project roles the account gets there (custom ones are defined there once). */
+    target: { projectId: string; roles: readonly GcpRoleGrant[] };
 }
 
 export interface CiGcpFederationArgs {
@@ -82,6 +83,7 @@ export class CiGcpFederation extends pulumi.ComponentResource {
         this.providerName = provider.name.apply(() => gcpProviderName(args.location));
 
         this.serviceAccountEmails = {};
+        const customRoles = new Map<string, pulumi.Output<string>>();
         args.environments.forEach((e, i) => {
             const contract = this.contracts[i]!;
             const env = e.subject.github?.environment ?? e.serviceAccountId;
@@ -100,15 +102,31 @@ export class CiGcpFederation extends pulumi.ComponentResource {
                 { serviceAccountId: account.name, role: "roles/iam.workloadIdentityUser", member: contract.principal },
                 { parent: this, dependsOn: [pool] },
             );
-            for (const { role, condition } of e.target.roles) {
+            for (const grant of e.target.roles) {
+                const role = grant.custom ? this.customRole(name, e.target.projectId, grant.custom, customRoles) : grant.role;
                 new projects.IAMMember(
-                    `${name}-${env}-${role.replace(/^roles\//, "")}`,
-                    { project: e.target.projectId, role, member: account.member, ...(condition ? { condition } : {}) },
+                    `${name}-${env}-${grant.custom?.id ?? grant.role.replace(/^roles\//, "")}`,
+                    { project: e.target.projectId, role, member: account.member, ...(grant.condition ? { condition: grant.condition } : {}) },
                     { parent: this },
                 );
             }
             this.serviceAccountEmails[e.subject.subject] = account.email;
         });
         this.registerOutputs({ providerName: this.providerName, contracts: this.contracts });
+    }
+
+    /** A custom role in a stack's project, defined once however many identities hold it; its full name. */
+    private customRole(name: string, projectId: string, role: GcpCustomRole, defined: Map<string, pulumi.Output<string>>): pulumi.Output<string> {
+        const key = `${projectId}/${role.id}`;
+        let roleName = defined.get(key);
+        if (!roleName) {
+            roleName = new projects.IAMCustomRole(
+                `${name}-${projectId}-${role.id}`,
+                { project: projectId, roleId: role.id, title: role.title, description: role.description, permissions: [...role.permissions], stage: "GA" },
+                { parent: this },
+            ).name;
+            defined.set(key, roleName);
+        }
+        return roleName;
     }
 }

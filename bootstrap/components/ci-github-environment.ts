@@ -5,7 +5,7 @@ export interface CiGitHubEnvironmentArgs {
     /** Repository name (the provider carries the owner). */
     repository: string;
     environment: string;
-    /** Deploy environments: the one branch allowed to run jobs in them. Preview environments: none. */
+    /** The one branch allowed to run jobs in the environment (deploy environments, the audit's); none for pull-request previews. */
     deployBranch: string | undefined;
     /** Required reviewers (numeric GitHub ids). */
     reviewers: { users: readonly number[]; teams: readonly number[] };
@@ -15,9 +15,10 @@ export interface CiGitHubEnvironmentArgs {
 }
 
 /**
- * One GitHub environment, as the workflows use it: deploy environments accept jobs from one branch only and, when
- * reviewers are configured, wait for one of them (admins cannot bypass it); every variable the workflows read is
- * set here from the identities' outputs, so no one copies an id by hand.
+ * One GitHub environment, as the workflows use it: deploy environments (and the audit's) accept jobs from one branch
+ * only; an environment with reviewers makes every job wait for one of them, who may not approve their own run;
+ * admins bypass neither. Every variable the workflows read is set here from the identities' outputs, so no one
+ * copies an id by hand.
  */
 export class CiGitHubEnvironment extends pulumi.ComponentResource {
     public readonly variableNames: string[];
@@ -31,7 +32,9 @@ export class CiGitHubEnvironment extends pulumi.ComponentResource {
             {
                 repository: args.repository,
                 environment: args.environment,
-                ...(args.deployBranch ? { deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true }, canAdminsBypass: false } : {}),
+                ...(args.deployBranch ? { deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true } } : {}),
+                // Admins go through the same gate as everyone else (the environment's default lets them bypass it).
+                ...(args.deployBranch || reviewed ? { canAdminsBypass: false } : {}),
                 ...(reviewed ? { reviewers: [{ users: [...args.reviewers.users], teams: [...args.reviewers.teams] }], preventSelfReview: true } : {}),
             },
             childOpts,

@@ -19,7 +19,11 @@ export interface CiPulumiCloudArgs {
     protect: boolean;
 }
 
-/** Pulumi Cloud's stack permission levels (TeamStackPermissionScope in @pulumi/pulumiservice). */
+/**
+ * Pulumi Cloud's stack permission levels (TeamStackPermissionScope in @pulumi/pulumiservice): 101 is Stack Read
+ * (read, export, decrypt: every secret of the stack), 102 is Stack Write (read, plus update, destroy, import, cancel;
+ * not delete the stack), per Pulumi Cloud's "Permission sets" table.
+ */
 const STACK_PERMISSION = { read: 101, edit: 102 } as const;
 
 /**

@@ -7,7 +7,7 @@
  * or audiences differ from the declaration, or when it matches claims through a `claimsMatchingExpression`
  * ("flexible FIC", Graph beta) instead of one exact subject.
  */
-import { blueprintFicCollectionPath, BlueprintKind, EntraFicContract, TrustContract } from "../contracts";
+import { blueprintFicCollectionPath, BlueprintKind, EntraFicContract, ficNameKey, TrustContract } from "../contracts";
 import type { Finding } from "./findings";
 
 /** One application the contracts put FICs on, with every FIC they declare there. */
@@ -200,10 +200,10 @@ export function diffEntraTarget(target: EntraTarget, live: EntraLive, nowMs: num
     }
 
     if (live.fics === undefined) return findings;
-    const declaredByName = new Map(target.declared.map((d) => [d.name.toLowerCase(), d]));
+    const declaredByName = new Map(target.declared.map((d) => [ficNameKey(d.name), d]));
     const seen = new Set<string>();
     for (const fic of live.fics) {
-        const key = fic.name.toLowerCase();
+        const key = ficNameKey(fic.name);
         const declared = declaredByName.get(key);
         const resource = `${collection}/${fic.name}`;
         if (!declared) {
@@ -230,7 +230,7 @@ export function diffEntraTarget(target: EntraTarget, live: EntraLive, nowMs: num
         }
     }
     for (const declared of target.declared) {
-        if (seen.has(declared.name.toLowerCase())) continue;
+        if (seen.has(ficNameKey(declared.name))) continue;
         add(
             "warning",
             `${collection}/${declared.name}`,

@@ -3,7 +3,9 @@
  * read-only:
  *  - `GET {root}/v1/projects/{number}/locations/global/workloadIdentityPools/{pool}/providers?showDeleted=true&pageSize=100`,
  *    every `nextPageToken` followed (https://cloud.google.com/iam/docs/reference/rest/v1/projects.locations.workloadIdentityPools.providers/list);
- *    permission `iam.workloadIdentityPoolProviders.list`;
+ *    permission `iam.googleapis.com/workloadIdentityPoolProviders.list` (the name Google's role reference and "Manage
+ *    workload identity pools and providers" give it, and the one a custom role must list; the REST reference writes
+ *    it without the `iam.googleapis.com/` prefix);
  *  - `POST {root}/v1/projects/-/serviceAccounts/{email}:getIamPolicy?options.requestedPolicyVersion=3` with an
  *    empty body (https://cloud.google.com/iam/docs/reference/rest/v1/projects.serviceAccounts/getIamPolicy), so
  *    conditional bindings are returned too; permission `iam.serviceAccounts.getIamPolicy`.
@@ -91,7 +93,7 @@ export async function readGcpPool(pool: GcpPool, options: GcpReaderOptions): Pro
         }
         return { live: providers, errors: [] };
     } catch (err) {
-        return { errors: [{ cloud: "gcp", resource, message: explainGcpError(err, "iam.workloadIdentityPoolProviders.list", resource) }] };
+        return { errors: [{ cloud: "gcp", resource, message: explainGcpError(err, "iam.googleapis.com/workloadIdentityPoolProviders.list", resource) }] };
     }
 }
 

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as app from "@pulumi/azure-native/app";
+import * as monitor from "@pulumi/azure-native/monitor";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import type { app as appInputs } from "@pulumi/azure-native/types/input";
 import type { AwsConfig } from "../config/aws";
@@ -219,6 +220,16 @@ export class AgentContainerApp extends pulumi.ComponentResource {
         this.registerOutputs({ appName: this.appName, fqdn: this.fqdn, environmentId: this.environmentId });
     }
 
+    /**
+     * The managed environment and its Log Analytics workspace, joined by Azure Monitor rather than by the workspace's
+     * shared key: the environment's logs destination is `azure-monitor`, and a diagnostic setting on the environment
+     * sends its log categories to the workspace. No shared key exists in config or state, and nobody needs
+     * `Microsoft.OperationalInsights/workspaces/sharedKeys/action` to preview or deploy the stack (a holder of the key
+     * can write forged records into the workspace). Microsoft Learn, "Log storage and monitoring options in Azure
+     * Container Apps": destinations `log-analytics`, `azure-monitor` and `none`; an existing environment is switched
+     * with `az containerapp env update --logs-destination azure-monitor`, an update in place (the property carries no
+     * `x-ms-mutability` restriction in the Microsoft.App REST specification, so azure-native does not replace it).
+     */
     private createEnvironment(name: string, args: AgentContainerAppArgs): pulumi.Output<string> {
         const workspace = new operationalinsights.Workspace(
             `${name}-logs`,
@@ -231,20 +242,38 @@ export class AgentContainerApp extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const keys = operationalinsights.getSharedKeysOutput({ resourceGroupName: args.resourceGroupName, workspaceName: workspace.name }, { parent: this });
         const environment = new app.ManagedEnvironment(
             `${name}-env`,
             {
                 resourceGroupName: args.resourceGroupName,
                 location: args.location,
                 tags: args.tags,
-                appLogsConfiguration: {
-                    destination: "log-analytics",
-                    logAnalyticsConfiguration: { customerId: workspace.customerId, sharedKey: pulumi.secret(keys.apply((k) => k.primarySharedKey ?? "")) },
-                },
+                appLogsConfiguration: { destination: "azure-monitor" },
+            },
+            { parent: this },
+        );
+        new monitor.DiagnosticSetting(
+            `${name}-env-logs`,
+            {
+                name: CONTAINER_APPS_DIAGNOSTIC_SETTING,
+                resourceUri: environment.id,
+                workspaceId: workspace.id,
+                // Resource-specific tables (ContainerAppConsoleLogs, ContainerAppSystemLogs) rather than AzureDiagnostics.
+                logAnalyticsDestinationType: "Dedicated",
+                logs: CONTAINER_APPS_LOG_CATEGORIES.map((category) => ({ category, enabled: true })),
             },
             { parent: this },
         );
         return environment.id;
     }
 }
+
+/** The diagnostic setting's name on the managed environment (an environment holds at most five). */
+export const CONTAINER_APPS_DIAGNOSTIC_SETTING = "agentfed-logs";
+
+/**
+ * The managed environment's log categories: container console output and the platform's system logs, the two
+ * categories the `log-analytics` destination sent (Microsoft Learn, "Supported logs for
+ * Microsoft.App/managedEnvironments": `ContainerAppConsoleLogs`, `ContainerAppSystemLogs`).
+ */
+export const CONTAINER_APPS_LOG_CATEGORIES = ["ContainerAppConsoleLogs", "ContainerAppSystemLogs"] as const;

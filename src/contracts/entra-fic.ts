@@ -45,6 +45,16 @@ export function ficNameProblem(name: unknown): string | undefined {
 }
 
 /** Problems with a FIC audience list: exactly one value, the URI form (the GUID form is refused, AADSTS700214). */
+/**
+ * The key a FIC's name is compared by: without case. Graph makes `name` the FIC's alternate key; this project treats
+ * two names that differ only in case as one FIC everywhere (the stack's uniqueness rule, `ficSetProblems`; the live
+ * trust audit; the Blueprint FIC provider's lookups), the conservative reading: a live FIC whose name differs from
+ * the declared one only in case is that FIC, never a second one to create beside it.
+ */
+export function ficNameKey(name: string): string {
+    return name.toLowerCase();
+}
+
 export function ficAudiencesProblem(audiences: unknown): string | undefined {
     if (!Array.isArray(audiences) || audiences.length !== 1 || audiences[0] !== TOKEN_EXCHANGE_AUDIENCE) {
         return `must be exactly [${JSON.stringify(TOKEN_EXCHANGE_AUDIENCE)}] (got ${JSON.stringify(audiences)}); Entra refuses any other FIC audience (AADSTS700214)`;
@@ -101,7 +111,7 @@ export function ficSetProblems(fics: readonly DeclaredFic[]): string[] {
     const names = new Map<string, number>();
     const pairs = new Map<string, string>();
     for (const fic of fics) {
-        const key = fic.name.toLowerCase();
+        const key = ficNameKey(fic.name);
         names.set(key, (names.get(key) ?? 0) + 1);
         if (fic.subject === undefined) continue;
         const pair = `${fic.issuer}\u0000${fic.subject}`;

@@ -16,10 +16,14 @@ export const GITHUB_AWS_AUDIENCE = "sts.amazonaws.com";
 
 /**
  * How the repository appears in `sub`:
- *  - `name`: `repo:<owner>/<repo>:environment:<env>`, the default for repositories created before 2026-07-15;
- *  - `immutable`: `repo:<owner>@<ownerId>/<repo>@<repoId>:environment:<env>`, GitHub's immutable subject claims
- *    (default for repositories created after 2026-07-15, opt-in for older ones). Entra FICs and AWS then see the
- *    ids too, since they can only match `sub`.
+ *  - `name`: `repo:<owner>/<repo>:environment:<env>`, for repositories created before 2026-07-15 and neither
+ *    renamed nor transferred since;
+ *  - `immutable`: `repo:<owner>@<ownerId>/<repo>@<repoId>:environment:<env>`, GitHub's immutable subject claims:
+ *    the default for repositories created, renamed or transferred on or after 2026-07-15, opt-in for others (GitHub
+ *    changelog 2026-04-23, "Immutable subject claims for GitHub Actions OIDC tokens"; GitHub Docs, "OpenID Connect",
+ *    Immutable subject claims). A rename or transfer therefore switches a `name` repository to `immutable`, and every
+ *    login pinned on `name` fails until the configuration follows. Entra FICs and AWS then see the ids too, since
+ *    they can only match `sub`.
  */
 export type GitHubSubjectFormat = "name" | "immutable";
 

@@ -21,6 +21,19 @@ export interface RecordedRegistration {
     readonly inputs: Record<string, unknown>;
     /** Top-level input names Pulumi marked secret. */
     readonly secretInputs: string[];
+    /** The explicit provider it is registered with, as `<provider type>::<provider name>`; "" for a default provider. */
+    readonly provider: string;
+}
+
+/**
+ * `<provider type>::<provider name>` of a provider reference (`<provider urn>::<id>`, the urn ending in
+ * `…$pulumi:providers:<package>::<name>`), or "" when there is none (a default provider).
+ */
+export function providerName(reference: string | undefined): string {
+    const parts = (reference ?? "").split("::");
+    if (parts.length < 5) return "";
+    const type = parts[parts.length - 3]!.split("$").pop()!;
+    return `${type}::${parts[parts.length - 2]!}`;
 }
 
 /** A mocked input as text: strings as they are, anything else as JSON. */
@@ -67,8 +80,12 @@ export interface MockCloudContext {
 
 export class AgentFedMocks implements pulumi.runtime.Mocks {
     readonly registrations: RecordedRegistration[] = [];
+    /** Every invoke the program made: its token and the provider reference it went through ("" for the default provider). */
+    readonly invocations: { readonly token: string; readonly provider: string }[] = [];
     /** Placeholder value -> what it stands for. */
     readonly placeholders = new Map<string, string>();
+    /** The subscription each explicit azure-native provider is pinned to, by provider name. */
+    private readonly providerSubscriptions = new Map<string, string>();
 
     constructor(
         private readonly tenantId: string,
@@ -109,17 +126,24 @@ export class AgentFedMocks implements pulumi.runtime.Mocks {
         }
         // The dynamic provider's code is serialized into state; show its size, not the code.
         if (typeof inputs.__provider === "string") inputs.__provider = `<serialized dynamic provider: ${inputs.__provider.length} bytes>`;
-        this.registrations.push({ type: args.type, name: args.name, custom: args.custom !== false, inputs, secretInputs });
+        this.registrations.push({
+            type: args.type,
+            name: args.name,
+            custom: args.custom !== false,
+            inputs,
+            secretInputs,
+            provider: providerName(args.provider),
+        });
 
-        const computed = this.computed(args.type, args.name, inputs);
+        if (args.type === "pulumi:providers:azure-native" && typeof inputs.subscriptionId === "string")
+            this.providerSubscriptions.set(args.name, inputs.subscriptionId);
+        const computed = this.computed(args.type, args.name, inputs, this.subscriptionOf(args.provider));
         const state = { ...inputs, ...computed.state, ...(this.overrides[`${args.type}::${args.name}`] ?? {}) };
         return { id: computed.id, state };
     }
 
     call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
-        if (args.token === "azure-native:operationalinsights:getSharedKeys") {
-            return { primarySharedKey: "<placeholder: Log Analytics shared key, read at deploy time>", secondarySharedKey: "<placeholder>" };
-        }
+        this.invocations.push({ token: args.token, provider: args.provider ?? "" });
         if (args.token === "azuread:index/getServicePrincipal:getServicePrincipal") return this.servicePrincipalLookup(args.inputs as Record<string, unknown>);
         return args.inputs as Record<string, unknown>;
     }
@@ -165,8 +189,18 @@ export class AgentFedMocks implements pulumi.runtime.Mocks {
         };
     }
 
-    private computed(type: string, name: string, inputs: Record<string, unknown>): { id: string; state: Record<string, unknown> } {
-        const sub = `/subscriptions/${PLACEHOLDER_SUBSCRIPTION_ID}`;
+    /**
+     * The subscription ARM would put a resource in: the one its explicit azure-native provider is pinned to (a provider
+     * reference is `<provider urn>::<id>`, the urn ending in the provider's name), else the placeholder a default
+     * provider stands for (whatever subscription the deploying login defaults to).
+     */
+    private subscriptionOf(providerReference: string | undefined): string {
+        const name = providerName(providerReference).split("::")[1] ?? "";
+        return this.providerSubscriptions.get(name) ?? PLACEHOLDER_SUBSCRIPTION_ID;
+    }
+
+    private computed(type: string, name: string, inputs: Record<string, unknown>, subscriptionId: string): { id: string; state: Record<string, unknown> } {
+        const sub = `/subscriptions/${subscriptionId}`;
         switch (type) {
             case "azure-native:resources:ResourceGroup":
                 return { id: `${sub}/resourceGroups/${text(inputs.resourceGroupName)}`, state: { name: inputs.resourceGroupName } };
@@ -209,6 +243,11 @@ export class AgentFedMocks implements pulumi.runtime.Mocks {
                 return {
                     id: `${sub}/resourceGroups/${text(inputs.resourceGroupName)}/providers/Microsoft.App/managedEnvironments/${name}`,
                     state: { name, defaultDomain: `${name}.westeurope.azurecontainerapps.io` },
+                };
+            case "azure-native:monitor:DiagnosticSetting":
+                return {
+                    id: `${text(inputs.resourceUri)}/providers/Microsoft.Insights/diagnosticSettings/${text(inputs.name ?? name)}`,
+                    state: { name: inputs.name ?? name },
                 };
             case "azure-native:app:ContainerApp": {
                 const appName = text(inputs.containerAppName ?? name);
@@ -291,6 +330,10 @@ export class AgentFedMocks implements pulumi.runtime.Mocks {
                     id: `projects/${text(inputs.project)}/serviceAccounts/${email}`,
                     state: { name: `projects/${text(inputs.project)}/serviceAccounts/${email}`, email, member: `serviceAccount:${email}`, uniqueId },
                 };
+            }
+            case "gcp:projects/iAMCustomRole:IAMCustomRole": {
+                const roleName = `projects/${text(inputs.project)}/roles/${text(inputs.roleId)}`;
+                return { id: roleName, state: { name: roleName, deleted: false } };
             }
             case "gcp:serviceaccount/iAMMember:IAMMember":
             case "gcp:projects/iAMMember:IAMMember":

@@ -8,7 +8,7 @@ function printableOutputs(outputs: Record<string, unknown>): Record<string, unkn
     );
 }
 
-/** The `--json` document: `{ stack, resources: [{type, name, parent, inputs}], outputs, trustContracts, placeholders }`. */
+/** The `--json` document: `{ stack, resources: [{type, name, parent, inputs, provider?}], outputs, trustContracts, placeholders }`. */
 export function planJson(plan: PlanResult): Record<string, unknown> {
     return {
         stack: plan.stack,
@@ -19,6 +19,7 @@ export function planJson(plan: PlanResult): Record<string, unknown> {
             inputs: r.inputs,
             protect: r.protect,
             ...(r.secretInputs.length > 0 ? { secretInputs: r.secretInputs } : {}),
+            ...(r.provider ? { provider: r.provider } : {}),
         })),
         outputs: printableOutputs(plan.outputs),
         trustContracts: plan.trustContracts,
@@ -40,7 +41,7 @@ export function renderPlanText(plan: PlanResult): string {
     const walk = (parent: string | undefined, depth: number): void => {
         for (const r of children.get(parent) ?? []) {
             const pad = "  ".repeat(depth);
-            lines.push(`${pad}+ ${r.type}  ${r.name}${r.protect ? "  [protected]" : ""}`);
+            lines.push(`${pad}+ ${r.type}  ${r.name}${r.protect ? "  [protected]" : ""}${r.provider ? `  [provider ${r.provider}]` : ""}`);
             for (const [k, v] of Object.entries(r.inputs)) {
                 if (k === "__provider") continue;
                 lines.push(`${pad}    ${k}: ${mark(JSON.stringify(v))}${r.secretInputs.includes(k) ? "  [secret]" : ""}`);

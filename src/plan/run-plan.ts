@@ -46,6 +46,8 @@ export interface PlannedResource {
     readonly protect: boolean;
     /** Inputs Pulumi stores encrypted. */
     readonly secretInputs: string[];
+    /** The explicit provider, as `<provider type>::<provider name>`; undefined for a default provider. */
+    readonly provider: string | undefined;
 }
 
 export interface PlanResult {
@@ -210,6 +212,7 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
                 inputs: r.inputs,
                 protect: m?.protect ?? false,
                 secretInputs: r.secretInputs,
+                provider: r.provider || undefined,
             };
         });
 

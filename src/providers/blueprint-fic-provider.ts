@@ -31,6 +31,7 @@ import {
     blueprintFicCollectionPath,
     BLUEPRINT_FIC_GRAPH_PERMISSIONS,
     ficAudiencesProblem,
+    ficNameKey,
     ficNameProblem,
     guidProblem,
     issuerProblem,
@@ -443,7 +444,8 @@ async function listFics(call: Call, blueprintObjectId: string): Promise<GraphFic
 async function findByName(call: Call, blueprintObjectId: string, name: string, mustExist: boolean): Promise<GraphFic | undefined> {
     for (let attempt = 1; ; attempt++) {
         const fics = await listFics(call, blueprintObjectId);
-        const found = fics === "no-blueprint" ? undefined : fics.find((f) => f.name === name);
+        // Without case, as the audit and the stack's uniqueness rule compare FIC names (ficNameKey).
+        const found = fics === "no-blueprint" ? undefined : fics.find((f) => ficNameKey(f.name) === ficNameKey(name));
         if (found || !mustExist) return found;
         if (!(await waitWithinBudget(call, backoffMs(call, undefined, attempt), call.policy.consistencyWindowMs))) return undefined;
     }
@@ -505,7 +507,7 @@ export function blueprintFicProvider(
             const answer = await sendOnce(call, "POST", path, body);
             if (answer.kind === "http" && answer.status === 201) {
                 const fic = ficFromBody(answer.json);
-                if (fic && fic.name === inputs.name) return fic;
+                if (fic && ficNameKey(fic.name) === ficNameKey(inputs.name)) return fic;
                 // Created, but the answer does not say as what: read it back by name rather than guess.
                 const readBack = await findByName(call, inputs.blueprintObjectId, inputs.name, true);
                 if (readBack) return adopt(call, readBack, inputs);
