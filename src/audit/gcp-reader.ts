@@ -11,6 +11,7 @@
  * offers no read-only scope, so read-only-ness comes from the identity's permissions). Tokens come from
  * `google-auth-library`'s application default credentials, or `AGENTFED_GCP_TOKEN`.
  */
+import { bearerTokenFromEnv, checkedBearerToken } from "../credentials";
 import type { AuditError } from "./findings";
 import { GcpPool, GcpServiceAccount, LiveBinding, LiveProvider, poolName, serviceAccountResource } from "./gcp";
 import { CloudRequestError, HttpOptions, requestJson } from "./http";
@@ -108,6 +109,9 @@ export async function readServiceAccountPolicy(
         if (status === 404) return { live: "not-found", errors: [] };
         const bindings = (body as { bindings?: unknown }).bindings ?? [];
         if (!Array.isArray(bindings)) throw new Error(`the IAM API answered getIamPolicy for ${account.email} with non-array bindings`);
+        if (!bindings.every((b) => b !== null && typeof b === "object" && !Array.isArray(b))) {
+            throw new Error(`the IAM API answered getIamPolicy for ${account.email} with a binding that is not an object`);
+        }
         return {
             live: bindings.map((b: Record<string, unknown>) => ({
                 role: str(b.role),
@@ -130,13 +134,13 @@ export function gcpTokenSource(env: NodeJS.ProcessEnv): () => Promise<string> {
     let cached: Promise<string> | undefined;
     return () => {
         cached ??= (async () => {
-            const given = env.AGENTFED_GCP_TOKEN?.trim();
+            const given = bearerTokenFromEnv(env, "AGENTFED_GCP_TOKEN");
             if (given) return given;
             const { GoogleAuth } = await import("google-auth-library");
             try {
                 const token = await new GoogleAuth({ scopes: [GCP_AUDIT_SCOPE] }).getAccessToken();
                 if (!token) throw new Error("the credentials returned no access token");
-                return token;
+                return checkedBearerToken(token, "google-auth-library (application default credentials)");
             } catch (err) {
                 throw new Error(
                     `no Google access token (${(err as Error).message.split("\n")[0]}). Use application default credentials (google-github-actions/auth ` +
