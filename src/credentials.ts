@@ -119,8 +119,8 @@ function forms(secret: string): string[] {
     return [...new Set(all)].filter((s) => s.length >= MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length);
 }
 
-/** Shapes of credentials, redacted whoever they belong to. */
-const SHAPES: readonly [RegExp, string][] = [
+/** Shapes of credentials, redacted whoever they belong to (src/runtime/token-refresher.js holds the same list; a test keeps them equal). */
+export const CREDENTIAL_SHAPES: readonly [RegExp, string][] = [
     // A JWT or a piece of one: a base64url JSON object header ('{"' is "eyJ"), then its other segments.
     [/eyJ[A-Za-z0-9_-]{6,}(?:\.[A-Za-z0-9_-]*){0,2}/g, REDACTED],
     // An Authorization value (RFC 6750 b64token), however it is quoted.
@@ -142,7 +142,7 @@ export function redact(text: string, secrets: Iterable<string | undefined> = [])
     let out = text;
     const all = [...secrets].filter((s): s is string => typeof s === "string").flatMap(forms);
     for (const secret of [...new Set(all)].sort((a, b) => b.length - a.length)) out = out.split(secret).join(REDACTED);
-    for (const [shape, replacement] of SHAPES) out = out.replace(shape, replacement);
+    for (const [shape, replacement] of CREDENTIAL_SHAPES) out = out.replace(shape, replacement);
     return out;
 }
 

@@ -10,7 +10,18 @@ import assert from "node:assert/strict";
 import { createServer, IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fetchWithCredential, isCredentialedFetchError } from "../src/credentialed-fetch";
-import { bearerTokenFromEnv, bearerTokenProblem, checkedBearerToken, CredentialSet, headerValueProblem, redact, REDACTED } from "../src/credentials";
+import {
+    bearerTokenFromEnv,
+    bearerTokenProblem,
+    checkedBearerToken,
+    CREDENTIAL_SHAPES,
+    CredentialSet,
+    headerValueProblem,
+    redact,
+    REDACTED,
+} from "../src/credentials";
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const refresher = require("../src/runtime/token-refresher.js") as typeof import("../src/runtime/token-refresher.js");
 
 const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
 const JWT = `${b64({ alg: "RS256", typ: "JWT" })}.${b64({ tid: "t", oid: "o", exp: 2_000_000_000 })}.c2lnbmF0dXJlLWJ5dGVz`;
@@ -81,6 +92,13 @@ describe("credentials: one redaction for every text that can carry one", () => {
         }
         assert.match(out, /Bearer \[redacted\]" is an invalid header value/);
         assert.match(out, /for audience x/);
+    });
+
+    it("the token refresher, a single dependency-free file, redacts with the same shapes and the same result", () => {
+        const shapes = (list: readonly (readonly [RegExp, string])[]) => list.map(([r, replacement]) => [r.source, r.flags, replacement]);
+        assert.deepEqual(shapes(refresher.CREDENTIAL_SHAPES), shapes(CREDENTIAL_SHAPES));
+        const text = `IDENTITY_HEADER per-replica-secret-value, token ${JWT}, Bearer someOtherOpaqueTokenValue123, client_assertion=abcdefgh12345678`;
+        assert.equal(refresher.redact(text, ["per-replica-secret-value"]), redact(text, ["per-replica-secret-value"]));
     });
 
     it("leaves ordinary report text alone: bearer-token prose, GCP conditions, GUIDs, URLs", () => {
