@@ -59,8 +59,9 @@ const REQUEST_TIMEOUT_MS = 15000;
 /** A token answer is a few kilobytes; nothing larger is read. */
 const MAX_BODY_BYTES = 256 * 1024;
 /**
- * No token the refresher asks for lives longer than a day (Entra access tokens, managed-identity tokens included, at
- * most 24 h): a stated expiry further ahead than this is not believed.
+ * No token the refresher asks for lives longer than a day (Microsoft identity platform, "Configurable token lifetimes":
+ * an access token lives at most 1 day), and the sidecar's Agent Identity tokens are Entra access tokens too: a stated
+ * expiry more than twice that far ahead is not believed.
  */
 const MAX_TOKEN_LIFETIME_MS = 48 * 60 * 60 * 1000;
 
