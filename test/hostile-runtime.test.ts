@@ -829,7 +829,10 @@ const CASES: RuntimeCase[] = [
         run: async () => {
             const r = await audit(() => graph.faults.push({ times: 99, raw: { status: 404, contentType: "text/html", body: "<html>Not Found</html>" } }));
             assert.equal(r.code, 2);
-            assert.match(messages(r), /answered 404 without the service's JSON error body, so it is not the API the audit reads/);
+            assert.match(
+                messages(r),
+                /answered 404 without the service's JSON error body, so it is not the API the audit reads: check the endpoint \(AGENTFED_GRAPH_ENDPOINT must be the API's root\)/,
+            );
             assert.ok(!r.report!.findings.some((f) => f.cloud === "entra" && /not found/.test(f.message)), "a wrong endpoint is not 'not found'");
         },
     },

@@ -27,6 +27,7 @@ function explain(err: unknown, permission: string): string {
     if (err.status === 401) return `${err.message}\nThe ARM token was refused (expired, or for another cloud's management endpoint).`;
     if (err.status === 403)
         return `${err.message}\nMissing permission: the audit's identity needs ${permission} (in the Reader role) on the UAMI's resource group.`;
+    if (err.status === 404) return `${err.message} (AGENTFED_ARM_ENDPOINT must be the API's root).`;
     if (err.status === undefined) return `${err.message}\nAzure Resource Manager could not be reached: check AGENTFED_ARM_ENDPOINT and the network.`;
     return err.message;
 }

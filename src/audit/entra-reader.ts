@@ -47,6 +47,7 @@ export function explainGraphError(err: unknown, kind: BlueprintKind): string {
     if (err.status === 400 && /not supported on the API version/i.test(err.serviceMessage)) {
         return `${err.message}\nThe object is an Agent ID Blueprint, but the contracts target it as a classic application: check blueprint.kind in the stack config.`;
     }
+    if (err.status === 404) return `${err.message} (AGENTFED_GRAPH_ENDPOINT must be the API's root).`;
     if (err.status === undefined) return `${err.message}\nMicrosoft Graph could not be reached: check AGENTFED_GRAPH_ENDPOINT and the network.`;
     return err.message;
 }

@@ -36,6 +36,7 @@ export function explainGcpError(err: unknown, permission: string, resource: stri
             permission === "iam.serviceAccounts.getIamPolicy" ? " IAM also answers 403 when the service account does not exist: check that it does." : "";
         return `${err.message}\nMissing permission: the audit's identity needs ${permission} on ${resource}.${extra}`;
     }
+    if (err.status === 404) return `${err.message} (AGENTFED_GCP_IAM_ENDPOINT must be the API's root).`;
     if (err.status === undefined) return `${err.message}\nThe GCP IAM API could not be reached: check AGENTFED_GCP_IAM_ENDPOINT and the network.`;
     return err.message;
 }
