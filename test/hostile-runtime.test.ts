@@ -176,7 +176,14 @@ async function redirectRefused(r: Promise<AuditRun>, message: RegExp): Promise<v
 
 const IDENTITY_HEADER = "853b9a84-5bfa-4b22-a3f3-0b9a43d9ad8a";
 
-/** A loopback stand-in for the Container Apps identity endpoint, Entra's token endpoint or the sidecar, scripted per case. */
+/**
+ * A loopback server that STANDS IN FOR the Container Apps identity endpoint, Entra's token endpoint or the Entra auth
+ * sidecar, scripted per case. Its good answers have the documented shapes: the identity endpoint's
+ * `{ access_token, expires_on (epoch seconds, a string), resource, token_type }` ("Managed identities in Azure Container
+ * Apps", REST endpoint reference), Entra's client-credentials `{ access_token, expires_in }`, the sidecar's
+ * `{ authorizationHeader: "Bearer <JWT>" }`; Node's HTTP server adds the `Date` header an origin server sends (RFC 9110,
+ * section 6.6.1). The hostile answers are the cases themselves.
+ */
 async function tokenEndpoint(handle: (req: IncomingMessage, res: ServerResponse, body: string) => void) {
     const seen: { url: string; headers: IncomingMessage["headers"]; body: string }[] = [];
     const server: Server = createServer((req, res) => {
