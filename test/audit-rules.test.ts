@@ -81,7 +81,7 @@ describe("audit rules: Entra FICs", () => {
         assert.deepEqual(findings, [], "a name differing only in case is the declared FIC");
     });
 
-    it("an undeclared FIC is an error naming it; a tampered one an error; a missing one a warning", () => {
+    it("an undeclared FIC is an error naming it; a tampered one an error; a missing declared one an error too", () => {
         const fics = live(blueprint!);
         const backdoor: LiveFic = {
             id: "bd",
@@ -97,7 +97,7 @@ describe("audit rules: Entra FICs", () => {
             [
                 ["error", "debug"],
                 ["error", declared.name],
-                ["warning", blueprint!.declared[1]!.name],
+                ["error", blueprint!.declared[1]!.name],
             ],
         );
         assert.match(findings[0]!.message, /undeclared FIC "debug".*repo:evil\/x.*DELETE .*\/federatedIdentityCredentials\/bd/);
@@ -127,7 +127,7 @@ describe("audit rules: Entra FICs", () => {
         );
     });
 
-    it("an object that is another application is an error (the real one was not audited); a deleted one a warning", () => {
+    it("an object that is another application is an error (the real one was not audited); a declared one not found is an error", () => {
         const other = diffEntraTarget(
             blueprint!,
             { application: { appId: "99999999-0000-4000-8000-000000000000", passwordCredentials: [], keyCredentials: [] } },
@@ -137,8 +137,44 @@ describe("audit rules: Entra FICs", () => {
         assert.match(other[0]?.message ?? "", /the audit read an object the agent does not sign in as/);
         const gone = diffEntraTarget(blueprint!, { application: "not-found", fics: "not-found" }, NOW);
         assert.deepEqual(
-            gone.map((f) => f.severity),
-            ["warning"],
+            gone.map((f) => [f.severity, f.resource.split("/").pop()]),
+            [
+                ["error", "microsoft.graph.agentIdentityBlueprint"],
+                ["error", "federatedIdentityCredentials"],
+            ],
+        );
+        assert.match(gone[0]!.message, /was not found \(404\), though the stack declares it.*check AGENTFED_GRAPH_ENDPOINT/s);
+    });
+
+    it("a 404 on the application hides nothing its FIC list returned: the backdoor there is still reported, and vice versa", () => {
+        const backdoor: LiveFic = {
+            id: "bd",
+            name: "debug",
+            issuer: "https://token.actions.githubusercontent.com",
+            subject: "repo:evil/x:ref:refs/heads/main",
+            audiences: ["api://AzureADTokenExchange"],
+            claimsMatchingExpression: null,
+        };
+        const findings = diffEntraTarget(blueprint!, { application: "not-found", fics: [...live(blueprint!), backdoor] }, NOW);
+        assert.deepEqual(
+            findings.map((f) => [f.severity, f.resource.split("/").pop()]),
+            [
+                ["error", "microsoft.graph.agentIdentityBlueprint"],
+                ["error", "debug"],
+            ],
+        );
+        const secret = { keyId: "k1", displayName: "debug", endDateTime: "2099-01-01T00:00:00Z" };
+        const listGone = diffEntraTarget(
+            blueprint!,
+            { application: { appId: blueprint!.appId, passwordCredentials: [secret], keyCredentials: [] }, fics: "not-found" },
+            NOW,
+        );
+        assert.deepEqual(
+            listGone.map((f) => [f.severity, f.resource.split("/").pop()]),
+            [
+                ["error", "federatedIdentityCredentials"],
+                ["error", "k1"],
+            ],
         );
     });
 });
@@ -251,7 +287,7 @@ describe("audit rules: GCP providers and grants", () => {
         );
     });
 
-    it("an undeclared provider: active is an error, disabled a warning, soft-deleted nothing; a missing declared one a warning", () => {
+    it("an undeclared provider: active is an error, disabled a warning, soft-deleted nothing; a missing declared one an error", () => {
         const rogue = (over: Partial<LiveProvider>): LiveProvider => ({
             ...clean[0]!,
             name: `${pool!.declared[0]!.name.replace(/entra-uami$/, "debug")}`,
@@ -264,14 +300,14 @@ describe("audit rules: GCP providers and grants", () => {
             [
                 ["error", "debug"],
                 ["warning", "old"],
-                ["warning", "agent-research"],
+                ["error", "agent-research"],
             ],
         );
         assert.match(findings[0]!.message, /undeclared provider "debug".*compares no subject.*providers delete debug/);
         assert.deepEqual(diffGcpPool(pool!, [...clean, rogue({ state: "DELETED" })]), [], "a soft-deleted undeclared provider trusts nothing");
         assert.deepEqual(
             diffGcpPool(pool!, "not-found").map((f) => f.severity),
-            ["warning"],
+            ["error"],
         );
     });
 
@@ -297,7 +333,7 @@ describe("audit rules: GCP providers and grants", () => {
         assert.ok(findings.every((f) => f.resource === `projects/-/serviceAccounts/${account!.email}`));
     });
 
-    it("the declared principal only under a condition, or not at all, is a warning (the agent is denied)", () => {
+    it("the declared grant only under a condition, or not at all, is an error (the declared object is missing; the agent is denied)", () => {
         const [account] = gcpServiceAccounts(contracts);
         const member = account!.declaredMembers[0]!;
         const conditional = diffServiceAccount(account!, [
@@ -309,16 +345,16 @@ describe("audit rules: GCP providers and grants", () => {
         ]);
         assert.deepEqual(
             conditional.map((f) => f.severity),
-            ["warning"],
+            ["error"],
         );
         assert.match(conditional[0]!.message, /getAccessToken denied/);
         assert.deepEqual(
             diffServiceAccount(account!, []).map((f) => f.severity),
-            ["warning"],
+            ["error"],
         );
         assert.deepEqual(
             diffServiceAccount(account!, "not-found").map((f) => f.severity),
-            ["warning"],
+            ["error"],
         );
     });
 });
@@ -448,7 +484,7 @@ describe("audit rules: AWS trust policies", () => {
         assert.match(findings[0]!.message, /undeclared role debug-role trusts the provider \(sub StringEquals \["3333bbbb/);
     });
 
-    it("an extra statement in a declared role is an error; a role that no longer admits the provider a warning; a missing one a warning", () => {
+    it("an extra statement in a declared role is an error; a role that no longer admits the provider a warning; a missing one an error", () => {
         const root = { Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT_ID}:root` }, Action: "sts:AssumeRole" };
         const roles = declaredRoles();
         const findings = diffAwsProvider(provider!, cleanProvider, [
@@ -461,13 +497,13 @@ describe("audit rules: AWS trust policies", () => {
                 ["error", role.name],
                 ["error", provider!.roles[1]!.name],
                 ["warning", provider!.roles[1]!.name],
-                ["warning", provider!.roles[2]!.name],
+                ["error", provider!.roles[2]!.name],
             ],
         );
         assert.match(findings[0]!.message, /an extra Allow statement trusts AWS arn:aws:iam::\d+:root to sts:AssumeRole/);
     });
 
-    it("the provider's client ids: an extra one is an error, a missing one a warning, no provider a warning", () => {
+    it("the provider's client ids: an extra one is an error, a missing one a warning; no provider is an error", () => {
         const extra = diffAwsProvider(provider!, { ...cleanProvider, clientIds: [INTERMEDIARY_URI, "fb60f99c-7a34-4190-8149-302f77469936"] }, declaredRoles());
         assert.deepEqual(
             extra.map((f) => [f.severity, f.resource]),
@@ -479,7 +515,7 @@ describe("audit rules: AWS trust policies", () => {
         );
         assert.deepEqual(
             diffAwsProvider(provider!, "not-found", declaredRoles()).map((f) => f.severity),
-            ["warning"],
+            ["error"],
         );
     });
 
@@ -577,7 +613,7 @@ describe("audit rules: the agents' UAMIs", () => {
         assert.deepEqual(declaredUamis({ trustContracts: [], githubEnvironments: {} }), { uamis: [], problems: [] });
     });
 
-    it("any FIC on a UAMI is an error; a new object id or a deleted UAMI is a warning; the declared state is clean", () => {
+    it("any FIC on a UAMI is an error; a new object id a warning; a UAMI not found an error that hides no FIC; the declared state is clean", () => {
         const [uami] = declaredUamis(deployedOutputs()).uamis;
         assert.deepEqual(diffUami(uami!, { identity: { principalId: UAMI_OID }, fics: [] }), []);
         const fic = { name: "x", issuer: "https://i.example", subject: "s", audiences: ["api://AzureADTokenExchange"] };
@@ -591,7 +627,14 @@ describe("audit rules: the agents' UAMIs", () => {
         );
         assert.deepEqual(
             diffUami(uami!, { identity: "not-found", fics: "not-found" }).map((f) => f.severity),
-            ["warning"],
+            ["error", "error"],
+        );
+        assert.deepEqual(
+            diffUami(uami!, { identity: "not-found", fics: [fic] }).map((f) => [f.severity, f.resource.split("/").pop()]),
+            [
+                ["error", "mi-weather-agent"],
+                ["error", "x"],
+            ],
         );
     });
 });

@@ -32,8 +32,20 @@ export interface Fault {
     readonly code?: string;
     /** Drop the connection without an answer (the client sees a reset socket: ECONNRESET / UND_ERR_SOCKET). */
     readonly reset?: boolean;
-    /** Answer 302 to this location: a redirect the client must refuse, since it would carry the bearer token. */
+    /** Answer 302 (or `redirectStatus`) to this location: a redirect the client must refuse, since it would carry the bearer token. */
     readonly redirectTo?: string;
+    readonly redirectStatus?: number;
+    /**
+     * Answer `status` (default 401) with an error whose message repeats the credentials the request carried (its
+     * Authorization header, an AWS session token): a service, or whatever answers in its place, that echoes them.
+     */
+    readonly echoCredentials?: boolean;
+    /** Answer this status, content type and body verbatim (a proxy's HTML page, `null`, `{}`). */
+    readonly raw?: { readonly status?: number; readonly contentType?: string; readonly body: string };
+    /** Answer 200 and start a JSON body that never ends (a space every 20 ms until the client goes away). */
+    readonly trickle?: boolean;
+    /** Answer 200 with a body of this many bytes, streamed as the client reads. */
+    readonly oversize?: number;
 }
 
 interface Base {
@@ -63,8 +75,48 @@ async function listen(handle: (req: IncomingMessage, body: string, res: ServerRe
                     return;
                 }
                 if (fault.redirectTo !== undefined) {
-                    res.writeHead(302, { location: fault.redirectTo });
+                    res.writeHead(fault.redirectStatus ?? 302, { location: fault.redirectTo });
                     res.end();
+                    return;
+                }
+                if (fault.echoCredentials) {
+                    const carried = [req.headers.authorization, req.headers["x-amz-security-token"]].filter(Boolean).join(" and ");
+                    const message = `the credentials ${carried} are not valid for this resource`;
+                    if (action) {
+                        res.writeHead(fault.status ?? 403, { "content-type": "text/xml" });
+                        res.end(
+                            `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code><Message>${message}</Message></Error>` +
+                                `<RequestId>7a62c49f-347e-4fc4-9331-6e8eEXAMPLE</RequestId></ErrorResponse>`,
+                        );
+                        return;
+                    }
+                    res.writeHead(fault.status ?? 401, { "content-type": "application/json" });
+                    res.end(JSON.stringify({ error: { code: "InvalidAuthenticationToken", status: "UNAUTHENTICATED", message } }));
+                    return;
+                }
+                if (fault.raw !== undefined) {
+                    res.writeHead(fault.raw.status ?? 200, { "content-type": fault.raw.contentType ?? "application/json" });
+                    res.end(fault.raw.body);
+                    return;
+                }
+                if (fault.trickle) {
+                    res.writeHead(200, { "content-type": "application/json" });
+                    res.write('{"value": [');
+                    const t = setInterval(() => res.write(" "), 20);
+                    timers.add(t);
+                    res.on("close", () => (clearInterval(t), timers.delete(t)));
+                    return;
+                }
+                if (fault.oversize !== undefined) {
+                    res.writeHead(200, { "content-type": "application/json" });
+                    let sent = 0;
+                    const chunk = Buffer.alloc(64 * 1024, 0x20);
+                    const pump = () => {
+                        while (sent < fault.oversize! && res.write(chunk)) sent += chunk.length;
+                        if (sent >= fault.oversize!) res.end();
+                    };
+                    res.on("drain", pump);
+                    pump();
                     return;
                 }
                 if (fault.delayMs !== undefined) {
@@ -479,4 +531,41 @@ export async function startArmStandIn(): Promise<ArmStandIn> {
         });
     });
     return Object.assign<Omit<ArmStandIn, keyof Base>, Base>(state, base);
+}
+
+// ------------------------------------------------------------------------------------------------- an evil host
+
+export interface EvilHost {
+    readonly url: string;
+    /** Every request that reached it, with the headers and body it carried. */
+    readonly received: { method: string; url: string; headers: IncomingMessage["headers"]; body: string }[];
+    close(): Promise<void>;
+}
+
+/**
+ * A loopback server that STANDS IN FOR AN ATTACKER's host, the target of a hostile redirect: it records whatever
+ * reaches it and answers 200 with what a careless client would take for a token or a clean listing. A test proves a
+ * client refused the redirect by finding `received` empty: no credential, no body, no request at all.
+ */
+export async function startEvilHost(): Promise<EvilHost> {
+    const received: EvilHost["received"] = [];
+    const server: Server = createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on("data", (c: Buffer) => chunks.push(c));
+        req.on("end", () => {
+            received.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString("utf8") });
+            res.writeHead(200, { "content-type": "application/json" });
+            res.end(JSON.stringify({ value: [], access_token: "evil-token", expires_in: 3600, authorizationHeader: "Bearer evil-token" }));
+        });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    return {
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        received,
+        close: () =>
+            new Promise((resolve) => {
+                server.closeAllConnections();
+                server.close(() => resolve());
+            }),
+    };
 }

@@ -77,6 +77,27 @@ describe("doctor: tokens without a usable lifetime are rejected, as Entra and GC
     });
 });
 
+describe("doctor: a token no key signed is refused by every contract, as every cloud refuses it (issue 24, item 10)", () => {
+    const { exp: _e, ...claims } = SEED_UAMI_TOKEN_CLAIMS;
+    const valid = { ...claims, exp: Date.parse(AT) / 1000 + 3600 };
+    const signed = jwt(valid);
+    const unsigned = `${b64({ alg: "none", typ: "JWT" })}.${b64(valid)}.`;
+
+    it("alg none with an empty signature: REJECTED everywhere, in each verifier's words; the same claims signed are ACCEPTED by the FIC", async () => {
+        const ok = await doctor("--stack", "prod", "--token", signed, "--outputs", outputsFile, "--at", AT, "--json");
+        const accepted = (JSON.parse(ok.stdout) as { verdicts: { accepted: boolean }[] }).verdicts.filter((v) => v.accepted);
+        assert.ok(accepted.length > 0, "the signed token is accepted somewhere");
+        const r = await doctor("--stack", "prod", "--token", unsigned, "--outputs", outputsFile, "--at", AT, "--json");
+        assert.equal(r.code, 0, r.stderr);
+        const verdicts = (JSON.parse(r.stdout) as { verdicts: { kind: string; accepted: boolean; reasons: string[] }[] }).verdicts;
+        assert.ok(verdicts.every((v) => !v.accepted));
+        const first = (kind: string) => verdicts.find((v) => v.kind === kind)!.reasons[0]!;
+        assert.match(first("entra-fic"), /^Entra refuses the assertion: it is unsigned \(alg "none": an Unsecured JWS, RFC 7518 section 3\.6\).*RS256/);
+        assert.match(first("gcp-provider"), /^invalid_grant: it is unsigned .*RSA or EC keys/);
+        assert.match(first("aws-role"), /^InvalidIdentityToken: it is unsigned .*RSA or ECDSA keys/);
+    });
+});
+
 describe("doctor: --at parses strictly", () => {
     const refused = [
         "2026",

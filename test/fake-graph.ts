@@ -51,6 +51,10 @@ export type Fault = { readonly method?: string; skip?: number } & (
     | { readonly kind: "hang"; readonly commit?: boolean }
     /** Answer 200 with this body instead (a proxy's page, an empty object...). */
     | { readonly kind: "body"; readonly body: string }
+    /** Answer a redirect to `location` (a hostile or misconfigured endpoint): the provider must not follow it. */
+    | { readonly kind: "redirect"; readonly status: number; readonly location: string }
+    /** Answer `status` with a Graph error whose message repeats the Authorization header it received. */
+    | { readonly kind: "echo"; readonly status: number }
 );
 
 export interface FakeGraph {
@@ -176,6 +180,13 @@ export async function startFakeGraph(): Promise<FakeGraph> {
         const fault = index >= 0 && !skipped ? faults.splice(index, 1)[0] : undefined;
         if (!fault) return send(res, answer(method, path, body, req.headers.authorization));
         if (fault.kind === "body") return send(res, { status: 200, body: fault.body });
+        if (fault.kind === "redirect") return send(res, { status: fault.status, headers: { location: fault.location } });
+        if (fault.kind === "echo") {
+            return send(
+                res,
+                graphError(fault.status, "Authorization_RequestDenied", `The token in '${req.headers.authorization ?? ""}' lacks the privileges.`),
+            );
+        }
         if (fault.commit) answer(method, path, body, req.headers.authorization);
         if (fault.kind === "status") {
             const reply =

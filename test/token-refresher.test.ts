@@ -15,6 +15,12 @@ const refresher = require("../src/runtime/token-refresher.js") as typeof import(
  * client assertion). It only reproduces the request and response shapes the refresher relies on.
  */
 const IDENTITY_HEADER = "per-replica-secret-header";
+const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
+/** A JWT shaped like Entra's (the refresher checks its form and reads exp; only the clouds verify signatures). */
+const jwt = (claims: object) => `${b64({ alg: "RS256", typ: "JWT" })}.${b64(claims)}.c2lnbmF0dXJl`;
+/** The claims of a JWT (a written token file, a form field). */
+const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString("utf8")) as Record<string, unknown>;
+const fileClaims = (file: string) => claimsOf(readFileSync(file, "utf8"));
 const UAMI_CLIENT_ID = "22222222-2222-2222-2222-222222222222";
 let server: Server;
 let base = "";
@@ -48,7 +54,7 @@ before(async () => {
                 const expiresOn = Math.floor(Date.now() / 1000) + 3600;
                 return res.end(
                     JSON.stringify({
-                        access_token: `mi-token-for:${url.searchParams.get("resource")}`,
+                        access_token: jwt({ aud: url.searchParams.get("resource"), exp: expiresOn }),
                         expires_on: String(expiresOn),
                         resource: url.searchParams.get("resource"),
                         token_type: "Bearer",
@@ -62,13 +68,11 @@ before(async () => {
                     res.statusCode = 400;
                     return res.end(JSON.stringify({ title: "AgentIdentity is required" }));
                 }
-                const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
                 const exp = Math.floor(Date.now() / 1000) + 3600;
-                const jwt = `${b64({ alg: "RS256", typ: "JWT" })}.${b64({ aud: "api://agentfed-research-cloud", oid: agentIdentity, exp })}.c2ln`;
-                return res.end(JSON.stringify({ authorizationHeader: `Bearer ${jwt}` }));
+                return res.end(JSON.stringify({ authorizationHeader: `Bearer ${jwt({ aud: "api://agentfed-research-cloud", oid: agentIdentity, exp })}` }));
             }
             if (url.pathname.endsWith("/oauth2/v2.0/token")) {
-                return res.end(JSON.stringify({ access_token: `exchanged-token-for:${form.scope}`, expires_in: 3599, token_type: "Bearer" }));
+                return res.end(JSON.stringify({ access_token: jwt({ scp: form.scope, exchanged: true }), expires_in: 3599, token_type: "Bearer" }));
             }
             res.statusCode = 404;
             return res.end("{}");
@@ -94,7 +98,7 @@ describe("token refresher", () => {
         const logs: object[] = [];
         const result = await refresher.refreshOnce(deps({}, logs), { name: "aws", file, resource: "api://agentfed-aws" }, 0);
         assert.equal(result.ok, true);
-        assert.equal(readFileSync(file, "utf8"), "mi-token-for:api://agentfed-aws");
+        assert.equal(fileClaims(file).aud, "api://agentfed-aws");
         const req = seen.at(-1)!;
         assert.deepEqual(
             [req.header, req.query["resource"], req.query["client_id"], req.query["api-version"]],
@@ -102,7 +106,7 @@ describe("token refresher", () => {
         );
         assert.ok(result.delayMs > 25 * 60 * 1000 && result.delayMs <= 30 * 60 * 1000, `refreshes within 30 minutes, got ${result.delayMs}`);
         assert.equal(statSync(file).mode & 0o777, 0o644);
-        assert.doesNotMatch(JSON.stringify(logs), /mi-token-for/, "never logs a token");
+        assert.doesNotMatch(JSON.stringify(logs), /eyJ/, "never logs a token");
     });
 
     it("exchanges a UAMI assertion for the intermediary app's token when the target says so", async () => {
@@ -115,13 +119,13 @@ describe("token refresher", () => {
         };
         const result = await refresher.refreshOnce(deps({}), { name: "aws", file, resource: "api://agentfed-aws", exchange }, 0);
         assert.equal(result.ok, true);
-        assert.equal(readFileSync(file, "utf8"), "exchanged-token-for:api://agentfed-aws/.default");
+        assert.deepEqual(fileClaims(file), { scp: "api://agentfed-aws/.default", exchanged: true });
         const [mi, token] = seen.slice(-2);
         assert.equal(mi!.query["resource"], "api://AzureADTokenExchange");
         assert.equal(token!.path, "/11111111-1111-1111-1111-111111111111/oauth2/v2.0/token");
         assert.deepEqual(
-            [token!.form!["grant_type"], token!.form!["client_id"], token!.form!["client_assertion"]],
-            ["client_credentials", exchange.clientId, "mi-token-for:api://AzureADTokenExchange"],
+            [token!.form!["grant_type"], token!.form!["client_id"], claimsOf(token!.form!["client_assertion"]!).aud],
+            ["client_credentials", exchange.clientId, "api://AzureADTokenExchange"],
         );
     });
 
@@ -136,8 +140,7 @@ describe("token refresher", () => {
             [req.path, req.query["AgentIdentity"], req.header],
             ["/AuthorizationHeaderUnauthenticated/AgentfedGcpFederation", sidecar.agentIdentity, undefined],
         );
-        const claims = JSON.parse(Buffer.from(readFileSync(file, "utf8").split(".")[1]!, "base64url").toString("utf8")) as { oid: string };
-        assert.equal(claims.oid, sidecar.agentIdentity, "the file holds the bare JWT, without the Bearer prefix");
+        assert.equal(fileClaims(file).oid, sidecar.agentIdentity, "the file holds the bare JWT, without the Bearer prefix");
         assert.ok(result.delayMs > 25 * 60 * 1000 && result.delayMs <= 30 * 60 * 1000, `refreshes from the JWT's exp, got ${result.delayMs}`);
         assert.doesNotMatch(JSON.stringify(logs), /eyJ/, "never logs a token");
 
@@ -158,7 +161,7 @@ describe("token refresher", () => {
         const logs: object[] = [];
         const result = await refresher.refreshOnce(deps({}, logs), { name: "gcp", file, resource: "api://AzureADTokenExchange" }, 3);
         assert.deepEqual([result.ok, result.delayMs], [false, 16000]);
-        assert.equal(readFileSync(file, "utf8"), "mi-token-for:api://AzureADTokenExchange");
+        assert.equal(fileClaims(file).aud, "api://AzureADTokenExchange");
         assert.match(JSON.stringify(logs), /refresh-failed.*answered 500/);
         assert.equal((await refresher.refreshOnce(deps({ IDENTITY_HEADER: "wrong" }), { name: "gcp", file, resource: "x" }, 10)).delayMs, 60000);
     });
@@ -193,7 +196,7 @@ describe("token refresher", () => {
         try {
             const deadline = Date.now() + 10_000;
             while (!existsSync(file) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-            assert.equal(readFileSync(file, "utf8"), "mi-token-for:api://agentfed-aws");
+            assert.equal(fileClaims(file).aud, "api://agentfed-aws");
         } finally {
             child.kill();
         }
@@ -211,6 +214,9 @@ type Scripted =
     | { kind: "reset" }
     | { kind: "hang" };
 
+/** The stand-in's token: a JWT without exp, so its lifetime is whatever the answer's fields say. */
+const FAULTY_TOKEN = jwt({ sub: "faulty-endpoint" });
+
 async function startFaultyIdentityEndpoint(script: Scripted[], fallback: Scripted) {
     const hits: number[] = [];
     const sockets = new Set<import("node:net").Socket>();
@@ -227,7 +233,7 @@ async function startFaultyIdentityEndpoint(script: Scripted[], fallback: Scripte
         }
         res.end(
             JSON.stringify({
-                access_token: next.token ?? "faulty-endpoint-token",
+                access_token: next.token ?? FAULTY_TOKEN,
                 token_type: "Bearer",
                 expires_on: next.expiresOn,
                 expires_in: next.expiresIn,
@@ -280,7 +286,8 @@ describe("token refresher under faults (loopback stand-ins, fake clock)", () => 
             assert.equal(endpoint.hits.length, 10, "one request per round, however fast the endpoint answers");
             assert.deepEqual(clock.waits, [2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000, 60_000, 60_000, 60_000]);
             assert.equal(existsSync(file), false, "an expired token is never written");
-            assert.match(String(logs[0]?.error), /handed out a token that expired at 2001-09-09T01:46:40\.000Z .*not written/);
+            // expires_on 1000000000 (2001-09-09) is read against the stand-in's Date header: expired by decades whatever the fake clock says.
+            assert.match(String(logs[0]?.error), /handed out a token that expired at 20\d\d-.*\(-\d+ s left; at least 120 s required\); not written/);
         } finally {
             await endpoint.close();
         }
@@ -291,7 +298,7 @@ describe("token refresher under faults (loopback stand-ins, fake clock)", () => 
         const { d, clock, logs } = fakeTime("http://127.0.0.1:9/unused");
         for (const left of [30, 90, 119]) {
             const r = await refresher.refreshOnce(
-                { ...d, fetch: () => Promise.resolve(Response.json({ access_token: "short", expires_on: secondsFrom(clock, left) })) },
+                { ...d, fetch: () => Promise.resolve(Response.json({ access_token: jwt({ n: "short" }), expires_on: secondsFrom(clock, left) })) },
                 { name: "gcp", file, resource: "r" },
                 0,
             );
@@ -300,24 +307,29 @@ describe("token refresher under faults (loopback stand-ins, fake clock)", () => 
         assert.equal(existsSync(file), false);
         assert.match(String(logs.at(-1)?.error), /expiring at .*\(119 s left; at least 120 s required\); not written/);
         const ok = await refresher.refreshOnce(
-            { ...d, fetch: () => Promise.resolve(Response.json({ access_token: "long", expires_on: secondsFrom(clock, 600) })) },
+            { ...d, fetch: () => Promise.resolve(Response.json({ access_token: jwt({ n: "long" }), expires_on: secondsFrom(clock, 600) })) },
             { name: "gcp", file, resource: "r" },
             0,
         );
-        assert.deepEqual([ok.ok, ok.delayMs, readFileSync(file, "utf8")], [true, 300_000, "long"]);
+        assert.deepEqual([ok.ok, ok.delayMs, fileClaims(file).n], [true, 300_000, "long"]);
     });
 
-    it("reads the expiry from expires_on, else expires_in, else the JWT's exp, and refuses a token of unknown lifetime", async () => {
+    it("reads the expiry from expires_in, else expires_on, else the JWT's exp, and refuses a token of unknown lifetime", async () => {
         const { d, clock, logs } = fakeTime("http://127.0.0.1:9/unused");
         const answer = (body: object) => ({ ...d, fetch: (() => Promise.resolve(Response.json(body))) as typeof fetch });
         const target = (n: string) => ({ name: n, file: path.join(mkdtempSync(path.join(tmpdir(), "refresher-")), "t"), resource: "r" });
-        const jwt = (exp: number) => `${Buffer.from("{}").toString("base64url")}.${Buffer.from(JSON.stringify({ exp })).toString("base64url")}.c2ln`;
         const now = Math.floor(clock.t / 1000);
-        assert.equal((await refresher.refreshOnce(answer({ access_token: "a", expires_on: "not-a-number", expires_in: "3600" }), target("a"), 0)).ok, true);
-        assert.equal((await refresher.refreshOnce(answer({ access_token: jwt(now + 3600) }), target("b"), 0)).ok, true);
-        const unknown = await refresher.refreshOnce(answer({ access_token: "opaque", expires_on: "soon" }), target("c"), 0);
+        assert.equal((await refresher.refreshOnce(answer({ access_token: jwt({}), expires_on: "not-a-number", expires_in: "3600" }), target("a"), 0)).ok, true);
+        // expires_in wins over an expires_on that says otherwise: it needs no clock but the local one.
+        const both = await refresher.refreshOnce(answer({ access_token: jwt({}), expires_on: String(now + 600), expires_in: 3600 }), target("a2"), 0);
+        assert.equal(both.delayMs, 30 * 60 * 1000);
+        assert.equal((await refresher.refreshOnce(answer({ access_token: jwt({ exp: now + 3600 }) }), target("b"), 0)).ok, true);
+        const unknown = await refresher.refreshOnce(answer({ access_token: jwt({}), expires_on: "soon" }), target("c"), 0);
         assert.equal(unknown.ok, false);
-        assert.match(String(logs.at(-1)?.error), /returned a token without a readable expiry \(expires_on "soon", no expires_in, no JWT exp\); not written/);
+        assert.match(
+            String(logs.at(-1)?.error),
+            /returned a token without a believable expiry \(expires_in none, expires_on "soon", JWT exp none; at most 48 h ahead is believed\); not written/,
+        );
     });
 
     it("retries 5xx, connection resets, timeouts and refused connections, logging each cause", async () => {
@@ -333,8 +345,8 @@ describe("token refresher under faults (loopback stand-ins, fake clock)", () => 
             assert.equal(errors.length, 3);
             assert.match(errors[0]!, /answered 500 for resource api:\/\/x: stand-in fault/);
             assert.match(errors[1]!, /the managed-identity endpoint could not be reached: (UND_ERR_SOCKET|ECONNRESET)/);
-            assert.match(errors[2]!, /the managed-identity endpoint could not be reached: timed out after 100 ms/);
-            assert.equal(readFileSync(file, "utf8"), "faulty-endpoint-token");
+            assert.match(errors[2]!, /the managed-identity endpoint did not answer within 0\.1 s \(timed out\)/);
+            assert.equal(readFileSync(file, "utf8"), FAULTY_TOKEN);
             // A port nothing listens on any more: the connection is refused.
             const closed = createServer();
             await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));

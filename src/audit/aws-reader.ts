@@ -58,6 +58,7 @@ export function explainAwsError(err: unknown, action: string, resource: string):
     if (name === "AccessDenied" || name === "AccessDeniedException" || e.$metadata?.httpStatusCode === 403) {
         return `${message}\nMissing permission: the audit's identity needs ${action} (read-only).`;
     }
+    if (name === "UnreadableAnswer") return `${message}\nCheck AWS_ENDPOINT_URL_IAM / AWS_ENDPOINT_URL_STS and any proxy between the audit and AWS.`;
     if (name === "Throttling" || name === "ThrottlingException") return `${message}\nIAM kept throttling after the SDK's retries: rerun later.`;
     const code = e.code ?? (err as { cause?: { code?: string } }).cause?.code;
     if (code === "ECONNREFUSED" || code === "ENOTFOUND" || name === "TimeoutError" || name === "RequestTimeout") {
@@ -105,7 +106,19 @@ export async function readAwsAccount(
         const accounts = [...new Set(providers.map((p) => p.accountId))];
         try {
             const who = await sts.send(new GetCallerIdentityCommand({}));
-            if (who.Account !== undefined && !accounts.includes(who.Account)) {
+            // A 200 that is not STS's XML (a proxy's sign-in page) parses to nothing: without the account, reading on
+            // could make every declared object look missing, or pass in silence.
+            if (typeof who.Account !== "string" || !/^\d{12}$/.test(who.Account)) {
+                errors.push({
+                    cloud: "aws",
+                    resource: "sts:GetCallerIdentity",
+                    message:
+                        `sts:GetCallerIdentity answered ${who.$metadata.httpStatusCode ?? "?"} without an account id (not STS's answer; a proxy or ` +
+                        `a wrong AWS_ENDPOINT_URL_STS?): nothing was read.`,
+                });
+                return { providers: live, errors };
+            }
+            if (!accounts.includes(who.Account)) {
                 errors.push({
                     cloud: "aws",
                     resource: `account ${accounts.join(", ")}`,
@@ -120,7 +133,12 @@ export async function readAwsAccount(
         for (const provider of providers) {
             try {
                 const out = await iam.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: provider.providerArn }));
-                live.set(provider.providerArn, { url: out.Url ?? "", clientIds: out.ClientIDList ?? [] });
+                if (typeof out.Url !== "string" || out.Url === "") {
+                    throw Object.assign(new Error(`answered ${out.$metadata.httpStatusCode ?? "?"} without the provider's Url (not IAM's answer)`), {
+                        name: "UnreadableAnswer",
+                    });
+                }
+                live.set(provider.providerArn, { url: out.Url, clientIds: out.ClientIDList ?? [] });
             } catch (err) {
                 if ((err as SdkError).name === "NoSuchEntity" || (err as SdkError).name === "NoSuchEntityException")
                     live.set(provider.providerArn, "not-found");
@@ -137,8 +155,17 @@ export async function readAwsAccount(
             let pages = 0;
             for await (const page of paginateListRoles({ client: iam, pageSize: 100 }, {})) {
                 if (++pages > (options.maxPages ?? 1000)) throw new Error(`more than ${options.maxPages ?? 1000} pages of roles: stopped`);
-                for (const role of page.Roles ?? []) {
-                    roles.push({ arn: role.Arn ?? "", name: role.RoleName ?? "", ...decodeTrustPolicy(role.AssumeRolePolicyDocument) });
+                // IAM always lists Roles (an empty element for none); a page without it, or a role without its ARN and
+                // name, is not IAM's answer, and reading it as "no roles" would report every declared role missing
+                // and hide every undeclared one.
+                if (!Array.isArray(page.Roles)) {
+                    throw Object.assign(new Error(`answered ${page.$metadata.httpStatusCode ?? "?"} without a Roles list (not IAM's answer)`), {
+                        name: "UnreadableAnswer",
+                    });
+                }
+                for (const role of page.Roles) {
+                    if (!role.Arn || !role.RoleName) throw Object.assign(new Error("listed a role without Arn or RoleName"), { name: "UnreadableAnswer" });
+                    roles.push({ arn: role.Arn, name: role.RoleName, ...decodeTrustPolicy(role.AssumeRolePolicyDocument) });
                 }
             }
             return { providers: live, roles, errors };

@@ -226,9 +226,11 @@ export function diffAwsProvider(provider: AwsProvider, live: LiveOidcProvider | 
 
     if (live === "not-found") {
         add(
-            "warning",
+            "error",
             provider.providerArn,
-            `the OIDC provider does not exist: every declared role fails with "InvalidIdentityToken: No OpenIDConnect provider found". Run pulumi refresh, then pulumi up.`,
+            `the OIDC provider was not found (NoSuchEntity), though the stack declares it: every declared role fails with "InvalidIdentityToken: ` +
+                `No OpenIDConnect provider found", and its client ids were not audited. Run pulumi refresh, then pulumi up; if it exists, the ` +
+                `credentials or AWS_ENDPOINT_URL_IAM point at another account.`,
         );
     } else {
         const extra = live.clientIds.filter((id) => !provider.audiences.includes(id));
@@ -310,9 +312,10 @@ export function diffAwsProvider(provider: AwsProvider, live: LiveOidcProvider | 
     for (const contract of provider.roles) {
         if (found.has(contract.roleArn.toLowerCase())) continue;
         add(
-            "warning",
+            "error",
             contract.roleArn,
-            `declared role ${contract.name} does not exist: its agent cannot get AWS credentials. Run pulumi refresh, then pulumi up.`,
+            `declared role ${contract.name} is not in the account's roles: its agent cannot get AWS credentials, and its trust policy was not ` +
+                `audited. Run pulumi refresh, then pulumi up.`,
         );
     }
     return findings;

@@ -7,10 +7,11 @@
  * (unusable input, or a cloud part that could not be read). See docs/audit.md.
  */
 import { execFile } from "node:child_process";
-import { appendFileSync } from "node:fs";
+import { appendFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { CliIo, isParseArgsError } from "../cli-io";
+import { CliIo, isParseArgsError, unreadableFileReason } from "../cli-io";
+import { CredentialSet } from "../credentials";
 import { parseStackOutputs, readStackOutputsFile, StackOutputsDocument, StackOutputsError } from "../outputs-file";
 import type { AwsReaderOptions } from "./aws-reader";
 import { AuditInputError, entraTargets } from "./entra";
@@ -96,10 +97,15 @@ function parseClouds(value: string | undefined, declared: readonly Cloud[], doc:
     return selected;
 }
 
-/** Runs the audit CLI; returns the exit code. */
-export async function runAuditCli(argv: readonly string[], io: CliIo, deps: AuditCliDependencies): Promise<number> {
+/**
+ * Runs the audit CLI; returns the exit code. Everything it writes (standard output, standard error, the summary file)
+ * passes through the run's credential redaction first: the tokens of the environment and every token the run obtains.
+ */
+export async function runAuditCli(argv: readonly string[], rawIo: CliIo, deps: AuditCliDependencies): Promise<number> {
+    const credentials = new CredentialSet(deps.env);
+    const io: CliIo = { out: (text) => rawIo.out(credentials.redact(text)), err: (text) => rawIo.err(credentials.redact(text)) };
     try {
-        return await audit(argv, io, deps);
+        return await audit(argv, io, deps, credentials);
     } catch (err) {
         if (err instanceof UsageError || err instanceof StackOutputsError || err instanceof AuditInputError || isParseArgsError(err)) {
             io.err(`audit: ${err.message}\n${err instanceof UsageError || isParseArgsError(err) ? `${AUDIT_USAGE}\n` : ""}`);
@@ -110,7 +116,22 @@ export async function runAuditCli(argv: readonly string[], io: CliIo, deps: Audi
     }
 }
 
-async function audit(argv: readonly string[], io: CliIo, deps: AuditCliDependencies): Promise<number> {
+/**
+ * Refuses a summary path that can never be appended to (a directory) before anything is read: a run whose report
+ * cannot be written is a failed run, and finding out after the audit wastes its reads.
+ */
+function checkSummaryPath(file: string): void {
+    let stats;
+    try {
+        stats = statSync(file);
+    } catch {
+        return; // created on write; a parent that does not exist fails there, and the run fails with it
+    }
+    if (stats.isDirectory())
+        throw new UsageError(`--summary-file ${file} is a directory; pass a file to append the Markdown report to (e.g. "$GITHUB_STEP_SUMMARY")`);
+}
+
+async function audit(argv: readonly string[], io: CliIo, deps: AuditCliDependencies, credentials: CredentialSet): Promise<number> {
     const { values } = parseArgs({
         args: [...argv],
         options: {
@@ -130,6 +151,7 @@ async function audit(argv: readonly string[], io: CliIo, deps: AuditCliDependenc
         return AUDIT_EXIT.clean;
     }
     if ((values.stack === undefined) === (values.outputs === undefined)) throw new UsageError("pass exactly one of --stack or --outputs");
+    if (values["summary-file"] !== undefined) checkSummaryPath(values["summary-file"]);
     const failOn = values["fail-on"];
     if (failOn !== "error" && failOn !== "warning") throw new UsageError(`--fail-on ${JSON.stringify(failOn)}: use error or warning`);
     const env = deps.env;
@@ -168,16 +190,23 @@ async function audit(argv: readonly string[], io: CliIo, deps: AuditCliDependenc
         env,
         ...(deps.http ? { http: deps.http } : {}),
         now,
+        credentials,
     });
     const title = `Live trust audit of ${doc.source} (${clouds.join(", ")}), ${new Date(now()).toISOString()}`;
     if (values.json) io.out(`${JSON.stringify({ findings: report.findings, errors: report.errors }, null, 2)}\n`);
     else io.out(renderText(report, [title]));
-    if (values["summary-file"]) {
+    const code = exitCodeOf(report, failOn);
+    if (values["summary-file"] !== undefined) {
         try {
-            appendFileSync(values["summary-file"], renderMarkdown(report, title));
+            appendFileSync(values["summary-file"], credentials.redact(renderMarkdown(report, title)));
         } catch (err) {
-            io.err(`audit: could not write --summary-file ${values["summary-file"]} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})\n`);
+            // The report asked for was not written: the run fails (a finding's exit 1 stands, a clean run becomes 2).
+            io.err(
+                `audit: could not write --summary-file ${values["summary-file"]} (${unreadableFileReason(err, "pass a file")}); ` +
+                    `the run fails since its report is incomplete\n`,
+            );
+            return code === AUDIT_EXIT.clean ? AUDIT_EXIT.couldNotAudit : code;
         }
     }
-    return exitCodeOf(report, failOn);
+    return code;
 }

@@ -11,6 +11,7 @@
  * `Application.Read.All` also works), `Application.Read.All` for classic apps.
  */
 import { BlueprintKind } from "../contracts";
+import { bearerTokenFromEnv, checkedBearerToken } from "../credentials";
 import { applicationPath, EntraLive, EntraTarget, ficCollectionPath, LiveApplication, LiveFic } from "./entra";
 import type { AuditError } from "./findings";
 import { CloudRequestError, HttpOptions, readLinkedPages, requestJson } from "./http";
@@ -46,6 +47,7 @@ export function explainGraphError(err: unknown, kind: BlueprintKind): string {
     if (err.status === 400 && /not supported on the API version/i.test(err.serviceMessage)) {
         return `${err.message}\nThe object is an Agent ID Blueprint, but the contracts target it as a classic application: check blueprint.kind in the stack config.`;
     }
+    if (err.status === 404) return `${err.message} (AGENTFED_GRAPH_ENDPOINT must be the API's root).`;
     if (err.status === undefined) return `${err.message}\nMicrosoft Graph could not be reached: check AGENTFED_GRAPH_ENDPOINT and the network.`;
     return err.message;
 }
@@ -81,7 +83,9 @@ function parseFic(item: unknown): LiveFic {
 function parseApplication(body: unknown): LiveApplication {
     const a = (body ?? {}) as Record<string, unknown>;
     if (!isString(a.appId)) throw new Error(`Graph returned an application without appId: ${JSON.stringify(body).slice(0, 300)}`);
-    const creds = (v: unknown) => (Array.isArray(v) ? (v as Record<string, unknown>[]) : []);
+    // A credential entry that is not an object is still a credential someone put there: kept, with what can be read.
+    const creds = (v: unknown) =>
+        (Array.isArray(v) ? v : []).map((c: unknown) => (c !== null && typeof c === "object" ? (c as Record<string, unknown>) : { keyId: c }));
     const str = (v: unknown) => (isString(v) ? v : null);
     return {
         appId: a.appId,
@@ -166,7 +170,7 @@ export function azureTokenSource(resource: string, variable: string, env: NodeJS
     let cached: Promise<string> | undefined;
     return () => {
         cached ??= (async () => {
-            const given = env[variable]?.trim();
+            const given = bearerTokenFromEnv(env, variable);
             if (given) return given;
             const identity = await import("@azure/identity");
             const credential = new identity.ChainedTokenCredential(
@@ -174,8 +178,9 @@ export function azureTokenSource(resource: string, variable: string, env: NodeJS
                 new identity.WorkloadIdentityCredential(),
                 new identity.ManagedIdentityCredential(env.AZURE_CLIENT_ID ? { clientId: env.AZURE_CLIENT_ID } : {}),
             );
+            let token: string;
             try {
-                return (await credential.getToken(`${resource}/.default`)).token;
+                token = (await credential.getToken(`${resource}/.default`)).token;
             } catch (err) {
                 throw new Error(
                     `no app-only ${what} token (${(err as Error).message.split("\n")[0]}). Set AZURE_TENANT_ID + AZURE_CLIENT_ID with ` +
@@ -184,6 +189,7 @@ export function azureTokenSource(resource: string, variable: string, env: NodeJS
                     { cause: err },
                 );
             }
+            return checkedBearerToken(token, `@azure/identity (${what})`);
         })();
         return cached;
     };

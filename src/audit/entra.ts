@@ -147,17 +147,31 @@ export function diffEntraTarget(target: EntraTarget, live: EntraLive, nowMs: num
     const app = applicationPath(target);
     const add = (severity: Finding["severity"], resource: string, message: string) => findings.push({ severity, cloud: "entra", resource, message });
 
-    if (live.application === "not-found" || live.fics === "not-found") {
+    // A declared object that answers 404 is an error finding: the audit cannot tell a deleted object from one it looked
+    // for in the wrong place (another endpoint, another object id), and either way nothing under it was audited.
+    // Whatever part did answer is still judged below: a FIC list that answers beside a 404 is not hidden by it.
+    const wrongPlace =
+        "If it was deleted, restore it from Entra's deleted items within 30 days or run pulumi up; if it exists, the audit read the wrong " +
+        "place: check AGENTFED_GRAPH_ENDPOINT and the object id in the stack's outputs.";
+    if (live.application === "not-found") {
         add(
-            "warning",
+            "error",
             app,
-            `${what(target)} (object ${target.objectId}) does not exist: every FIC the stack declares there is gone and the agent cannot sign in ` +
-                `(AADSTS700016). Restore it from Entra's deleted items within 30 days, or correct the object id in the stack config.`,
+            `${what(target)} (object ${target.objectId}) was not found (404), though the stack declares it: either it is gone, and every FIC ` +
+                `declared there with it (the agent cannot sign in, AADSTS700016), or the audit is not reading the object the agent signs in as. ` +
+                `Its secrets and certificates were not audited. ${wrongPlace}`,
         );
-        return findings;
+    }
+    if (live.fics === "not-found") {
+        add(
+            "error",
+            collection,
+            `the FIC collection of ${what(target)} (object ${target.objectId}) was not found (404), though the stack declares ` +
+                `${target.declared.length} FIC(s) there: no FIC on it was audited. ${wrongPlace}`,
+        );
     }
 
-    if (live.application) {
+    if (live.application && live.application !== "not-found") {
         if (live.application.appId.toLowerCase() !== target.appId.toLowerCase()) {
             add(
                 "error",
@@ -199,7 +213,7 @@ export function diffEntraTarget(target: EntraTarget, live: EntraLive, nowMs: num
         }
     }
 
-    if (live.fics === undefined) return findings;
+    if (live.fics === undefined || live.fics === "not-found") return findings;
     const declaredByName = new Map(target.declared.map((d) => [ficNameKey(d.name), d]));
     const seen = new Set<string>();
     for (const fic of live.fics) {
@@ -232,7 +246,7 @@ export function diffEntraTarget(target: EntraTarget, live: EntraLive, nowMs: num
     for (const declared of target.declared) {
         if (seen.has(ficNameKey(declared.name))) continue;
         add(
-            "warning",
+            "error",
             `${collection}/${declared.name}`,
             `declared FIC ${JSON.stringify(declared.name)} is missing: the workload it trusts (issuer ${JSON.stringify(declared.issuer)}, subject ` +
                 `${JSON.stringify(declared.subject)}) can no longer sign in (AADSTS70021). Run pulumi refresh, then pulumi up to recreate it, and find ` +

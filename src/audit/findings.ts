@@ -10,8 +10,11 @@ export const CLOUDS: readonly Cloud[] = ["entra", "gcp", "aws"];
 
 /**
  * `error`: the cloud trusts more than the stack declared (someone else can obtain credentials, or the audit read
- * the wrong object). `warning`: the cloud trusts less or differently in a way that breaks or weakens the agent
- * without widening who gets in (a declared FIC missing, a disabled provider).
+ * the wrong object), or an object the stack declares is missing (an application, a FIC, a UAMI, a pool, a provider,
+ * a service account or its grant, an OIDC provider, a role): the audit cannot tell a deleted object from one it
+ * looked for in the wrong place, and nothing under it was audited, so it never passes. `warning`: a declared object
+ * exists but trusts less or differently in a way that breaks or weakens the agent without widening who gets in (a
+ * disabled provider, an audience or client id dropped, a recreated UAMI, an expired secret).
  */
 export type Severity = "error" | "warning";
 

@@ -13,6 +13,7 @@
  * offers no read-only scope, so read-only-ness comes from the identity's permissions). Tokens come from
  * `google-auth-library`'s application default credentials, or `AGENTFED_GCP_TOKEN`.
  */
+import { bearerTokenFromEnv, checkedBearerToken } from "../credentials";
 import type { AuditError } from "./findings";
 import { GcpPool, GcpServiceAccount, LiveBinding, LiveProvider, poolName, serviceAccountResource } from "./gcp";
 import { CloudRequestError, HttpOptions, requestJson } from "./http";
@@ -37,6 +38,7 @@ export function explainGcpError(err: unknown, permission: string, resource: stri
             permission === "iam.serviceAccounts.getIamPolicy" ? " IAM also answers 403 when the service account does not exist: check that it does." : "";
         return `${err.message}\nMissing permission: the audit's identity needs ${permission} on ${resource}.${extra}`;
     }
+    if (err.status === 404) return `${err.message} (AGENTFED_GCP_IAM_ENDPOINT must be the API's root).`;
     if (err.status === undefined) return `${err.message}\nThe GCP IAM API could not be reached: check AGENTFED_GCP_IAM_ENDPOINT and the network.`;
     return err.message;
 }
@@ -110,6 +112,9 @@ export async function readServiceAccountPolicy(
         if (status === 404) return { live: "not-found", errors: [] };
         const bindings = (body as { bindings?: unknown }).bindings ?? [];
         if (!Array.isArray(bindings)) throw new Error(`the IAM API answered getIamPolicy for ${account.email} with non-array bindings`);
+        if (!bindings.every((b) => b !== null && typeof b === "object" && !Array.isArray(b))) {
+            throw new Error(`the IAM API answered getIamPolicy for ${account.email} with a binding that is not an object`);
+        }
         return {
             live: bindings.map((b: Record<string, unknown>) => ({
                 role: str(b.role),
@@ -132,13 +137,13 @@ export function gcpTokenSource(env: NodeJS.ProcessEnv): () => Promise<string> {
     let cached: Promise<string> | undefined;
     return () => {
         cached ??= (async () => {
-            const given = env.AGENTFED_GCP_TOKEN?.trim();
+            const given = bearerTokenFromEnv(env, "AGENTFED_GCP_TOKEN");
             if (given) return given;
             const { GoogleAuth } = await import("google-auth-library");
             try {
                 const token = await new GoogleAuth({ scopes: [GCP_AUDIT_SCOPE] }).getAccessToken();
                 if (!token) throw new Error("the credentials returned no access token");
-                return token;
+                return checkedBearerToken(token, "google-auth-library (application default credentials)");
             } catch (err) {
                 throw new Error(
                     `no Google access token (${(err as Error).message.split("\n")[0]}). Use application default credentials (google-github-actions/auth ` +

@@ -173,10 +173,12 @@ export function diffGcpPool(pool: GcpPool, live: readonly LiveProvider[] | "not-
     const add = (severity: Finding["severity"], resource: string, message: string) => findings.push({ severity, cloud: "gcp", resource, message });
     if (live === "not-found") {
         add(
-            "warning",
+            "error",
             poolName(pool),
-            `the pool does not exist (or was purged): every provider the stack declares in it is gone and the agents cannot exchange tokens. ` +
-                `Undelete it within 30 days (gcloud iam workload-identity-pools undelete ${pool.poolId} --project ${pool.projectNumber} --location global) or redeploy.`,
+            `the pool was not found (404), though the stack declares it: either it is gone (purged, or never created), and every provider ` +
+                `declared in it with it, so the agents cannot exchange tokens, or the audit read the wrong place (AGENTFED_GCP_IAM_ENDPOINT, the ` +
+                `project number in the outputs). No provider in it was audited. Undelete it within 30 days (gcloud iam workload-identity-pools ` +
+                `undelete ${pool.poolId} --project ${pool.projectNumber} --location global) or redeploy.`,
         );
         return findings;
     }
@@ -226,9 +228,10 @@ export function diffGcpPool(pool: GcpPool, live: readonly LiveProvider[] | "not-
     for (const declared of pool.declared) {
         if (seen.has(declared.providerId)) continue;
         add(
-            "warning",
+            "error",
             declared.name,
-            `declared provider ${JSON.stringify(declared.providerId)} is missing (purged, or never created): its agent cannot exchange tokens. Run pulumi refresh, then pulumi up.`,
+            `declared provider ${JSON.stringify(declared.providerId)} is missing (purged, or never created): its agent cannot exchange tokens, and the ` +
+                `provider the stack declares could not be audited. Run pulumi refresh, then pulumi up.`,
         );
     }
     return findings;
@@ -240,7 +243,11 @@ export function diffServiceAccount(account: GcpServiceAccount, live: readonly Li
     const resource = serviceAccountResource(account.email);
     const add = (severity: Finding["severity"], message: string) => findings.push({ severity, cloud: "gcp", resource, message });
     if (live === "not-found") {
-        add("warning", `the service account does not exist: its agent cannot obtain Google credentials. Undelete it within 30 days, or run pulumi up.`);
+        add(
+            "error",
+            `the service account was not found (404), though the stack declares it: its agent cannot obtain Google credentials, and its IAM ` +
+                `policy was not audited. Undelete it within 30 days, or run pulumi up; if it exists, check AGENTFED_GCP_IAM_ENDPOINT.`,
+        );
         return findings;
     }
     const declared = new Set(account.declaredMembers);
@@ -284,8 +291,9 @@ export function diffServiceAccount(account: GcpServiceAccount, live: readonly Li
     for (const member of account.declaredMembers) {
         if (granted.has(member)) continue;
         add(
-            "warning",
-            `${WORKLOAD_IDENTITY_USER} is not granted (unconditionally) to the declared ${member}: its agent gets "iam.serviceAccounts.getAccessToken denied". Run pulumi up.`,
+            "error",
+            `the declared grant of ${WORKLOAD_IDENTITY_USER} to ${member} is missing (or only conditional): its agent gets ` +
+                `"iam.serviceAccounts.getAccessToken denied". Run pulumi up, and find who removed it in the Cloud Audit Logs (SetIamPolicy).`,
         );
     }
     return findings;

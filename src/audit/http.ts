@@ -5,11 +5,15 @@
  * seconds or as an HTTP date (RFC 9110 §10.2.3), as Graph's throttling guidance asks. Its own module: the Blueprint
  * FIC provider has its own client with write semantics (idempotency) this one does not need.
  */
+import { CredentialedAnswer, fetchWithCredential, isCredentialedFetchError } from "../credentialed-fetch";
+import { bearerTokenProblem, redact } from "../credentials";
 import type { Cloud } from "./findings";
 
 export interface HttpOptions {
-    /** Per-attempt timeout. Default 20 s. */
+    /** Per-attempt time limit on the whole exchange, the body included. Default 20 s. */
     readonly timeoutMs?: number;
+    /** Bound on one answer's body. Default 8 MiB. */
+    readonly maxBodyBytes?: number;
     /** Attempts in all, the first included. Default 5. */
     readonly maxAttempts?: number;
     /** A `Retry-After` longer than this is not waited for: the read fails with a clear error instead. Default 60 s. */
@@ -41,7 +45,8 @@ export class CloudRequestError extends Error {
 
 export interface JsonResponse {
     readonly status: number;
-    readonly body: unknown;
+    /** A JSON object (a 2xx answer), or the service's error body (a 404). */
+    readonly body: Record<string, unknown>;
 }
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -79,6 +84,7 @@ const TRANSIENT_CODES = new Set([
     "UND_ERR_CONNECT_TIMEOUT",
     "UND_ERR_HEADERS_TIMEOUT",
     "UND_ERR_BODY_TIMEOUT",
+    "TIMEOUT", // fetchWithCredential: no answer, or no end of the body, within the time limit
 ]);
 
 function transient(err: unknown): boolean {
@@ -88,6 +94,7 @@ function transient(err: unknown): boolean {
 }
 
 function networkReason(err: unknown): string {
+    if (isCredentialedFetchError(err, "TIMEOUT")) return err.message;
     if (err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError")) return "timed out";
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
     if (cause?.code === "ECONNREFUSED") return "connection refused";
@@ -105,9 +112,29 @@ function serviceError(body: unknown, text: string): { code: string | undefined; 
     return { code: undefined, message: text.slice(0, 300) };
 }
 
+/** The bearer tokens a request carries, so that nothing the request reports can repeat them. */
+function bearerTokensIn(headers: Record<string, string>): string[] {
+    return Object.entries(headers)
+        .filter(([name]) => name.toLowerCase() === "authorization")
+        .map(([, value]) => value.replace(/^Bearer\s+/i, ""));
+}
+
+/** What a JSON value is, for a message (never its content). */
+function jsonKind(value: unknown): string {
+    if (value === null) return "null";
+    if (Array.isArray(value)) return "an array";
+    return typeof value === "object" ? "an object" : `a ${typeof value}`;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
+
 /**
- * Sends one request, retrying as described above, and returns the parsed JSON of a 2xx answer or of a 404 (the
- * readers decide what a missing object means). Any other answer, or no answer, throws `CloudRequestError`.
+ * Sends one request, retrying as described above, and returns the parsed JSON object of a 2xx answer, or of a 404
+ * that carries the service's JSON error body (the readers decide what a missing object means). Every other answer,
+ * or none, throws `CloudRequestError`: a 2xx that is not a JSON object, a 404 without the service's error body (the
+ * endpoint is not the API, and "not found" would hide that), a redirect (refused: the request carries a bearer
+ * token), a body over the size limit, a body that does not end in time. The bearer token is checked before it is
+ * sent, and no message repeats it.
  */
 export async function requestJson(
     cloud: Cloud,
@@ -123,20 +150,29 @@ export async function requestJson(
     const sleep = options.sleep ?? realSleep;
     const now = options.now ?? Date.now;
     const where = `${method} ${url}`;
+    const tokens = bearerTokensIn(headers);
+    for (const token of tokens) {
+        const problem = bearerTokenProblem(token);
+        if (problem) throw new CloudRequestError(`${where}: not sent, the bearer token ${problem} (its value is not shown)`, cloud, undefined, undefined, "");
+    }
+    const clean = (text: string) => redact(text, tokens);
     let lastProblem = "";
 
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-        let response: Response;
+        let answer: CredentialedAnswer;
         try {
-            response = await fetch(url, {
+            answer = await fetchWithCredential(url, {
                 method,
                 headers: { accept: "application/json", ...headers },
                 ...(method === "POST" ? { body: "" } : {}),
-                signal: AbortSignal.timeout(timeoutMs),
-                redirect: "error", // a redirect would carry the bearer token elsewhere
+                timeoutMs,
+                ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
             });
         } catch (err) {
-            lastProblem = networkReason(err);
+            if (isCredentialedFetchError(err, "REDIRECT_REFUSED") || isCredentialedFetchError(err, "BODY_TOO_LARGE")) {
+                throw new CloudRequestError(`${where} ${err.message}`, cloud, err.status, undefined, err.message);
+            }
+            lastProblem = clean(networkReason(err));
             if (!transient(err) || attempt === maxAttempts) {
                 throw new CloudRequestError(
                     `${where}: ${lastProblem}${attempt > 1 ? ` (after ${attempt} attempts)` : ""}`,
@@ -149,34 +185,54 @@ export async function requestJson(
             await sleep(Math.min(backoffBaseMs * 2 ** (attempt - 1), 8_000));
             continue;
         }
-        const text = await response.text().catch(() => "");
+        const { status, text } = answer;
         let body: unknown;
         try {
             body = text === "" ? undefined : JSON.parse(text);
         } catch {
             body = undefined;
         }
-        if (response.ok || response.status === 404) {
-            if (response.ok && body === undefined) {
-                throw new CloudRequestError(`${where}: answered ${response.status} without a JSON body`, cloud, response.status, undefined, text.slice(0, 300));
+        const ok = status >= 200 && status <= 299;
+        if (ok) {
+            if (body === undefined) {
+                throw new CloudRequestError(`${where}: answered ${status} without a JSON body`, cloud, status, undefined, clean(text.slice(0, 300)));
             }
-            return { status: response.status, body };
+            if (!isObject(body)) {
+                throw new CloudRequestError(
+                    `${where}: answered ${status} with ${jsonKind(body)}, not the JSON object the API documents`,
+                    cloud,
+                    status,
+                    undefined,
+                    "",
+                );
+            }
+            return { status, body };
         }
-        const { code, message } = serviceError(body, text);
-        lastProblem = `answered ${response.status}${code ? ` ${code}` : ""}: ${message}`;
-        const retryable = response.status === 429 || response.status >= 500;
+        if (status === 404) {
+            if (isObject(body) && isObject(body.error)) return { status, body };
+            throw new CloudRequestError(
+                `${where}: answered 404 without the service's JSON error body, so it is not the API the audit reads: check the endpoint`,
+                cloud,
+                status,
+                undefined,
+                clean(text.slice(0, 300)),
+            );
+        }
+        const { code, message } = serviceError(body, clean(text));
+        lastProblem = `answered ${status}${code ? ` ${code}` : ""}: ${clean(message)}`;
+        const retryable = status === 429 || status >= 500;
         if (!retryable || attempt === maxAttempts) {
             const tries = retryable ? ` (after ${attempt} attempts)` : "";
-            throw new CloudRequestError(`${where} ${lastProblem}${tries}`, cloud, response.status, code, message);
+            throw new CloudRequestError(`${where} ${lastProblem}${tries}`, cloud, status, code, clean(message));
         }
-        const wait = retryAfterMs(response.headers.get("retry-after"), now());
+        const wait = retryAfterMs(answer.headers.get("retry-after"), now());
         if (wait !== undefined && wait > maxRetryAfterMs) {
             throw new CloudRequestError(
                 `${where} ${lastProblem}; the service asks to retry after ${Math.ceil(wait / 1000)} s, longer than the audit waits (${maxRetryAfterMs / 1000} s): rerun later`,
                 cloud,
-                response.status,
+                status,
                 code,
-                message,
+                clean(message),
             );
         }
         await sleep(wait ?? Math.min(backoffBaseMs * 2 ** (attempt - 1), 8_000));
@@ -206,10 +262,10 @@ export async function readLinkedPages(
         visited.add(url);
         const { status, body } = await requestJson(cloud, "GET", url, headers, options.http);
         if (status === 404) return "not-found";
-        const value = (body as { value?: unknown } | undefined)?.value;
+        const value = body.value;
         if (!Array.isArray(value)) throw new Error(`${url} answered without a value array`);
         items.push(...(value as unknown[]));
-        const next = (body as Record<string, unknown>)[options.linkField];
+        const next = body[options.linkField];
         if (next === undefined || next === null || next === "") url = undefined;
         else if (typeof next !== "string" || new URL(next, options.endpoint).origin !== origin) {
             throw new Error(`refusing to follow ${options.linkField} ${JSON.stringify(next)}: it leaves ${origin}, and the request carries the bearer token`);
@@ -220,7 +276,9 @@ export async function readLinkedPages(
 
 /**
  * The root URL of a cloud API, from an override or the default. The audit sends a bearer token there, so only
- * https is accepted, except plain http on a loopback address (the tests' stand-ins).
+ * https is accepted, except plain http on a loopback address (the tests' stand-ins). It is a root: scheme, host and
+ * port only. The audit adds the API's own path (/v1.0, /beta, /v1) to it, so an endpoint with a path (say one
+ * ending in /v1.0) would make every declared object answer 404.
  */
 export function apiRoot(value: string | undefined, fallback: string, variable: string): string {
     const raw = (value ?? "").trim() === "" ? fallback : value!.trim();
@@ -230,10 +288,18 @@ export function apiRoot(value: string | undefined, fallback: string, variable: s
     } catch {
         throw new Error(`${variable}=${JSON.stringify(raw)} is not an absolute URL`);
     }
+    // A user name or password in the URL is a credential: refused without repeating it.
+    if (url.username !== "" || url.password !== "") throw new Error(`${variable} must be a bare root URL: it carries a user name or password (not shown)`);
     const loopback = ["127.0.0.1", "[::1]", "localhost"].includes(url.hostname);
     if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback)) {
         throw new Error(`${variable}=${JSON.stringify(raw)} must use https:// (a bearer token is sent there); plain http is allowed only on loopback`);
     }
-    if (url.search !== "" || url.hash !== "" || url.username !== "") throw new Error(`${variable}=${JSON.stringify(raw)} must be a bare root URL`);
-    return raw.replace(/\/+$/, "");
+    if (url.search !== "" || url.hash !== "") throw new Error(`${variable}=${JSON.stringify(raw)} must be a bare root URL, without a query or fragment`);
+    if (url.pathname !== "/") {
+        throw new Error(
+            `${variable}=${JSON.stringify(raw)} must be a bare root URL, without a path: the audit adds the API's own path (/v1.0, /beta, /v1) ` +
+                `after ${url.pathname}, and every object would answer 404. Use ${url.origin}`,
+        );
+    }
+    return url.origin;
 }

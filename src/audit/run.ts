@@ -1,8 +1,11 @@
 /**
  * The audit: declared contracts in, per-cloud live state read, findings out. The clouds are read concurrently,
- * each with its own reader; every part that cannot be read becomes an audit error, never a silent pass.
+ * each with its own reader; every part that cannot be read becomes an audit error, never a silent pass. Every token
+ * the run obtains joins its credential set, and every finding and error passes through that set's redaction before
+ * it leaves: a service or an SDK that repeats a token in its error text cannot put it in the report.
  */
 import type { TrustContract } from "../contracts";
+import { CredentialSet } from "../credentials";
 import type { StackOutputsDocument } from "../outputs-file";
 import { awsProviders, diffAwsProvider } from "./aws";
 import { AwsReaderOptions, readAwsAccount } from "./aws-reader";
@@ -29,6 +32,8 @@ export interface AuditDependencies {
     readonly env?: NodeJS.ProcessEnv;
     readonly http?: HttpOptions;
     readonly now: () => number;
+    /** The run's credentials, to redact from the report; every token obtained is added. Default: the environment's. */
+    readonly credentials?: CredentialSet;
 }
 
 const KIND_OF: Record<Cloud, TrustContract["kind"]> = { entra: "entra-fic", gcp: "gcp-provider", aws: "aws-role" };
@@ -39,11 +44,20 @@ export function cloudsIn(contracts: readonly TrustContract[]): Cloud[] {
 }
 
 type CloudResult = { findings: Finding[]; errors: AuditError[] };
+/** The dependencies within one run: its credential set is settled. */
+type RunDependencies = AuditDependencies & { readonly credentials: CredentialSet };
 
 /** A token from its source, or the audit error saying why there is none (the source's message names the fix). */
-async function tokenFrom(source: () => Promise<string>, cloud: Cloud, resource: string): Promise<{ token: string } | { error: AuditError }> {
+async function tokenFrom(
+    source: () => Promise<string>,
+    cloud: Cloud,
+    resource: string,
+    credentials: CredentialSet,
+): Promise<{ token: string } | { error: AuditError }> {
     try {
-        return { token: await source() };
+        const token = await source();
+        credentials.add(token);
+        return { token };
     } catch (err) {
         return { error: { cloud, resource, message: err instanceof Error ? err.message : String(err) } };
     }
@@ -58,8 +72,9 @@ async function entraToken(
     resource: string,
     doc: StackOutputsDocument,
     what: string,
+    credentials: CredentialSet,
 ): Promise<{ token: string } | { error: AuditError }> {
-    const got = await tokenFrom(source, "entra", resource);
+    const got = await tokenFrom(source, "entra", resource, credentials);
     if ("error" in got) return got;
     const wrong = wrongTenant(got.token, doc, what);
     return wrong ? { error: wrong } : got;
@@ -76,10 +91,10 @@ function wrongTenant(token: string, doc: StackOutputsDocument, what: string): Au
     };
 }
 
-async function auditBlueprints(doc: StackOutputsDocument, deps: AuditDependencies): Promise<CloudResult> {
+async function auditBlueprints(doc: StackOutputsDocument, deps: RunDependencies): Promise<CloudResult> {
     const findings: Finding[] = [];
     const errors: AuditError[] = [];
-    const got = await entraToken(deps.graphToken, "Microsoft Graph token", doc, "Graph");
+    const got = await entraToken(deps.graphToken, "Microsoft Graph token", doc, "Graph", deps.credentials);
     if ("error" in got) return { findings, errors: [got.error] };
     const { token } = got;
     for (const target of entraTargets(doc.contracts)) {
@@ -94,12 +109,12 @@ async function auditBlueprints(doc: StackOutputsDocument, deps: AuditDependencie
     return { findings, errors };
 }
 
-async function auditUamis(doc: StackOutputsDocument, deps: AuditDependencies): Promise<CloudResult> {
+async function auditUamis(doc: StackOutputsDocument, deps: RunDependencies): Promise<CloudResult> {
     const findings: Finding[] = [];
     const { uamis, problems } = declaredUamis(doc.outputs);
     const errors: AuditError[] = problems.map((message) => ({ cloud: "entra", resource: "outputs.uamiResourceId", message }));
     if (uamis.length === 0) return { findings, errors };
-    const got = await entraToken(deps.armToken, "Azure Resource Manager token", doc, "Resource Manager");
+    const got = await entraToken(deps.armToken, "Azure Resource Manager token", doc, "Resource Manager", deps.credentials);
     if ("error" in got) return { findings, errors: [...errors, got.error] };
     const { token } = got;
     for (const uami of uamis) {
@@ -115,15 +130,15 @@ async function auditUamis(doc: StackOutputsDocument, deps: AuditDependencies): P
 }
 
 /** Entra: the FICs (and secrets) of every application the contracts target, and the FICs on the agents' UAMIs. */
-async function auditEntra(doc: StackOutputsDocument, deps: AuditDependencies): Promise<CloudResult> {
+async function auditEntra(doc: StackOutputsDocument, deps: RunDependencies): Promise<CloudResult> {
     const [apps, uamis] = await Promise.all([auditBlueprints(doc, deps), auditUamis(doc, deps)]);
     return { findings: [...apps.findings, ...uamis.findings], errors: [...apps.errors, ...uamis.errors] };
 }
 
-async function auditGcp(doc: StackOutputsDocument, deps: AuditDependencies): Promise<CloudResult> {
+async function auditGcp(doc: StackOutputsDocument, deps: RunDependencies): Promise<CloudResult> {
     const findings: Finding[] = [];
     const errors: AuditError[] = [];
-    const got = await tokenFrom(deps.gcpToken, "gcp", "Google access token");
+    const got = await tokenFrom(deps.gcpToken, "gcp", "Google access token", deps.credentials);
     if ("error" in got) return { findings, errors: [got.error] };
     const { token } = got;
     const options = { endpoint: deps.gcpEndpoint, token: () => Promise.resolve(token), ...(deps.http ? { http: deps.http } : {}) };
@@ -140,7 +155,7 @@ async function auditGcp(doc: StackOutputsDocument, deps: AuditDependencies): Pro
     return { findings, errors };
 }
 
-async function auditAws(doc: StackOutputsDocument, deps: AuditDependencies): Promise<CloudResult> {
+async function auditAws(doc: StackOutputsDocument, deps: RunDependencies): Promise<CloudResult> {
     const providers = awsProviders(doc.contracts);
     const live = await readAwsAccount(providers, deps.aws, deps.env);
     const findings: Finding[] = [];
@@ -155,18 +170,24 @@ async function auditAws(doc: StackOutputsDocument, deps: AuditDependencies): Pro
 
 /** Audits the selected clouds of a stack's contracts. */
 export async function runAudit(doc: StackOutputsDocument, clouds: readonly Cloud[], deps: AuditDependencies): Promise<AuditReport> {
-    const runs: Record<Cloud, (d: StackOutputsDocument, deps: AuditDependencies) => Promise<CloudResult>> = {
+    const credentials = deps.credentials ?? new CredentialSet(deps.env ?? process.env);
+    const run: RunDependencies = { ...deps, credentials };
+    const runs: Record<Cloud, (d: StackOutputsDocument, deps: RunDependencies) => Promise<CloudResult>> = {
         entra: auditEntra,
         gcp: auditGcp,
         aws: auditAws,
     };
     const results = await Promise.all(
         clouds.map((cloud) =>
-            runs[cloud](doc, deps).catch((err: unknown) => ({
+            runs[cloud](doc, run).catch((err: unknown) => ({
                 findings: [] as Finding[],
                 errors: [{ cloud, resource: cloud, message: `could not audit: ${err instanceof Error ? err.message : String(err)}` }],
             })),
         ),
     );
-    return { findings: sortFindings(results.flatMap((r) => r.findings)), errors: sortErrors(results.flatMap((r) => r.errors)) };
+    const clean = (text: string) => credentials.redact(text);
+    return {
+        findings: sortFindings(results.flatMap((r) => r.findings).map((f) => ({ ...f, resource: clean(f.resource), message: clean(f.message) }))),
+        errors: sortErrors(results.flatMap((r) => r.errors).map((e) => ({ ...e, resource: clean(e.resource), message: clean(e.message) }))),
+    };
 }

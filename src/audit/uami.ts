@@ -18,7 +18,7 @@ export interface DeclaredUami {
 /** What ARM holds for one UAMI; a part left undefined was not read. */
 export interface UamiLive {
     /** The identity itself (its current object id), or "not-found". */
-    readonly identity?: { readonly principalId: string | undefined } | "not-found";
+    readonly identity?: { readonly principalId: string } | "not-found";
     readonly fics?:
         readonly { readonly name: string; readonly issuer: string; readonly subject: string; readonly audiences: readonly string[] }[] | "not-found";
 }
@@ -70,11 +70,25 @@ export function declaredUamis(outputs: Readonly<Record<string, unknown>>): { uam
 export function diffUami(uami: DeclaredUami, live: UamiLive): Finding[] {
     const findings: Finding[] = [];
     const add = (severity: Finding["severity"], resource: string, message: string) => findings.push({ severity, cloud: "entra", resource, message });
-    if (live.identity === "not-found" || live.fics === "not-found") {
-        add("warning", uami.resourceId, `${uami.owner}'s UAMI does not exist: its agent has no identity and every contract pinning it is dead. Run pulumi up.`);
-        return findings;
+    // Declared but not found: an error finding (deleted, or the audit read the wrong place; it cannot tell which), and
+    // whatever part did answer is still judged: a FIC list that answers beside a 404 is not hidden by it.
+    const wrongPlace = "If it exists, the audit read the wrong place: check AGENTFED_ARM_ENDPOINT and uamiResourceId in the stack's outputs.";
+    if (live.identity === "not-found") {
+        add(
+            "error",
+            uami.resourceId,
+            `${uami.owner}'s UAMI was not found (404), though the stack declares it: its agent has no identity and every contract pinning it is ` +
+                `dead, and its object id could not be checked. Run pulumi up. ${wrongPlace}`,
+        );
     }
-    const principalId = live.identity?.principalId;
+    if (live.fics === "not-found") {
+        add(
+            "error",
+            `${uami.resourceId}/federatedIdentityCredentials`,
+            `the FIC collection of ${uami.owner}'s UAMI was not found (404): no FIC on it was audited. ${wrongPlace}`,
+        );
+    }
+    const principalId = live.identity !== "not-found" ? live.identity?.principalId : undefined;
     if (principalId !== undefined && uami.oid !== undefined && principalId.toLowerCase() !== uami.oid.toLowerCase()) {
         add(
             "warning",
@@ -84,7 +98,7 @@ export function diffUami(uami: DeclaredUami, live: UamiLive): Finding[] {
         );
     }
     const [, , , resourceGroup = "<rg>", , , , name = "<uami>"] = uami.resourceId.split("/").slice(1);
-    for (const fic of live.fics ?? []) {
+    for (const fic of live.fics === "not-found" ? [] : (live.fics ?? [])) {
         add(
             "error",
             `${uami.resourceId}/federatedIdentityCredentials/${fic.name}`,

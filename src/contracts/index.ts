@@ -2,6 +2,7 @@
 export * from "./constants";
 export * from "./validation";
 export * from "./claims";
+export * from "./token-form";
 export * from "./workload-subject";
 export * from "./github-actions";
 export * from "./agent-identity";

@@ -8,7 +8,7 @@ import { parseArgs } from "node:util";
 import { CliIo, EXIT, isParseArgsError } from "../cli-io";
 import type { TrustContract } from "../contracts";
 import { evaluateContracts } from "./evaluate";
-import { claimsFromFile, claimsFromToken, contractsFromStackOutputs, DoctorInputError, parseInstant } from "./inputs";
+import { claimsFromFile, contractsFromStackOutputs, decodeToken, DoctorInputError, parseInstant } from "./inputs";
 
 export const DOCTOR_USAGE =
     "usage: npm run doctor -- [--project bootstrap] --stack <name> (--token <jwt> | --claims <file.json>) [--outputs <stack-output.json>] [--at <ISO time>] [--json]";
@@ -50,7 +50,7 @@ async function doctor(argv: readonly string[], io: CliIo, nowMs: () => number): 
     if (!values.stack) throw new DoctorInputError(`--stack is required\n${DOCTOR_USAGE}`);
     if (Boolean(values.token) === Boolean(values.claims)) throw new DoctorInputError(`pass exactly one of --token or --claims\n${DOCTOR_USAGE}`);
     const at = values.at === undefined ? nowMs() : parseInstant(values.at);
-    const claims = values.token ? claimsFromToken(values.token) : claimsFromFile(values.claims!);
+    const { claims, form } = values.token ? decodeToken(values.token) : { claims: claimsFromFile(values.claims!), form: undefined };
 
     let contracts: TrustContract[];
     let source: string;
@@ -70,7 +70,7 @@ async function doctor(argv: readonly string[], io: CliIo, nowMs: () => number): 
         source = `${planOf} (cloud-assigned ids are placeholders: use --outputs for a deployed stack)`;
         if (contracts.length === 0) throw new DoctorInputError(`the ${planOf} declares no trust contract`);
     }
-    const verdicts = evaluateContracts(contracts, claims, Math.floor(at / 1000));
+    const verdicts = evaluateContracts(contracts, claims, Math.floor(at / 1000), form);
 
     if (values.json) {
         io.out(`${JSON.stringify({ verdicts }, null, 2)}\n`);

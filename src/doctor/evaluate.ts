@@ -1,4 +1,13 @@
-import { evaluateEntraFic, evaluatePulumiOidcPolicy, JwtClaims, TrustContract, TrustContractKind } from "../contracts";
+import {
+    evaluateEntraFic,
+    evaluatePulumiOidcPolicy,
+    JwtClaims,
+    TokenForm,
+    tokenFormProblem,
+    tokenFormReason,
+    TrustContract,
+    TrustContractKind,
+} from "../contracts";
 import { evaluateAwsRole } from "../verifiers/aws-sts";
 import { evaluateGcpProvider } from "../verifiers/gcp-sts";
 
@@ -38,9 +47,11 @@ export function contractName(contract: TrustContract): string {
 
 /**
  * Checks a token's claims against every contract, each with its verifier's own semantics (see each evaluator).
- * `now` is seconds since the epoch.
+ * `now` is seconds since the epoch. `form` (the header's alg and the signature, when a whole token was given) is
+ * checked first: every verifier refuses a token no key signed (see tokenFormProblem), whatever its claims say.
  */
-export function evaluateContracts(contracts: readonly TrustContract[], claims: JwtClaims, now: number): ContractVerdict[] {
+export function evaluateContracts(contracts: readonly TrustContract[], claims: JwtClaims, now: number, form?: TokenForm): ContractVerdict[] {
+    const unsigned = form ? tokenFormProblem(form) : undefined;
     return contracts.map((contract) => {
         let verdict;
         switch (contract.kind) {
@@ -57,6 +68,7 @@ export function evaluateContracts(contracts: readonly TrustContract[], claims: J
                 verdict = evaluatePulumiOidcPolicy(contract, claims, now);
                 break;
         }
-        return { contract: contractName(contract), kind: contract.kind, accepted: verdict.accepted, reasons: verdict.reasons };
+        const reasons = unsigned ? [tokenFormReason(contract.kind, unsigned), ...verdict.reasons] : verdict.reasons;
+        return { contract: contractName(contract), kind: contract.kind, accepted: reasons.length === 0, reasons };
     });
 }

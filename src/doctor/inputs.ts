@@ -1,6 +1,6 @@
 import { decodeJwt, decodeProtectedHeader } from "jose";
 import { readJsonInput } from "../cli-io";
-import type { JwtClaims, TrustContract } from "../contracts";
+import type { JwtClaims, TokenForm, TrustContract } from "../contracts";
 import { readStackOutputsFile, StackOutputsError } from "../outputs-file";
 
 /** Input the doctor cannot use; the CLI turns it into a clear message and exit 2. */
@@ -11,12 +11,15 @@ export class DoctorInputError extends Error {
     }
 }
 
-/** Decodes a JWT's claims without verifying it (the doctor never sends a token anywhere). */
-export function claimsFromToken(token: string): JwtClaims {
+/**
+ * Decodes a JWT without verifying it (the doctor never sends a token anywhere): its claims, and its form (the header's alg and the signature segment), which
+ * every verifier checks before the claims.
+ */
+export function decodeToken(token: string): { claims: JwtClaims; form: TokenForm } {
     const trimmed = token.trim();
     try {
-        decodeProtectedHeader(trimmed);
-        return decodeJwt(trimmed);
+        const header = decodeProtectedHeader(trimmed);
+        return { claims: decodeJwt(trimmed), form: { alg: header.alg, signature: trimmed.split(".")[2] ?? "" } };
     } catch (err) {
         throw new DoctorInputError(`--token is not a decodable JWT (${(err as Error).message}); pass the raw token: header.payload.signature`);
     }

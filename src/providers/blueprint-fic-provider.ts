@@ -27,6 +27,8 @@
  * validators, keeps no module-level state, and loads `@azure/identity` with `require` at call time.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { fetchWithCredential, isCredentialedFetchError } from "../credentialed-fetch";
+import { bearerTokenProblem, redact } from "../credentials";
 import {
     blueprintFicCollectionPath,
     BLUEPRINT_FIC_GRAPH_PERMISSIONS,
@@ -217,6 +219,9 @@ export function retryAfterMs(header: string | null, nowMs: number): number | und
 
 /** The name of the network failure behind a fetch error (ECONNRESET, UND_ERR_SOCKET, TimeoutError...). */
 function transportFailure(err: unknown): { cause: string; retryable: boolean } {
+    if (isCredentialedFetchError(err, "TIMEOUT")) return { cause: `the request ${err.message}`, retryable: true };
+    // A redirect (never followed: the request carries the token) or an oversized body will not heal by retrying.
+    if (isCredentialedFetchError(err)) return { cause: err.message, retryable: false };
     const e = err as { name?: string; message?: string; code?: string; cause?: { code?: string; message?: string; name?: string } };
     if (e?.name === "TimeoutError" || e?.name === "AbortError") return { cause: "the request timed out", retryable: true };
     const code = e?.cause?.code ?? e?.code;
@@ -226,10 +231,29 @@ function transportFailure(err: unknown): { cause: string; retryable: boolean } {
     return { cause: `the connection failed (${detail || "no detail"})`, retryable: !permanent };
 }
 
+/**
+ * One request to Graph. The token is checked before it is sent; the request never follows a redirect and its answer
+ * is bounded in time and size (fetchWithCredential); every text Graph or the network sends back is redacted before any
+ * message can quote it.
+ */
 async function sendOnce(call: Call, method: Method, path: string, body?: unknown): Promise<Answer> {
-    call.token ??= await call.getToken(call.graphEndpoint);
+    if (call.token === undefined) {
+        const token = await call.getToken(call.graphEndpoint).catch((err: unknown) => {
+            throw graphRequestError(redact(err instanceof Error ? err.message : String(err)), 0, undefined);
+        });
+        const problem = bearerTokenProblem(token);
+        if (problem) {
+            throw graphRequestError(
+                `The Microsoft Graph token from the credential chain ${problem}: not sent (its value is not shown). Check the credential the provider runs with.`,
+                0,
+                undefined,
+            );
+        }
+        call.token = token;
+    }
+    const secrets = [call.token];
     try {
-        const response = await fetch(`${call.graphEndpoint}${path}`, {
+        const answer = await fetchWithCredential(`${call.graphEndpoint}${path}`, {
             method,
             headers: {
                 authorization: `Bearer ${call.token}`,
@@ -238,20 +262,23 @@ async function sendOnce(call: Call, method: Method, path: string, body?: unknown
                 "odata-version": "4.0",
                 ...(body === undefined ? {} : { "content-type": "application/json" }),
             },
-            body: body === undefined ? undefined : JSON.stringify(body),
-            signal: AbortSignal.timeout(call.policy.requestTimeoutMs),
+            ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+            timeoutMs: call.policy.requestTimeoutMs,
         });
-        const text = await response.text();
         let json: Record<string, unknown> | undefined;
         try {
-            const parsed: unknown = text ? JSON.parse(text) : undefined;
+            const parsed: unknown = answer.text ? JSON.parse(answer.text) : undefined;
             json = parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
         } catch {
             json = undefined;
         }
-        return { kind: "http", status: response.status, json, text, retryAfter: response.headers.get("retry-after") };
+        const error = json?.error as { message?: unknown } | undefined;
+        if (error && typeof error === "object" && typeof error.message === "string")
+            json = { ...json, error: { ...error, message: redact(error.message, secrets) } };
+        return { kind: "http", status: answer.status, json, text: redact(answer.text, secrets), retryAfter: answer.headers.get("retry-after") };
     } catch (err) {
-        return { kind: "transport", ...transportFailure(err) };
+        const failure = transportFailure(err);
+        return { kind: "transport", cause: redact(failure.cause, secrets), retryable: failure.retryable };
     }
 }
 
