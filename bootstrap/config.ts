@@ -7,7 +7,6 @@ import {
     githubRepositoryProblem,
     GitHubRepository,
     GitHubSubjectFormat,
-    guidProblem,
     PULUMI_TOKEN_TYPES,
     pulumiOrganizationProblem,
     pulumiTeamNameProblem,
@@ -15,7 +14,7 @@ import {
 } from "../src/contracts";
 import { ConfigError, ConfigSource } from "../src/config";
 import { poolOrProviderIdProblem, PROVIDER_ID_RULE } from "../src/config/gcp";
-import { isJsonObject, Json, JsonObject, Reader, ReaderOptions, str } from "../src/config/reader";
+import { guid, isJsonObject, Json, JsonObject, Reader, ReaderOptions, str } from "../src/config/reader";
 import { boolean, integer, list, object, ObjectSpec, text, value } from "../src/config/spec";
 import { loadTargetStack, TargetStack, TargetStackError } from "./targets";
 
@@ -453,11 +452,10 @@ export function parseBootstrapConfig(source: ConfigSource, namespace: string, pr
     const { environments, warnings } = parseEnvironments(r, mainDir, github.deployBranch);
 
     const az = objectOrReport(r, "azure", `set ${r.key("azure")} to { tenantId, subscriptionId }`, K.azure) ?? {};
-    for (const field of ["tenantId", "subscriptionId"] as const) {
-        const problem = guidProblem(az[field]);
-        if (problem) r.report(`azure.${field}`, problem, `az account show --query ${field === "tenantId" ? "tenantId" : "id"} -o tsv`);
-    }
-    const azure = { tenantId: str(az.tenantId) ?? "", subscriptionId: str(az.subscriptionId) ?? "" };
+    // Lowercased by the one GUID reader: the tenant is compared with each stack's and set as AZURE_TENANT_ID.
+    const azureId = (field: "tenantId" | "subscriptionId") =>
+        guid(r, `azure.${field}`, az[field], "", `az account show --query ${field === "tenantId" ? "tenantId" : "id"} -o tsv`);
+    const azure = { tenantId: azureId("tenantId"), subscriptionId: azureId("subscriptionId") };
 
     const gcpObj = objectOrReport(r, "gcp", `set ${r.key("gcp")} to { projectId, projectNumber, poolId, providerId }`, K.gcp);
     let gcp: BootstrapConfig["gcp"];

@@ -254,9 +254,12 @@ function parseAgentIdentity(r: Reader, at: string, value: Json | undefined, blue
             `must be 1 or 2 (got ${JSON.stringify(aud.tokenVersion)})`,
             "use the audience app's api.requestedAccessTokenVersion",
         );
-    const appId = typeof aud.appId === "string" && aud.appId !== "" ? aud.appId : blueprintAppId;
-    if (aud.appId !== undefined && guidProblem(aud.appId))
-        r.report(`${audPath}.appId`, guidProblem(aud.appId)!, "set the appId of the app exposing the identifier URI (default: the class's Blueprint)");
+    const ownAppId =
+        aud.appId !== undefined
+            ? guid(r, `${audPath}.appId`, aud.appId, "", "set the appId of the app exposing the identifier URI (default: the class's Blueprint)")
+            : "";
+    // A malformed appId is reported at its key; the Blueprint's stands in, so the audience is not reported again.
+    const appId = ownAppId !== "" && guidProblem(ownAppId) === undefined ? ownAppId : blueprintAppId;
     return {
         objectId,
         clientId,

@@ -302,10 +302,23 @@ export function bool(r: Reader, path: string, value: Json | string | undefined, 
     return fallback;
 }
 
-export function guid(r: Reader, path: string, value: Json | undefined, what: string): string {
+/**
+ * The one reader of a GUID-typed key (a tenant, object, application or subscription id): validated, then lowercased,
+ * once, here. Entra writes ids in lowercase in every token (`tid`, `oid`, `sub`, `appid`, a v2 `aud`) and the
+ * clouds compare what a contract pins byte for byte (a GCP CEL condition, an AWS provider URL and its condition
+ * keys, a `principal://` member), while Entra and ARM accept an id in any case: a GUID written in capitals would be
+ * accepted by every API and then match no token. Every consumer gets the lowercase form, so nothing pins the
+ * spelling the user typed. `fix` replaces the default "set <key> to the <what> (a GUID)".
+ */
+export function guid(r: Reader, path: string, value: Json | undefined, what: string, fix?: string): string {
     const problem = guidProblem(value);
-    if (problem !== undefined) r.report(path, problem, `set ${r.key(path)} to the ${what} (a GUID)`);
-    return typeof value === "string" ? value : "";
+    if (problem !== undefined) r.report(path, problem, fix ?? `set ${r.key(path)} to the ${what} (a GUID)`);
+    return typeof value === "string" ? normalizeGuid(value) : "";
+}
+
+/** A GUID as Entra writes it in tokens: lowercase. The normaliser `guid` applies; exported for what reads ids outside config. */
+export function normalizeGuid(value: string): string {
+    return value.toLowerCase();
 }
 
 /**
