@@ -393,6 +393,14 @@ export function cloudAudiences(type: string, props: Props): string[] {
 export const CLOUD_FEDERATION_API_PREFIX = "Agentfed";
 
 /**
+ * An audience as Entra resolves it: without case or trailing slashes (`API://Weather/` is `api://weather`). Mirrors
+ * `sameEntraAudience` in src/contracts/agent-identity.ts, which the pack cannot import.
+ */
+export function entraAudienceKey(audience: string): string {
+    return audience.toLowerCase().replace(/\/+$/, "");
+}
+
+/**
  * The audiences of downstream APIs, read from the sidecar's configured scopes (`api://weather/.default` ->
  * `api://weather`). The `Agentfed*` entries are not downstream APIs: they mint the Agent Identity JWT for a cloud's
  * dedicated federation audience (Option 2), and the program refuses that prefix for user-declared APIs.

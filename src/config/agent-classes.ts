@@ -9,6 +9,7 @@ import {
     ficNameProblem,
     guidProblem,
     option2TokenSubjectProblem,
+    sameEntraAudience,
     scopeAudience,
     subjectProblem,
 } from "../contracts";
@@ -587,10 +588,12 @@ function reportSharedOption2Blueprints(r: Reader, agents: readonly Agent[]): voi
  */
 function reportAudienceTraps(r: Reader, ctx: AgentClassContext, agents: readonly Agent[]): void {
     const downstream = agents.flatMap(({ containerApp }) => (containerApp?.sidecar.downstreamApis ?? []).flatMap((api) => api.scopes.map(scopeAudience)));
-    if (ctx.aws && ctx.aws.audienceMode !== "tenant" && agents.some((a) => a.agentIdentity && a.aws) && downstream.includes(ctx.aws.identifierUri))
+    const intermediary = ctx.aws?.identifierUri ?? "";
+    const clash = downstream.find((d) => sameEntraAudience(d, intermediary));
+    if (ctx.aws && ctx.aws.audienceMode !== "tenant" && agents.some((a) => a.agentIdentity && a.aws) && clash !== undefined)
         r.report(
             "aws.identifierUri",
-            `equals the audience of a downstream API the sidecar calls (${ctx.aws.identifierUri}); Option 2 agents request it as their AWS audience`,
+            `equals the audience of a downstream API the sidecar calls (${clash}, which Entra resolves to ${ctx.aws.identifierUri}); Option 2 agents request it as their AWS audience`,
             "give the intermediary app its own identifier URI, used only to feed AWS STS",
         );
     for (const { prefix, agentIdentity } of agents) {
