@@ -460,14 +460,19 @@ function sidecarsOf(type: string, props: Props): SidecarView[] {
 
 /**
  * The sidecar version an image tag names (mirrors `sidecarImageVersion` in src/runtime/container-env.ts: the pack
- * runs without the program's sources).
+ * runs without the program's sources; test/container-app.test.ts keeps the two equal). Semver's rule: whatever
+ * follows the version's first '-' is a pre-release, except Microsoft's base-image suffix (`azurelinux3.0-distroless`),
+ * matched whole at the end of the tag.
  */
 export function sidecarTagVersion(image: string): [number, number, number, boolean] | undefined {
     const lastSegment = (image.split("@")[0] ?? "").split("/").pop() ?? "";
     const colon = lastSegment.indexOf(":");
-    const match = colon < 0 ? null : /^v?(\d+)\.(\d+)\.(\d+)(?:-(.*))?$/.exec(lastSegment.slice(colon + 1));
+    const match = colon < 0 ? null : /^v?(\d+)\.(\d+)\.(\d+)(?:-(.+))?$/.exec(lastSegment.slice(colon + 1));
     if (!match) return undefined;
-    return [Number(match[1]), Number(match[2]), Number(match[3]), /^(rc|preview|alpha|beta)\b/i.test(match[4] ?? "")];
+    const parts = match[4]?.split("-") ?? [];
+    const variantAt = parts.findIndex((_, i) => /^azurelinux\d+(?:\.\d+)*(?:-distroless)?$/.test(parts.slice(i).join("-")));
+    const preRelease = variantAt < 0 ? parts.length > 0 : variantAt > 0;
+    return [Number(match[1]), Number(match[2]), Number(match[3]), preRelease];
 }
 
 /**

@@ -12,6 +12,7 @@ import {
     sidecarImageProblem,
     sidecarImageVersion,
 } from "../src/runtime/container-env";
+import { sidecarTagVersion } from "../policy/checks";
 import { BLUEPRINT_APP_ID, TENANT, UAMI_CLIENT_ID, UAMI_OID, UAMI_TYPE, prodConfigIssues } from "./helpers";
 
 const APP_TYPE = "azure-native:app:ContainerApp";
@@ -165,6 +166,40 @@ describe("sidecar image: the version that keeps the sidecar private to the repli
         assert.match(sidecarImageProblem("mcr.microsoft.com/entra-sdk/auth-sidecar:1.1.0-rc.1-azurelinux3.0-distroless")!, /pre-release/);
         assert.match(sidecarImageProblem("mcr.microsoft.com/entra-sdk/auth-sidecar@sha256:" + "b".repeat(64))!, /pins only a digest/);
         assert.match(sidecarImageProblem("contoso.azurecr.io/auth-sidecar:prod")!, /names no sidecar version/);
+    });
+
+    it("orders tags by semver: any pre-release of 1.1.0 is below the floor, a pre-release of a later version is above it (issue 24, item 6)", () => {
+        const repo = "mcr.microsoft.com/entra-sdk/auth-sidecar";
+        // [tag, accepted]: semver.org 2.0.0, items 9 and 11 (1.1.0-x < 1.1.0 < 1.1.1-rc.1 < 1.1.1 < 1.2.0).
+        const cases: [string, boolean][] = [
+            ["1.1.0-rc1-azurelinux3.0-distroless", false],
+            ["1.1.0-preview2", false],
+            ["1.1.0-rc.1", false],
+            ["1.1.0-rc.1-azurelinux3.0-distroless", false],
+            ["1.1.0-anything", false],
+            ["1.1.0-alpha", false],
+            ["1.1.0-azurelinux3.0-distroless-rc1", false],
+            ["1.1.0-azurelinux3.0", true],
+            ["1.1.0-azurelinux3.0-distroless", true],
+            ["v1.1.0", true],
+            ["1.1.1-rc.1", true],
+            ["1.1.1-rc.1-azurelinux3.0-distroless", true],
+            ["1.2.0", true],
+            ["1.2.0-preview", true],
+            ["1.0.9", false],
+            ["1.0.0-azurelinux3.0-distroless", false],
+        ];
+        for (const [tag, accepted] of cases) {
+            const image = `${repo}:${tag}`;
+            assert.equal(sidecarImageProblem(image) === undefined, accepted, `${tag}: ${sidecarImageProblem(image)}`);
+            // The policy pack's copy of the rule reads every tag the same way.
+            const v = sidecarImageVersion(image)!;
+            assert.deepEqual(sidecarTagVersion(image), [v.major, v.minor, v.patch, v.preRelease], tag);
+        }
+        assert.match(
+            sidecarImageProblem(`${repo}:1.1.0-preview2`)!,
+            /^is sidecar 1\.1\.0-preview2 \(a pre-release, which precedes 1\.1\.0\), older than 1\.1\.0/,
+        );
     });
 
     it("refuses the 1.0.0 image and a digest-only image in config, naming the key and the fix", () => {
