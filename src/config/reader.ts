@@ -320,25 +320,3 @@ export function guid(r: Reader, path: string, value: Json | undefined, what: str
 export function normalizeGuid(value: string): string {
     return value.toLowerCase();
 }
-
-/**
- * An image reference pinned to a tag other than `latest`, or to a digest. A digest follows the OCI image spec
- * (descriptor.md, "Digests"): `sha256:` and exactly 64 lowercase hex characters, or `sha512:` and 128.
- */
-export function imageProblem(image: unknown): string | undefined {
-    if (image === undefined || image === null || image === "") return "is not set";
-    if (typeof image !== "string") return `is not a string (got ${JSON.stringify(image)})`;
-    if (/\s/.test(image)) return `contains whitespace (${JSON.stringify(image)})`;
-    const at = image.indexOf("@");
-    if (at >= 0) {
-        const digest = image.slice(at + 1);
-        if (!/^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/.test(digest))
-            return `has a malformed digest (got ${JSON.stringify(digest)}); a digest is sha256: and 64 lowercase hex characters`;
-        return at === 0 ? `names no repository before the digest (got ${JSON.stringify(image)})` : undefined;
-    }
-    const lastSegment = image.split("/").pop() ?? "";
-    const tag = lastSegment.includes(":") ? lastSegment.split(":").pop() : undefined;
-    if (!tag) return `is not pinned (got ${JSON.stringify(image)}); add a tag or a digest`;
-    if (tag === "latest") return `uses the mutable tag latest (got ${JSON.stringify(image)}); pin a version or a digest`;
-    return undefined;
-}
