@@ -110,6 +110,25 @@ describe("doctor: --at parses strictly", () => {
             assert.doesNotMatch(r.stderr, INTERNAL);
         });
     }
+    it("keeps years 0-99 as written (Date.UTC maps them to 1900-1999) and refuses instants outside 1970-2199 as such", () => {
+        for (const value of [
+            "0050-06-01T00:00:00Z",
+            "0099-12-31T23:59:59Z",
+            "0000-01-01T00:00:00Z",
+            "1969-12-31T23:59:59Z",
+            "2200-01-01T00:00:00Z",
+            "1970-01-01T00:30:00+01:00",
+        ])
+            assert.throws(
+                () => parseInstant(value),
+                new RegExp(`^DoctorInputError: --at "${value.replace(/[+.]/g, "\\$&")}": outside the years a token is judged in \\(1970-01-01 to 2199-12-31, UTC\\)`),
+                value,
+            );
+        assert.throws(() => parseInstant("0050-02-30T00:00:00Z"), /no such date or time/);
+        assert.equal(parseInstant("1970-01-01T00:00:00Z"), 0);
+        assert.equal(parseInstant("2199-12-31T23:59:59Z"), Date.UTC(2199, 11, 31, 23, 59, 59));
+    });
+
     it("accepts Z, offsets and fractions, to the millisecond", () => {
         assert.equal(parseInstant("2026-01-31T12:00:00Z"), Date.UTC(2026, 0, 31, 12));
         assert.equal(parseInstant("2026-01-31T13:00:00.5+01:00"), Date.UTC(2026, 0, 31, 12, 0, 0, 500));
