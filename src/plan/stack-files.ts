@@ -1,4 +1,4 @@
-import { readFileSync, existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 
@@ -56,7 +56,13 @@ const exactIntTag = yaml.defineScalarTag<unknown>("tag:yaml.org,2002:int", {
     },
     identify: () => false,
 });
-const STACK_FILE_SCHEMA = yaml.CORE_SCHEMA.withTags(exactIntTag);
+/**
+ * With YAML merge keys (`<<: *defaults`), as the Pulumi CLI reads them: it loads stack files with gopkg.in/yaml.v3
+ * (pulumi/pulumi sdk/go/common/encoding/marshal.go), whose decoder resolves `<<` into the mapping it appears in, the
+ * mapping's own keys winning over merged ones and, in a list of merged mappings, the earlier over the later
+ * (go-yaml v3 decode.go, `merge` and `isMerge`). js-yaml's mergeTag resolves them the same way.
+ */
+const STACK_FILE_SCHEMA = yaml.CORE_SCHEMA.withTags(exactIntTag, yaml.mergeTag);
 
 /**
  * A key as Pulumi parses it (pulumi/pulumi sdk/go/common/resource/config/key.go, ParseKey, and
@@ -84,7 +90,13 @@ export function readStackConfig(stack: string, projectDir = PROJECT_DIR): Record
     if (nameProblem) throw new StackFileError(nameProblem);
     const fileName = `Pulumi.${stack}.yaml`;
     const file = path.join(projectDir, fileName);
-    if (!existsSync(file)) throw new StackFileError(`No stack file ${file}; known stacks have a Pulumi.<stack>.yaml at the repository root`);
+    if (!existsSync(file)) {
+        const stacks = knownStacks(projectDir);
+        throw new StackFileError(
+            `No stack file ${fileName} in ${projectDir}, the project's directory (beside its Pulumi.yaml); ` +
+                (stacks.length > 0 ? `its stacks are ${stacks.join(", ")}` : "it has no Pulumi.<stack>.yaml yet"),
+        );
+    }
     const project = readProjectName(projectDir);
     const text = readFileSync(file, "utf8");
     let doc: unknown;
@@ -112,15 +124,50 @@ export function readStackConfig(stack: string, projectDir = PROJECT_DIR): Record
                 `${fileName} sets ${full} twice, as ${JSON.stringify(first)} and ${JSON.stringify(key)}; Pulumi would keep one of them, in no set order. Fix: keep one`,
             );
         written.set(full, key);
-        result[full] = toConfigString(full, value);
+        result[full] = toConfigString(full, value, fileName);
     }
     return result;
 }
 
-/** Turns a YAML config value into the string Pulumi hands to the program. */
-export function toConfigString(key: string, value: unknown): string {
-    if (value !== null && typeof value === "object" && !Array.isArray(value) && !RawJSON.isRawJSON(value) && "secure" in value) {
-        throw new Error(`${key} is a secret; the offline plan cannot decrypt it. Override it with a placeholder in the plan's config overrides.`);
+/** The stacks a project directory has a file for (`Pulumi.<stack>.yaml`), sorted. */
+function knownStacks(projectDir: string): string[] {
+    try {
+        return readdirSync(projectDir)
+            .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+            .filter((s): s is string => s !== undefined && stackNameProblem(s) === undefined)
+            .sort();
+    } catch {
+        return [];
+    }
+}
+
+/**
+ * Where in a config value a `secure:` value sits (`agentfed:aws.accountId`), or undefined. Pulumi writes an
+ * encrypted value as a mapping with the one key `secure`, at the top of a key or anywhere inside a structured value
+ * (pulumi/pulumi sdk/go/common/resource/config/object.go, isSecureValue).
+ */
+function securePath(value: unknown, at: string): string | undefined {
+    if (value === null || typeof value !== "object" || RawJSON.isRawJSON(value)) return undefined;
+    if (!Array.isArray(value) && Object.keys(value).length === 1 && typeof (value as { secure?: unknown }).secure === "string") return at;
+    for (const [k, v] of Object.entries(value)) {
+        const found = securePath(v, Array.isArray(value) ? `${at}[${k}]` : `${at}.${k}`);
+        if (found) return found;
+    }
+    return undefined;
+}
+
+/**
+ * Turns a YAML config value into the string Pulumi hands to the program. An encrypted (`secure:`) value, at the top
+ * of the key or nested in it, is refused naming where it sits: the offline plan has no key to decrypt it.
+ */
+export function toConfigString(key: string, value: unknown, file?: string): string {
+    const secret = securePath(value, key);
+    if (secret !== undefined) {
+        throw new StackFileError(
+            `${file ? `${file}: ` : ""}${secret} is encrypted (secure:), and the offline plan has no key to decrypt it. ` +
+                "Fix: nothing in this stack's configuration is a secret (ids, names, URLs); set the plain value with " +
+                `pulumi config set ${secret.includes(".") || secret.includes("[") ? `--path '${secret}'` : secret} <value> (without --secret)`,
+        );
     }
     return typeof value === "string" ? value : JSON.stringify(value);
 }
