@@ -9,6 +9,7 @@ import * as yaml from "js-yaml";
 import { policies } from "../policy/policies";
 import { CI_PROJECT_ROLES, GITHUB_ACTIONS_ISSUER as POLICY_GITHUB_ISSUER } from "../policy/checks";
 import { GITHUB_ACTIONS_ISSUER } from "../src/contracts";
+import { runPlanCli } from "../src/plan/cli";
 import { PlannedResource, PlanResult, runPlan } from "../src/plan/run-plan";
 import { planJson } from "../src/plan/render";
 import { readStackOutputsFile } from "../src/outputs-file";
@@ -476,13 +477,13 @@ describe("npm run doctor -- --project bootstrap", () => {
         assert.doesNotMatch(audit.stderr, INTERNAL);
     });
 
-    it("refuses an unknown project with the list of known ones", () => {
-        const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/plan.ts", "--project", "nope", "--stack", "github"], {
-            cwd: ROOT,
-            encoding: "utf8",
-        });
-        assert.equal(result.status, 1);
-        assert.match(result.stderr, /--project nope: unknown project; known projects are \., bootstrap/);
+    it("refuses an unknown project with the list of known ones: a usage error, exit 2", async () => {
+        const result = await capture((io) => runPlanCli(["--project", "nope", "--stack", "github"], io));
+        assert.equal(result.code, 2);
+        assert.match(
+            result.stderr,
+            /^plan: --project nope: unknown project; known projects are \., bootstrap \(directories relative to the repository root\)\nusage: npm run plan/,
+        );
     });
 });
 

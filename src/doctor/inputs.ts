@@ -1,5 +1,5 @@
 import { decodeJwt, decodeProtectedHeader } from "jose";
-import { readJsonInput } from "../cli-io";
+import { MAX_SMALL_INPUT_BYTES, readJsonInput } from "../cli-io";
 import type { JwtClaims, TrustContract } from "../contracts";
 import { readStackOutputsFile, StackOutputsError } from "../outputs-file";
 
@@ -22,15 +22,15 @@ export function claimsFromToken(token: string): JwtClaims {
     }
 }
 
-function readJson(file: string, flag: string): unknown {
-    const input = readJsonInput(file);
+function readJson(file: string, flag: string, maxBytes?: number): unknown {
+    const input = readJsonInput(file, maxBytes);
     if ("problem" in input) throw new DoctorInputError(`${flag} ${file}: ${input.problem}`);
     return input.value;
 }
 
 /** Reads a claims document: a JSON object of claims. */
 export function claimsFromFile(file: string): JwtClaims {
-    const value = readJson(file, "--claims");
+    const value = readJson(file, "--claims", MAX_SMALL_INPUT_BYTES);
     if (value === null || typeof value !== "object" || Array.isArray(value)) throw new DoctorInputError(`--claims ${file}: expected a JSON object of claims`);
     return value as JwtClaims;
 }

@@ -1,6 +1,7 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
+import { decodeUserText, readBoundedFile } from "../cli-io";
 
 /** The repository root: where Pulumi.yaml and Pulumi.<stack>.yaml live. */
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
@@ -20,19 +21,32 @@ export class StackFileError extends Error {
  */
 const STACK_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
 
-/** Why `stack` is not a stack name, or undefined. */
-export function stackNameProblem(stack: string): string | undefined {
+/**
+ * Why `stack` is not a stack name, or undefined. `named` says where the name came from, as the message starts with it:
+ * the plan's `--stack` flag by default; "stack" for a caller that is not a command line.
+ */
+export function stackNameProblem(stack: string, named = "--stack"): string | undefined {
     if (STACK_NAME.test(stack) && stack !== "." && stack !== "..") return undefined;
     const qualified = /^[A-Za-z0-9][\w.-]*(\/[A-Za-z0-9][\w.-]*){1,2}$/.test(stack)
         ? ` (for a qualified name like ${stack}, pass the stack's own name: ${stack.split("/").pop()})`
         : "";
-    return `--stack ${JSON.stringify(stack)} is not a stack name: a stack name is 1-100 letters, digits, '-', '_' or '.', never a path${qualified}. Fix: name a stack with a Pulumi.<stack>.yaml at the repository root, e.g. --stack prod`;
+    return `${named} ${JSON.stringify(stack)} is not a stack name: a stack name is 1-100 letters, digits, '-', '_' or '.', never a path${qualified}`;
+}
+
+/** The most a stack file or a project file is read: a stack with a hundred agent classes is a few hundred kilobytes. */
+export const MAX_STACK_FILE_BYTES = 4 * 1024 * 1024;
+
+/** A project's file (Pulumi.yaml, Pulumi.<stack>.yaml) through the bounded reader: a regular file, of a bounded size. */
+function readProjectFile(file: string): string {
+    const input = readBoundedFile(file, MAX_STACK_FILE_BYTES);
+    if ("problem" in input) throw new StackFileError(`${file} ${input.problem}`);
+    return decodeUserText(input.bytes);
 }
 
 /** Reads the project name from Pulumi.yaml. */
 export function readProjectName(projectDir = PROJECT_DIR): string {
-    const doc = yaml.load(readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as { name?: unknown };
-    if (typeof doc?.name !== "string") throw new Error(`${path.join(projectDir, "Pulumi.yaml")} has no project name`);
+    const doc = yaml.load(readProjectFile(path.join(projectDir, "Pulumi.yaml"))) as { name?: unknown };
+    if (typeof doc?.name !== "string") throw new StackFileError(`${path.join(projectDir, "Pulumi.yaml")} has no project name`);
     return doc.name;
 }
 
@@ -86,8 +100,8 @@ function fullKey(key: string, project: string, file: string): string {
  * the CLI would resolve in no set order) are refused, naming the flag or the file.
  */
 export function readStackConfig(stack: string, projectDir = PROJECT_DIR): Record<string, string> {
-    const nameProblem = stackNameProblem(stack);
-    if (nameProblem) throw new StackFileError(nameProblem);
+    const nameProblem = stackNameProblem(stack, "stack");
+    if (nameProblem) throw new StackFileError(`${nameProblem}. Fix: name a stack with a Pulumi.<stack>.yaml in the project's directory`);
     const fileName = `Pulumi.${stack}.yaml`;
     const file = path.join(projectDir, fileName);
     if (!existsSync(file)) {
@@ -98,7 +112,7 @@ export function readStackConfig(stack: string, projectDir = PROJECT_DIR): Record
         );
     }
     const project = readProjectName(projectDir);
-    const text = readFileSync(file, "utf8");
+    const text = readProjectFile(file);
     let doc: unknown;
     try {
         // js-yaml 5 refuses a file with no document (empty, or comments only); Pulumi reads it as a stack without config.
