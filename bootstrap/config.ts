@@ -1,13 +1,15 @@
 import * as path from "node:path";
 import {
+    gcpSubjectProblem,
     GITHUB_SUBJECT_FORMATS,
+    githubBranchProblem,
+    githubEnvironmentSubject,
     githubEnvironmentProblem,
     githubIdProblem,
     githubOwnerProblem,
     githubRepositoryProblem,
     GitHubRepository,
     GitHubSubjectFormat,
-    guidProblem,
     PULUMI_TOKEN_TYPES,
     pulumiOrganizationProblem,
     pulumiTeamNameProblem,
@@ -15,8 +17,9 @@ import {
 } from "../src/contracts";
 import { ConfigError, ConfigSource } from "../src/config";
 import { poolOrProviderIdProblem, PROVIDER_ID_RULE } from "../src/config/gcp";
-import { isJsonObject, Json, JsonObject, Reader, ReaderOptions, str } from "../src/config/reader";
+import { guid, isJsonObject, Json, JsonObject, Reader, ReaderOptions, str } from "../src/config/reader";
 import { boolean, integer, list, object, ObjectSpec, text, value } from "../src/config/spec";
+import { stackNameProblem } from "../src/plan/stack-files";
 import { graphPermissions, TENANT_WIDE_GRAPH_WRITES } from "./permissions";
 import { loadTargetStack, TargetStack, TargetStackError } from "./targets";
 
@@ -142,7 +145,7 @@ export const BOOTSTRAP_KEYS = object(
                 deployBranch: text({
                     summary: "The only branch that may run jobs in deploy environments.",
                     default: "main",
-                    rule: "one branch name, exactly: no pattern characters (* ? [ ]), no leading, trailing or double '/', no '..'",
+                    rule: "one branch name, exactly, as git names it (git-check-ref-format): not a ref (refs/heads/main), no pattern characters (* ? [ ]), no leading, trailing or double '/', no '..', no component starting with '.' or ending in .lock",
                     example: "main",
                 }),
             },
@@ -163,7 +166,7 @@ export const BOOTSTRAP_KEYS = object(
                     name: text({
                         summary: "The environment's name, exactly as the workflows spell it (every cloud compares sub byte for byte).",
                         required: true,
-                        rule: "letters, digits, '-' and '_' only (':' arrives as %3A in sub; '.', '*' and '?' are wildcards in Pulumi Cloud policies); unique without case, as GitHub's environment names are; 3-27 characters, not ending in '-' or '_', so that the GCP service account ci-<name> is a valid id",
+                        rule: "letters, digits, '-' and '_' only (':' arrives as %3A in sub; '.', '*' and '?' are wildcards in Pulumi Cloud policies); unique without case and with '_' read as '-' (GitHub's environment names are not case-sensitive, and each environment's identities are named from that form); 3-27 characters, not ending in '-' or '_', so that the GCP service account ci-<name> is a valid id; with a stack that deploys to GCP, the GitHub subject it gives (repo:<owner>/<repo>:environment:<name>) at most 127 bytes, GCP's google.subject limit",
                         example: "preview-dev",
                     }),
                     access: text({
@@ -333,7 +336,7 @@ export const BOOTSTRAP_KEYS = object(
                     summary:
                         "Also pin token.actions.githubusercontent.com:repository_id in each role's trust policy, so a re-created repository of the same name is refused.",
                     default: true,
-                    rule: "false only if AWS STS refuses the GitHub-specific condition key (every AWS login would then be denied)",
+                    rule: "false only if AWS STS refuses the GitHub-specific condition key (every AWS login would then be denied); false with subjectFormat name is a warning, since the roles then pin the repository by name only",
                 }),
             },
         ),
@@ -415,8 +418,9 @@ function parseGitHub(r: Reader): BootstrapConfig["github"] & { deployBranch: str
         "use immutable when the repository uses GitHub's immutable subject claims (created, renamed or transferred on or after 2026-07-15, or opted in), else name",
     ) as GitHubSubjectFormat;
     const deployBranch = r.text("github.deployBranch", o.deployBranch) ?? G.deployBranch.default!;
-    if (!BRANCH.test(deployBranch) || /[*?[\]]/.test(deployBranch))
-        r.report("github.deployBranch", `is not a branch name (got ${JSON.stringify(o.deployBranch)})`, "name one branch exactly, e.g. main");
+    const branchProblem =
+        githubBranchProblem(deployBranch) ?? (BRANCH.test(deployBranch) ? undefined : `is not a branch name (got ${JSON.stringify(o.deployBranch)})`);
+    if (branchProblem) r.report("github.deployBranch", branchProblem, "name one branch exactly, as git names it, e.g. main");
     return {
         owner: typeof o.owner === "string" ? o.owner : "",
         name: typeof o.repository === "string" ? o.repository : "",
@@ -434,7 +438,17 @@ function idList(r: Reader, path: string, value: Json | undefined): number[] {
         return [];
     }
     if (value.length > MAX_REVIEWERS) r.report(path, `lists ${value.length} reviewers; GitHub allows at most ${MAX_REVIEWERS}`, "keep six at most");
-    return value.map((v, i) => Number(numericId(r, `${path}[${i}]`, v, 'use the numeric id, quoted, e.g. "1234567"')));
+    return value.map((v, i) => {
+        const id = numericId(r, `${path}[${i}]`, v, 'use the numeric id, quoted, e.g. "1234567"');
+        // The GitHub provider takes reviewer ids as numbers: past 2^53 - 1 Number() would hand it another id.
+        if (id !== "" && !Number.isSafeInteger(Number(id)))
+            r.report(
+                `${path}[${i}]`,
+                `is ${id}, beyond ${Number.MAX_SAFE_INTEGER}, the largest id the GitHub provider's numeric reviewer ids carry exactly (it would become ${Number(id)})`,
+                "check the id: gh api users/<login> --jq .id (or orgs/<owner>/teams/<slug> --jq .id)",
+            );
+        return Number(id);
+    });
 }
 
 /**
@@ -503,10 +517,17 @@ function parseEnvironments(r: Reader, mainDir: string, deployBranch: string): { 
         const nameProblem = githubEnvironmentProblem(entry.name);
         if (nameProblem) r.report(`${at}.name`, nameProblem, "use the environment's name as the workflows write it, e.g. preview-dev");
         const name = typeof entry.name === "string" ? entry.name : "";
-        // GitHub environment names are not case-sensitive: two spellings are one environment.
-        const first = seen.get(name.toLowerCase());
-        if (name && first !== undefined) r.report(`${at}.name`, `repeats environments[${first}] (${name})`, "give each environment one entry");
-        else seen.set(name.toLowerCase(), i);
+        // Compared as the identities are named (the slug below: lowercase, '_' as '-'): GitHub environment names are
+        // not case-sensitive, and prod_x and prod-x would get the same service account, role, app and team.
+        const identityName = name.toLowerCase().replace(/_/g, "-");
+        const first = seen.get(identityName);
+        if (name && first !== undefined)
+            r.report(
+                `${at}.name`,
+                `repeats environments[${first}] (${name}): both would get the identities named ${identityName}, since names are compared without case and with '_' as '-'`,
+                "give each environment one entry, with a name that differs by more than case or '_' for '-'",
+            );
+        else seen.set(identityName, i);
         const access = entry.access as EnvironmentAccess;
         const accessAllowed = ENVIRONMENT.access.allowed ?? [];
         if (!accessAllowed.includes(access))
@@ -516,7 +537,7 @@ function parseEnvironments(r: Reader, mainDir: string, deployBranch: string): { 
                 "preview reads its stack; deploy changes it",
             );
         const stack = str(entry.stack) ?? "";
-        if (!/^[A-Za-z0-9_.-]{1,100}$/.test(stack))
+        if (stackNameProblem(stack) !== undefined)
             r.report(`${at}.stack`, `is not a stack name (got ${JSON.stringify(entry.stack ?? null)})`, "name a stack of the main project, e.g. dev");
         else if (!targets.has(stack)) {
             try {
@@ -670,11 +691,10 @@ export function parseBootstrapConfig(source: ConfigSource, namespace: string, pr
     const branchProtection = parseBranchProtection(r, github.deployBranch, warnings);
 
     const az = objectOrReport(r, "azure", `set ${r.key("azure")} to { tenantId, subscriptionId }`, K.azure) ?? {};
-    for (const field of ["tenantId", "subscriptionId"] as const) {
-        const problem = guidProblem(az[field]);
-        if (problem) r.report(`azure.${field}`, problem, `az account show --query ${field === "tenantId" ? "tenantId" : "id"} -o tsv`);
-    }
-    const azure = { tenantId: str(az.tenantId) ?? "", subscriptionId: str(az.subscriptionId) ?? "" };
+    // Lowercased by the one GUID reader: the tenant is compared with each stack's and set as AZURE_TENANT_ID.
+    const azureId = (field: "tenantId" | "subscriptionId") =>
+        guid(r, `azure.${field}`, az[field], "", `az account show --query ${field === "tenantId" ? "tenantId" : "id"} -o tsv`);
+    const azure = { tenantId: azureId("tenantId"), subscriptionId: azureId("subscriptionId") };
 
     const gcpObj = objectOrReport(r, "gcp", `set ${r.key("gcp")} to { projectId, projectNumber, poolId, providerId }`, K.gcp);
     let gcp: BootstrapConfig["gcp"];
@@ -710,6 +730,12 @@ export function parseBootstrapConfig(source: ConfigSource, namespace: string, pr
             );
         const region = r.matching("aws.region", awsObj.region, REGION, "an AWS region", "e.g. us-east-1 (the workflows' AWS_REGION)");
         aws = { accountId, region, pinRepositoryId: r.boolean("aws.pinRepositoryId", awsObj.pinRepositoryId, K.aws.fields.pinRepositoryId) };
+        // With subjectFormat immutable the sub itself carries the repository id; with name, the pin was the only guard.
+        if (!aws.pinRepositoryId && github.subjectFormat === "name")
+            warnings.push(
+                `${r.key("aws.pinRepositoryId")} is false: the AWS roles pin only aud and sub (repo:${github.owner}/${github.name}:environment:<env>), so a repository re-created under the same name can assume them. ` +
+                    `Set it back to true once AWS STS evaluates token.actions.githubusercontent.com:repository_id, or use ${r.key("github.subjectFormat")}: immutable, whose sub carries the repository id.`,
+            );
     }
     const P = K.pulumi.fields;
     const pulumiObj = objectOrReport(r, "pulumi", `set ${r.key("pulumi")} to { organization, tokenType: team }`, K.pulumi) ?? {};
@@ -729,6 +755,12 @@ export function parseBootstrapConfig(source: ConfigSource, namespace: string, pr
 
     const protect = r.boolean("protect", r.raw("protect"), K.protect);
     // Cross-checks against the stacks the environments name.
+    const repositoryValid = [
+        githubOwnerProblem(github.owner),
+        githubRepositoryProblem(github.name),
+        githubIdProblem(github.ownerId),
+        githubIdProblem(github.repositoryId),
+    ].every((p) => p === undefined);
     for (const [i, env] of environments.entries()) {
         const t = env.target;
         if (azure.tenantId && t.tenantId !== azure.tenantId)
@@ -745,6 +777,14 @@ export function parseBootstrapConfig(source: ConfigSource, namespace: string, pr
                 `environments[${i}].stack`,
                 `names stack ${t.name}, whose GCP project ${t.gcp.projectId} is the CI project (${r.key("gcp.projectId")}): its deploy identity would administer the CI pool and every CI service account`,
                 "keep the CI pool and the CI service accounts in a project no stack deploys to",
+            );
+        // GCP refuses a google.subject over 127 bytes: found here, not after pulumi up has registered the other clouds' identities.
+        const subjectProblem = t.gcp && repositoryValid ? gcpSubjectProblem(githubEnvironmentSubject(github, env.name, github.subjectFormat)) : undefined;
+        if (subjectProblem)
+            r.report(
+                `environments[${i}].name`,
+                `gives the GitHub ${subjectProblem}, and GCP pins it as the environment's principal://.../subject/<sub>`,
+                `shorten the environment name (or the repository's${github.subjectFormat === "immutable" ? ", or use subjectFormat name" : ""})`,
             );
         if (t.aws && !aws) r.report("aws", `is not set, but stack ${t.name} deploys to AWS`, `set ${r.key("aws")} to { accountId, region }`);
         if (t.aws && aws && aws.accountId && t.aws.accountId !== aws.accountId)

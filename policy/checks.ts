@@ -429,6 +429,14 @@ export function cloudAudiences(type: string, props: Props): string[] {
 export const CLOUD_FEDERATION_API_PREFIX = "Agentfed";
 
 /**
+ * An audience as Entra resolves it: without case or trailing slashes (`API://Weather/` is `api://weather`). Mirrors
+ * `sameEntraAudience` in src/contracts/agent-identity.ts, which the pack cannot import.
+ */
+export function entraAudienceKey(audience: string): string {
+    return audience.toLowerCase().replace(/\/+$/, "");
+}
+
+/**
  * The audiences of downstream APIs, read from the sidecar's configured scopes (`api://weather/.default` ->
  * `api://weather`). The `Agentfed*` entries are not downstream APIs: they mint the Agent Identity JWT for a cloud's
  * dedicated federation audience (Option 2), and the program refuses that prefix for user-declared APIs.
@@ -488,14 +496,19 @@ function sidecarsOf(type: string, props: Props): SidecarView[] {
 
 /**
  * The sidecar version an image tag names (mirrors `sidecarImageVersion` in src/runtime/container-env.ts: the pack
- * runs without the program's sources).
+ * runs without the program's sources; test/container-app.test.ts keeps the two equal). Semver's rule: whatever
+ * follows the version's first '-' is a pre-release, except Microsoft's base-image suffix (`azurelinux3.0-distroless`),
+ * matched whole at the end of the tag.
  */
 export function sidecarTagVersion(image: string): [number, number, number, boolean] | undefined {
     const lastSegment = (image.split("@")[0] ?? "").split("/").pop() ?? "";
     const colon = lastSegment.indexOf(":");
-    const match = colon < 0 ? null : /^v?(\d+)\.(\d+)\.(\d+)(?:-(.*))?$/.exec(lastSegment.slice(colon + 1));
+    const match = colon < 0 ? null : /^v?(\d+)\.(\d+)\.(\d+)(?:-(.+))?$/.exec(lastSegment.slice(colon + 1));
     if (!match) return undefined;
-    return [Number(match[1]), Number(match[2]), Number(match[3]), /^(rc|preview|alpha|beta)\b/i.test(match[4] ?? "")];
+    const parts = match[4]?.split("-") ?? [];
+    const variantAt = parts.findIndex((_, i) => /^azurelinux\d+(?:\.\d+)*(?:-distroless)?$/.test(parts.slice(i).join("-")));
+    const preRelease = variantAt < 0 ? parts.length > 0 : variantAt > 0;
+    return [Number(match[1]), Number(match[2]), Number(match[3]), preRelease];
 }
 
 /**

@@ -132,13 +132,15 @@ export const policies: Policies = [
         configSchema: { properties: { forbiddenAudiences: { type: "array", items: { type: "string" }, default: ["api://weather"] } } },
         validateStack: (args: StackValidationArgs, report) => {
             const { forbiddenAudiences } = args.getConfig<{ forbiddenAudiences?: string[] }>();
-            const forbidden = new Set([
-                ...(forbiddenAudiences ?? ["api://weather"]),
-                ...args.resources.flatMap((r) => checks.downstreamAudiences(r.type, r.props)),
-            ]);
+            // Compared as Entra resolves them, without case or trailing slashes (sameEntraAudience in src/contracts).
+            const forbidden = new Set(
+                [...(forbiddenAudiences ?? ["api://weather"]), ...args.resources.flatMap((r) => checks.downstreamAudiences(r.type, r.props))].map(
+                    checks.entraAudienceKey,
+                ),
+            );
             for (const r of args.resources) {
                 for (const aud of checks.cloudAudiences(r.type, r.props)) {
-                    if (forbidden.has(aud))
+                    if (forbidden.has(checks.entraAudienceKey(aud)))
                         report(
                             `${r.type} ${r.name} accepts ${aud}, the audience of a downstream API; define a dedicated cloud-federation audience instead`,
                             r.urn,

@@ -6,10 +6,13 @@
 //   npm run bench                     # sizes 1, 10, 50, 100
 //   npm run bench -- --sizes 1,200    # other sizes
 //   npm run bench -- --json           # one JSON document
+//   npm run bench -- --help           # the usage line; a malformed command line exits 2 with it
 import { spawnSync } from "node:child_process";
 import { cpus } from "node:os";
 import { performance } from "node:perf_hooks";
 import * as path from "node:path";
+import { CliValues, parseCliArgs, UsageError } from "../src/cli-args";
+import { CliIo, EXIT, processIo } from "../src/cli-io";
 import { longestDependencyChain } from "../src/plan/dependency-chain";
 import { runPlan } from "../src/plan/run-plan";
 import { manyAgentClasses } from "../test/fixtures/agent-classes";
@@ -89,16 +92,62 @@ function parent(sizes: number[], json: boolean): void {
     }
 }
 
-const args = process.argv.slice(2);
-const childAt = args.indexOf("--child");
-if (childAt >= 0) {
-    child(Number(args[childAt + 1])).catch((err: unknown) => {
-        console.error(err);
-        process.exit(1);
-    });
-} else {
-    const sizesAt = args.indexOf("--sizes");
-    const sizes = sizesAt >= 0 ? (args[sizesAt + 1] ?? "").split(",").map(Number) : [1, 10, 50, 100];
-    if (sizes.some((n) => !Number.isInteger(n) || n < 0)) throw new Error("--sizes takes comma-separated class counts, e.g. 1,10,50,100");
-    parent(sizes, args.includes("--json"));
+export const BENCH_USAGE = "usage: npm run bench -- [--sizes <n>[,<n>...]] [--json]";
+/** Each size is a plan of that many agent classes in its own process: beyond this, a typing slip, not a benchmark. */
+const MAX_CLASSES = 1000;
+const DEFAULT_SIZES = [1, 10, 50, 100];
+const OPTIONS = { sizes: { type: "string" }, json: { type: "boolean" }, child: { type: "string" } } as const;
+
+/** A class count as written on the command line: digits only, within MAX_CLASSES. */
+function classCount(text: string, flag: string): number {
+    if (!/^\d+$/.test(text) || Number(text) > MAX_CLASSES)
+        throw new UsageError(
+            `${flag} ${JSON.stringify(text)}: each size is a whole number of agent classes from 0 to ${MAX_CLASSES}, e.g. --sizes 1,10,50,100`,
+        );
+    return Number(text);
+}
+
+/**
+ * Runs `npm run bench`; returns the exit code. `run` measures the sizes (the parent), `runChild` one size in this
+ * process (`--child <n>`, what the parent spawns; not for users, so not in the usage line).
+ */
+export async function runBenchCli(
+    argv: readonly string[],
+    io: CliIo,
+    run: (sizes: number[], json: boolean) => void = parent,
+    runChild: (classes: number) => Promise<void> = child,
+): Promise<number> {
+    let values: CliValues<typeof OPTIONS>;
+    try {
+        const parsed = parseCliArgs(argv, OPTIONS);
+        if (parsed === "help") {
+            io.out(`${BENCH_USAGE}\n`);
+            return EXIT.ok;
+        }
+        values = parsed;
+        if (values.child !== undefined) {
+            if (values.sizes !== undefined || values.json) throw new UsageError("--child runs one size for the parent; it takes no other option");
+            await runChild(classCount(values.child, "--child"));
+            return EXIT.ok;
+        }
+        const sizes = values.sizes === undefined ? DEFAULT_SIZES : values.sizes.split(",").map((n) => classCount(n, "--sizes"));
+        run(sizes, values.json === true);
+        return EXIT.ok;
+    } catch (err) {
+        if (!(err instanceof UsageError)) throw err;
+        io.err(`bench: ${err.message}\n${BENCH_USAGE}\n`);
+        return EXIT.unusable;
+    }
+}
+
+if (require.main === module) {
+    runBenchCli(process.argv.slice(2), processIo).then(
+        (code) => {
+            process.exitCode = code;
+        },
+        (err: unknown) => {
+            process.stderr.write(`bench failed: ${err instanceof Error ? err.message : String(err)}\n`);
+            process.exitCode = 1;
+        },
+    );
 }

@@ -1,32 +1,19 @@
 /**
  * Offline plan: `npm run plan -- [--project <dir>] --stack <name> [--json]` (`--project bootstrap` for the CI bootstrap).
  * Runs the real program in-process under Pulumi's mocks with Pulumi.<stack>.yaml, and prints every resource
- * (type, name, parent, inputs) and every trust contract. No cloud login, no Pulumi CLI.
+ * (type, name, parent, inputs) and every trust contract. No cloud login, no Pulumi CLI. The logic lives in
+ * src/plan/cli.ts (tested in-process); this file only wires it to the process. Exit 0 planned, 2 unusable input,
+ * 1 the program failed.
  */
-import { parseArgs } from "node:util";
-import { runPlan } from "../src/plan/run-plan";
-import { stackNameProblem } from "../src/plan/stack-files";
-import { renderPlanText, planJson } from "../src/plan/render";
+import { processIo } from "../src/cli-io";
+import { runPlanCli } from "../src/plan/cli";
 
-async function main(): Promise<void> {
-    const { values } = parseArgs({
-        options: { project: { type: "string" }, stack: { type: "string", short: "s" }, json: { type: "boolean", default: false } },
-        strict: true,
-    });
-    if (!values.stack) {
-        process.stderr.write("usage: npm run plan -- [--project bootstrap] --stack <dev|prod|github> [--json]\n");
-        process.exit(2);
-    }
-    const nameProblem = stackNameProblem(values.stack);
-    if (nameProblem) {
-        process.stderr.write(`${nameProblem}\n`);
-        process.exit(2);
-    }
-    const plan = await runPlan({ stack: values.stack, ...(values.project !== undefined ? { project: values.project } : {}) });
-    process.stdout.write(values.json ? `${JSON.stringify(planJson(plan), null, 2)}\n` : renderPlanText(plan));
-}
-
-main().catch((err: unknown) => {
-    process.stderr.write(`plan failed: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-});
+runPlanCli(process.argv.slice(2), processIo).then(
+    (code) => {
+        process.exitCode = code;
+    },
+    (err: unknown) => {
+        process.stderr.write(`plan: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+        process.exitCode = 1;
+    },
+);

@@ -529,6 +529,34 @@ describe("Option 2 for the stack's primary agent", () => {
         assert.doesNotThrow(() => parseStackConfig({ get: (k) => withoutAws[`agentfed:${k}`] }, "agentfed"));
         assert.match(issues({ cloudPrincipal: "agentidentity" }), /agentfed:cloudPrincipal must be one of uami, agentIdentity/);
     });
+
+    it("compares the AWS intermediary audience with downstream scopes as Entra resolves them: any case, any trailing slash (issue 24, item 7)", () => {
+        const raw = readStackConfig("prod");
+        const issuesWithScope = (scope: string) => {
+            const app = JSON.parse(raw["agentfed:containerApp"]!) as { sidecar: { downstreamApis: { scopes: string[] }[] } };
+            app.sidecar.downstreamApis[0]!.scopes = [scope];
+            const source: Record<string, string> = {
+                ...raw,
+                "agentfed:containerApp": JSON.stringify(app),
+                "agentfed:cloudPrincipal": "agentIdentity",
+                "agentfed:agentIdentity": JSON.stringify(agentIdentity),
+            };
+            try {
+                parseStackConfig({ get: (k) => source[`agentfed:${k}`] }, "agentfed");
+                return "";
+            } catch (err) {
+                return String(err);
+            }
+        };
+        const tenant = "11111111-1111-1111-1111-111111111111";
+        for (const scope of [
+            `api://${tenant}/agentfed-aws-prod/.default`,
+            `API://${tenant}/AGENTFED-AWS-PROD/.default`,
+            `api://${tenant}/Agentfed-Aws-Prod//.default`,
+        ])
+            assert.match(issuesWithScope(scope), /agentfed:aws\.identifierUri equals the audience of a downstream API the sidecar calls/, scope);
+        assert.equal(issuesWithScope("api://weather/.default"), "");
+    });
 });
 
 describe("Option 2 when the Agent Identity's tokens carry a sub distinct from oid", () => {

@@ -617,7 +617,7 @@ describe("audit: unusable input exits 2 with a clear message", () => {
     const cases: [string, () => string[], RegExp, NodeJS.ProcessEnv?][] = [
         ["neither --stack nor --outputs", () => [], /pass exactly one of --stack or --outputs/],
         ["both --stack and --outputs", () => ["--stack", "prod", "--outputs", outputsFile], /pass exactly one of --stack or --outputs/],
-        ["an unknown flag", () => ["--outputs", outputsFile, "--cloud", "gcp"], /Unknown option '--cloud'/],
+        ["an unknown flag", () => ["--outputs", outputsFile, "--cloud", "gcp"], /unknown option --cloud/],
         ["an unknown cloud", () => ["--outputs", outputsFile, "--clouds", "entra,azure"], /--clouds: unknown cloud "azure"; use entra, gcp, aws/],
         ["an empty --clouds", () => ["--outputs", outputsFile, "--clouds", " , "], /--clouds is empty/],
         [
@@ -631,7 +631,7 @@ describe("audit: unusable input exits 2 with a clear message", () => {
             /--clouds gcp: .* declares no gcp-provider contract/,
         ],
         ["a bad --fail-on", () => ["--outputs", outputsFile, "--fail-on", "info"], /--fail-on "info": use error or warning/],
-        ["a stack name that is an option", () => ["--stack", "--show-secrets"], /Option '--stack' argument is ambiguous/],
+        ["a stack name that is an option", () => ["--stack", "--show-secrets"], /--stack needs a value \(got the option --show-secrets/],
         ["a stack name with spaces", () => ["--stack", "prod; rm -rf /"], /is not a stack name/],
         ["a missing outputs file", () => ["--outputs", path.join(dir, "missing.json")], /cannot read \(no such file\)/],
         ["outputs with no contracts", () => ["--outputs", write("empty-contracts.json", '{"trustContracts":[]}')], /trustContracts is empty/],

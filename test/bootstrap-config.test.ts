@@ -5,6 +5,8 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { BootstrapConfig, parseBootstrapConfig } from "../bootstrap/config";
 import { ConfigError } from "../src/config";
+import { AgentFedMocks } from "../src/plan/mocks";
+import { runPlan } from "../src/plan/run-plan";
 import { PROJECT_DIR, readStackConfig } from "../src/plan/stack-files";
 
 const BOOTSTRAP_DIR = path.join(PROJECT_DIR, "bootstrap");
@@ -320,5 +322,101 @@ describe("bootstrap configuration", () => {
     it("warns when Pulumi tokens cannot tell environments apart", () => {
         const c = parse({ pulumi: { organization: "contoso", tokenType: "organization" } });
         assert.match(c.warnings.join("\n"), /tokenType is organization: .* a preview token can write any stack/);
+    });
+});
+
+describe("bootstrap configuration: what pulumi up would otherwise meet late, or never (issue 24, item 9)", () => {
+    it("refuses two environment names that give the same identities (prod_x and prod-x, Prod-X)", () => {
+        for (const [first, second] of [
+            ["prod_x", "prod-x"],
+            ["prod-x", "Prod_X"],
+        ]) {
+            const envs = [...environments(), { name: first, access: "preview", stack: "prod" }, { name: second, access: "preview", stack: "prod" }];
+            const found = issues({ environments: envs });
+            assert.ok(
+                found.some((i) => i.startsWith(`${NS}:environments[5].name: repeats environments[4] (${second}): both would get the identities named prod-x`)),
+                found.join("\n"),
+            );
+        }
+    });
+
+    it("refuses, naming the environment, a GitHub subject longer than GCP's 127-byte google.subject, and registers nothing", async () => {
+        const repository = "a".repeat(95);
+        const found = issues({ github: { ...github(), repository } });
+        // preview-prod and prod name the prod stack, which deploys to GCP: repo:contoso/<95>:environment:preview-prod is 133 bytes.
+        assert.ok(
+            found.some((i) =>
+                /^agentfed-bootstrap:environments\[1\]\.name: gives the GitHub subject "repo:contoso\/a{95}:environment:preview-prod" is 133 bytes, longer than the 127 bytes GCP allows/.test(
+                    i,
+                ),
+            ),
+            found.join("\n"),
+        );
+        // prod's own subject (...:environment:prod) is 125 bytes and passes; the dev stack does not deploy to GCP.
+        assert.deepEqual(
+            found.filter((i) => i.includes("gives the GitHub subject")).map((i) => i.split(":")[1]),
+            ["environments[1].name"],
+        );
+        let mocks: AgentFedMocks | undefined;
+        await assert.rejects(
+            runPlan({ project: "bootstrap", stack: "github", config: { github: { ...github(), repository } }, onMocks: (m) => (mocks = m) }),
+            /environments\[1\]\.name gives the GitHub subject/,
+        );
+        assert.deepEqual(
+            mocks!.registrations.filter((r) => r.type !== "pulumi:pulumi:Stack"),
+            [],
+        );
+    });
+
+    it("refuses reviewer ids the GitHub provider's numbers cannot carry exactly (past 2^53 - 1)", () => {
+        const envs = environments().map((e) => (e.name === "prod" ? { ...e, reviewers: { users: ["9007199254740993"], teams: ["9007199254740991"] } } : e));
+        const found = issues({ environments: envs });
+        assert.deepEqual(
+            found.filter((i) => i.includes("reviewers")),
+            [
+                `${NS}:environments[3].reviewers.users[0]: is 9007199254740993, beyond 9007199254740991, the largest id the GitHub provider's numeric reviewer ids carry exactly (it would become 9007199254740992) | check the id: gh api users/<login> --jq .id (or orgs/<owner>/teams/<slug> --jq .id)`,
+            ],
+        );
+    });
+
+    it("warns when aws.pinRepositoryId is false with name subjects, and stays quiet with immutable ones (whose sub carries the id)", () => {
+        const aws = JSON.parse(readStackConfig("github", BOOTSTRAP_DIR)[`${NS}:aws`]!) as Record<string, unknown>;
+        const named = parse({ aws: { ...aws, pinRepositoryId: false } });
+        assert.match(
+            named.warnings.join("\n"),
+            /aws\.pinRepositoryId is false: the AWS roles pin only aud and sub .* a repository re-created under the same name can assume them/,
+        );
+        const immutable = parse({ aws: { ...aws, pinRepositoryId: false }, github: { ...github(), subjectFormat: "immutable" } });
+        assert.deepEqual(
+            immutable.warnings.filter((w) => w.includes("pinRepositoryId")),
+            [],
+        );
+    });
+
+    it("refuses a deploy branch that is a ref, a name git cannot create, or a pattern", () => {
+        for (const [branch, problem] of [
+            ["refs/heads/main", /is a ref, not a branch name .*write main/],
+            ["main.lock", /is not a branch name git can create/],
+            ["release/.hidden", /is not a branch name git can create/],
+            ["release/", /is not a branch name/],
+            ["main@{1}", /is not a branch name/],
+            ["-main", /is not a branch name git can create/],
+            ["release/*", /is a pattern/],
+        ] as const) {
+            const found = issues({ github: { ...github(), deployBranch: branch } });
+            assert.equal(found.length, 1, `${branch}: ${found.join("\n")}`);
+            assert.match(found[0]!, new RegExp(`^${NS}:github\\.deployBranch: ${problem.source}`), branch);
+        }
+        for (const branch of ["main", "release/2026.10", "hotfix_1"]) assert.deepEqual(issues({ github: { ...github(), deployBranch: branch } }), [], branch);
+    });
+
+    it("names the key, not a --stack flag nobody passed, for a stack that is not a stack name", () => {
+        for (const stack of ["..", ".", "../prod", "dev/prod"]) {
+            const envs = environments().map((e, i) => (i === 0 ? { ...e, stack } : e));
+            const found = issues({ environments: envs }).filter((i) => i.includes("environments[0].stack"));
+            assert.deepEqual(found, [
+                `${NS}:environments[0].stack: is not a stack name (got ${JSON.stringify(stack)}) | name a stack of the main project, e.g. dev`,
+            ]);
+        }
     });
 });

@@ -10,6 +10,7 @@ import { policies } from "../policy/policies";
 import { CI_CUSTOM_ROLES, GITHUB_ACTIONS_ISSUER as POLICY_GITHUB_ISSUER } from "../policy/checks";
 import { GCP_CI_ROLES } from "../bootstrap/permissions";
 import { GITHUB_ACTIONS_ISSUER } from "../src/contracts";
+import { runPlanCli } from "../src/plan/cli";
 import { PlannedResource, PlanResult, runPlan } from "../src/plan/run-plan";
 import { planJson, renderPlanText } from "../src/plan/render";
 import { AgentFedMocks, providerName } from "../src/plan/mocks";
@@ -623,13 +624,13 @@ describe("npm run doctor -- --project bootstrap", () => {
         assert.doesNotMatch(audit.stderr, INTERNAL);
     });
 
-    it("refuses an unknown project with the list of known ones", () => {
-        const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/plan.ts", "--project", "nope", "--stack", "github"], {
-            cwd: ROOT,
-            encoding: "utf8",
-        });
-        assert.equal(result.status, 1);
-        assert.match(result.stderr, /--project nope: unknown project; known projects are \., bootstrap/);
+    it("refuses an unknown project with the list of known ones: a usage error, exit 2", async () => {
+        const result = await capture((io) => runPlanCli(["--project", "nope", "--stack", "github"], io));
+        assert.equal(result.code, 2);
+        assert.match(
+            result.stderr,
+            /^plan: --project nope: unknown project; known projects are \., bootstrap \(directories relative to the repository root\)\nusage: npm run plan/,
+        );
     });
 });
 

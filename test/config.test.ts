@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { ConfigError, parseStackConfig } from "../src/config";
-import { readStackConfig } from "../src/plan/stack-files";
+import { PROJECT_DIR, readStackConfig, StackFileError } from "../src/plan/stack-files";
 import { BLUEPRINT_APP_ID, BLUEPRINT_OBJECT_ID, TENANT } from "./helpers";
 
 const NS = "agentfed";
@@ -162,5 +162,62 @@ describe("stack configuration", () => {
             assert.match(err.message, /^Invalid stack configuration \(3 problems\); nothing was created:/);
             assert.match(err.message, /agentfed:protectIdentities must be true or false/);
         }
+    });
+});
+
+describe("stack files as the Pulumi CLI reads them (issue 24, item 14)", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "agentfed-stack-files-"));
+    writeFileSync(path.join(dir, "Pulumi.yaml"), "name: agentfed\nruntime: nodejs\n");
+    const read = (stack: string, text: string) => {
+        writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), text);
+        return readStackConfig(stack, dir);
+    };
+
+    it("resolves YAML merge keys (<<) as gopkg.in/yaml.v3 does: the mapping's own keys win, then the earlier merged mapping", () => {
+        const merged = read(
+            "merged",
+            [
+                "defaults:",
+                "  app: &app { name: weather-agent, minReplicas: 1, maxReplicas: 3 }",
+                "  sizes: &sizes { minReplicas: 2, agent: { image: contoso.azurecr.io/weather-agent:1.4.2 } }",
+                "config:",
+                "  <<: { agentfed:location: westeurope }",
+                "  agentfed:containerApp:",
+                "    <<: [*app, *sizes]",
+                "    maxReplicas: 5",
+                "",
+            ].join("\n"),
+        );
+        assert.deepEqual(Object.keys(merged), ["agentfed:location", "agentfed:containerApp"]);
+        assert.equal(merged["agentfed:location"], "westeurope");
+        assert.deepEqual(JSON.parse(merged["agentfed:containerApp"]!), {
+            name: "weather-agent",
+            minReplicas: 1,
+            maxReplicas: 5,
+            agent: { image: "contoso.azurecr.io/weather-agent:1.4.2" },
+        });
+        // A quoted "<<" is a plain key, in both readers.
+        assert.deepEqual(read("quoted", 'config:\n  agentfed:uami: { "<<": x }\n'), { "agentfed:uami": '{"<<":"x"}' });
+    });
+
+    it("refuses an encrypted value where it sits, with a fix the Pulumi CLI can apply", () => {
+        assert.throws(
+            () => read("secret", "config:\n  agentfed:tenantId:\n    secure: AAABAKfZ0Q==\n"),
+            (err: unknown) =>
+                err instanceof StackFileError &&
+                err.message ===
+                    "Pulumi.secret.yaml: agentfed:tenantId is encrypted (secure:), and the offline plan has no key to decrypt it. Fix: nothing in this stack's configuration is a secret (ids, names, URLs); set the plain value with pulumi config set agentfed:tenantId <value> (without --secret)",
+        );
+        assert.throws(
+            () => read("nested", "config:\n  agentfed:kind:\n    extraPublicKeys:\n      - secure: AAABAKfZ0Q==\n"),
+            /agentfed:kind\.extraPublicKeys\[0\] is encrypted .*pulumi config set --path 'agentfed:kind\.extraPublicKeys\[0\]' <value>/,
+        );
+    });
+
+    it("names the project's directory and its stacks when a stack file is missing, whichever project it is", () => {
+        assert.throws(
+            () => readStackConfig("staging", path.join(PROJECT_DIR, "bootstrap")),
+            /^StackFileError: No stack file Pulumi\.staging\.yaml in .*bootstrap, the project's directory \(beside its Pulumi\.yaml\); its stacks are github$/,
+        );
     });
 });

@@ -13,6 +13,8 @@ import {
     sidecarImageProblem,
     sidecarImageVersion,
 } from "../src/runtime/container-env";
+import { sidecarTagVersion } from "../policy/checks";
+import { imageProblem } from "../src/config/image-reference";
 import { BLUEPRINT_APP_ID, TENANT, UAMI_CLIENT_ID, UAMI_OID, UAMI_TYPE, prodConfigIssues } from "./helpers";
 
 const APP_TYPE = "azure-native:app:ContainerApp";
@@ -173,6 +175,45 @@ describe("agent container app configuration", () => {
         assert.match(prodConfigIssues("containerApp", { agent: { image: "contoso.azurecr.io/weather-agent:latest" } })[0]!, /mutable tag latest/);
         assert.deepEqual(prodConfigIssues("containerApp", { agent: { image: `contoso.azurecr.io/weather-agent@sha256:${"a".repeat(64)}` } }), []);
     });
+    it("holds image references to the distribution reference grammar: lowercase repository, one tag, a registered digest (issue 24, item 8)", () => {
+        const digest = `sha256:${"a".repeat(64)}`;
+        for (const image of [
+            "contoso.azurecr.io/weather-agent:1.4.2",
+            "Contoso.azurecr.io/weather-agent:1.4.2",
+            "localhost:5001/agent:1",
+            "[::1]:5000/agent:1",
+            "weather_agent:1",
+            "a__b/c---d.e:1.0_x-Y",
+            "ghcr.io/contoso/team/weather-agent:0.3.0",
+            `contoso.azurecr.io/weather-agent:1.4.2@${digest}`,
+            `contoso.azurecr.io/weather-agent@${digest}`,
+            `contoso.azurecr.io/weather-agent:latest@${digest}`,
+        ])
+            assert.equal(imageProblem(image), undefined, image);
+        const refused: [string, RegExp][] = [
+            ["repo:1.4.2:extra", /has more than one tag/],
+            ["contoso.azurecr.io/weather-agent:1.4.2:extra", /has more than one tag/],
+            ["contoso.azurecr.io/Weather-Agent:1.4.2", /names the repository "Weather-Agent" with capitals/],
+            ["contoso/Weather:1", /names the repository "contoso\/Weather" with capitals/],
+            [`contoso.azurecr.io/Weather-Agent@${digest}`, /with capitals/],
+            ["contoso.azurecr.io/weather..agent:1", /is not a repository name/],
+            ["contoso.azurecr.io/weather-agent-:1", /is not a repository name/],
+            ["contoso.azurecr.io//weather-agent:1", /is not a repository name/],
+            ["contoso.azurecr.io/weather agent:1", /contains whitespace/],
+            ["-contoso.azurecr.io/weather-agent:1", /names the registry "-contoso\.azurecr\.io", which is not a host name/],
+            ["contoso.azurecr.io/weather-agent:-1", /malformed tag "-1"/],
+            ["contoso.azurecr.io/weather-agent:", /malformed tag ""/],
+            [`contoso.azurecr.io/weather-agent:${"1".repeat(129)}`, /malformed tag/],
+            [`${"a".repeat(64)}:1`, /is an image id, not a repository/],
+            [`contoso.azurecr.io/${"a".repeat(256)}:1`, /at most 255/],
+            ["contoso.azurecr.io/weather-agent", /is not pinned/],
+        ];
+        for (const [image, problem] of refused) assert.match(imageProblem(image) ?? "accepted", problem, image);
+        assert.match(
+            prodConfigIssues("containerApp", { agent: { image: "repo:1.4.2:extra" } })[0]!,
+            /^agentfed:containerApp\.agent\.image: has more than one tag/,
+        );
+    });
     it("refuses the sidecar's port for the agent, and a cpu/memory pair Container Apps refuses", () => {
         assert.match(prodConfigIssues("containerApp", { agent: { image: "a.io/b:1", port: 5000 } })[0]!, /agent\.port: is 5000, the sidecar's port/);
         assert.match(prodConfigIssues("containerApp", { agent: { image: "a.io/b:1", cpu: 0.5, memory: "4Gi" } })[0]!, /agent\.memory: does not match cpu 0.5/);
@@ -213,6 +254,40 @@ describe("sidecar image: the version that keeps the sidecar private to the repli
         assert.match(sidecarImageProblem("mcr.microsoft.com/entra-sdk/auth-sidecar:1.1.0-rc.1-azurelinux3.0-distroless")!, /pre-release/);
         assert.match(sidecarImageProblem("mcr.microsoft.com/entra-sdk/auth-sidecar@sha256:" + "b".repeat(64))!, /pins only a digest/);
         assert.match(sidecarImageProblem("contoso.azurecr.io/auth-sidecar:prod")!, /names no sidecar version/);
+    });
+
+    it("orders tags by semver: any pre-release of 1.1.0 is below the floor, a pre-release of a later version is above it (issue 24, item 6)", () => {
+        const repo = "mcr.microsoft.com/entra-sdk/auth-sidecar";
+        // [tag, accepted]: semver.org 2.0.0, items 9 and 11 (1.1.0-x < 1.1.0 < 1.1.1-rc.1 < 1.1.1 < 1.2.0).
+        const cases: [string, boolean][] = [
+            ["1.1.0-rc1-azurelinux3.0-distroless", false],
+            ["1.1.0-preview2", false],
+            ["1.1.0-rc.1", false],
+            ["1.1.0-rc.1-azurelinux3.0-distroless", false],
+            ["1.1.0-anything", false],
+            ["1.1.0-alpha", false],
+            ["1.1.0-azurelinux3.0-distroless-rc1", false],
+            ["1.1.0-azurelinux3.0", true],
+            ["1.1.0-azurelinux3.0-distroless", true],
+            ["v1.1.0", true],
+            ["1.1.1-rc.1", true],
+            ["1.1.1-rc.1-azurelinux3.0-distroless", true],
+            ["1.2.0", true],
+            ["1.2.0-preview", true],
+            ["1.0.9", false],
+            ["1.0.0-azurelinux3.0-distroless", false],
+        ];
+        for (const [tag, accepted] of cases) {
+            const image = `${repo}:${tag}`;
+            assert.equal(sidecarImageProblem(image) === undefined, accepted, `${tag}: ${sidecarImageProblem(image)}`);
+            // The policy pack's copy of the rule reads every tag the same way.
+            const v = sidecarImageVersion(image)!;
+            assert.deepEqual(sidecarTagVersion(image), [v.major, v.minor, v.patch, v.preRelease], tag);
+        }
+        assert.match(
+            sidecarImageProblem(`${repo}:1.1.0-preview2`)!,
+            /^is sidecar 1\.1\.0-preview2 \(a pre-release, which precedes 1\.1\.0\), older than 1\.1\.0/,
+        );
     });
 
     it("refuses the 1.0.0 image and a digest-only image in config, naming the key and the fix", () => {

@@ -127,10 +127,37 @@ describe("doctor: --at parses strictly", () => {
                 value,
             );
             assert.equal(r.code, 2, r.stdout);
-            assert.match(r.stderr, /--at .*(not an ISO 8601 date-time with a zone|no such date or time); use ISO 8601 with a zone, e.g. 2026-01-31T12:00:00Z/);
+            // An empty value is a usage error of the one argument parser; any other is held to ISO 8601.
+            assert.match(
+                r.stderr,
+                value === ""
+                    ? /--at needs a value\nusage: npm run doctor/
+                    : /--at .*(not an ISO 8601 date-time with a zone|no such date or time); use ISO 8601 with a zone, e.g. 2026-01-31T12:00:00Z/,
+            );
             assert.doesNotMatch(r.stderr, INTERNAL);
         });
     }
+    it("keeps years 0-99 as written (Date.UTC maps them to 1900-1999) and refuses instants outside 1970-2199 as such", () => {
+        for (const value of [
+            "0050-06-01T00:00:00Z",
+            "0099-12-31T23:59:59Z",
+            "0000-01-01T00:00:00Z",
+            "1969-12-31T23:59:59Z",
+            "2200-01-01T00:00:00Z",
+            "1970-01-01T00:30:00+01:00",
+        ])
+            assert.throws(
+                () => parseInstant(value),
+                new RegExp(
+                    `^DoctorInputError: --at "${value.replace(/[+.]/g, "\\$&")}": outside the years a token is judged in \\(1970-01-01 to 2199-12-31, UTC\\)`,
+                ),
+                value,
+            );
+        assert.throws(() => parseInstant("0050-02-30T00:00:00Z"), /no such date or time/);
+        assert.equal(parseInstant("1970-01-01T00:00:00Z"), 0);
+        assert.equal(parseInstant("2199-12-31T23:59:59Z"), Date.UTC(2199, 11, 31, 23, 59, 59));
+    });
+
     it("accepts Z, offsets and fractions, to the millisecond", () => {
         assert.equal(parseInstant("2026-01-31T12:00:00Z"), Date.UTC(2026, 0, 31, 12));
         assert.equal(parseInstant("2026-01-31T13:00:00.5+01:00"), Date.UTC(2026, 0, 31, 12, 0, 0, 500));
@@ -233,7 +260,7 @@ describe("doctor: a malformed --outputs file is refused with exit 2, never a Typ
 describe("doctor: other unusable input", () => {
     const claims = () => file("claims.json", JSON.stringify({ iss: `https://login.microsoftonline.com/${TENANT}/v2.0`, sub: UAMI_OID, exp: 2e9 }));
     const cases: [string, () => string[], RegExp][] = [
-        ["an unknown flag", () => ["--stack", "prod", "--claims", claims(), "--tokn", "x"], /Unknown option '--tokn'[\s\S]*usage: npm run doctor/],
+        ["an unknown flag", () => ["--stack", "prod", "--claims", claims(), "--tokn", "x"], /unknown option --tokn\nusage: npm run doctor/],
         ["--at without a value", () => ["--stack", "prod", "--claims", claims(), "--at"], /--at[\s\S]*usage/],
         ["no --stack", () => ["--claims", claims()], /--stack is required/],
         ["both --token and --claims", () => ["--stack", "prod", "--claims", claims(), "--token", jwt({})], /exactly one of --token or --claims/],
@@ -242,7 +269,7 @@ describe("doctor: other unusable input", () => {
         ["a --claims array", () => ["--stack", "prod", "--claims", file("arr.json", "[1]")], /expected a JSON object of claims/],
         ["an empty --claims file", () => ["--stack", "prod", "--claims", file("e.json", "")], /--claims .*is empty/],
         ["a --claims directory", () => ["--stack", "prod", "--claims", dir], /--claims .*cannot read \(is a directory/],
-        ["a positional argument", () => ["--stack", "prod", "--claims", claims(), "extra"], /Unexpected argument 'extra'/],
+        ["a positional argument", () => ["--stack", "prod", "--claims", claims(), "extra"], /unexpected argument "extra"/],
     ];
     for (const [name, args, message] of cases) {
         it(`${name}: exit 2 with a clear message`, async () => {

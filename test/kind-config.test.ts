@@ -161,7 +161,7 @@ describe("agentfed:kind configuration", () => {
             "kind.sidecarImage",
             /is sidecar 1\.0\.0, older than 1\.1\.0/,
         ],
-        ["a moving agent image tag", { kubeconfigContext: "kind-agentfed", agentImage: "contoso/agent:latest" }, "kind.agentImage", /pinned tag or digest/],
+        ["a moving agent image tag", { kubeconfigContext: "kind-agentfed", agentImage: "contoso/agent:latest" }, "kind.agentImage", /mutable tag latest/],
         [
             "an untagged sidecar image",
             {

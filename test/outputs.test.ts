@@ -3,7 +3,9 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { STACK_OUTPUT_NAMES } from "../src/outputs";
+import { runPlanCli } from "../src/plan/cli";
 import { runPlan } from "../src/plan/run-plan";
+import { capture } from "./cli-capture";
 
 /**
  * Consumer stacks read these names with StackReference.getOutput(...). Changing this list is a breaking change for
@@ -68,10 +70,12 @@ describe("npm run plan", () => {
         );
     });
 
-    it("fails with the config key and a non-zero exit on an unknown stack", () => {
-        const root = path.resolve(__dirname, "..");
-        const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/plan.ts", "--stack", "staging"], { cwd: root, encoding: "utf8" });
-        assert.equal(run.status, 1);
-        assert.match(run.stderr, /No stack file .*Pulumi\.staging\.yaml/);
+    it("exits 2 on an unknown stack, naming the stack file and the stacks the project has", async () => {
+        const run = await capture((io) => runPlanCli(["--stack", "staging"], io));
+        assert.equal(run.code, 2);
+        assert.match(
+            run.stderr,
+            /^plan: No stack file Pulumi\.staging\.yaml in .*, the project's directory \(beside its Pulumi\.yaml\); its stacks are dev, prod\n$/,
+        );
     });
 });

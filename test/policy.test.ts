@@ -282,6 +282,13 @@ describe("policy pack", () => {
         const found = await violations([app, gcp("api://finance"), awsRole], "cloud-contracts-reject-downstream-audiences");
         assert.equal(found["cloud-contracts-reject-downstream-audiences"]!.length, 2);
         assert.deepEqual(await violations([app, gcp("api://agent-cloud-federation")], "cloud-contracts-reject-downstream-audiences"), {});
+        // Entra resolves an audience without case or trailing slashes, so neither hides a downstream API's.
+        for (const spelling of ["API://Finance", "api://finance/"])
+            assert.equal(
+                (await violations([app, gcp(spelling)], "cloud-contracts-reject-downstream-audiences"))["cloud-contracts-reject-downstream-audiences"]?.length,
+                1,
+                spelling,
+            );
     });
 });
 

@@ -9,8 +9,8 @@
 import { execFile } from "node:child_process";
 import { appendFileSync, statSync } from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
-import { CliIo, isParseArgsError, unreadableFileReason } from "../cli-io";
+import { parseCliArgs, UsageError } from "../cli-args";
+import { CliIo, unreadableFileReason } from "../cli-io";
 import { CredentialSet } from "../credentials";
 import { parseStackOutputs, readStackOutputsFile, StackOutputsDocument, StackOutputsError } from "../outputs-file";
 import type { AwsReaderOptions } from "./aws-reader";
@@ -37,8 +37,6 @@ export interface AuditCliDependencies {
     readonly armToken?: () => Promise<string>;
     readonly gcpToken?: () => Promise<string>;
 }
-
-class UsageError extends Error {}
 
 const KIND_NAME: Record<Cloud, string> = { entra: "entra-fic", gcp: "gcp-provider", aws: "aws-role" };
 const STACK_NAME = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$/;
@@ -107,8 +105,8 @@ export async function runAuditCli(argv: readonly string[], rawIo: CliIo, deps: A
     try {
         return await audit(argv, io, deps, credentials);
     } catch (err) {
-        if (err instanceof UsageError || err instanceof StackOutputsError || err instanceof AuditInputError || isParseArgsError(err)) {
-            io.err(`audit: ${err.message}\n${err instanceof UsageError || isParseArgsError(err) ? `${AUDIT_USAGE}\n` : ""}`);
+        if (err instanceof UsageError || err instanceof StackOutputsError || err instanceof AuditInputError) {
+            io.err(`audit: ${err.message}\n${err instanceof UsageError ? `${AUDIT_USAGE}\n` : ""}`);
             return AUDIT_EXIT.couldNotAudit;
         }
         io.err(`audit: internal error, nothing was concluded: ${err instanceof Error ? err.message : String(err)}\n`);
@@ -132,27 +130,21 @@ function checkSummaryPath(file: string): void {
 }
 
 async function audit(argv: readonly string[], io: CliIo, deps: AuditCliDependencies, credentials: CredentialSet): Promise<number> {
-    const { values } = parseArgs({
-        args: [...argv],
-        options: {
-            stack: { type: "string" },
-            outputs: { type: "string" },
-            clouds: { type: "string" },
-            json: { type: "boolean", default: false },
-            "fail-on": { type: "string", default: "error" },
-            "summary-file": { type: "string" },
-            help: { type: "boolean", short: "h", default: false },
-        },
-        strict: true,
-        allowPositionals: false,
+    const values = parseCliArgs(argv, {
+        stack: { type: "string" },
+        outputs: { type: "string" },
+        clouds: { type: "string" },
+        json: { type: "boolean" },
+        "fail-on": { type: "string" },
+        "summary-file": { type: "string" },
     });
-    if (values.help) {
+    if (values === "help") {
         io.out(`${AUDIT_USAGE}\n`);
         return AUDIT_EXIT.clean;
     }
     if ((values.stack === undefined) === (values.outputs === undefined)) throw new UsageError("pass exactly one of --stack or --outputs");
     if (values["summary-file"] !== undefined) checkSummaryPath(values["summary-file"]);
-    const failOn = values["fail-on"];
+    const failOn = values["fail-on"] ?? "error";
     if (failOn !== "error" && failOn !== "warning") throw new UsageError(`--fail-on ${JSON.stringify(failOn)}: use error or warning`);
     const env = deps.env;
     let graphEndpoint: string;

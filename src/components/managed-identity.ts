@@ -59,7 +59,8 @@ export class ManagedIdentity extends pulumi.ComponentResource {
         // another tenant than configured, which would otherwise produce contracts no token can satisfy. Only a
         // different tenant fails: a provider that reports none gives no evidence of a mismatch.
         this.workloadSubject = pulumi.all([uami.tenantId, uami.principalId]).apply(([actualTenant, oid]) => {
-            if (typeof actualTenant === "string" && actualTenant !== "" && actualTenant !== args.tenantId) {
+            // Compared without case: a GUID names the same tenant in either case (config is lowercased when parsed).
+            if (typeof actualTenant === "string" && actualTenant !== "" && actualTenant.toLowerCase() !== args.tenantId.toLowerCase()) {
                 throw new Error(
                     `UAMI ${args.resourceName} belongs to tenant ${actualTenant}, but agentfed:tenantId is ${args.tenantId}. ` +
                         "Its tokens would never match the contracts built here: fix agentfed:tenantId or the Azure subscription.",

@@ -9,6 +9,7 @@ import {
     ficNameProblem,
     guidProblem,
     option2TokenSubjectProblem,
+    sameEntraAudience,
     scopeAudience,
     subjectProblem,
 } from "../contracts";
@@ -254,9 +255,12 @@ function parseAgentIdentity(r: Reader, at: string, value: Json | undefined, blue
             `must be 1 or 2 (got ${JSON.stringify(aud.tokenVersion)})`,
             "use the audience app's api.requestedAccessTokenVersion",
         );
-    const appId = typeof aud.appId === "string" && aud.appId !== "" ? aud.appId : blueprintAppId;
-    if (aud.appId !== undefined && guidProblem(aud.appId))
-        r.report(`${audPath}.appId`, guidProblem(aud.appId)!, "set the appId of the app exposing the identifier URI (default: the class's Blueprint)");
+    const ownAppId =
+        aud.appId !== undefined
+            ? guid(r, `${audPath}.appId`, aud.appId, "", "set the appId of the app exposing the identifier URI (default: the class's Blueprint)")
+            : "";
+    // A malformed appId is reported at its key; the Blueprint's stands in, so the audience is not reported again.
+    const appId = ownAppId !== "" && guidProblem(ownAppId) === undefined ? ownAppId : blueprintAppId;
     return {
         objectId,
         clientId,
@@ -584,10 +588,12 @@ function reportSharedOption2Blueprints(r: Reader, agents: readonly Agent[]): voi
  */
 function reportAudienceTraps(r: Reader, ctx: AgentClassContext, agents: readonly Agent[]): void {
     const downstream = agents.flatMap(({ containerApp }) => (containerApp?.sidecar.downstreamApis ?? []).flatMap((api) => api.scopes.map(scopeAudience)));
-    if (ctx.aws && ctx.aws.audienceMode !== "tenant" && agents.some((a) => a.agentIdentity && a.aws) && downstream.includes(ctx.aws.identifierUri))
+    const intermediary = ctx.aws?.identifierUri ?? "";
+    const clash = downstream.find((d) => sameEntraAudience(d, intermediary));
+    if (ctx.aws && ctx.aws.audienceMode !== "tenant" && agents.some((a) => a.agentIdentity && a.aws) && clash !== undefined)
         r.report(
             "aws.identifierUri",
-            `equals the audience of a downstream API the sidecar calls (${ctx.aws.identifierUri}); Option 2 agents request it as their AWS audience`,
+            `equals the audience of a downstream API the sidecar calls (${clash}, which Entra resolves to ${ctx.aws.identifierUri}); Option 2 agents request it as their AWS audience`,
             "give the intermediary app its own identifier URI, used only to feed AWS STS",
         );
     for (const { prefix, agentIdentity } of agents) {

@@ -1,7 +1,8 @@
 import type { DownstreamApi } from "../runtime/container-env";
 import { DEFAULT_SIDECAR_IMAGE, RESERVED_API_PREFIX, SIDECAR_IMAGE_FIX, SIDECAR_PORT, sidecarImageProblem } from "../runtime/container-env";
 import { isTokenExchangeAudience, scopeAudience } from "../contracts";
-import { imageProblem, isJsonObject, Json, JsonObject, Reader } from "./reader";
+import { IMAGE_RULE, imageProblem } from "./image-reference";
+import { isJsonObject, Json, JsonObject, Reader } from "./reader";
 import { boolean, integer, list, object, text, value } from "./spec";
 
 /**
@@ -62,8 +63,6 @@ const CPU_TO_MEMORY: Record<string, string> = {
 const ENV_NAME = /^[A-Za-z][A-Za-z0-9]*$/;
 const MANAGED_ENVIRONMENT_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.App\/managedEnvironments\/[^/]+$/i;
 const REGISTRY_HOST = /^[a-z0-9.-]+(:\d{1,5})?$/;
-
-const IMAGE_RULE = "pinned to a version tag other than latest, or to a digest (@sha256: and 64 lowercase hex characters)";
 
 /** The sidecar's downstream APIs (also the shape of `kind.downstreamApis` once the Kind workload calls APIs). */
 export const DOWNSTREAM_APIS_KEYS = list(

@@ -11,7 +11,8 @@ import {
     serviceAccountJwk,
     storageAccountNameProblem,
 } from "../contracts";
-import { imageProblem, Json, Reader } from "./reader";
+import { IMAGE_RULE, imageProblem } from "./image-reference";
+import { Json, Reader } from "./reader";
 import { list, object, text, value } from "./spec";
 
 /** RSA key sizes the signing key may have. */
@@ -116,13 +117,13 @@ export const KIND_KEYS = object(
         agentImage: text({
             summary: "The agent's image in the cluster.",
             required: "with kubeconfigContext",
-            rule: "pinned to a version tag other than latest, or to a digest; only with kubeconfigContext",
+            rule: `${IMAGE_RULE}; only with kubeconfigContext`,
             example: "ghcr.io/contoso/weather-agent:0.3.0",
         }),
         sidecarImage: text({
             summary: "The Entra auth sidecar's image in the cluster.",
             default: DEFAULT_SIDECAR_IMAGE,
-            rule: "pinned to a version tag other than latest, or to a digest; sidecar 1.1.0 or later, read from the tag (older versions answer every caller that can reach the pod); only with kubeconfigContext",
+            rule: `${IMAGE_RULE}; sidecar 1.1.0 or later, read from the tag (older versions answer every caller that can reach the pod); only with kubeconfigContext`,
         }),
         downstreamApis: {
             ...DOWNSTREAM_APIS_KEYS,
@@ -140,12 +141,9 @@ const KIND_CLUSTER_NAME = /^[a-z0-9]([-a-z0-9]{0,48}[a-z0-9])?$/;
 function pinnedImage(r: Reader, path: string, value: Json | undefined, fallback: string | undefined, example: string): string {
     const image = r.text(path, value) ?? fallback ?? "";
     if (image === "") r.report(path, "is not set", `set ${r.key(path)} to an image with a pinned tag, e.g. ${example}`);
-    else if (imageProblem(image) !== undefined) {
-        r.report(
-            path,
-            `must name a pinned tag or digest (got ${JSON.stringify(image)})`,
-            `use a fixed tag such as ${example}; a moving tag changes the pod without a diff`,
-        );
+    else {
+        const problem = imageProblem(image);
+        if (problem !== undefined) r.report(path, problem, `name a pinned tag or digest, such as ${example}; a moving tag changes the pod without a diff`);
     }
     return image;
 }

@@ -372,15 +372,15 @@ export function parseStackConfig(source: ConfigSource, namespace: string, option
     // A key nothing reads is a typo: agentfed:contanerApp would deploy a stack without its container app.
     r.onlyKnownKeys(Object.keys(K));
 
-    const tenantId = r.raw("tenantId");
-    const tenantProblem = guidProblem(tenantId);
-    if (tenantProblem) {
-        r.report(
-            "tenantId",
-            tenantProblem,
-            `pulumi config set ${r.key("tenantId")} <your Entra tenant id>, e.g. from: az account show --query tenantId -o tsv`,
-        );
-    }
+    const rawTenantId = r.raw("tenantId");
+    const tenantProblem = guidProblem(rawTenantId);
+    const tenantId = guid(
+        r,
+        "tenantId",
+        rawTenantId,
+        "Entra tenant id",
+        `pulumi config set ${r.key("tenantId")} <your Entra tenant id>, e.g. from: az account show --query tenantId -o tsv`,
+    );
 
     const location = r.matching(
         "location",
@@ -444,7 +444,7 @@ export function parseStackConfig(source: ConfigSource, namespace: string, option
 
     const containerApp = parseContainerAppConfig(r);
     const gcp = parseGcpConfig(r);
-    const { aws, warnings } = parseAwsConfig(r, tenantId ?? "");
+    const { aws, warnings } = parseAwsConfig(r, tenantId);
     // Option 1 or Option 2 for the primary agent (seed 001); classes choose their own.
     const agentIdentityObj = r.object("agentIdentity", `set ${r.key("agentIdentity")} to { objectId, clientId, cloudFederationAudience }`, false);
     const { cloudPrincipal, agentIdentity } = parseCloudPrincipal(r, "", { cloudPrincipal: r.raw("cloudPrincipal"), agentIdentity: agentIdentityObj }, appId, {
@@ -483,7 +483,7 @@ export function parseStackConfig(source: ConfigSource, namespace: string, option
     if (r.issues.length > 0) throw new ConfigError(r.issues);
     return {
         namespace,
-        tenantId: tenantId as string,
+        tenantId,
         location,
         resourceGroup: { name: rgName, create: rgCreate },
         protectIdentities,

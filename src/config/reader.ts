@@ -302,30 +302,21 @@ export function bool(r: Reader, path: string, value: Json | string | undefined, 
     return fallback;
 }
 
-export function guid(r: Reader, path: string, value: Json | undefined, what: string): string {
+/**
+ * The one reader of a GUID-typed key (a tenant, object, application or subscription id): validated, then lowercased,
+ * once, here. Entra writes ids in lowercase in every token (`tid`, `oid`, `sub`, `appid`, a v2 `aud`) and the
+ * clouds compare what a contract pins byte for byte (a GCP CEL condition, an AWS provider URL and its condition
+ * keys, a `principal://` member), while Entra and ARM accept an id in any case: a GUID written in capitals would be
+ * accepted by every API and then match no token. Every consumer gets the lowercase form, so nothing pins the
+ * spelling the user typed. `fix` replaces the default "set <key> to the <what> (a GUID)".
+ */
+export function guid(r: Reader, path: string, value: Json | undefined, what: string, fix?: string): string {
     const problem = guidProblem(value);
-    if (problem !== undefined) r.report(path, problem, `set ${r.key(path)} to the ${what} (a GUID)`);
-    return typeof value === "string" ? value : "";
+    if (problem !== undefined) r.report(path, problem, fix ?? `set ${r.key(path)} to the ${what} (a GUID)`);
+    return typeof value === "string" ? normalizeGuid(value) : "";
 }
 
-/**
- * An image reference pinned to a tag other than `latest`, or to a digest. A digest follows the OCI image spec
- * (descriptor.md, "Digests"): `sha256:` and exactly 64 lowercase hex characters, or `sha512:` and 128.
- */
-export function imageProblem(image: unknown): string | undefined {
-    if (image === undefined || image === null || image === "") return "is not set";
-    if (typeof image !== "string") return `is not a string (got ${JSON.stringify(image)})`;
-    if (/\s/.test(image)) return `contains whitespace (${JSON.stringify(image)})`;
-    const at = image.indexOf("@");
-    if (at >= 0) {
-        const digest = image.slice(at + 1);
-        if (!/^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/.test(digest))
-            return `has a malformed digest (got ${JSON.stringify(digest)}); a digest is sha256: and 64 lowercase hex characters`;
-        return at === 0 ? `names no repository before the digest (got ${JSON.stringify(image)})` : undefined;
-    }
-    const lastSegment = image.split("/").pop() ?? "";
-    const tag = lastSegment.includes(":") ? lastSegment.split(":").pop() : undefined;
-    if (!tag) return `is not pinned (got ${JSON.stringify(image)}); add a tag or a digest`;
-    if (tag === "latest") return `uses the mutable tag latest (got ${JSON.stringify(image)}); pin a version or a digest`;
-    return undefined;
+/** A GUID as Entra writes it in tokens: lowercase. The normaliser `guid` applies; exported for what reads ids outside config. */
+export function normalizeGuid(value: string): string {
+    return value.toLowerCase();
 }

@@ -36,6 +36,16 @@ export function scopeAudience(scope: string): string {
 }
 
 /**
+ * Whether two audiences name the same Entra resource: compared without case or trailing slashes, since Entra resolves
+ * `api://weather/` and `API://weather` to the same app (and a GUID names one app in either case). The one comparison
+ * every audience trap uses, so no spelling slips past one check that another refuses.
+ */
+export function sameEntraAudience(a: string, b: string): boolean {
+    const norm = (x: string) => x.toLowerCase().replace(/\/+$/, "");
+    return norm(a) === norm(b);
+}
+
+/**
  * Problems with a cloud-federation audience, given every downstream API audience the agent's sidecar calls.
  * Refuses the token-exchange audience (it is for FIC assertions only) and any downstream API's audience.
  */
@@ -49,9 +59,7 @@ export function cloudFederationAudienceProblem(audience: CloudFederationAudience
     const appIdProblem = guidProblem(audience.appId);
     if (appIdProblem) return `appId ${appIdProblem}`;
     const spellings = [audience.identifierUri, audience.appId];
-    // Compared without case or trailing slashes: Entra resolves api://weather/ and API://weather to the same app.
-    const norm = (a: string) => a.toLowerCase().replace(/\/+$/, "");
-    const clash = spellings.find((a) => downstreamAudiences.some((d) => norm(d) === norm(a)));
+    const clash = spellings.find((a) => downstreamAudiences.some((d) => sameEntraAudience(d, a)));
     if (clash) return `equals the audience of a downstream API the sidecar calls (${clash}): a token minted for that API would buy cloud credentials`;
     return undefined;
 }

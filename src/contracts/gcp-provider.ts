@@ -55,15 +55,25 @@ export function gcpStsAudience(l: GcpProviderLocation): string {
 export const GCP_MAX_GOOGLE_SUBJECT_BYTES = 127;
 
 /**
+ * Why `subject` cannot be a `google.subject` and the single-subject member built from it, or undefined. The one rule
+ * both the contract builder and the configuration parsers apply, so a subject GCP would refuse is refused before any
+ * resource is registered, never half-way through `pulumi up`.
+ */
+export function gcpSubjectProblem(subject: string): string | undefined {
+    if (/[*\s]/.test(subject) || subject === "") return `subject ${JSON.stringify(subject)} cannot form a single-subject principal`;
+    const bytes = Buffer.byteLength(subject, "utf8");
+    if (bytes > GCP_MAX_GOOGLE_SUBJECT_BYTES)
+        return `subject ${JSON.stringify(subject)} is ${bytes} bytes, longer than the ${GCP_MAX_GOOGLE_SUBJECT_BYTES} bytes GCP allows in google.subject`;
+    return undefined;
+}
+
+/**
  * The single-subject member: principal://iam.googleapis.com/projects/<n>/locations/global/workloadIdentityPools/<pool>/subject/<sub>.
  * The subject is everything after `/subject/`, so a GitHub subject (`repo:owner/repo:environment:prod`) keeps its '/'.
  */
 export function gcpSubjectPrincipal(projectNumber: string, poolId: string, subject: string): string {
-    if (/[*\s]/.test(subject) || subject === "") throw new TrustContractError(`subject ${JSON.stringify(subject)} cannot form a single-subject principal`);
-    if (Buffer.byteLength(subject, "utf8") > GCP_MAX_GOOGLE_SUBJECT_BYTES)
-        throw new TrustContractError(
-            `subject ${JSON.stringify(subject)} is longer than the ${GCP_MAX_GOOGLE_SUBJECT_BYTES} bytes GCP allows in google.subject`,
-        );
+    const problem = gcpSubjectProblem(subject);
+    if (problem) throw new TrustContractError(problem);
     return `principal://iam.googleapis.com/projects/${projectNumber}/locations/global/workloadIdentityPools/${poolId}/subject/${subject}`;
 }
 

@@ -83,6 +83,29 @@ export function githubEnvironmentProblem(value: unknown): string | undefined {
     return undefined;
 }
 
+/**
+ * Problems with the one branch a deploy environment accepts, as GitHub's deployment branch policy names it: a branch
+ * name matched against the branch being deployed (REST API, "Deployment branch policies": "the name pattern that
+ * branches must match"), so never a ref (`refs/heads/main` would match no branch), never a pattern, and a name git
+ * can create (git-check-ref-format: no component starting with '.' or ending in `.lock`, no '..', '@{', '\\',
+ * control character, space, '~', '^' or ':', no leading, trailing or doubled '/', no trailing '.', not '@', not
+ * starting with '-'), or no branch could ever deploy.
+ */
+export function githubBranchProblem(value: unknown): string | undefined {
+    if (typeof value !== "string" || value === "") return "is missing";
+    const got = `(got ${JSON.stringify(value)})`;
+    if (/^refs\//.test(value))
+        return `is a ref, not a branch name ${got}; GitHub's deployment branch policy matches branch names: write ${value.replace(/^refs\/heads\//, "")}`;
+    if (/[*?[\]]/.test(value)) return `is a pattern ${got}; name one branch exactly`;
+    // eslint-disable-next-line no-control-regex -- control characters are what git refuses here
+    if (/[\u0000-\u0020\u007f~^:\\]|\.\.|@\{/.test(value) || value === "@" || value.startsWith("-") || value.length > 255)
+        return `is not a branch name git can create ${got}: no space, control character, '~', '^', ':', '\\', '..' or '@{', not '@', not starting with '-', at most 255 characters`;
+    const components = value.split("/");
+    if (components.some((c) => c === "" || c.startsWith(".") || c.endsWith(".lock")) || value.endsWith("."))
+        return `is not a branch name git can create ${got}: no leading, trailing or doubled '/', no component starting with '.' or ending in .lock, no trailing '.'`;
+    return undefined;
+}
+
 /** Problems with a numeric GitHub id (`repository_id`, `repository_owner_id`, user and team ids). */
 export function githubIdProblem(value: unknown): string | undefined {
     if (typeof value !== "string" || value === "") return "is missing";

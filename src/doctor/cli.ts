@@ -4,8 +4,8 @@
  * and says which accept it and why the others do not. The token is decoded locally and never sent anywhere.
  * Exit 0 when the evaluation ran, whatever the verdicts; 2 on unusable input.
  */
-import { parseArgs } from "node:util";
-import { CliIo, EXIT, isParseArgsError } from "../cli-io";
+import { parseCliArgs, UsageError } from "../cli-args";
+import { CliIo, EXIT } from "../cli-io";
 import type { TrustContract } from "../contracts";
 import { evaluateContracts } from "./evaluate";
 import { claimsFromFile, contractsFromStackOutputs, decodeToken, DoctorInputError, parseInstant } from "./inputs";
@@ -22,7 +22,7 @@ export async function runDoctor(argv: readonly string[], io: CliIo, nowMs: () =>
             io.err(`doctor: ${err.message}\n`);
             return EXIT.unusable;
         }
-        if (isParseArgsError(err)) {
+        if (err instanceof UsageError) {
             io.err(`doctor: ${err.message}\n${DOCTOR_USAGE}\n`);
             return EXIT.unusable;
         }
@@ -33,20 +33,19 @@ export async function runDoctor(argv: readonly string[], io: CliIo, nowMs: () =>
 }
 
 async function doctor(argv: readonly string[], io: CliIo, nowMs: () => number): Promise<number> {
-    const { values } = parseArgs({
-        args: [...argv],
-        options: {
-            project: { type: "string" },
-            stack: { type: "string" },
-            token: { type: "string" },
-            claims: { type: "string" },
-            outputs: { type: "string" },
-            at: { type: "string" },
-            json: { type: "boolean", default: false },
-        },
-        strict: true,
-        allowPositionals: false,
+    const values = parseCliArgs(argv, {
+        project: { type: "string" },
+        stack: { type: "string" },
+        token: { type: "string" },
+        claims: { type: "string" },
+        outputs: { type: "string" },
+        at: { type: "string" },
+        json: { type: "boolean" },
     });
+    if (values === "help") {
+        io.out(`${DOCTOR_USAGE}\n`);
+        return EXIT.ok;
+    }
     if (!values.stack) throw new DoctorInputError(`--stack is required\n${DOCTOR_USAGE}`);
     if (Boolean(values.token) === Boolean(values.claims)) throw new DoctorInputError(`pass exactly one of --token or --claims\n${DOCTOR_USAGE}`);
     const at = values.at === undefined ? nowMs() : parseInstant(values.at);

@@ -1,5 +1,5 @@
 import { decodeJwt, decodeProtectedHeader } from "jose";
-import { readJsonInput } from "../cli-io";
+import { MAX_SMALL_INPUT_BYTES, readJsonInput } from "../cli-io";
 import type { JwtClaims, TokenForm, TrustContract } from "../contracts";
 import { readStackOutputsFile, StackOutputsError } from "../outputs-file";
 
@@ -25,15 +25,15 @@ export function decodeToken(token: string): { claims: JwtClaims; form: TokenForm
     }
 }
 
-function readJson(file: string, flag: string): unknown {
-    const input = readJsonInput(file);
+function readJson(file: string, flag: string, maxBytes?: number): unknown {
+    const input = readJsonInput(file, maxBytes);
     if ("problem" in input) throw new DoctorInputError(`${flag} ${file}: ${input.problem}`);
     return input.value;
 }
 
 /** Reads a claims document: a JSON object of claims. */
 export function claimsFromFile(file: string): JwtClaims {
-    const value = readJson(file, "--claims");
+    const value = readJson(file, "--claims", MAX_SMALL_INPUT_BYTES);
     if (value === null || typeof value !== "object" || Array.isArray(value)) throw new DoctorInputError(`--claims ${file}: expected a JSON object of claims`);
     return value as JwtClaims;
 }
@@ -55,10 +55,16 @@ export function contractsFromStackOutputs(file: string): TrustContract[] {
 /** ISO 8601 date and time with an explicit zone: `2026-01-31T12:00:00Z`, `2026-01-31T13:00:00.5+01:00`. */
 const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
+/** The instants the doctor evaluates at: a token's lifetime is judged between 1970 and 2199, and nothing else is a slip. */
+const EARLIEST_YEAR = 1970;
+const LATEST_YEAR = 2199;
+
 /**
  * Parses `--at` strictly. `Date.parse` accepts "1", "2026" and "2026-02-30T00:00:00Z" (as 2 March); a wrong
  * instant here silently changes every lifetime verdict, so only a full ISO 8601 date-time with a zone is accepted,
- * and its fields must name a real calendar instant. Returns milliseconds since the epoch.
+ * its fields must name a real calendar instant, and its year must be one a token can be judged in (1970 to 2199).
+ * The calendar check builds the date with setUTCFullYear, which keeps years 0-99 as written (`Date.UTC` maps them
+ * to 1900-1999, so 0050-06-01 looked like no such date). Returns milliseconds since the epoch.
  */
 export function parseInstant(value: string, flag = "--at"): number {
     const fix = `use ISO 8601 with a zone, e.g. 2026-01-31T12:00:00Z`;
@@ -66,7 +72,9 @@ export function parseInstant(value: string, flag = "--at"): number {
     if (!m) throw new DoctorInputError(`${flag} ${JSON.stringify(value)}: not an ISO 8601 date-time with a zone; ${fix}`);
     const [, y, mo, d, h, mi, s = "0", zone] = m;
     const fields = [Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(s)] as const;
-    const asUtc = new Date(Date.UTC(fields[0], fields[1] - 1, fields[2], fields[3], fields[4], fields[5]));
+    const asUtc = new Date(0);
+    asUtc.setUTCFullYear(fields[0], fields[1] - 1, fields[2]);
+    asUtc.setUTCHours(fields[3], fields[4], fields[5], 0);
     const real =
         asUtc.getUTCFullYear() === fields[0] &&
         asUtc.getUTCMonth() === fields[1] - 1 &&
@@ -77,5 +85,9 @@ export function parseInstant(value: string, flag = "--at"): number {
     const zoneOk = zone === "Z" || (Number(zone!.slice(1, 3)) <= 23 && Number(zone!.slice(4, 6)) <= 59);
     const ms = Date.parse(value);
     if (!real || !zoneOk || Number.isNaN(ms)) throw new DoctorInputError(`${flag} ${JSON.stringify(value)}: no such date or time; ${fix}`);
+    if (ms < Date.UTC(EARLIEST_YEAR, 0, 1) || ms >= Date.UTC(LATEST_YEAR + 1, 0, 1))
+        throw new DoctorInputError(
+            `${flag} ${JSON.stringify(value)}: outside the years a token is judged in (${EARLIEST_YEAR}-01-01 to ${LATEST_YEAR}-12-31, UTC); ${fix}`,
+        );
     return ms;
 }

@@ -6,9 +6,8 @@
  * byte what `KindOidcIssuer` uploads. Exit 0 on success, 2 on unusable input (naming the file and the fix).
  */
 import { createPublicKey } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
-import { CliIo, EXIT, isParseArgsError, unreadableFileReason } from "../cli-io";
+import { parseCliArgs, UsageError } from "../cli-args";
+import { CliIo, EXIT, MAX_SMALL_INPUT_BYTES, readBoundedFile } from "../cli-io";
 import { KIND_RSA_BITS } from "../config/kind";
 import { jsonWebKeySet, renderOidcDocument, serviceAccountJwk } from "../contracts/oidc-issuer";
 
@@ -23,12 +22,9 @@ class JwksInputError extends Error {}
 export function readKeyArgument(arg: string, index: number): { pem: string; label: string } {
     if (arg.includes("-----BEGIN ")) return { pem: arg, label: `--public-key #${index + 1} (inline PEM)` };
     const label = `--public-key ${arg}`;
-    let text: string;
-    try {
-        text = readFileSync(arg, "utf8");
-    } catch (err) {
-        throw new JwksInputError(`${label}: cannot read (${unreadableFileReason(err, "pass the key file inside it")})`);
-    }
+    const input = readBoundedFile(arg, MAX_SMALL_INPUT_BYTES, "pass the key file inside it");
+    if ("problem" in input) throw new JwksInputError(`${label}: ${input.problem}`);
+    const text = input.bytes.toString("utf8");
     if (text.trim() === "") throw new JwksInputError(`${label}: is empty; expected a PEM key (-----BEGIN PUBLIC KEY-----)`);
     if (!text.includes("-----BEGIN ")) {
         throw new JwksInputError(
@@ -69,22 +65,18 @@ export function keyProblem(pem: string, label: string): string | undefined {
 
 /** Runs `npm run jwks`; returns the exit code. */
 export function runJwks(argv: readonly string[], io: CliIo): number {
-    let values: { "public-key"?: string[]; help?: boolean };
+    let values: { "public-key"?: string[] };
     try {
-        ({ values } = parseArgs({
-            args: [...argv],
-            options: { "public-key": { type: "string", multiple: true }, help: { type: "boolean", short: "h" } },
-            strict: true,
-            allowPositionals: false,
-        }));
+        const parsed = parseCliArgs(argv, { "public-key": { type: "string", multiple: true } });
+        if (parsed === "help") {
+            io.out(JWKS_USAGE);
+            return EXIT.ok;
+        }
+        values = parsed;
     } catch (err) {
-        if (!isParseArgsError(err)) throw err;
+        if (!(err instanceof UsageError)) throw err;
         io.err(`jwks: ${err.message}\n${JWKS_USAGE}`);
         return EXIT.unusable;
-    }
-    if (values.help) {
-        io.out(JWKS_USAGE);
-        return EXIT.ok;
     }
     const args = values["public-key"] ?? [];
     if (args.length === 0) {

@@ -218,7 +218,8 @@ export class AgentFedMocks implements pulumi.runtime.Mocks {
                         name: inputs.resourceName,
                         principalId,
                         clientId,
-                        tenantId: this.tenantId,
+                        // ARM reports ids in lowercase, whatever case the stack's configuration was written in.
+                        tenantId: this.tenantId.toLowerCase(),
                         type: "Microsoft.ManagedIdentity/userAssignedIdentities",
                     },
                 };

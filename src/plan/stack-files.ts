@@ -1,6 +1,7 @@
-import { readFileSync, existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
+import { decodeUserText, readBoundedFile } from "../cli-io";
 
 /** The repository root: where Pulumi.yaml and Pulumi.<stack>.yaml live. */
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
@@ -20,19 +21,32 @@ export class StackFileError extends Error {
  */
 const STACK_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
 
-/** Why `stack` is not a stack name, or undefined. */
-export function stackNameProblem(stack: string): string | undefined {
+/**
+ * Why `stack` is not a stack name, or undefined. `named` says where the name came from, as the message starts with it:
+ * the plan's `--stack` flag by default; "stack" for a caller that is not a command line.
+ */
+export function stackNameProblem(stack: string, named = "--stack"): string | undefined {
     if (STACK_NAME.test(stack) && stack !== "." && stack !== "..") return undefined;
     const qualified = /^[A-Za-z0-9][\w.-]*(\/[A-Za-z0-9][\w.-]*){1,2}$/.test(stack)
         ? ` (for a qualified name like ${stack}, pass the stack's own name: ${stack.split("/").pop()})`
         : "";
-    return `--stack ${JSON.stringify(stack)} is not a stack name: a stack name is 1-100 letters, digits, '-', '_' or '.', never a path${qualified}. Fix: name a stack with a Pulumi.<stack>.yaml at the repository root, e.g. --stack prod`;
+    return `${named} ${JSON.stringify(stack)} is not a stack name: a stack name is 1-100 letters, digits, '-', '_' or '.', never a path${qualified}`;
+}
+
+/** The most a stack file or a project file is read: a stack with a hundred agent classes is a few hundred kilobytes. */
+export const MAX_STACK_FILE_BYTES = 4 * 1024 * 1024;
+
+/** A project's file (Pulumi.yaml, Pulumi.<stack>.yaml) through the bounded reader: a regular file, of a bounded size. */
+function readProjectFile(file: string): string {
+    const input = readBoundedFile(file, MAX_STACK_FILE_BYTES);
+    if ("problem" in input) throw new StackFileError(`${file} ${input.problem}`);
+    return decodeUserText(input.bytes);
 }
 
 /** Reads the project name from Pulumi.yaml. */
 export function readProjectName(projectDir = PROJECT_DIR): string {
-    const doc = yaml.load(readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as { name?: unknown };
-    if (typeof doc?.name !== "string") throw new Error(`${path.join(projectDir, "Pulumi.yaml")} has no project name`);
+    const doc = yaml.load(readProjectFile(path.join(projectDir, "Pulumi.yaml"))) as { name?: unknown };
+    if (typeof doc?.name !== "string") throw new StackFileError(`${path.join(projectDir, "Pulumi.yaml")} has no project name`);
     return doc.name;
 }
 
@@ -56,7 +70,13 @@ const exactIntTag = yaml.defineScalarTag<unknown>("tag:yaml.org,2002:int", {
     },
     identify: () => false,
 });
-const STACK_FILE_SCHEMA = yaml.CORE_SCHEMA.withTags(exactIntTag);
+/**
+ * With YAML merge keys (`<<: *defaults`), as the Pulumi CLI reads them: it loads stack files with gopkg.in/yaml.v3
+ * (pulumi/pulumi sdk/go/common/encoding/marshal.go), whose decoder resolves `<<` into the mapping it appears in, the
+ * mapping's own keys winning over merged ones and, in a list of merged mappings, the earlier over the later
+ * (go-yaml v3 decode.go, `merge` and `isMerge`). js-yaml's mergeTag resolves them the same way.
+ */
+const STACK_FILE_SCHEMA = yaml.CORE_SCHEMA.withTags(exactIntTag, yaml.mergeTag);
 
 /**
  * A key as Pulumi parses it (pulumi/pulumi sdk/go/common/resource/config/key.go, ParseKey, and
@@ -80,13 +100,19 @@ function fullKey(key: string, project: string, file: string): string {
  * the CLI would resolve in no set order) are refused, naming the flag or the file.
  */
 export function readStackConfig(stack: string, projectDir = PROJECT_DIR): Record<string, string> {
-    const nameProblem = stackNameProblem(stack);
-    if (nameProblem) throw new StackFileError(nameProblem);
+    const nameProblem = stackNameProblem(stack, "stack");
+    if (nameProblem) throw new StackFileError(`${nameProblem}. Fix: name a stack with a Pulumi.<stack>.yaml in the project's directory`);
     const fileName = `Pulumi.${stack}.yaml`;
     const file = path.join(projectDir, fileName);
-    if (!existsSync(file)) throw new StackFileError(`No stack file ${file}; known stacks have a Pulumi.<stack>.yaml at the repository root`);
+    if (!existsSync(file)) {
+        const stacks = knownStacks(projectDir);
+        throw new StackFileError(
+            `No stack file ${fileName} in ${projectDir}, the project's directory (beside its Pulumi.yaml); ` +
+                (stacks.length > 0 ? `its stacks are ${stacks.join(", ")}` : "it has no Pulumi.<stack>.yaml yet"),
+        );
+    }
     const project = readProjectName(projectDir);
-    const text = readFileSync(file, "utf8");
+    const text = readProjectFile(file);
     let doc: unknown;
     try {
         // js-yaml 5 refuses a file with no document (empty, or comments only); Pulumi reads it as a stack without config.
@@ -112,15 +138,50 @@ export function readStackConfig(stack: string, projectDir = PROJECT_DIR): Record
                 `${fileName} sets ${full} twice, as ${JSON.stringify(first)} and ${JSON.stringify(key)}; Pulumi would keep one of them, in no set order. Fix: keep one`,
             );
         written.set(full, key);
-        result[full] = toConfigString(full, value);
+        result[full] = toConfigString(full, value, fileName);
     }
     return result;
 }
 
-/** Turns a YAML config value into the string Pulumi hands to the program. */
-export function toConfigString(key: string, value: unknown): string {
-    if (value !== null && typeof value === "object" && !Array.isArray(value) && !RawJSON.isRawJSON(value) && "secure" in value) {
-        throw new Error(`${key} is a secret; the offline plan cannot decrypt it. Override it with a placeholder in the plan's config overrides.`);
+/** The stacks a project directory has a file for (`Pulumi.<stack>.yaml`), sorted. */
+function knownStacks(projectDir: string): string[] {
+    try {
+        return readdirSync(projectDir)
+            .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+            .filter((s): s is string => s !== undefined && stackNameProblem(s) === undefined)
+            .sort();
+    } catch {
+        return [];
+    }
+}
+
+/**
+ * Where in a config value a `secure:` value sits (`agentfed:aws.accountId`), or undefined. Pulumi writes an
+ * encrypted value as a mapping with the one key `secure`, at the top of a key or anywhere inside a structured value
+ * (pulumi/pulumi sdk/go/common/resource/config/object.go, isSecureValue).
+ */
+function securePath(value: unknown, at: string): string | undefined {
+    if (value === null || typeof value !== "object" || RawJSON.isRawJSON(value)) return undefined;
+    if (!Array.isArray(value) && Object.keys(value).length === 1 && typeof (value as { secure?: unknown }).secure === "string") return at;
+    for (const [k, v] of Object.entries(value)) {
+        const found = securePath(v, Array.isArray(value) ? `${at}[${k}]` : `${at}.${k}`);
+        if (found) return found;
+    }
+    return undefined;
+}
+
+/**
+ * Turns a YAML config value into the string Pulumi hands to the program. An encrypted (`secure:`) value, at the top
+ * of the key or nested in it, is refused naming where it sits: the offline plan has no key to decrypt it.
+ */
+export function toConfigString(key: string, value: unknown, file?: string): string {
+    const secret = securePath(value, key);
+    if (secret !== undefined) {
+        throw new StackFileError(
+            `${file ? `${file}: ` : ""}${secret} is encrypted (secure:), and the offline plan has no key to decrypt it. ` +
+                "Fix: nothing in this stack's configuration is a secret (ids, names, URLs); set the plain value with " +
+                `pulumi config set ${secret.includes(".") || secret.includes("[") ? `--path '${secret}'` : secret} <value> (without --secret)`,
+        );
     }
     return typeof value === "string" ? value : JSON.stringify(value);
 }

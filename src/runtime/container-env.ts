@@ -30,7 +30,7 @@ export const SIDECAR_URL = `http://localhost:${SIDECAR_PORT}`;
  */
 export const SIDECAR_HEALTH_PATH = "/healthz";
 
-/** A sidecar version read from an image tag: major, minor, patch, and whether it is a pre-release (rc, preview). */
+/** A sidecar version read from an image tag: major, minor, patch, and whether it is a pre-release. */
 export interface SidecarVersion {
     readonly major: number;
     readonly minor: number;
@@ -39,34 +39,68 @@ export interface SidecarVersion {
 }
 
 /**
- * The sidecar version an image reference names in its tag, e.g. `...:1.1.2-azurelinux3.0-distroless` -> 1.1.2.
- * Microsoft's tags are `<version>[-rc.N]-<base image>`; the version is read from the tag only, so a mirror in
- * another registry is judged by the tag it keeps. Undefined when the reference has no tag or the tag names no version.
+ * Microsoft's base-image suffix on the sidecar's tags (`1.1.2-azurelinux3.0-distroless`, MCR tag list): recognised
+ * whole, and only at the end of the tag.
  */
-export function sidecarImageVersion(image: string): SidecarVersion | undefined {
+const BASE_IMAGE_VARIANT = /^azurelinux\d+(?:\.\d+)*(?:-distroless)?$/;
+
+/**
+ * A sidecar tag's version: `<major>.<minor>.<patch>[-<pre-release>][-<base image>]`, an optional leading `v`. By
+ * semver's rule (semver.org 2.0.0, items 9 and 11) everything after the version's first '-' is a pre-release, which
+ * precedes the release: 1.1.0-rc1, 1.1.0-preview2, 1.1.0-rc.1 and 1.1.0-anything all come before 1.1.0. The one
+ * exception is Microsoft's base-image suffix, which is a build variant of the release, not a pre-release of it;
+ * it is matched whole (never a prefix like `rc`, which would miss `rc1-...`) and whatever else remains is the
+ * pre-release.
+ */
+function sidecarTagVersion(tag: string): (Omit<SidecarVersion, "preRelease"> & { readonly preRelease: string | undefined }) | undefined {
+    const match = /^v?(\d+)\.(\d+)\.(\d+)(?:-(.+))?$/.exec(tag);
+    if (!match) return undefined;
+    const suffix = match[4];
+    let preRelease: string | undefined = suffix;
+    if (suffix !== undefined) {
+        const parts = suffix.split("-");
+        // The longest trailing run of '-'-separated parts that is a base-image variant is not a pre-release.
+        for (let i = 0; i < parts.length; i++) {
+            if (BASE_IMAGE_VARIANT.test(parts.slice(i).join("-"))) {
+                preRelease = i === 0 ? undefined : parts.slice(0, i).join("-");
+                break;
+            }
+        }
+    }
+    return { major: Number(match[1]), minor: Number(match[2]), patch: Number(match[3]), preRelease };
+}
+
+/** The tag of an image reference (`...:1.1.2-azurelinux3.0-distroless` -> `1.1.2-azurelinux3.0-distroless`), if any. */
+function imageTag(image: string): string | undefined {
     const withoutDigest = image.split("@")[0] ?? "";
     const lastSegment = withoutDigest.split("/").pop() ?? "";
     const colon = lastSegment.indexOf(":");
-    if (colon < 0) return undefined;
-    const tag = lastSegment.slice(colon + 1);
-    const match = /^v?(\d+)\.(\d+)\.(\d+)(?:-(.*))?$/.exec(tag);
-    if (!match) return undefined;
-    const suffix = match[4] ?? "";
-    return {
-        major: Number(match[1]),
-        minor: Number(match[2]),
-        patch: Number(match[3]),
-        // 1.0.0-rc.2-azurelinux3.0-distroless is a pre-release of 1.0.0; -azurelinux3.0-distroless alone is a base-image variant.
-        preRelease: /^(rc|preview|alpha|beta)\b/i.test(suffix),
-    };
+    return colon < 0 ? undefined : lastSegment.slice(colon + 1);
+}
+
+/**
+ * The sidecar version an image reference names in its tag, e.g. `...:1.1.2-azurelinux3.0-distroless` -> 1.1.2.
+ * The version is read from the tag only, so a mirror in another registry is judged by the tag it keeps. Undefined
+ * when the reference has no tag or the tag names no version.
+ */
+export function sidecarImageVersion(image: string): SidecarVersion | undefined {
+    const tag = imageTag(image);
+    const version = tag === undefined ? undefined : sidecarTagVersion(tag);
+    return version && { major: version.major, minor: version.minor, patch: version.patch, preRelease: version.preRelease !== undefined };
 }
 
 /**
  * Why an image cannot be trusted to keep the sidecar private to the replica, or undefined. A digest-only reference
  * is refused as well: its version cannot be read, and the property depends on the version.
+ *
+ * The floor is semver precedence: a version below 1.1.0, or a pre-release of 1.1.0 itself (which precedes the
+ * release that brought the loopback-only check), is refused. A pre-release of a later version (1.1.1-rc.1,
+ * 1.2.0-preview) comes after 1.1.0 in precedence, on a line that already carries 1.1.0's changes, and passes the
+ * floor; whether to run a pre-release in production at all is the operator's choice, not this check's.
  */
 export function sidecarImageProblem(image: string): string | undefined {
-    const version = sidecarImageVersion(image);
+    const tag = imageTag(image);
+    const version = tag === undefined ? undefined : sidecarTagVersion(tag);
     const floor = MIN_SIDECAR_VERSION.join(".");
     if (!version) {
         return image.includes("@") && !/:[^/@]+@/.test(image)
@@ -76,9 +110,11 @@ export function sidecarImageProblem(image: string): string | undefined {
     const { major, minor, patch, preRelease } = version;
     const [fMajor, fMinor, fPatch] = MIN_SIDECAR_VERSION;
     const cmp = major - fMajor || minor - fMinor || patch - fPatch;
-    if (cmp < 0 || (cmp === 0 && preRelease)) {
+    if (cmp < 0 || (cmp === 0 && preRelease !== undefined)) {
+        const named =
+            preRelease === undefined ? `${major}.${minor}.${patch}` : `${major}.${minor}.${patch}-${preRelease} (a pre-release, which precedes ${floor})`;
         return (
-            `is sidecar ${major}.${minor}.${patch}${preRelease ? " (pre-release)" : ""}, older than ${floor}: it answers every caller that can reach ` +
+            `is sidecar ${named}, older than ${floor}: it answers every caller that can reach ` +
             "its port and sends Host: localhost, and ignores Sidecar__AllowOverrides (AgentIdentity is always honoured)"
         );
     }
