@@ -331,10 +331,14 @@ describe("bootstrap configuration: what pulumi up would otherwise meet late, or 
             ["prod_x", "prod-x"],
             ["prod-x", "Prod_X"],
         ]) {
-            const envs = [...environments(), { name: first, access: "preview", stack: "prod" }, { name: second, access: "preview", stack: "prod" }];
+            const committed = environments();
+            const envs = [...committed, { name: first, access: "preview", stack: "prod" }, { name: second, access: "preview", stack: "prod" }];
             const found = issues({ environments: envs });
+            const [a, b] = [committed.length, committed.length + 1];
             assert.ok(
-                found.some((i) => i.startsWith(`${NS}:environments[5].name: repeats environments[4] (${second}): both would get the identities named prod-x`)),
+                found.some((i) =>
+                    i.startsWith(`${NS}:environments[${b}].name: repeats environments[${a}] (${second}): both would get the identities named prod-x`),
+                ),
                 found.join("\n"),
             );
         }
@@ -352,10 +356,11 @@ describe("bootstrap configuration: what pulumi up would otherwise meet late, or 
             ),
             found.join("\n"),
         );
-        // prod's own subject (...:environment:prod) is 125 bytes and passes; the dev stack does not deploy to GCP.
+        // audit-prod's (...:environment:audit-prod) is 131 bytes and refused too; prod's own (...:environment:prod) is 125
+        // bytes and passes; the dev stack does not deploy to GCP.
         assert.deepEqual(
             found.filter((i) => i.includes("gives the GitHub subject")).map((i) => i.split(":")[1]),
-            ["environments[1].name"],
+            ["environments[1].name", "environments[3].name"],
         );
         let mocks: AgentFedMocks | undefined;
         await assert.rejects(
@@ -370,11 +375,12 @@ describe("bootstrap configuration: what pulumi up would otherwise meet late, or 
 
     it("refuses reviewer ids the GitHub provider's numbers cannot carry exactly (past 2^53 - 1)", () => {
         const envs = environments().map((e) => (e.name === "prod" ? { ...e, reviewers: { users: ["9007199254740993"], teams: ["9007199254740991"] } } : e));
+        const prod = envs.findIndex((e) => e.name === "prod");
         const found = issues({ environments: envs });
         assert.deepEqual(
             found.filter((i) => i.includes("reviewers")),
             [
-                `${NS}:environments[3].reviewers.users[0]: is 9007199254740993, beyond 9007199254740991, the largest id the GitHub provider's numeric reviewer ids carry exactly (it would become 9007199254740992) | check the id: gh api users/<login> --jq .id (or orgs/<owner>/teams/<slug> --jq .id)`,
+                `${NS}:environments[${prod}].reviewers.users[0]: is 9007199254740993, beyond 9007199254740991, the largest id the GitHub provider's numeric reviewer ids carry exactly (it would become 9007199254740992) | check the id: gh api users/<login> --jq .id (or orgs/<owner>/teams/<slug> --jq .id)`,
             ],
         );
     });
