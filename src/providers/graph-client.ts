@@ -191,8 +191,13 @@ export function statusOf(answer: Answer): number {
 }
 
 /** Whether the answer is an HTTP answer with one of these statuses. */
-export function answered(answer: Answer, ...statuses: number[]): answer is Extract<Answer, { kind: "http" }> {
+export function answered(answer: Answer, ...statuses: number[]): boolean {
     return answer.kind === "http" && statuses.includes(answer.status);
+}
+
+/** The JSON body of an HTTP answer (undefined for a transport failure or a body that is not a JSON object). */
+export function jsonOf(answer: Answer): Record<string, unknown> | undefined {
+    return answer.kind === "http" ? answer.json : undefined;
 }
 
 /**
@@ -304,6 +309,27 @@ export async function waitWithinBudget(call: Call, ms: number, budgetMs = call.p
     return true;
 }
 
+/** The message for a definitive (non-transient) refusal, naming the permission the call needs when Graph says 401/403. */
+export function refusal(call: Call, method: Method, path: string, answer: Answer, permission: string): string {
+    const where = `${method} ${call.graphEndpoint}${path} answered ${describe(answer)}`;
+    if (answer.kind !== "http") return `${where}\nCheck the Graph endpoint (agentfed:blueprint.graphEndpoint) and the network path to it.`;
+    if (answer.status === 401 || answer.status === 403) {
+        return (
+            `${where}\nThis call needs an app-only Microsoft Graph token with the application permission ${permission}, admin-consented ` +
+            "(docs/entra-federation.md lists each call's permission). Tokens carrying Directory.AccessAsUser.All (Azure CLI) or " +
+            "Directory.ReadWrite.All have their Agent ID permissions ignored by Graph."
+        );
+    }
+    const { code } = graphError(answer);
+    if (code === "AgentBlueprint_NotSupportedOnApiVersion" || code === "AgentIdentity_NotSupportedOnApiVersion") {
+        return `${where}\nThis Graph endpoint does not serve Agent ID objects on ${path.split("/")[1]}: check agentfed:blueprint.graphEndpoint (a national cloud may not have Agent ID yet).`;
+    }
+    if (code === "Agent_Directory_QuotaExceeded" || code === "AgentBlueprint_LimitExceeded" || code === "AgentIdentity_LimitExceeded") {
+        return `${where}\nSoft-deleted Agent ID objects count against these limits for 30 days: permanently delete unneeded ones from deleted items.`;
+    }
+    return where;
+}
+
 /** The hint of a non-create operation that ran out of retries. */
 const RUN_AGAIN = "Run the same pulumi command again; if it keeps failing, check Graph's service health.";
 
@@ -352,27 +378,29 @@ export function entityOf(json: Record<string, unknown> | undefined): Record<stri
 /**
  * Every entity of a collection, following `@odata.nextLink` (Graph pages directory collections, e.g. 100 Agent
  * Identities per page) only while it stays on the configured Graph origin: a link elsewhere would receive the token.
- * Undefined when Graph answers 404 (the parent of the collection does not exist, or is not visible yet).
+ * Undefined when Graph answers 404 (the parent of the collection does not exist, or is not visible yet). `permission`
+ * words a 401/403.
  */
-export async function listAll(call: Call, path: string, maxPages = 50): Promise<Record<string, unknown>[] | undefined> {
+export async function listAll(call: Call, path: string, permission: string, maxPages = 50): Promise<Record<string, unknown>[] | undefined> {
     const items: Record<string, unknown>[] = [];
     let next: string | undefined = path;
     for (let page = 1; next !== undefined; page++) {
         const answer = await sendIdempotent(call, "GET", next);
         if (page === 1 && answered(answer, 404)) return undefined;
-        if (!answered(answer, 200) || !Array.isArray(answer.json?.value)) {
+        const json = jsonOf(answer);
+        if (!answered(answer, 200) || !json || !Array.isArray(json.value)) {
             throw graphRequestError(
                 answered(answer, 200)
                     ? `GET ${call.graphEndpoint}${next} answered 200 with a body that is not a collection; nothing was changed. Run the command again; if it persists, check for a proxy between you and Graph.`
-                    : `GET ${call.graphEndpoint}${next} answered ${describe(answer)}`,
+                    : refusal(call, "GET", next, answer, permission),
                 statusOf(answer),
                 graphError(answer).code,
             );
         }
-        for (const entry of answer.json.value as unknown[]) {
+        for (const entry of json.value as unknown[]) {
             if (entry !== null && typeof entry === "object" && !Array.isArray(entry)) items.push(entry as Record<string, unknown>);
         }
-        const link = answer.json["@odata.nextLink"];
+        const link = json["@odata.nextLink"];
         next = typeof link === "string" ? sameOriginPath(call, link) : undefined;
         if (next !== undefined && page >= maxPages) {
             throw graphRequestError(`GET ${call.graphEndpoint}${path} returned more than ${maxPages} pages; refused to read further.`, 200, undefined);
@@ -475,14 +503,14 @@ export async function createIdempotently<T>(call: Call, spec: IdempotentCreate<T
         }
         const answer = await sendOnce(call, "POST", spec.path, spec.body);
         if (answered(answer, 200, 201)) {
-            const created = spec.parse(answer.json);
+            const created = spec.parse(jsonOf(answer));
             if (created !== undefined) return { object: created, adopted: false };
             // Created, but the answer does not say as what: read it back by its key rather than guess.
             const readBack = await lookupPatiently(call, spec);
             if (readBack !== undefined) return { object: readBack, adopted: false };
             throw graphRequestError(
-                `POST ${call.graphEndpoint}${spec.path} answered ${answer.status} without the created object, and it did not appear by its key: run pulumi up again.`,
-                answer.status,
+                `POST ${call.graphEndpoint}${spec.path} answered ${statusOf(answer)} without the created object, and it did not appear by its key: run pulumi up again.`,
+                statusOf(answer),
                 undefined,
             );
         }
