@@ -155,7 +155,7 @@ export function identifierUrisProblem(value: unknown): string | undefined {
         const problem = audienceProblem(uri);
         if (problem) return `entry ${problem}`;
         const text = uri as string;
-        if (!/^(api|https):\/\/[^/]/.test(text)) return `entry must start with api:// or https:// (got ${JSON.stringify(text)})`;
+        if (!/^(api|https):\/\/[^/]/i.test(text)) return `entry must start with api:// or https:// (got ${JSON.stringify(text)})`;
         if (isTokenExchangeAudience(text)) return `entry ${JSON.stringify(text)} is the token-exchange audience, reserved for FIC assertions`;
         const key = text.toLowerCase().replace(/\/+$/, "");
         if (seen.has(key)) return `names ${JSON.stringify(text)} twice`;
