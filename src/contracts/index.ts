@@ -12,3 +12,4 @@ export * from "./aws-role";
 export * from "./pulumi-oidc";
 export * from "./trust-contract";
 export * from "./oidc-issuer";
+export * from "./agent-id-graph";

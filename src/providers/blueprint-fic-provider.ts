@@ -23,12 +23,12 @@
  *    and a rename that keeps issuer and subject (which Entra allows on one FIC only) swaps the two inside create,
  *    restoring the old FIC if the new one cannot be created.
  *
- * Pulumi serializes this provider's closure into the state file, so the file imports only types and the pure
- * validators, keeps no module-level state, and loads `@azure/identity` with `require` at call time.
+ * The transport (token checks, redaction, no redirects, retries, Retry-After, paging) is the shared Graph client,
+ * graph-client.ts, which every dynamic provider here uses. Pulumi serializes this provider's closure into the state
+ * file, so the file imports only types, the pure validators and that client, keeps no module-level state, and loads
+ * `@azure/identity` with `require` at call time.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { fetchWithCredential, isCredentialedFetchError } from "../credentialed-fetch";
-import { bearerTokenProblem, redact } from "../credentials";
 import {
     blueprintFicCollectionPath,
     BLUEPRINT_FIC_GRAPH_PERMISSIONS,
@@ -39,6 +39,35 @@ import {
     issuerProblem,
     subjectProblem,
 } from "../contracts";
+import {
+    Answer,
+    appOnlyGraphTokenSource,
+    backoffMs,
+    beginCall,
+    Call,
+    configuredGraphEndpoint,
+    DEFAULT_GRAPH_ENDPOINT,
+    DEFAULT_RETRY_POLICY,
+    describe,
+    exhausted,
+    GraphProviderOptions,
+    graphError,
+    graphRequestError,
+    GraphRequestError,
+    GraphTokenSource,
+    isTransient,
+    mayHaveCommitted,
+    Method,
+    RetryPolicy,
+    sendIdempotent,
+    sendOnce,
+    systemClock,
+    waitWithinBudget,
+} from "./graph-client";
+
+// The shared client's names, re-exported for the callers that knew them from here.
+export { DEFAULT_RETRY_POLICY, retryAfterMs } from "./graph-client";
+export type { GraphRequestError, GraphTokenSource, ProviderClock, RetryPolicy } from "./graph-client";
 
 /** The inputs of one Blueprint FIC. */
 export interface BlueprintFicInputs {
@@ -66,123 +95,21 @@ export interface BlueprintFicOutputs extends BlueprintFicInputs {
     readonly createdAt?: string;
 }
 
-/** Returns a bearer token for Graph (scope `<graphEndpoint>/.default`). */
-export type GraphTokenSource = (graphEndpoint: string) => Promise<string>;
-
-/** Time, injected so tests assert the provider's waits without sleeping for real. */
-export interface ProviderClock {
-    now(): number;
-    sleep(ms: number): Promise<void>;
-}
-
-/** Bounds of every retry the provider makes. */
-export interface RetryPolicy {
-    /** Attempts per call for transient answers (429, 5xx, timeouts, resets). */
-    readonly maxAttempts: number;
-    /** Total time one provider operation may spend waiting and retrying. */
-    readonly maxTotalMs: number;
-    /** First backoff; doubles per attempt. */
-    readonly baseDelayMs: number;
-    /** Longest backoff between two attempts. */
-    readonly maxDelayMs: number;
-    /** Longest wait a Retry-After answer is honoured for. */
-    readonly maxRetryAfterMs: number;
-    /** How long after a create Entra may not show an object yet (subject visibility, read-after-write). */
-    readonly consistencyWindowMs: number;
-    /** Time limit of one HTTP request. */
-    readonly requestTimeoutMs: number;
-}
-
-/**
- * Defaults: six attempts and two minutes for transient faults; a five-minute consistency window (Entra replication is
- * usually seconds; AVM #2673 waits 120 s before creating a FIC for a new UAMI, the azuread provider retries a new
- * principal's app role assignment for up to its 5-minute create timeout); 30 s per request.
- */
-export const DEFAULT_RETRY_POLICY: RetryPolicy = {
-    maxAttempts: 6,
-    maxTotalMs: 120_000,
-    baseDelayMs: 1_000,
-    maxDelayMs: 30_000,
-    maxRetryAfterMs: 60_000,
-    consistencyWindowMs: 300_000,
-    requestTimeoutMs: 30_000,
-};
-
-export interface BlueprintFicProviderOptions {
-    readonly clock?: ProviderClock;
-    readonly retry?: Partial<RetryPolicy>;
-}
-
-/** A Graph answer other than success, carrying what a user needs to act on it. */
-export interface GraphRequestError extends Error {
-    readonly status: number;
-    readonly code: string | undefined;
-}
-
-/**
- * Builds a `GraphRequestError`. A function, not a subclass of Error: Pulumi's closure serializer turns `super(message)`
- * into `Error.call(this, message)`, which sets no message, so a deployed provider would report errors without text.
- */
-function graphRequestError(message: string, status: number, code: string | undefined): GraphRequestError {
-    return Object.assign(new Error(message), { name: "GraphRequestError", status, code });
-}
-
 /** Fields Graph lets us change in place (graphEndpoint only re-points the provider); everything else replaces. */
 const UPDATABLE = ["graphEndpoint", "issuer", "subject", "audiences", "description"] as const;
 /** Changing any of these means a different FIC: Graph's name is immutable and the parent cannot move. */
 const REPLACE_ON = ["blueprintObjectId", "name"] as const;
-const DEFAULT_GRAPH_ENDPOINT = "https://graph.microsoft.com";
 
-/**
- * The default token source: app-only credentials only. Order: a service principal from the environment
- * (AZURE_CLIENT_ID + AZURE_TENANT_ID + AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH), a workload identity
- * token file (AZURE_FEDERATED_TOKEN_FILE, e.g. GitHub Actions OIDC), then a managed identity.
- */
-export const appOnlyGraphToken: GraphTokenSource = async (graphEndpoint) => {
-    // Loaded at call time: this function is serialized into state by Pulumi.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const identity = require("@azure/identity") as typeof import("@azure/identity");
-    const credential = new identity.ChainedTokenCredential(
-        new identity.EnvironmentCredential(),
-        new identity.WorkloadIdentityCredential(),
-        new identity.ManagedIdentityCredential(process.env.AZURE_CLIENT_ID ? { clientId: process.env.AZURE_CLIENT_ID } : {}),
-    );
-    try {
-        const token = await credential.getToken(`${graphEndpoint}/.default`);
-        return token.token;
-    } catch (err) {
-        throw new Error(
-            `Could not get an app-only Microsoft Graph token to manage Blueprint FICs (${(err as Error).message}). ` +
-                `Run pulumi with a service principal holding ${Object.values(BLUEPRINT_FIC_GRAPH_PERMISSIONS).slice(0, 5).join(", ")}: set AZURE_TENANT_ID, AZURE_CLIENT_ID and ` +
-                "AZURE_CLIENT_SECRET (or AZURE_FEDERATED_TOKEN_FILE for OIDC). Azure CLI logins are refused by Graph for Blueprints.",
-            { cause: err },
-        );
-    }
-};
+/** The default token source: app-only credentials (graph-client's appOnlyGraphTokenSource), worded for Blueprint FICs. */
+export const appOnlyGraphToken: GraphTokenSource = appOnlyGraphTokenSource("manage Blueprint FICs", Object.values(BLUEPRINT_FIC_GRAPH_PERMISSIONS).slice(0, 5));
 
 type Verb = "list" | "get" | "create" | "update" | "delete";
-type Method = "GET" | "POST" | "PATCH" | "DELETE";
 
-/** One operation's context: its token, its clock and its budget. */
-interface Call {
-    readonly getToken: GraphTokenSource;
-    readonly clock: ProviderClock;
-    readonly policy: RetryPolicy;
-    readonly graphEndpoint: string;
-    readonly startedAt: number;
-    token?: string;
-}
+/** What the next create does about an attempt whose outcome stayed unknown. */
+const CREATE_RETRY_HINT = "Run pulumi up again: the next create first looks the FIC up by name, so an attempt Graph committed is adopted, not duplicated.";
 
-/** A Graph answer (any status), or a transport failure (timeout, reset, refused) with its cause. */
-type Answer =
-    | {
-          readonly kind: "http";
-          readonly status: number;
-          readonly json: Record<string, unknown> | undefined;
-          readonly text: string;
-          readonly retryAfter: string | null;
-      }
-    | { readonly kind: "transport"; readonly cause: string; readonly retryable: boolean };
+/** The options tests pass: a fake clock and a shorter retry policy. */
+export type BlueprintFicProviderOptions = GraphProviderOptions;
 
 /** A FIC as Graph returns it. */
 interface GraphFic {
@@ -192,153 +119,6 @@ interface GraphFic {
     readonly subject: string;
     readonly audiences: string[];
     readonly description?: string;
-}
-
-/** The error code and message of a Graph error body (`{ error: { code, message } }`). */
-function graphError(answer: Answer): { code: string | undefined; message: string } {
-    if (answer.kind !== "http") return { code: undefined, message: answer.cause };
-    const error = (answer.json?.error ?? {}) as { code?: unknown; message?: unknown };
-    return {
-        code: typeof error.code === "string" ? error.code : undefined,
-        message: typeof error.message === "string" ? error.message : answer.text.slice(0, 300),
-    };
-}
-
-/**
- * Milliseconds a Retry-After header asks for: delay-seconds or an HTTP-date (RFC 9110, section 10.2.3). Undefined when
- * absent or unreadable; never negative.
- */
-export function retryAfterMs(header: string | null, nowMs: number): number | undefined {
-    if (header === null || header.trim() === "") return undefined;
-    const value = header.trim();
-    if (/^\d+$/.test(value)) return Number(value) * 1000;
-    const date = Date.parse(value);
-    if (Number.isNaN(date)) return undefined;
-    return Math.max(0, date - nowMs);
-}
-
-/** The name of the network failure behind a fetch error (ECONNRESET, UND_ERR_SOCKET, TimeoutError...). */
-function transportFailure(err: unknown): { cause: string; retryable: boolean } {
-    if (isCredentialedFetchError(err, "TIMEOUT")) return { cause: `the request ${err.message}`, retryable: true };
-    // A redirect (never followed: the request carries the token) or an oversized body will not heal by retrying.
-    if (isCredentialedFetchError(err)) return { cause: err.message, retryable: false };
-    const e = err as { name?: string; message?: string; code?: string; cause?: { code?: string; message?: string; name?: string } };
-    if (e?.name === "TimeoutError" || e?.name === "AbortError") return { cause: "the request timed out", retryable: true };
-    const code = e?.cause?.code ?? e?.code;
-    const detail = [code, e?.cause?.message ?? e?.message].filter(Boolean).join(" ");
-    // A host that does not resolve or a certificate that does not verify will not heal by waiting.
-    const permanent = code === "ENOTFOUND" || /CERT|TLS|SSL/i.test(String(code ?? ""));
-    return { cause: `the connection failed (${detail || "no detail"})`, retryable: !permanent };
-}
-
-/**
- * One request to Graph. The token is checked before it is sent; the request never follows a redirect and its answer
- * is bounded in time and size (fetchWithCredential); every text Graph or the network sends back is redacted before any
- * message can quote it.
- */
-async function sendOnce(call: Call, method: Method, path: string, body?: unknown): Promise<Answer> {
-    if (call.token === undefined) {
-        const token = await call.getToken(call.graphEndpoint).catch((err: unknown) => {
-            throw graphRequestError(redact(err instanceof Error ? err.message : String(err)), 0, undefined);
-        });
-        const problem = bearerTokenProblem(token);
-        if (problem) {
-            throw graphRequestError(
-                `The Microsoft Graph token from the credential chain ${problem}: not sent (its value is not shown). Check the credential the provider runs with.`,
-                0,
-                undefined,
-            );
-        }
-        call.token = token;
-    }
-    const secrets = [call.token];
-    try {
-        const answer = await fetchWithCredential(`${call.graphEndpoint}${path}`, {
-            method,
-            headers: {
-                authorization: `Bearer ${call.token}`,
-                accept: "application/json",
-                // "All Agent ID API calls require the OData-Version: 4.0 header" (Microsoft Entra Agent ID docs, AI-guided setup, common pitfalls).
-                "odata-version": "4.0",
-                ...(body === undefined ? {} : { "content-type": "application/json" }),
-            },
-            ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-            timeoutMs: call.policy.requestTimeoutMs,
-        });
-        let json: Record<string, unknown> | undefined;
-        try {
-            const parsed: unknown = answer.text ? JSON.parse(answer.text) : undefined;
-            json = parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
-        } catch {
-            json = undefined;
-        }
-        const error = json?.error as { message?: unknown } | undefined;
-        if (error && typeof error === "object" && typeof error.message === "string")
-            json = { ...json, error: { ...error, message: redact(error.message, secrets) } };
-        return { kind: "http", status: answer.status, json, text: redact(answer.text, secrets), retryAfter: answer.headers.get("retry-after") };
-    } catch (err) {
-        const failure = transportFailure(err);
-        return { kind: "transport", cause: redact(failure.cause, secrets), retryable: failure.retryable };
-    }
-}
-
-/** Throttled, server-side or network failures: worth another attempt. */
-function isTransient(answer: Answer): boolean {
-    return answer.kind === "transport" ? answer.retryable : answer.status === 429 || answer.status >= 500;
-}
-
-/** Whether Graph may have carried out a request whose answer was lost: a 429 was not processed, a 5xx or a timeout may have been. */
-function mayHaveCommitted(answer: Answer): boolean {
-    return answer.kind === "transport" || (answer.status >= 500 && answer.status !== 501);
-}
-
-function describe(answer: Answer): string {
-    if (answer.kind === "transport") return answer.cause;
-    const { code, message } = graphError(answer);
-    return `${answer.status}${code ? ` ${code}` : ""}: ${message}`;
-}
-
-/** How long to wait before attempt `attempt + 1`: Retry-After if Graph sent one (capped), else exponential backoff. */
-function backoffMs(call: Call, answer: Answer | undefined, attempt: number): number {
-    const asked = answer?.kind === "http" ? retryAfterMs(answer.retryAfter, call.clock.now()) : undefined;
-    if (asked !== undefined) return Math.min(asked, call.policy.maxRetryAfterMs);
-    return Math.min(call.policy.baseDelayMs * 2 ** (attempt - 1), call.policy.maxDelayMs);
-}
-
-/** Waits `ms` if the operation's budget allows it; false when it would not. */
-async function waitWithinBudget(call: Call, ms: number, budgetMs = call.policy.maxTotalMs): Promise<boolean> {
-    if (call.clock.now() - call.startedAt + ms > budgetMs) return false;
-    await call.clock.sleep(ms);
-    return true;
-}
-
-/**
- * Sends one idempotent request (GET, PATCH, DELETE), retrying transient answers within the policy's bounds. Returns
- * the last answer; throws when retries run out, saying what was tried and what to do.
- */
-async function sendIdempotent(call: Call, method: Method, path: string, verb: Verb, body?: unknown): Promise<Answer> {
-    for (let attempt = 1; ; attempt++) {
-        const answer = await sendOnce(call, method, path, body);
-        if (!isTransient(answer)) return answer;
-        const wait = backoffMs(call, answer, attempt);
-        if (attempt >= call.policy.maxAttempts || !(await waitWithinBudget(call, wait))) throw exhausted(call, method, path, verb, answer, attempt);
-    }
-}
-
-function exhausted(call: Call, method: Method, path: string, verb: Verb, answer: Answer, attempts: number): GraphRequestError {
-    const seconds = Math.round((call.clock.now() - call.startedAt) / 1000);
-    const asked = answer.kind === "http" ? retryAfterMs(answer.retryAfter, call.clock.now()) : undefined;
-    const hint =
-        asked !== undefined && asked > call.policy.maxRetryAfterMs
-            ? `Graph asked to wait ${Math.round(asked / 1000)} s (Retry-After), longer than this provider waits: run pulumi up again after that.`
-            : verb === "create"
-              ? "Run pulumi up again: the next create first looks the FIC up by name, so an attempt Graph committed is adopted, not duplicated."
-              : "Run the same pulumi command again; if it keeps failing, check Graph's service health.";
-    return graphRequestError(
-        `${method} ${call.graphEndpoint}${path} failed after ${attempts} attempt(s) over ${seconds} s; last answer ${describe(answer)}.\n${hint}`,
-        answer.kind === "http" ? answer.status : 0,
-        graphError(answer).code,
-    );
 }
 
 /** The message for a definitive (non-transient) Graph refusal, with what to do. */
@@ -450,7 +230,7 @@ function outputsOf(base: Pick<BlueprintFicInputs, "graphEndpoint" | "blueprintOb
 /** Every FIC on the Blueprint (at most 20, so one page), or "no-blueprint" when Graph does not know the Blueprint. */
 async function listFics(call: Call, blueprintObjectId: string): Promise<GraphFic[] | "no-blueprint"> {
     const path = ficPath(blueprintObjectId);
-    const answer = await sendIdempotent(call, "GET", path, "list");
+    const answer = await sendIdempotent(call, "GET", path);
     if (answer.kind === "http" && answer.status === 404) return "no-blueprint";
     if (answer.kind !== "http" || answer.status !== 200 || !Array.isArray(answer.json?.value)) {
         throw graphRequestError(
@@ -486,24 +266,6 @@ function noBlueprint(call: Call, blueprintObjectId: string): GraphRequestError {
     );
 }
 
-/** Reads `agentfed:blueprint`'s graphEndpoint from the stack configuration Pulumi gives `configure`. */
-function configuredGraphEndpoint(config: pulumi.dynamic.Config): string | undefined {
-    for (const key of ["agentfed:blueprint", "blueprint"]) {
-        const raw = config.get(key);
-        if (raw === undefined) continue;
-        try {
-            const endpoint = (JSON.parse(raw) as { graphEndpoint?: unknown }).graphEndpoint;
-            if (typeof endpoint !== "string") return undefined;
-            const url = new URL(endpoint);
-            // https (config refuses anything else), or a loopback stand-in for Graph in tests.
-            if (url.protocol === "https:" || (url.protocol === "http:" && url.hostname === "127.0.0.1")) return endpoint.replace(/\/$/, "");
-        } catch {
-            return undefined;
-        }
-    }
-    return undefined;
-}
-
 /**
  * Builds the provider. Tests pass a token source, a clock and a short retry policy, and point `graphEndpoint` at a
  * loopback server standing in for Graph.
@@ -512,11 +274,11 @@ export function blueprintFicProvider(
     getToken: GraphTokenSource = appOnlyGraphToken,
     options: BlueprintFicProviderOptions = {},
 ): pulumi.dynamic.ResourceProvider {
-    const clock: ProviderClock = options.clock ?? { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) };
+    const clock = options.clock ?? systemClock();
     const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     // Set by configure() in the provider process: the stack's Graph endpoint, for reads that carry none (import).
     const settings: { graphEndpoint: string | undefined } = { graphEndpoint: undefined };
-    const begin = (graphEndpoint: string): Call => ({ getToken, clock, policy, graphEndpoint, startedAt: clock.now() });
+    const begin = (graphEndpoint: string): Call => beginCall(getToken, clock, policy, graphEndpoint);
 
     /**
      * POST the FIC; on an unknown outcome, look it up by name before trying again. `afterSwap`: the FIC that held this
@@ -547,7 +309,7 @@ export function blueprintFicProvider(
             if (isTransient(answer)) {
                 uncertain ||= mayHaveCommitted(answer);
                 if (attempt >= policy.maxAttempts || !(await waitWithinBudget(call, backoffMs(call, answer, attempt)))) {
-                    throw exhausted(call, "POST", path, "create", answer, attempt);
+                    throw exhausted(call, "POST", path, answer, attempt, CREATE_RETRY_HINT);
                 }
                 continue;
             }
@@ -611,7 +373,7 @@ export function blueprintFicProvider(
                 "InvalidFederatedIdentityCredentialValue",
             );
         }
-        const deleted = await sendIdempotent(call, "DELETE", ficPath(inputs.blueprintObjectId, old.id), "delete");
+        const deleted = await sendIdempotent(call, "DELETE", ficPath(inputs.blueprintObjectId, old.id));
         if (deleted.kind !== "http" || (deleted.status !== 204 && deleted.status !== 200 && deleted.status !== 404)) {
             throw graphRequestError(
                 explain(call, "DELETE", ficPath(inputs.blueprintObjectId, old.id), "delete", deleted),
@@ -700,7 +462,7 @@ export function blueprintFicProvider(
             const graphEndpoint = props?.graphEndpoint ?? settings.graphEndpoint ?? DEFAULT_GRAPH_ENDPOINT;
             const call = begin(graphEndpoint);
             const path = ficPath(blueprintObjectId, credentialId);
-            const answer = await sendIdempotent(call, "GET", path, "get");
+            const answer = await sendIdempotent(call, "GET", path);
             const base = { graphEndpoint, blueprintObjectId };
             if (answer.kind === "http" && answer.status === 200) {
                 const fic = ficFromBody(answer.json);
@@ -738,7 +500,7 @@ export function blueprintFicProvider(
             const call = begin(news.graphEndpoint);
             const path = ficPath(blueprintObjectId, credentialId);
             const patch = { issuer: news.issuer, subject: news.subject, audiences: news.audiences, description: news.description ?? "" };
-            const answer = await sendIdempotent(call, "PATCH", path, "update", patch);
+            const answer = await sendIdempotent(call, "PATCH", path, patch);
             if (answer.kind === "http" && answer.status === 404) {
                 if ((await listFics(call, blueprintObjectId)) === "no-blueprint") throw noBlueprint(call, blueprintObjectId);
                 throw graphRequestError(
@@ -765,7 +527,7 @@ export function blueprintFicProvider(
             const { blueprintObjectId, credentialId } = parseBlueprintFicId(id);
             const call = begin(props.graphEndpoint ?? settings.graphEndpoint ?? DEFAULT_GRAPH_ENDPOINT);
             const path = ficPath(blueprintObjectId, credentialId);
-            const answer = await sendIdempotent(call, "DELETE", path, "delete");
+            const answer = await sendIdempotent(call, "DELETE", path);
             // 404 is success: the FIC is already gone (deleted out of band, by a rename's swap, or by a retried DELETE).
             if (answer.kind === "http" && (answer.status < 300 || answer.status === 404)) return;
             throw graphRequestError(explain(call, "DELETE", path, "delete", answer), answer.kind === "http" ? answer.status : 0, graphError(answer).code);
