@@ -1,0 +1,244 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import { GraphNode, recordGraph, runPlan } from "../src/plan/run-plan";
+import {
+    claim,
+    claimProblems,
+    createUrn,
+    engineUrn,
+    inheritFromParent,
+    qualifiedType,
+    Registration,
+    stateOf,
+    toRegistrations,
+    urnName,
+    urnType,
+} from "../src/plan/urns";
+
+// What `pulumi up` would do with yesterday's state, decided offline, through the engine's own URN and alias rules
+// (src/plan/urns.ts).
+
+function r(urn: string, parent: string, more: Partial<Registration> = {}): Registration {
+    return { urn, type: urnType(urn), name: urnName(urn), parent, custom: true, protect: false, provider: "", aliases: [], ...more };
+}
+
+describe("engine URNs", () => {
+    it("match the URNs Pulumi documents (https://www.pulumi.com/docs/iac/concepts/resources/names/#urns)", () => {
+        const component = "urn:pulumi:production::acmecorp-website::custom:resources:Resource::website";
+        assert.equal(
+            engineUrn("production", "acmecorp-website", component, "aws:s3/bucket:Bucket", "my-bucket"),
+            "urn:pulumi:production::acmecorp-website::custom:resources:Resource$aws:s3/bucket:Bucket::my-bucket",
+        );
+        // Parented to the root stack or to nothing: the stack's type is never part of the URN.
+        const stack = engineUrn("dev", "app", "", "pulumi:pulumi:Stack", "app-dev");
+        assert.equal(stack, "urn:pulumi:dev::app::pulumi:pulumi:Stack::app-dev");
+        assert.equal(engineUrn("dev", "app", stack, "aws:s3/bucket:Bucket", "my-bucket"), "urn:pulumi:dev::app::aws:s3/bucket:Bucket::my-bucket");
+        assert.equal(engineUrn("dev", "app", "", "aws:s3/bucket:Bucket", "my-bucket"), "urn:pulumi:dev::app::aws:s3/bucket:Bucket::my-bucket");
+    });
+
+    it("carry the whole chain of parent types, where the mock monitor keeps the stack's type and only the last parent's", () => {
+        const shared = engineUrn("prod", "agentfed", "urn:pulumi:prod::agentfed::pulumi:pulumi:Stack::agentfed-prod", "agentfed:shared:Shared", "shared");
+        const aws = engineUrn("prod", "agentfed", shared, "agentfed:aws:Federation", "aws");
+        assert.equal(aws, "urn:pulumi:prod::agentfed::agentfed:shared:Shared$agentfed:aws:Federation::aws");
+        const provider = engineUrn("prod", "agentfed", aws, "pulumi:providers:aws", "aws");
+        assert.equal(provider, "urn:pulumi:prod::agentfed::agentfed:shared:Shared$agentfed:aws:Federation$pulumi:providers:aws::aws");
+        assert.equal(qualifiedType(provider), "agentfed:shared:Shared$agentfed:aws:Federation$pulumi:providers:aws");
+        assert.equal(urnType(provider), "pulumi:providers:aws");
+        // A name may hold `::`: it is everything after the third delimiter (urn.go Name).
+        assert.equal(urnName("urn:pulumi:s::p::t:m:T::a::b"), "a::b");
+        // CreateURN (an alias's URN) takes the parent's stack, project and qualified type.
+        assert.equal(createUrn("n", "t:m:C", aws, "ignored", "ignored"), "urn:pulumi:prod::agentfed::agentfed:shared:Shared$agentfed:aws:Federation$t:m:C::n");
+        assert.throws(() => urnName("arn:aws:iam::1:role/x"), /not a URN/);
+    });
+
+    it("are the URNs the offline plan records (the mock monitor's own would keep the stack's type)", async () => {
+        const plan = await runPlan({ stack: "prod", recordGraph: true });
+        for (const n of plan.graph) assert.equal(n.urn, engineUrn("prod", "agentfed", n.parent, n.type, n.name));
+        const role = plan.graph.find((n) => n.type === "aws:iam/role:Role");
+        assert.equal(role?.urn, "urn:pulumi:prod::agentfed::agentfed:aws:Federation$aws:iam/role:Role::aws");
+        assert.match(role.provider, /^urn:pulumi:prod::agentfed::agentfed:aws:Federation\$pulumi:providers:aws::aws::/);
+    });
+
+    it("inherit protect and provider from the parent as the engine does (source_eval.go inheritFromParent)", () => {
+        const parent = { protect: true, provider: "urn:pulumi:s::p::pulumi:providers:aws::aws::id-1" };
+        const child = { type: "aws:iam/role:Role", custom: true, remote: false, protect: undefined, provider: "" };
+        assert.deepEqual(inheritFromParent(child, parent), parent);
+        assert.deepEqual(inheritFromParent({ ...child, protect: false }, parent), { protect: false, provider: parent.provider });
+        // Another package's provider is not inherited by a custom resource; a component takes it to pass it down.
+        assert.deepEqual(inheritFromParent({ ...child, type: "gcp:iam/x:X" }, parent), { protect: true, provider: "" });
+        assert.deepEqual(inheritFromParent({ ...child, type: "my:c:C", custom: false }, parent), parent);
+        assert.deepEqual(inheritFromParent(child, undefined), { protect: false, provider: "" });
+    });
+});
+
+describe("engine alias matching (known answers of pulumi/pulumi pkg/engine/lifecycletest/alias_test.go)", () => {
+    const u = (qualified: string, name: string) => `urn:pulumi:test::test::${qualified}::${name}`;
+
+    it("a chain renamed and re-typed at the top is taken over, the children through their parents' aliases", () => {
+        // TestAliases "parents" then "n1-name-change": n1 -> n1-sub -> n1-sub-sub, then n1 renamed n1-new and re-typed.
+        const olds = [r(u("pkgA:index:t1", "n1"), ""), r(u("pkgA:index:t1$pkgA:index:t2", "n1-sub"), u("pkgA:index:t1", "n1"))];
+        olds.push(r(u("pkgA:index:t1$pkgA:index:t2$pkgA:index:t3", "n1-sub-sub"), olds[1]!.urn));
+        const top = r(u("pkgA:index:t1-new", "n1-new"), "", { aliases: [{ type: "pkgA:index:t1", name: "n1" }] });
+        const sub = r(u("pkgA:index:t1-new$pkgA:index:t2", "n1-new-sub"), top.urn, { aliases: [{ type: "pkgA:index:t2", name: "n1-sub" }] });
+        const subSub = r(u("pkgA:index:t1-new$pkgA:index:t2$pkgA:index:t3", "n1-new-sub-sub"), sub.urn);
+        const report = claim(stateOf(olds), [top, sub, subSub], "test", "test");
+        assert.deepEqual(
+            report.claims.map((c) => [c.old.urn, c.by.urn, c.via]),
+            olds.map((o, i) => [o.urn, [top, sub, subSub][i]!.urn, "alias"]),
+        );
+        // n1-new-sub-sub has no alias of its own: its old name comes from its parent's (n1-new-sub -> n1-sub).
+        assert.deepEqual(report.unclaimed, []);
+    });
+
+    it("a resource moved under a parent (noParent) and back out (parent: the old parent) is taken over", () => {
+        const one = r(u("pkgA:index:t1", "one"), "");
+        const two = r(u("pkgA:index:t2", "two"), "");
+        const moved = r(u("pkgA:index:t1$pkgA:index:t2", "two"), one.urn, { aliases: [{ noParent: true }] });
+        assert.deepEqual(claimProblems(claim(stateOf([one, two]), [one, moved], "test", "test")), []);
+        const back = r(two.urn, "", { aliases: [{ parentUrn: one.urn }] });
+        assert.deepEqual(claimProblems(claim(stateOf([one, moved]), [one, back], "test", "test")), []);
+        // Without the alias, the move deletes one resource and creates another.
+        assert.deepEqual(claimProblems(claim(stateOf([one, two]), [one, { ...moved, aliases: [] }], "test", "test")), [
+            `unclaimed, so deleted: ${two.urn}`,
+            `new custom resource, so created: ${moved.urn}`,
+        ]);
+    });
+
+    it("an alias naming a resource that is registered too is an engine error, in either order (TestDuplicatesDueToAliases)", () => {
+        const a = r(u("pkgA:m:typA", "resA"), "");
+        const b = r(u("pkgA:m:typA", "resB"), "", { aliases: [{ name: "resA" }] });
+        for (const order of [
+            [a, b],
+            [b, a],
+        ]) {
+            const problems = claimProblems(claim(stateOf([a]), order, "test", "test"));
+            assert.equal(problems.filter((p) => p.startsWith("engine error:")).length, 1, problems.join("\n"));
+        }
+        // Two registrations aliasing the same old resource (TestAliases "t1-fail-duplicate").
+        const c = r(u("pkgA:index:t2", "n3"), "", { aliases: [{ type: "pkgA:m:typA", name: "resA" }] });
+        assert.match(claimProblems(claim(stateOf([a]), [b, c], "test", "test")).join("\n"), /claimed through aliases by both .*resB and .*n3/);
+    });
+});
+
+/** The registrations a small program sends under Pulumi's mocks, recorded as `runPlan` records them. */
+async function registrationsOf(program: () => void): Promise<Registration[]> {
+    await pulumi.runtime.setMocks(
+        {
+            newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs as Record<string, unknown> }),
+            call: (args) => args.inputs as Record<string, unknown>,
+        },
+        "shop",
+        "prod",
+        false,
+    );
+    const graph: GraphNode[] = [];
+    recordGraph(graph);
+    await pulumi.runtime.runInPulumiStack(() => Promise.resolve(program()));
+    await pulumi.runtime.disconnect();
+    return toRegistrations(graph);
+}
+
+/** An explicit provider of the made-up `shop` package. */
+class ShopProvider extends pulumi.ProviderResource {
+    constructor(name: string, opts?: pulumi.ResourceOptions) {
+        super("shop", name, {}, opts);
+    }
+}
+
+/** A custom resource of the made-up `shop` package. */
+class Thing extends pulumi.CustomResource {
+    constructor(type: string, name: string, opts?: pulumi.CustomResourceOptions) {
+        super(type, name, {}, opts);
+    }
+}
+
+/**
+ * Yesterday's program: an explicit provider, a protected identity and a federation at the top, and a component whose
+ * child is named after it.
+ */
+function yesterday(): void {
+    const provider = new ShopProvider("shop");
+    new Thing("shop:index:Identity", "agent", { protect: true, provider });
+    new Federation("cloud", {});
+    new Box("shop:old:Box", "box", provider, {});
+}
+
+class Federation extends pulumi.ComponentResource {
+    constructor(name: string, opts: pulumi.ComponentResourceOptions) {
+        super("shop:cloud:Federation", name, {}, opts);
+        new Thing("shop:index:Role", `${name}-role`, { parent: this });
+    }
+}
+
+class Box extends pulumi.ComponentResource {
+    constructor(type: string, name: string, provider: ShopProvider, opts: pulumi.ComponentResourceOptions) {
+        super(type, name, {}, opts);
+        new Thing("shop:index:Disk", `${name}-disk`, { parent: this, provider });
+    }
+}
+
+/**
+ * Today's program, refactored as issue 25 refactors the stack: the provider and the federation move under a new
+ * `Shared` component, the identity under an `Agent` component, and the box is renamed and re-typed. Each moved thing
+ * carries one alias; the children follow their parents.
+ */
+function today(options: { protect?: boolean; aliasProvider?: boolean } = {}): () => void {
+    const toRoot = [{ parent: pulumi.rootStackResource }];
+    return () => {
+        const shared = new pulumi.ComponentResource("shop:shared:Shared", "shared");
+        const provider = new ShopProvider("shop", { parent: shared, aliases: options.aliasProvider === false ? [] : toRoot });
+        new Federation("cloud", { parent: shared, aliases: toRoot });
+        const agent = new pulumi.ComponentResource("shop:agent:Agent", "agent");
+        new Thing("shop:index:Identity", "agent", { parent: agent, protect: options.protect ?? true, provider, aliases: toRoot });
+        new Box("shop:new:Crate", "crate", provider, { aliases: [{ type: "shop:old:Box", name: "box" }] });
+    };
+}
+
+const withoutAliases = (registrations: readonly Registration[]): Registration[] => registrations.map((x) => ({ ...x, aliases: [] }));
+
+describe("engine alias matching on a program under mocks (the proof's own negative control)", () => {
+    it("takes over every resource of a re-parented, renamed and re-typed program through its aliases, and fails without them", async () => {
+        const olds = stateOf(await registrationsOf(yesterday));
+        const registrations = await registrationsOf(today());
+        const urn = (qualified: string, name: string) => `urn:pulumi:prod::shop::${qualified}::${name}`;
+        // The recorder names resources as the engine does: full parent chain, no stack type.
+        assert.ok(registrations.some((x) => x.urn === urn("shop:shared:Shared$shop:cloud:Federation$shop:index:Role", "cloud-role")));
+        assert.ok(registrations.every((x) => !x.urn.includes("pulumi:pulumi:Stack$")));
+
+        const report = claim(olds, registrations, "prod", "shop");
+        assert.deepEqual(claimProblems(report), []);
+        const takenOver = (old: string) => report.claims.find((c) => c.old.urn === old)?.by.urn;
+        // Moved to the root stack's child with `parent: rootStackResource` (sent as noParent).
+        assert.equal(takenOver(urn("shop:index:Identity", "agent")), urn("shop:agent:Agent$shop:index:Identity", "agent"));
+        // A child whose parent moved: the engine derives its old URN from the parent's (generateAliases).
+        assert.equal(
+            takenOver(urn("shop:cloud:Federation$shop:index:Role", "cloud-role")),
+            urn("shop:shared:Shared$shop:cloud:Federation$shop:index:Role", "cloud-role"),
+        );
+        // A child of a renamed and re-typed component, named after it: renamed with it (inheritedChildAlias).
+        assert.equal(takenOver(urn("shop:old:Box$shop:index:Disk", "box-disk")), urn("shop:new:Crate$shop:index:Disk", "crate-disk"));
+        // The identity and the disk now name the provider by its new URN: the engine's alias rule settles it, a preview confirms it.
+        assert.deepEqual(report.providerAliased.map((c) => c.by.name).sort(), ["agent", "crate-disk"]);
+        assert.deepEqual(report.created.map((x) => x.urn).sort(), [urn("shop:agent:Agent", "agent"), urn("shop:shared:Shared", "shared")]);
+
+        // Negative control: the same registrations without their aliases delete every moved resource and create it anew.
+        const problems = claimProblems(claim(olds, withoutAliases(registrations), "prod", "shop"));
+        for (const old of olds.filter((o) => o.custom && o.type !== "pulumi:pulumi:Stack"))
+            assert.ok(problems.includes(`unclaimed, so deleted: ${old.urn}`), `${old.urn} is reported unclaimed:\n${problems.join("\n")}`);
+        assert.ok(problems.includes(`new custom resource, so created: ${urn("shop:agent:Agent$shop:index:Identity", "agent")}`));
+    });
+
+    it("fails when a protected resource loses its protection, or a provider moves without its alias", async () => {
+        const olds = stateOf(await registrationsOf(yesterday));
+        const identity = "urn:pulumi:prod::shop::shop:index:Identity::agent";
+        const unprotected = claimProblems(claim(olds, await registrationsOf(today({ protect: false })), "prod", "shop"));
+        assert.deepEqual(
+            unprotected.filter((p) => p.startsWith("protection lost")),
+            [`protection lost: ${identity} (taken over by urn:pulumi:prod::shop::shop:agent:Agent$shop:index:Identity::agent)`],
+        );
+        const providerMoved = claimProblems(claim(olds, await registrationsOf(today({ aliasProvider: false })), "prod", "shop"));
+        assert.ok(providerMoved.includes("unclaimed, so deleted: urn:pulumi:prod::shop::pulumi:providers:shop::shop"), providerMoved.join("\n"));
+        assert.deepEqual(providerMoved.filter((p) => p.startsWith("provider changed")).length, 2, providerMoved.join("\n"));
+    });
+});
