@@ -1,9 +1,11 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { GraphNode, recordGraph, runPlan } from "../src/plan/run-plan";
+import { planJson } from "../src/plan/render";
+import { GraphNode, PlanResult, recordGraph, runPlan } from "../src/plan/run-plan";
 import {
     claim,
     claimProblems,
@@ -18,6 +20,7 @@ import {
     urnName,
     urnType,
 } from "../src/plan/urns";
+import { RSA_PUBLIC_KEY } from "./fixtures/every-key";
 import { URN_BASELINE_CASES } from "./fixtures/urn-baselines";
 
 // What `pulumi up` would do with yesterday's state, decided offline: the URNs of the saved stacks (test/fixtures/
@@ -28,14 +31,64 @@ const REGENERATE = "UPDATE_URN_BASELINES=1 node --import tsx --test test/urn-bas
 const UPDATE = process.env.UPDATE_URN_BASELINES === "1";
 const DIR = path.join(__dirname, "fixtures", "urn-baselines");
 
-/** A saved stack: the resources a deployment of the case leaves in the state, as the engine names them. */
+/** A saved resource: its state as the engine names it, and (custom resources) a digest of each input it was registered with. */
+type SavedResource = StateResource & { readonly inputs?: Readonly<Record<string, string>> };
+
+/**
+ * A saved stack: the resources a deployment of the case leaves in the state, as the engine names them, and the stack
+ * outputs the offline plan resolves (secret ones as `[secret]`, as `pulumi stack output` prints them).
+ */
 interface UrnBaseline {
     readonly note: string;
     readonly case: string;
     readonly description: string;
     readonly stack: string;
     readonly project: string;
-    readonly resources: readonly StateResource[];
+    readonly outputs: Readonly<Record<string, unknown>>;
+    readonly resources: readonly SavedResource[];
+}
+
+/**
+ * The one value the mocks generate at random, the Kind issuer's signing key, pinned to a known public key: the JWKS
+ * blob's content derives from it, so without the pin that input (and the public-key output) would differ per run.
+ */
+const PINNED = { "tls:index/privateKey:PrivateKey::kind-sa-signer": { publicKeyPem: RSA_PUBLIC_KEY } };
+
+/** JSON with object keys sorted, so a digest does not depend on the order a component builds an object in. */
+function canonical(value: unknown): string {
+    if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+    if (value !== null && typeof value === "object")
+        return `{${Object.keys(value)
+            .sort()
+            .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+            .join(",")}}`;
+    return JSON.stringify(value) ?? "undefined";
+}
+
+/** Per input name, the first 16 hex digits of the SHA-256 of its resolved value: enough to say which input changed. */
+function inputDigests(inputs: Record<string, unknown>): Record<string, string> {
+    return Object.fromEntries(
+        Object.keys(inputs)
+            .sort()
+            .map((k) => [k, createHash("sha256").update(canonical(inputs[k])).digest("hex").slice(0, 16)]),
+    );
+}
+
+/** The resolved inputs of each custom resource of a plan, by `<type>::<name>` (unique in every stack this program builds). */
+function inputsByResource(plan: PlanResult): Map<string, Record<string, string>> {
+    const byKey = new Map<string, Record<string, string>>();
+    for (const x of plan.resources.filter((res) => res.custom)) {
+        const key = `${x.type}::${x.name}`;
+        if (byKey.has(key)) throw new Error(`${key} is registered twice: the baselines key inputs by type and name`);
+        byKey.set(key, inputDigests(x.inputs));
+    }
+    return byKey;
+}
+
+/** Which inputs differ, by name: changed, added or removed. */
+function inputChanges(before: Readonly<Record<string, string>>, after: Readonly<Record<string, string>>): string[] {
+    const names = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+    return names.filter((n) => before[n] !== after[n]).map((n) => (before[n] === undefined ? `+${n}` : after[n] === undefined ? `-${n}` : n));
 }
 
 function r(urn: string, parent: string, more: Partial<Registration> = {}): Registration {
@@ -268,16 +321,30 @@ function fixturePath(name: string): string {
 
 /** One resource per line, so a changed resource is one changed line in a diff (Prettier leaves the directory alone). */
 function writeFixture(file: string, baseline: UrnBaseline): void {
-    const { resources, ...head } = baseline;
+    const { resources, outputs, ...head } = baseline;
     const json = (value: object): string =>
         `{ ${Object.entries(value)
             .map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`)
             .join(", ")} }`;
     const fields = Object.entries(head).map(([k, v]) => `    ${JSON.stringify(k)}: ${JSON.stringify(v)},`);
+    const outputLines = Object.keys(outputs)
+        .sort()
+        .map((k) => `        ${JSON.stringify(k)}: ${JSON.stringify(outputs[k])}`)
+        .join(",\n");
     const lines = resources.map((x) => `        ${json(x)}`).join(",\n");
     mkdirSync(DIR, { recursive: true });
-    writeFileSync(file, `{\n${fields.join("\n")}\n    "resources": [\n${lines}\n    ]\n}\n`);
+    writeFileSync(file, `{\n${fields.join("\n")}\n    "outputs": {\n${outputLines}\n    },\n    "resources": [\n${lines}\n    ]\n}\n`);
 }
+
+describe("input digests", () => {
+    it("do not depend on key order, and name each input that changed, appeared or went", () => {
+        const before = inputDigests({ name: "agent", tags: { a: "1", b: "2" }, location: "westeurope" });
+        assert.deepEqual(before, inputDigests({ location: "westeurope", tags: { b: "2", a: "1" }, name: "agent" }));
+        const after = inputDigests({ name: "agent", tags: { a: "1", b: "3" }, sku: "S0" });
+        assert.deepEqual(inputChanges(before, after), ["-location", "+sku", "tags"]);
+        assert.deepEqual(inputChanges(before, before), []);
+    });
+});
 
 describe("URN baselines: today's program takes over every resource of the saved stacks, replacing nothing", () => {
     it("has exactly one saved stack per case", { skip: UPDATE }, () => {
@@ -287,13 +354,20 @@ describe("URN baselines: today's program takes over every resource of the saved 
 
     for (const c of URN_BASELINE_CASES) {
         it(c.name, async (t) => {
-            const plan = await runPlan({ ...c.plan, recordGraph: true });
+            const plan = await runPlan({ ...c.plan, mockOverrides: PINNED, recordGraph: true });
             const registrations = toRegistrations(plan.graph);
+            const inputs = inputsByResource(plan);
+            // As JSON carries them (what `pulumi stack output --json` prints).
+            const outputs = JSON.parse(JSON.stringify(planJson(plan).outputs)) as Record<string, unknown>;
             const file = fixturePath(c.name);
             if (UPDATE) {
-                const resources = stateOf(registrations).sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
-                const note = `The resources a deployment of this case leaves in the state (engine URNs). Regenerate: ${REGENERATE}`;
-                writeFixture(file, { note, case: c.name, description: c.description, stack: plan.stack, project: plan.project, resources });
+                const resources = stateOf(registrations)
+                    .sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0))
+                    .map((x) => (x.custom ? { ...x, inputs: inputs.get(`${x.type}::${x.name}`) ?? {} } : x));
+                const note =
+                    "The resources a deployment of this case leaves in the state (engine URNs; per custom resource, a digest of each resolved input) " +
+                    `and the stack outputs of the offline plan. Regenerate: ${REGENERATE}`;
+                writeFixture(file, { note, case: c.name, description: c.description, stack: plan.stack, project: plan.project, outputs, resources });
                 return;
             }
             const baseline = JSON.parse(readFileSync(file, "utf8")) as UrnBaseline;
@@ -314,6 +388,17 @@ describe("URN baselines: today's program takes over every resource of the saved 
             );
             for (const moved of report.providerAliased)
                 t.diagnostic(`${moved.by.urn} now uses ${moved.by.provider} (was ${moved.old.provider}): confirm with pulumi preview (docs/testing.md)`);
+
+            // Names and inputs unchanged: each custom resource is registered with the inputs it had (an update would be a diff).
+            const changed = report.claims.flatMap((cl) => {
+                const saved = (cl.old as SavedResource).inputs;
+                if (!cl.old.custom || saved === undefined) return [];
+                const diff = inputChanges(saved, inputs.get(`${cl.by.type}::${cl.by.name}`) ?? {});
+                return cl.old.name !== cl.by.name || diff.length > 0 ? [`${cl.old.urn}: name ${cl.by.name}, inputs changed: ${diff.join(", ")}`] : [];
+            });
+            assert.deepEqual(changed, [], `today's program registers ${c.name}'s resources with other names or inputs`);
+            // The same stack outputs, names and values: consumers, the doctor and the audit read them.
+            assert.deepEqual(outputs, baseline.outputs, `${c.name}'s stack outputs changed`);
         });
     }
 
