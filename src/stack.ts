@@ -98,8 +98,10 @@ export function createAgentIdentityStack(config: StackConfig): StackOutputs {
               blueprintAppId: blueprint.appId,
               settings: config.containerApp,
               ...federationAppArgs(config.containerApp.name, {
-                  ...(config.gcp && gcpFederation ? { gcp: { settings: config.gcp, federation: gcpFederation } } : {}),
-                  ...(config.aws && awsFederation ? { aws: { settings: config.aws, federation: awsFederation } } : {}),
+                  ...(config.gcp && gcpFederation ? { gcp: { projectId: config.gcp.projectId, federation: gcpFederation } } : {}),
+                  ...(config.aws && awsFederation
+                      ? { aws: { region: config.aws.region, identifierUri: config.aws.identifierUri, federation: awsFederation } }
+                      : {}),
                   agentIdentity,
               }),
           })

@@ -1,32 +1,65 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { AgentClassConfig } from "../config/agent-classes";
-import type { AwsConfig } from "../config/aws";
-import type { GcpConfig } from "../config/gcp";
-import { agentIdentityWorkloadSubject, TrustContract, WorkloadSubject } from "../contracts";
+import { agentIdentityWorkloadSubject, BlueprintTarget, CloudFederationAudience, CloudPrincipal, TrustContract, WorkloadSubject } from "../contracts";
 import { AWS_WEB_IDENTITY_TOKEN_FILE, GCP_SUBJECT_TOKEN_FILE } from "../runtime/container-env";
-import { AgentContainerApp, federationAppArgs } from "./agent-container-app";
-import { AwsFederation, AwsSharedFederation } from "./aws-federation";
+import { AgentContainerApp, ContainerAppSettings, federationAppArgs } from "./agent-container-app";
+import { AwsFederation, AwsFederationSettings, AwsSharedFederation } from "./aws-federation";
 import { BlueprintFederation } from "./blueprint-federation";
-import { GcpFederation, GcpSharedPool } from "./gcp-federation";
+import { GcpFederation, GcpFederationSettings, GcpSharedPool } from "./gcp-federation";
 import { ManagedIdentity } from "./managed-identity";
 
+/** Option 2: the Agent Identity an agent's cloud contracts trust instead of its UAMI. */
+export interface AgentIdentitySettings {
+    /** Object id of the Agent Identity (its service principal): what the GCP provider and the AWS app role pin. */
+    readonly objectId: string;
+    /** Its client (app) id: the `AgentIdentity` parameter the token refresher passes to the sidecar. */
+    readonly clientId: string;
+    /** The `sub` of its app-only tokens, which the AWS role pins (AWS has no `oid` condition key). */
+    readonly tokenSubject: string;
+    /** The dedicated cloud-federation audience the sidecar mints its tokens for. */
+    readonly cloudFederationAudience: CloudFederationAudience;
+}
+
+/** One agent class: its identity, its Blueprint, and what it federates to. */
+export interface AgentClassSettings {
+    /** The class name (a DNS label); every resource name of the class derives from it. */
+    readonly name: string;
+    /** The class's UAMI: its Azure resource name. */
+    readonly uami: { readonly name: string };
+    /** The Blueprint (or classic app) the class's FIC is added to. */
+    readonly blueprint: BlueprintTarget;
+    /** Immutable name of the FIC that trusts the class's UAMI. */
+    readonly ficName: string;
+    /** `uami` (Option 1) or `agentIdentity` (Option 2): the identity the class's cloud contracts trust. */
+    readonly cloudPrincipal: CloudPrincipal;
+    /** The Agent Identity under Option 2; undefined under Option 1. */
+    readonly agentIdentity: AgentIdentitySettings | undefined;
+    /** The class's GCP provider and service account (in the stack's pool); undefined: none. */
+    readonly gcp: { readonly providerId: string; readonly serviceAccountId: string; readonly modelRoles: readonly string[] } | undefined;
+    /** The class's AWS role (behind the stack's OIDC provider); undefined: none. */
+    readonly aws: { readonly roleName: string; readonly modelArns: readonly string[] } | undefined;
+    /** The class's container app; undefined: none. */
+    readonly containerApp: ContainerAppSettings | undefined;
+}
+
 export interface AgentClassArgs {
-    /** The validated `agentfed:agentClasses[i]` entry. */
-    settings: AgentClassConfig;
+    /** What the class is and what it federates to. */
+    settings: AgentClassSettings;
     /** Entra tenant of the class's UAMI, Blueprint and Agent Identity. */
     tenantId: string;
     /** Resource group of the class's UAMI and container app (the stack's). */
     resourceGroupName: pulumi.Input<string>;
+    /** Azure region of the class's UAMI and container app. */
     location: string;
+    /** Tags of the class's Azure resources (the class adds `agent-class: <name>`). */
     tags: Record<string, string>;
     /** Graph root used for Agent ID Blueprints. */
     graphEndpoint: string;
     /** Protect identity resources (UAMI, FIC, provider, role) from deletion and replacement. */
     protect: boolean;
     /** The stack's GCP settings and the primary federation's pool; needed when the class has `gcp`. */
-    gcp?: { settings: GcpConfig; shared: GcpSharedPool };
+    gcp?: { settings: GcpFederationSettings; shared: GcpSharedPool };
     /** The stack's AWS settings and the primary federation's shared parts; needed when the class has `aws`. */
-    aws?: { settings: AwsConfig; shared: AwsSharedFederation };
+    aws?: { settings: AwsFederationSettings; shared: AwsSharedFederation };
     /** The shared Container Apps environment; used when the class has `containerApp` without `environment.existingId`. */
     environmentId?: pulumi.Input<string>;
 }
@@ -157,8 +190,10 @@ export class AgentClass extends pulumi.ComponentResource {
                     // The class's own environment when it names one, else the shared one.
                     ...(appSettings.environmentId === undefined && args.environmentId !== undefined ? { environmentId: args.environmentId } : {}),
                     ...federationAppArgs(appSettings.name, {
-                        ...(gcp && args.gcp ? { gcp: { settings: args.gcp.settings, federation: gcp } } : {}),
-                        ...(aws && args.aws ? { aws: { settings: args.aws.settings, federation: aws } } : {}),
+                        ...(gcp && args.gcp ? { gcp: { projectId: args.gcp.settings.projectId, federation: gcp } } : {}),
+                        ...(aws && args.aws
+                            ? { aws: { region: args.aws.settings.region, identifierUri: args.aws.settings.identifierUri, federation: aws } }
+                            : {}),
                         agentIdentity,
                     }),
                 },

@@ -5,9 +5,6 @@ import * as app from "@pulumi/azure-native/app";
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import type { app as appInputs } from "@pulumi/azure-native/types/input";
-import type { AwsConfig } from "../config/aws";
-import type { ContainerAppConfig } from "../config/container-app";
-import type { GcpConfig } from "../config/gcp";
 import {
     agentBaseEnv,
     awsAgentEnv,
@@ -36,6 +33,42 @@ export interface ConfigFile {
     content: pulumi.Input<string>;
 }
 
+/** What runs in the app: images, sizes, ingress, the sidecar's downstream APIs, scaling. */
+export interface ContainerAppSettings {
+    /** Container app name (the Azure resource name). */
+    readonly name: string;
+    /** An existing managed environment's ARM id to run in; unset: `environmentId`, or an environment created here. */
+    readonly environmentId?: string | undefined;
+    /** Retention, in days, of the Log Analytics workspace of an environment created here. */
+    readonly logRetentionDays: number;
+    readonly agent: {
+        /** Agent image, pinned by tag or digest. */
+        readonly image: string;
+        /** The port the agent listens on; ingress targets it and nothing else. */
+        readonly port: number;
+        /** vCPUs of the agent container. */
+        readonly cpu: number;
+        /** Memory of the agent container (twice the cpu, in Gi). */
+        readonly memory: string;
+        /** Ingress reachable from the internet (true) or only inside the environment (false). */
+        readonly externalIngress: boolean;
+    };
+    readonly sidecar: {
+        /** The Entra auth sidecar's image (1.1.0 or later). */
+        readonly image: string;
+        /** The APIs the sidecar mints tokens for on the agent's behalf. */
+        readonly downstreamApis: readonly DownstreamApi[];
+    };
+    /** The token refresher's image (a stock Node.js; its code is passed with `node -e`). */
+    readonly refresher: { readonly image: string };
+    /** A container registry pulled through the UAMI (it needs AcrPull there); unset: public images only. */
+    readonly registryServer?: string | undefined;
+    /** Fewest replicas. */
+    readonly minReplicas: number;
+    /** Most replicas. */
+    readonly maxReplicas: number;
+}
+
 export interface AgentContainerAppArgs {
     /** Resource group of the app (and of the environment, when created). */
     resourceGroupName: pulumi.Input<string>;
@@ -49,8 +82,8 @@ export interface AgentContainerAppArgs {
     uami: { resourceId: pulumi.Input<string>; clientId: pulumi.Input<string> };
     /** The Blueprint's appId: the sidecar's client id. */
     blueprintAppId: pulumi.Input<string>;
-    /** Images, sizes, downstream APIs, ingress: the validated `agentfed:containerApp` section. */
-    settings: ContainerAppConfig;
+    /** Images, sizes, downstream APIs, ingress, scaling. */
+    settings: ContainerAppSettings;
     /** Extra agent environment from the cloud federations (GCP credential file, AWS role). Default: none. */
     agentEnv?: pulumi.Input<pulumi.Input<EnvVar>[]>;
     /** Files mounted read-only under /etc/agentfed in the agent (e.g. the GCP credential configuration). Default: none. */
@@ -68,8 +101,10 @@ export interface AgentContainerAppArgs {
 
 /** The cloud federations one agent's app consumes (the primary agent's or an agent class's). */
 export interface AgentAppFederations {
-    gcp?: { settings: GcpConfig; federation: GcpFederation };
-    aws?: { settings: AwsConfig; federation: AwsFederation };
+    /** The agent's GCP federation and the project its client libraries default to. */
+    gcp?: { projectId: string; federation: GcpFederation };
+    /** The agent's AWS federation, the region its SDK calls, and the intermediary audience (Option 2's sidecar entry). */
+    aws?: { region: string; identifierUri: string; federation: AwsFederation };
     /** Option 2: the Agent Identity the sidecar mints the clouds' subject tokens as. Default: Option 1, the UAMI. */
     agentIdentity?: { clientId: string; cloudFederationAudience: { identifierUri: string } } | undefined;
 }
@@ -84,14 +119,11 @@ export function federationAppArgs(
     federations: AgentAppFederations,
 ): Required<Pick<AgentContainerAppArgs, "agentEnv" | "configFiles" | "cloudFederationApis" | "tokenTargets">> {
     const { gcp, aws, agentIdentity } = federations;
-    const wiring = cloudFederationWiring(agentIdentity, { gcp: gcp !== undefined, awsAudienceUri: aws?.settings.identifierUri });
+    const wiring = cloudFederationWiring(agentIdentity, { gcp: gcp !== undefined, awsAudienceUri: aws?.identifierUri });
     return {
         agentEnv: pulumi
             .all([aws?.federation.roleArn])
-            .apply(([roleArn]) => [
-                ...(gcp ? gcpAgentEnv(gcp.settings.projectId) : []),
-                ...(aws && roleArn ? awsAgentEnv(roleArn, aws.settings.region, appName) : []),
-            ]),
+            .apply(([roleArn]) => [...(gcp ? gcpAgentEnv(gcp.projectId) : []), ...(aws && roleArn ? awsAgentEnv(roleArn, aws.region, appName) : [])]),
         configFiles: gcp ? [{ name: "gcp-credential-config", fileName: GCP_CREDENTIAL_FILE_NAME, content: gcp.federation.credentialConfig }] : [],
         cloudFederationApis: wiring.sidecarApis,
         tokenTargets: [...(wiring.gcpTarget ? [wiring.gcpTarget] : []), ...(aws ? [aws.federation.tokenTarget] : [])],

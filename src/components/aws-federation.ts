@@ -2,8 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as iam from "@pulumi/aws/iam";
 import { Provider as AwsProvider } from "@pulumi/aws/provider";
 import * as azuread from "@pulumi/azuread";
-import type { AwsConfig } from "../config/aws";
 import {
+    AwsAudienceMode,
     awsAgentIdentitySubject,
     awsAudience,
     awsOidcProviderUrl,
@@ -24,6 +24,24 @@ export interface AwsSharedFederation {
     readonly oidcProvider: iam.OpenIdConnectProvider;
     /** The intermediary app's service principal (modes workload and exchange); classes get its app role. */
     readonly intermediaryServicePrincipalObjectId: pulumi.Output<string> | undefined;
+}
+
+/** The account, the audience mode and the intermediary app the role is reached through, and the role itself. */
+export interface AwsFederationSettings {
+    /** The 12-digit account the provider and role live in; the AWS provider refuses any other. */
+    readonly accountId: string;
+    /** Region of the Bedrock models and of the AWS provider. */
+    readonly region: string;
+    /** How the token gets an audience AWS accepts (see `AwsAudienceMode`). */
+    readonly audienceMode: AwsAudienceMode;
+    /** Display name of the intermediary Entra app (modes workload and exchange). */
+    readonly intermediaryAppName: string;
+    /** The intermediary app's identifier URI: the audience the role pins (modes workload and exchange). */
+    readonly identifierUri: string;
+    /** IAM role name. */
+    readonly roleName: string;
+    /** Bedrock model ARNs the role may invoke (never `*`). */
+    readonly modelArns: readonly string[];
 }
 
 export interface AwsFederationArgs {
@@ -47,8 +65,8 @@ export interface AwsFederationArgs {
     role?: { name: string; modelArns: readonly string[] };
     /** Entra tenant id. */
     tenantId: string;
-    /** Account, region, audience mode, intermediary app, role and models: the validated `agentfed:aws` section. */
-    settings: AwsConfig;
+    /** Account, region, audience mode, intermediary app, role and models. */
+    settings: AwsFederationSettings;
     /** Where the token refresher writes the web-identity token (AWS_WEB_IDENTITY_TOKEN_FILE). */
     tokenFile: string;
     /** Protect the OIDC provider, the role and the intermediary app. Default: true. */

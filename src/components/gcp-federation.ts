@@ -2,14 +2,31 @@ import * as pulumi from "@pulumi/pulumi";
 import * as iam from "@pulumi/gcp/iam";
 import * as projects from "@pulumi/gcp/projects";
 import * as serviceaccount from "@pulumi/gcp/serviceaccount";
-import type { GcpConfig } from "../config/gcp";
 import { ExternalAccountCredentialConfig, externalAccountCredentialConfig, GcpProviderContract, gcpProviderContract, WorkloadSubject } from "../contracts";
+
+/** Where the federation lives in GCP and what the agent's service account may do. */
+export interface GcpFederationSettings {
+    /** Project id (e.g. `contoso-agents-prod`): where the pool, provider and service account are created. */
+    readonly projectId: string;
+    /** Project number (digits): it appears in principal:// members and the STS audience. */
+    readonly projectNumber: string;
+    /** Workload identity pool id (created here unless `sharedPool` is given). */
+    readonly poolId: string;
+    /** Workload identity pool provider id: one per workload subject. */
+    readonly providerId: string;
+    /** Account id of the dedicated service account only the subject may impersonate. */
+    readonly serviceAccountId: string;
+    /** Project roles granted to the service account (the model's permissions). */
+    readonly modelRoles: readonly string[];
+    /** Enable the iam, sts, iamcredentials and aiplatform APIs with the pool (never disabled on destroy). */
+    readonly enableApis: boolean;
+}
 
 export interface GcpFederationArgs {
     /** The workload subject the provider must accept; wire it from its source (e.g. `ManagedIdentity.workloadSubject`). */
     subject: pulumi.Input<WorkloadSubject>;
-    /** Project, pool/provider ids, service account and model roles: the validated `agentfed:gcp` section. */
-    settings: GcpConfig;
+    /** Project, pool/provider ids, service account and model roles. */
+    settings: GcpFederationSettings;
     /** Path of the subject-token file the token refresher writes, named in the credential configuration. */
     subjectTokenFile: string;
     /** An agent class: add the provider to the primary federation's pool instead of creating a pool (and APIs). */
