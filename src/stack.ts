@@ -12,6 +12,7 @@ import {
 import { AgentClass } from "./components/agent-class";
 import { AgentContainerApp, federationAppArgs } from "./components/agent-container-app";
 import { AwsFederation } from "./components/aws-federation";
+import { AwsSharedFederation } from "./components/aws-shared-federation";
 import { GcpFederation } from "./components/gcp-federation";
 import { AWS_WEB_IDENTITY_TOKEN_FILE, GCP_SUBJECT_TOKEN_FILE } from "./runtime/container-env";
 import { BlueprintFederation } from "./components/blueprint-federation";
@@ -77,17 +78,27 @@ export function createAgentIdentityStack(config: StackConfig): StackOutputs {
         ? new GcpFederation("gcp", { subject: cloudSubject, settings: config.gcp, subjectTokenFile: GCP_SUBJECT_TOKEN_FILE, protect })
         : undefined;
 
-    // AWS: the role pins a subject derived from the same UAMI Output, with a workload-scoped audience by default.
-    const awsFederation = config.aws
-        ? new AwsFederation("aws", {
-              uamiSubject: uami.workloadSubject,
-              tenantId: config.tenantId,
+    // AWS: the provider, the OIDC provider and the intermediary app are shared by every agent's role; the primary
+    // agent's role pins a subject derived from the same UAMI Output, with a workload-scoped audience by default.
+    const awsShared = config.aws
+        ? new AwsSharedFederation("aws", {
               settings: config.aws,
-              tokenFile: AWS_WEB_IDENTITY_TOKEN_FILE,
-              ...(agentIdentity ? { agentIdentity } : {}),
+              tenantId: config.tenantId,
               protect,
           })
         : undefined;
+    const awsFederation =
+        config.aws && awsShared
+            ? new AwsFederation("aws", {
+                  uamiSubject: uami.workloadSubject,
+                  tenantId: config.tenantId,
+                  shared: awsShared,
+                  role: { name: config.aws.roleName, modelArns: config.aws.modelArns },
+                  tokenFile: AWS_WEB_IDENTITY_TOKEN_FILE,
+                  ...(agentIdentity ? { agentIdentity } : {}),
+                  protect,
+              })
+            : undefined;
     const containerApp = config.containerApp
         ? new AgentContainerApp("agent", {
               resourceGroupName,
@@ -119,7 +130,7 @@ export function createAgentIdentityStack(config: StackConfig): StackOutputs {
                 graphEndpoint: config.blueprint.graphEndpoint,
                 protect,
                 ...(config.gcp && gcpFederation?.shared ? { gcp: { settings: config.gcp, shared: gcpFederation.shared } } : {}),
-                ...(config.aws && awsFederation?.shared ? { aws: { settings: config.aws, shared: awsFederation.shared } } : {}),
+                ...(awsShared ? { aws: awsShared } : {}),
                 ...(containerApp ? { environmentId: containerApp.environmentId } : {}),
             }),
     );

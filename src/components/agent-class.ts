@@ -2,7 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { agentIdentityWorkloadSubject, BlueprintTarget, CloudFederationAudience, CloudPrincipal, TrustContract, WorkloadSubject } from "../contracts";
 import { AWS_WEB_IDENTITY_TOKEN_FILE, GCP_SUBJECT_TOKEN_FILE } from "../runtime/container-env";
 import { AgentContainerApp, ContainerAppSettings, federationAppArgs } from "./agent-container-app";
-import { AwsFederation, AwsFederationSettings, AwsSharedFederation } from "./aws-federation";
+import { AwsFederation } from "./aws-federation";
+import { AwsSharedFederation } from "./aws-shared-federation";
 import { BlueprintFederation } from "./blueprint-federation";
 import { GcpFederation, GcpFederationSettings, GcpSharedPool } from "./gcp-federation";
 import { ManagedIdentity } from "./managed-identity";
@@ -58,8 +59,8 @@ export interface AgentClassArgs {
     protect: boolean;
     /** The stack's GCP settings and the primary federation's pool; needed when the class has `gcp`. */
     gcp?: { settings: GcpFederationSettings; shared: GcpSharedPool };
-    /** The stack's AWS settings and the primary federation's shared parts; needed when the class has `aws`. */
-    aws?: { settings: AwsFederationSettings; shared: AwsSharedFederation };
+    /** The stack's shared AWS provider, OIDC provider and intermediary app; needed when the class has `aws`. */
+    aws?: AwsSharedFederation;
     /** The shared Container Apps environment; used when the class has `containerApp` without `environment.existingId`. */
     environmentId?: pulumi.Input<string>;
 }
@@ -163,9 +164,8 @@ export class AgentClass extends pulumi.ComponentResource {
                 {
                     uamiSubject: this.uami.workloadSubject,
                     tenantId: args.tenantId,
-                    settings: args.aws.settings,
                     tokenFile: AWS_WEB_IDENTITY_TOKEN_FILE,
-                    shared: args.aws.shared,
+                    shared: args.aws,
                     role: { name: c.aws.roleName, modelArns: c.aws.modelArns },
                     ...(agentIdentity ? { agentIdentity } : {}),
                     protect,

@@ -1,4 +1,5 @@
 import {
+    AWS_AUDIENCE_MODE_TABLE,
     BlueprintKind,
     AwsAudienceMode,
     CLOUD_PRINCIPALS,
@@ -344,10 +345,10 @@ function parseClass(r: Reader, at: string, entry: JsonObject, ctx: AgentClassCon
                 `needs ${r.key("aws")}: classes share its account, OIDC provider and audience`,
                 `configure ${r.key("aws")}, or remove ${r.key(`${at}.aws`)}`,
             );
-        else if (ctx.aws.audienceMode === "exchange")
+        else if (!AWS_AUDIENCE_MODE_TABLE[ctx.aws.audienceMode].subjectPerAgent)
             r.report(
                 `${at}.aws`,
-                "cannot be used with aws.audienceMode exchange: the token AWS sees is the intermediary app's own, so every class would present the same sub",
+                `cannot be used with aws.audienceMode ${ctx.aws.audienceMode}: the token AWS sees is the intermediary app's own, so every class would present the same sub`,
                 `use ${r.key("aws.audienceMode")}: workload (the default)`,
             );
         aws = { roleName: parseRoleName(r, `${at}.aws.roleName`, awsObj.roleName), modelArns: parseModelArns(r, `${at}.aws.modelArns`, awsObj.modelArns) };
@@ -426,7 +427,7 @@ export function parseCloudPrincipal(
                 "is agentIdentity, but the agent federates to no cloud (no gcp, no aws)",
                 "add gcp or aws, or remove cloudPrincipal",
             );
-        if (federates.aws !== undefined && federates.aws !== "workload")
+        if (federates.aws !== undefined && !AWS_AUDIENCE_MODE_TABLE[federates.aws].option2)
             r.report(
                 `${prefix}cloudPrincipal`,
                 `is agentIdentity, which on AWS needs the intermediary audience, but aws.audienceMode is ${federates.aws}`,
