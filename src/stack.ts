@@ -12,13 +12,12 @@ import {
 import { AgentClass } from "./components/agent-class";
 import { AgentContainerApp, federationAppArgs } from "./components/agent-container-app";
 import { AwsFederation } from "./components/aws-federation";
-import { AwsSharedFederation } from "./components/aws-shared-federation";
 import { GcpFederation } from "./components/gcp-federation";
 import { AWS_WEB_IDENTITY_TOKEN_FILE, GCP_SUBJECT_TOKEN_FILE } from "./runtime/container-env";
 import { BlueprintFederation } from "./components/blueprint-federation";
-import { KindOidcIssuer } from "./components/kind-oidc-issuer";
 import { KindWorkload } from "./components/kind-workload";
 import { ManagedIdentity } from "./components/managed-identity";
+import { ContainerAppsEnvironmentChoice, SharedInfrastructure } from "./components/shared-infrastructure";
 import { StackOutputs } from "./outputs";
 
 /**
@@ -33,6 +32,29 @@ export function createAgentIdentityStack(config: StackConfig): StackOutputs {
     const resourceGroupName = config.resourceGroup.create
         ? new resources.ResourceGroup("agent-identity", { resourceGroupName: config.resourceGroup.name, location: config.location, tags }, { protect }).name
         : pulumi.output(config.resourceGroup.name);
+
+    // What the agents share, built once from the union of what any agent uses.
+    const shared = new SharedInfrastructure("shared", {
+        resourceGroupName,
+        location: config.location,
+        tags,
+        tenantId: config.tenantId,
+        protect,
+        ...(config.gcp ? { gcp: config.gcp } : {}),
+        ...(config.aws ? { aws: config.aws } : {}),
+        ...containerAppsEnvironment(config),
+        ...(config.kind
+            ? {
+                  kind: {
+                      storageAccountName: config.kind.storageAccountName,
+                      clusterName: config.kind.clusterName,
+                      signingKeyHostPath: config.kind.signingKeyHostPath,
+                      rsaBits: config.kind.rsaBits,
+                      extraPublicKeys: config.kind.extraPublicKeys,
+                  },
+              }
+            : {}),
+    });
 
     const uami = new ManagedIdentity("agent", {
         resourceName: config.uami.name,
@@ -74,25 +96,19 @@ export function createAgentIdentityStack(config: StackConfig): StackOutputs {
     const cloudSubject = agentIdentity ? pulumi.output(agentIdentity.subject) : uami.workloadSubject;
 
     // GCP: the provider's condition and member pin the cloud subject.
-    const gcpFederation = config.gcp
-        ? new GcpFederation("gcp", { subject: cloudSubject, settings: config.gcp, subjectTokenFile: GCP_SUBJECT_TOKEN_FILE, protect })
-        : undefined;
+    const gcpFederation =
+        config.gcp && shared.gcp
+            ? new GcpFederation("gcp", { subject: cloudSubject, settings: config.gcp, shared: shared.gcp, subjectTokenFile: GCP_SUBJECT_TOKEN_FILE, protect })
+            : undefined;
 
     // AWS: the provider, the OIDC provider and the intermediary app are shared by every agent's role; the primary
     // agent's role pins a subject derived from the same UAMI Output, with a workload-scoped audience by default.
-    const awsShared = config.aws
-        ? new AwsSharedFederation("aws", {
-              settings: config.aws,
-              tenantId: config.tenantId,
-              protect,
-          })
-        : undefined;
     const awsFederation =
-        config.aws && awsShared
+        config.aws && shared.aws
             ? new AwsFederation("aws", {
                   uamiSubject: uami.workloadSubject,
                   tenantId: config.tenantId,
-                  shared: awsShared,
+                  shared: shared.aws,
                   role: { name: config.aws.roleName, modelArns: config.aws.modelArns },
                   tokenFile: AWS_WEB_IDENTITY_TOKEN_FILE,
                   ...(agentIdentity ? { agentIdentity } : {}),
@@ -108,6 +124,7 @@ export function createAgentIdentityStack(config: StackConfig): StackOutputs {
               uami: { resourceId: uami.resourceId, clientId: uami.clientId },
               blueprintAppId: blueprint.appId,
               settings: config.containerApp,
+              environmentId: config.containerApp.environmentId ?? shared.environmentId!,
               ...federationAppArgs(config.containerApp.name, {
                   ...(config.gcp && gcpFederation ? { gcp: { projectId: config.gcp.projectId, federation: gcpFederation } } : {}),
                   ...(config.aws && awsFederation
@@ -129,29 +146,19 @@ export function createAgentIdentityStack(config: StackConfig): StackOutputs {
                 tags,
                 graphEndpoint: config.blueprint.graphEndpoint,
                 protect,
-                ...(config.gcp && gcpFederation?.shared ? { gcp: { settings: config.gcp, shared: gcpFederation.shared } } : {}),
-                ...(awsShared ? { aws: awsShared } : {}),
-                ...(containerApp ? { environmentId: containerApp.environmentId } : {}),
+                ...(shared.gcp ? { gcp: shared.gcp } : {}),
+                ...(shared.aws ? { aws: shared.aws } : {}),
+                // The class's own environment when it names one, else the stack's.
+                ...(settings.containerApp ? { environmentId: settings.containerApp.environmentId ?? shared.environmentId } : {}),
             }),
     );
 
     // Kind lower environment: the issuer's URL is an output of the storage account, and the FIC's subject is
     // computed from that output, so the FIC, the discovery document and the API server flag share one string.
     const kind = config.kind;
-    let kindIssuer: KindOidcIssuer | undefined;
+    const kindIssuer = shared.kindIssuer;
     let kindFederation: BlueprintFederation | undefined;
-    if (kind) {
-        kindIssuer = new KindOidcIssuer("kind", {
-            storageAccountName: kind.storageAccountName,
-            resourceGroupName,
-            location: config.location,
-            clusterName: kind.clusterName,
-            signingKeyHostPath: kind.signingKeyHostPath,
-            rsaBits: kind.rsaBits,
-            extraPublicKeys: kind.extraPublicKeys,
-            tags,
-            protect,
-        });
+    if (kind && kindIssuer) {
         kindFederation = new BlueprintFederation("kind-sa", {
             blueprint,
             graphEndpoint: config.blueprint.graphEndpoint,
@@ -229,4 +236,15 @@ export function createAgentIdentityStack(config: StackConfig): StackOutputs {
         containerAppName: containerApp ? containerApp.appName : pulumi.output(null),
         containerAppFqdn: containerApp ? containerApp.fqdn : pulumi.output(null),
     };
+}
+
+/**
+ * The stack's Container Apps environment: the existing one `containerApp.environment.existingId` names, else one
+ * created when any agent runs on Container Apps without naming its own (retention from the top-level section).
+ */
+function containerAppsEnvironment(config: StackConfig): { containerAppsEnvironment?: ContainerAppsEnvironmentChoice } {
+    if (config.containerApp?.environmentId) return { containerAppsEnvironment: { existingId: config.containerApp.environmentId } };
+    const apps = [config.containerApp, ...config.agentClasses.map((c) => c.containerApp)];
+    if (!apps.some((a) => a !== undefined && a.environmentId === undefined)) return {};
+    return { containerAppsEnvironment: { logRetentionDays: config.containerApp?.logRetentionDays ?? 30 } };
 }

@@ -5,7 +5,8 @@ import { AgentContainerApp, ContainerAppSettings, federationAppArgs } from "./ag
 import { AwsFederation } from "./aws-federation";
 import { AwsSharedFederation } from "./aws-shared-federation";
 import { BlueprintFederation } from "./blueprint-federation";
-import { GcpFederation, GcpFederationSettings, GcpSharedPool } from "./gcp-federation";
+import { GcpFederation } from "./gcp-federation";
+import { GcpSharedFederation } from "./gcp-shared-federation";
 import { ManagedIdentity } from "./managed-identity";
 
 /** Option 2: the Agent Identity an agent's cloud contracts trust instead of its UAMI. */
@@ -57,11 +58,11 @@ export interface AgentClassArgs {
     graphEndpoint: string;
     /** Protect identity resources (UAMI, FIC, provider, role) from deletion and replacement. */
     protect: boolean;
-    /** The stack's GCP settings and the primary federation's pool; needed when the class has `gcp`. */
-    gcp?: { settings: GcpFederationSettings; shared: GcpSharedPool };
+    /** The stack's shared GCP pool; needed when the class has `gcp`. */
+    gcp?: GcpSharedFederation;
     /** The stack's shared AWS provider, OIDC provider and intermediary app; needed when the class has `aws`. */
     aws?: AwsSharedFederation;
-    /** The shared Container Apps environment; used when the class has `containerApp` without `environment.existingId`. */
+    /** The Container Apps environment the class's app runs in; needed when the class has `containerApp`. */
     environmentId?: pulumi.Input<string>;
 }
 
@@ -146,9 +147,9 @@ export class AgentClass extends pulumi.ComponentResource {
                 `${base}-gcp`,
                 {
                     subject: this.cloudSubject,
-                    settings: { ...args.gcp.settings, providerId: c.gcp.providerId, serviceAccountId: c.gcp.serviceAccountId, modelRoles: c.gcp.modelRoles },
+                    settings: c.gcp,
+                    shared: args.gcp,
                     subjectTokenFile: GCP_SUBJECT_TOKEN_FILE,
-                    sharedPool: args.gcp.shared,
                     serviceAccountDisplayName: `agentfed ${c.name} agent (federated)`,
                     protect,
                 },
@@ -177,6 +178,8 @@ export class AgentClass extends pulumi.ComponentResource {
         let app: AgentContainerApp | undefined;
         const appSettings = c.containerApp;
         if (appSettings) {
+            const environmentId = args.environmentId;
+            if (environmentId === undefined) throw new Error(`agent class ${c.name} has a container app but no Container Apps environment`);
             app = new AgentContainerApp(
                 base,
                 {
@@ -187,8 +190,7 @@ export class AgentClass extends pulumi.ComponentResource {
                     uami: { resourceId: this.uami.resourceId, clientId: this.uami.clientId },
                     blueprintAppId: c.blueprint.appId,
                     settings: appSettings,
-                    // The class's own environment when it names one, else the shared one.
-                    ...(appSettings.environmentId === undefined && args.environmentId !== undefined ? { environmentId: args.environmentId } : {}),
+                    environmentId,
                     ...federationAppArgs(appSettings.name, {
                         ...(gcp && args.gcp ? { gcp: { projectId: args.gcp.settings.projectId, federation: gcp } } : {}),
                         ...(aws && args.aws

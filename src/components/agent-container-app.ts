@@ -2,8 +2,6 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as app from "@pulumi/azure-native/app";
-import * as monitor from "@pulumi/azure-native/monitor";
-import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import type { app as appInputs } from "@pulumi/azure-native/types/input";
 import {
     agentBaseEnv,
@@ -37,10 +35,6 @@ export interface ConfigFile {
 export interface ContainerAppSettings {
     /** Container app name (the Azure resource name). */
     readonly name: string;
-    /** An existing managed environment's ARM id to run in; unset: `environmentId`, or an environment created here. */
-    readonly environmentId?: string | undefined;
-    /** Retention, in days, of the Log Analytics workspace of an environment created here. */
-    readonly logRetentionDays: number;
     readonly agent: {
         /** Agent image, pinned by tag or digest. */
         readonly image: string;
@@ -90,8 +84,8 @@ export interface AgentContainerAppArgs {
     configFiles?: ConfigFile[];
     /** Token files the refresher keeps fresh under /var/run/secrets/agentfed. No refresher when empty. */
     tokenTargets?: pulumi.Input<TokenTarget>[];
-    /** A Container Apps environment to run in (an agent class shares the primary's); overrides `settings.environment`. */
-    environmentId?: pulumi.Input<string>;
+    /** The Container Apps environment the app runs in: the stack's shared one, or an existing one. */
+    environmentId: pulumi.Input<string>;
     /**
      * Option 2: sidecar entries minting the Agent Identity JWT for each cloud's federation audience. They turn on the
      * sidecar's AgentIdentity override, which the refresher needs to name the Agent Identity. Default: none.
@@ -161,11 +155,7 @@ export class AgentContainerApp extends pulumi.ComponentResource {
         const tokenTargets = args.tokenTargets ?? [];
         const configFiles = args.configFiles ?? [];
 
-        this.environmentId = args.environmentId
-            ? pulumi.output(args.environmentId)
-            : s.environmentId
-              ? pulumi.output(s.environmentId)
-              : this.createEnvironment(name, args);
+        this.environmentId = pulumi.output(args.environmentId);
         const cloudFederationApis = args.cloudFederationApis ?? [];
 
         const tokenMount = tokenTargets.length > 0 ? [{ volumeName: "agentfed-tokens", mountPath: TOKEN_DIR }] : [];
@@ -251,61 +241,4 @@ export class AgentContainerApp extends pulumi.ComponentResource {
         this.fqdn = containerApp.configuration.apply((c) => c?.ingress?.fqdn ?? "");
         this.registerOutputs({ appName: this.appName, fqdn: this.fqdn, environmentId: this.environmentId });
     }
-
-    /**
-     * The managed environment and its Log Analytics workspace, joined by Azure Monitor rather than by the workspace's
-     * shared key: the environment's logs destination is `azure-monitor`, and a diagnostic setting on the environment
-     * sends its log categories to the workspace. No shared key exists in config or state, and nobody needs
-     * `Microsoft.OperationalInsights/workspaces/sharedKeys/action` to preview or deploy the stack (a holder of the key
-     * can write forged records into the workspace). Microsoft Learn, "Log storage and monitoring options in Azure
-     * Container Apps": destinations `log-analytics`, `azure-monitor` and `none`; an existing environment is switched
-     * with `az containerapp env update --logs-destination azure-monitor`, an update in place (the property carries no
-     * `x-ms-mutability` restriction in the Microsoft.App REST specification, so azure-native does not replace it).
-     */
-    private createEnvironment(name: string, args: AgentContainerAppArgs): pulumi.Output<string> {
-        const workspace = new operationalinsights.Workspace(
-            `${name}-logs`,
-            {
-                resourceGroupName: args.resourceGroupName,
-                location: args.location,
-                tags: args.tags,
-                sku: { name: "PerGB2018" },
-                retentionInDays: args.settings.logRetentionDays,
-            },
-            { parent: this },
-        );
-        const environment = new app.ManagedEnvironment(
-            `${name}-env`,
-            {
-                resourceGroupName: args.resourceGroupName,
-                location: args.location,
-                tags: args.tags,
-                appLogsConfiguration: { destination: "azure-monitor" },
-            },
-            { parent: this },
-        );
-        new monitor.DiagnosticSetting(
-            `${name}-env-logs`,
-            {
-                name: CONTAINER_APPS_DIAGNOSTIC_SETTING,
-                resourceUri: environment.id,
-                workspaceId: workspace.id,
-                // Resource-specific tables (ContainerAppConsoleLogs, ContainerAppSystemLogs) rather than AzureDiagnostics.
-                logAnalyticsDestinationType: "Dedicated",
-                logs: CONTAINER_APPS_LOG_CATEGORIES.map((category) => ({ category, enabled: true })),
-            },
-            { parent: this },
-        );
-        return environment.id;
-    }
 }
-
-/** The diagnostic setting's name on the managed environment (an environment holds at most five). */
-export const CONTAINER_APPS_DIAGNOSTIC_SETTING = "agentfed-logs";
-
-/**
- * The managed environment's log categories: container console output and the platform's system logs, the two
- * categories the `log-analytics` destination sent (Microsoft Learn, "Supported logs for
- * Microsoft.App/managedEnvironments": `ContainerAppConsoleLogs`, `ContainerAppSystemLogs`).
- */
-export const CONTAINER_APPS_LOG_CATEGORIES = ["ContainerAppConsoleLogs", "ContainerAppSystemLogs"] as const;
