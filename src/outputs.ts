@@ -1,6 +1,24 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { AwsAudienceMode, BlueprintKind, CloudPrincipal, TrustContract } from "./contracts";
-import type { AgentClassOutputs } from "./components/agent-class";
+
+/** What other stacks read about one agent class (the `agentClasses` stack output, keyed by class name). */
+export interface AgentClassOutputs {
+    uamiOid: string;
+    uamiClientId: string;
+    uamiResourceId: string;
+    blueprintAppId: string;
+    blueprintFicName: string;
+    /** `uami` (Option 1) or `agentIdentity` (Option 2): the identity the class's cloud contracts trust. */
+    cloudPrincipal: CloudPrincipal;
+    /** The Agent Identity's object id under Option 2, else null. */
+    agentIdentityObjectId: string | null;
+    gcpWorkloadIdentityProvider: string | null;
+    gcpServiceAccountEmail: string | null;
+    gcpCredentialConfig: string | null;
+    awsRoleArn: string | null;
+    containerAppName: string | null;
+    containerAppFqdn: string | null;
+}
 
 /**
  * The stack-output contract: everything other stacks may read with `StackReference`, as resolved values.

@@ -128,7 +128,7 @@ describe("engine URNs", () => {
         const plan = await runPlan({ stack: "prod", recordGraph: true });
         for (const n of plan.graph) assert.equal(n.urn, engineUrn("prod", "agentfed", n.parent, n.type, n.name));
         const role = plan.graph.find((n) => n.type === "aws:iam/role:Role");
-        assert.equal(role?.urn, "urn:pulumi:prod::agentfed::agentfed:aws:Federation$aws:iam/role:Role::aws");
+        assert.equal(role?.urn, "urn:pulumi:prod::agentfed::agentfed:agent:Agent$agentfed:aws:Federation$aws:iam/role:Role::aws");
         // A provider reference is the provider's engine URN and its id.
         const provider = plan.graph.find((n) => n.type === "pulumi:providers:aws");
         assert.ok(provider && role.provider.startsWith(`${provider.urn}::`), `${role.provider} names the recorded AWS provider`);
@@ -399,6 +399,13 @@ describe("URN baselines: today's program takes over every resource of the saved 
                 return cl.old.name !== cl.by.name || diff.length > 0 ? [`${cl.old.urn}: name ${cl.by.name}, inputs changed: ${diff.join(", ")}`] : [];
             });
             assert.deepEqual(changed, [], `today's program registers ${c.name}'s resources with other names or inputs`);
+            // Negative control on the real program: without the aliases it sends, the resources that moved would be
+            // deleted and created anew, the protected UAMI among them.
+            if (plan.project === "agentfed") {
+                const unaliased = claimProblems(claim(baseline.resources, withoutAliases(registrations), plan.stack, plan.project));
+                const uami = baseline.resources.find((x) => x.type === "azure-native:managedidentity:UserAssignedIdentity" && x.name === "agent")!;
+                assert.ok(unaliased.includes(`unclaimed, so deleted: ${uami.urn}`), `without aliases ${uami.urn} is deleted:\n${unaliased.join("\n")}`);
+            }
             // The same stack outputs, names and values: consumers, the doctor and the audit read them.
             assert.deepEqual(outputs, baseline.outputs, `${c.name}'s stack outputs changed`);
         });

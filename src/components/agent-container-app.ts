@@ -90,7 +90,7 @@ export interface AgentContainerAppArgs {
      * Option 2: sidecar entries minting the Agent Identity JWT for each cloud's federation audience. They turn on the
      * sidecar's AgentIdentity override, which the refresher needs to name the Agent Identity. Default: none.
      */
-    cloudFederationApis?: DownstreamApi[];
+    cloudFederationApis?: pulumi.Input<DownstreamApi[]>;
 }
 
 /** The cloud federations one agent's app consumes (the primary agent's or an agent class's). */
@@ -100,7 +100,7 @@ export interface AgentAppFederations {
     /** The agent's AWS federation, the region its SDK calls, and the intermediary audience (Option 2's sidecar entry). */
     aws?: { region: string; identifierUri: string; federation: AwsFederation };
     /** Option 2: the Agent Identity the sidecar mints the clouds' subject tokens as. Default: Option 1, the UAMI. */
-    agentIdentity?: { clientId: string; cloudFederationAudience: { identifierUri: string } } | undefined;
+    agentIdentity?: pulumi.Input<{ clientId: string; cloudFederationAudience: { identifierUri: string } }> | undefined;
 }
 
 /**
@@ -113,14 +113,17 @@ export function federationAppArgs(
     federations: AgentAppFederations,
 ): Required<Pick<AgentContainerAppArgs, "agentEnv" | "configFiles" | "cloudFederationApis" | "tokenTargets">> {
     const { gcp, aws, agentIdentity } = federations;
-    const wiring = cloudFederationWiring(agentIdentity, { gcp: gcp !== undefined, awsAudienceUri: aws?.identifierUri });
+    const clouds = { gcp: gcp !== undefined, awsAudienceUri: aws?.identifierUri };
+    const wiring = agentIdentity
+        ? pulumi.output(agentIdentity).apply((ai) => cloudFederationWiring(ai, clouds))
+        : pulumi.output(cloudFederationWiring(undefined, clouds));
     return {
         agentEnv: pulumi
             .all([aws?.federation.roleArn])
             .apply(([roleArn]) => [...(gcp ? gcpAgentEnv(gcp.projectId) : []), ...(aws && roleArn ? awsAgentEnv(roleArn, aws.region, appName) : [])]),
         configFiles: gcp ? [{ name: "gcp-credential-config", fileName: GCP_CREDENTIAL_FILE_NAME, content: gcp.federation.credentialConfig }] : [],
         cloudFederationApis: wiring.sidecarApis,
-        tokenTargets: [...(wiring.gcpTarget ? [wiring.gcpTarget] : []), ...(aws ? [aws.federation.tokenTarget] : [])],
+        tokenTargets: [...(gcp ? [wiring.apply((w) => w.gcpTarget!)] : []), ...(aws ? [aws.federation.tokenTarget] : [])],
     };
 }
 
@@ -176,14 +179,14 @@ export class AgentContainerApp extends pulumi.ComponentResource {
         const sidecar: ContainerArgs = {
             name: "entra-auth-sidecar",
             image: s.sidecar.image,
-            env: pulumi.all([args.uami.clientId, args.blueprintAppId]).apply(([uamiClientId, blueprintAppId]) =>
+            env: pulumi.all([args.uami.clientId, args.blueprintAppId, cloudFederationApis]).apply(([uamiClientId, blueprintAppId, federationApis]) =>
                 sidecarEnv({
                     tenantId: args.tenantId,
                     blueprintAppId,
                     uamiClientId,
-                    downstreamApis: [...s.sidecar.downstreamApis, ...cloudFederationApis],
+                    downstreamApis: [...s.sidecar.downstreamApis, ...federationApis],
                     // Option 2 only (config refuses the key's true anywhere else): the refresher names the Agent Identity.
-                    allowAgentIdentityOverride: cloudFederationApis.length > 0,
+                    allowAgentIdentityOverride: federationApis.length > 0,
                 }),
             ),
             resources: SMALL,

@@ -15,6 +15,16 @@ import {
 import { AWS_FEDERATION_API, sidecarTokenTarget, TokenTarget } from "../runtime/container-env";
 import { ASSUME_ROLE_APP_ROLE_ID, AwsSharedFederation } from "./aws-shared-federation";
 
+/** Option 2 on AWS: the Agent Identity an agent's role trusts instead of its UAMI. */
+export interface AwsAgentIdentity {
+    /** The Agent Identity's workload subject (its object id, which gets the intermediary app's role). */
+    readonly subject: WorkloadSubject;
+    /** The `sub` its tokens carry, which the role pins (AWS has no `oid` key). */
+    readonly tokenSubject: string;
+    /** Its client id: the `AgentIdentity` parameter the refresher passes to the sidecar. */
+    readonly clientId: string;
+}
+
 export interface AwsFederationArgs {
     /** The agent's UAMI workload subject; the AWS-side subject is derived from it (never retyped). */
     uamiSubject: pulumi.Input<WorkloadSubject>;
@@ -23,14 +33,7 @@ export interface AwsFederationArgs {
      * names to have the sidecar mint it through the reserved AWS entry. Needs mode workload: the Agent Identity
      * requests the intermediary audience. Default: Option 1, the UAMI.
      */
-    agentIdentity?: {
-        /** The Agent Identity's workload subject (its object id, which gets the intermediary app's role). */
-        subject: WorkloadSubject;
-        /** The `sub` its tokens carry, which the role pins (AWS has no `oid` key). */
-        tokenSubject: string;
-        /** Its client id: the `AgentIdentity` parameter the refresher passes to the sidecar. */
-        clientId: string;
-    };
+    agentIdentity?: pulumi.Input<AwsAgentIdentity>;
     /** The stack's provider, OIDC provider and intermediary app, shared by every agent's role. */
     shared: AwsSharedFederation;
     /** The agent's role: its name and the Bedrock models it may invoke. */
@@ -65,7 +68,7 @@ export class AwsFederation extends pulumi.ComponentResource {
         const mode = AWS_AUDIENCE_MODE_TABLE[s.audienceMode];
         const uami = pulumi.output(args.uamiSubject);
         const intermediary = args.shared.intermediary;
-        const agentIdentity = args.agentIdentity;
+        const agentIdentity = args.agentIdentity === undefined ? undefined : pulumi.output(args.agentIdentity);
         if (mode.intermediaryApp && !intermediary) throw new Error(`AWS federation ${name}: mode ${s.audienceMode} needs the shared intermediary app`);
         if (agentIdentity && !mode.option2) throw new Error("Option 2 on AWS needs aws.audienceMode workload");
 
@@ -84,10 +87,10 @@ export class AwsFederation extends pulumi.ComponentResource {
         }
 
         // Each value waits only for what it uses: the UAMI (Option 1), the service principal (exchange), nothing (Option 2).
-        const subjectOf = (u?: WorkloadSubject, sp?: string) =>
-            awsAgentSubject({ mode: s.audienceMode, identifierUri: s.identifierUri, uami: u, agentIdentity, intermediaryServicePrincipalObjectId: sp });
+        const subjectOf = (u?: WorkloadSubject, sp?: string, ai?: AwsAgentIdentity) =>
+            awsAgentSubject({ mode: s.audienceMode, identifierUri: s.identifierUri, uami: u, agentIdentity: ai, intermediaryServicePrincipalObjectId: sp });
         const subject = agentIdentity
-            ? pulumi.output(subjectOf())
+            ? agentIdentity.apply((ai) => subjectOf(undefined, undefined, ai))
             : mode.exchangesToken && intermediary
               ? pulumi.all([uami, intermediary.servicePrincipalObjectId]).apply(([u, sp]) => subjectOf(u, sp))
               : uami.apply((u) => subjectOf(u));
@@ -98,7 +101,7 @@ export class AwsFederation extends pulumi.ComponentResource {
             ...awsTokenRequest(s.audienceMode, s.identifierUri, { tenantId: args.tenantId, intermediaryClientId }),
         });
         this.tokenTarget = agentIdentity
-            ? pulumi.output(sidecarTokenTarget("aws", args.tokenFile, AWS_FEDERATION_API, s.identifierUri, agentIdentity.clientId))
+            ? agentIdentity.apply((ai) => sidecarTokenTarget("aws", args.tokenFile, AWS_FEDERATION_API, s.identifierUri, ai.clientId))
             : mode.exchangesToken && intermediary
               ? intermediary.clientId.apply(target)
               : pulumi.output(target(""));
