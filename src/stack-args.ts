@@ -4,7 +4,7 @@
  * file says reaches a resource through here.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { AgentClassConfig, StackConfig } from "./config";
+import type { AgentClassConfig, AgentConfig, StackConfig } from "./config";
 import type { AgentArgs, AgentResourceNames } from "./components/agent";
 import type { ContainerAppsEnvironmentChoice, SharedInfrastructure, SharedInfrastructureArgs } from "./components/shared-infrastructure";
 
@@ -22,6 +22,7 @@ export function stackTags(config: StackConfig): Record<string, string> {
  */
 export function sharedInfrastructureArgs(config: StackConfig, resourceGroupName: pulumi.Input<string>): SharedInfrastructureArgs {
     const kind = config.kind;
+    const agents = [config.primaryAgent, ...config.agentClasses];
     const environment = containerAppsEnvironment(config);
     return {
         resourceGroupName,
@@ -29,8 +30,8 @@ export function sharedInfrastructureArgs(config: StackConfig, resourceGroupName:
         tags: stackTags(config),
         tenantId: config.tenantId,
         protect: config.protectIdentities,
-        ...(config.gcp ? { gcp: config.gcp } : {}),
-        ...(config.aws ? { aws: config.aws } : {}),
+        ...(config.gcp && agents.some((a) => a.gcp) ? { gcp: config.gcp } : {}),
+        ...(config.aws && agents.some((a) => a.aws) ? { aws: config.aws } : {}),
         ...(environment ? { containerAppsEnvironment: environment } : {}),
         ...(kind
             ? {
@@ -52,7 +53,7 @@ export function sharedInfrastructureArgs(config: StackConfig, resourceGroupName:
  */
 function containerAppsEnvironment(config: StackConfig): ContainerAppsEnvironmentChoice | undefined {
     if (config.containerApp?.environmentId) return { existingId: config.containerApp.environmentId };
-    const apps = [config.containerApp, ...config.agentClasses.map((c) => c.containerApp)];
+    const apps = [config.primaryAgent, ...config.agentClasses].map((a) => a.containerApp);
     if (!apps.some((app) => app !== undefined && app.environmentId === undefined)) return undefined;
     return { logRetentionDays: config.containerApp?.logRetentionDays ?? 30 };
 }
@@ -88,29 +89,18 @@ function classNames(className: string): AgentResourceNames {
 /** Name of the primary agent's `Agent` component: outside the DNS labels class names are, so no class can take it. */
 export const PRIMARY_AGENT_NAME = "primary_agent";
 
-/** The primary agent (the top-level keys). */
+/** The primary agent (the top-level keys): its Blueprint's declared FICs, and the Kind FIC and workload, are its own. */
 export function primaryAgentArgs(config: StackConfig, shared: SharedInfrastructure, resourceGroupName: pulumi.Input<string>): AgentArgs {
-    const bp = config.blueprint;
     const kind = config.kind;
     const kindIssuer = shared.kindIssuer;
+    const agent = config.primaryAgent;
     return {
-        ...commonArgs(config, resourceGroupName),
-        names: PRIMARY_NAMES,
-        tags: stackTags(config),
-        uamiName: config.uami.name,
-        blueprint: {
-            kind: bp.kind,
-            appId: bp.appId,
-            objectId: bp.objectId,
-            graphEndpoint: bp.graphEndpoint,
-            ficName: bp.uamiFicName,
-            ficDescription: `Trusts UAMI ${config.uami.name} (the agent's runtime identity). Managed by Pulumi.`,
-        },
-        declaredFederatedCredentials: bp.additionalFederatedCredentials,
-        ...(config.agentIdentity ? { agentIdentity: config.agentIdentity } : {}),
-        ...(config.gcp && shared.gcp ? { gcp: { settings: config.gcp, shared: shared.gcp } } : {}),
-        ...(config.aws && shared.aws ? { aws: { role: { name: config.aws.roleName, modelArns: config.aws.modelArns }, shared: shared.aws } } : {}),
-        ...appArgs(config.containerApp, shared),
+        ...agentArgs(config, agent, shared, resourceGroupName, {
+            names: PRIMARY_NAMES,
+            tags: stackTags(config),
+            ficDescription: `Trusts UAMI ${agent.uami.name} (the agent's runtime identity). Managed by Pulumi.`,
+        }),
+        declaredFederatedCredentials: config.blueprint.additionalFederatedCredentials,
         ...(kind && kindIssuer
             ? {
                   kind: {
@@ -129,27 +119,51 @@ export function primaryAgentArgs(config: StackConfig, shared: SharedInfrastructu
 
 /** An agent class (`agentClasses[i]`): the same component as the primary agent, under names of its own. */
 export function agentClassArgs(config: StackConfig, c: AgentClassConfig, shared: SharedInfrastructure, resourceGroupName: pulumi.Input<string>): AgentArgs {
-    const tags = { ...stackTags(config), "agent-class": c.name };
-    return {
-        ...commonArgs(config, resourceGroupName),
+    return agentArgs(config, c, shared, resourceGroupName, {
         names: classNames(c.name),
-        tags,
-        uamiName: c.uami.name,
-        blueprint: {
-            ...c.blueprint,
-            graphEndpoint: config.blueprint.graphEndpoint,
-            ficName: c.ficName,
-            ficDescription: `Trusts UAMI ${c.uami.name} (runtime identity of agent class ${c.name}). Managed by Pulumi.`,
-        },
-        ...(c.agentIdentity ? { agentIdentity: c.agentIdentity } : {}),
-        ...(c.gcp && shared.gcp ? { gcp: { settings: c.gcp, shared: shared.gcp, serviceAccountDisplayName: `agentfed ${c.name} agent (federated)` } } : {}),
-        ...(c.aws && shared.aws ? { aws: { role: { name: c.aws.roleName, modelArns: c.aws.modelArns }, shared: shared.aws } } : {}),
-        ...appArgs(c.containerApp, shared),
+        tags: { ...stackTags(config), "agent-class": c.name },
+        ficDescription: `Trusts UAMI ${c.uami.name} (runtime identity of agent class ${c.name}). Managed by Pulumi.`,
+        serviceAccountDisplayName: `agentfed ${c.name} agent (federated)`,
+    });
+}
+
+/** What differs between the primary agent and a class beside their settings: names, tags and descriptions. */
+interface AgentLabels {
+    readonly names: AgentResourceNames;
+    readonly tags: Record<string, string>;
+    readonly ficDescription: string;
+    readonly serviceAccountDisplayName?: string;
+}
+
+/** Any agent's args, from its settings (the same shape for the primary agent and each class). */
+function agentArgs(
+    config: StackConfig,
+    agent: AgentConfig,
+    shared: SharedInfrastructure,
+    resourceGroupName: pulumi.Input<string>,
+    labels: AgentLabels,
+): AgentArgs {
+    const saName = labels.serviceAccountDisplayName;
+    return {
+        names: labels.names,
+        tenantId: config.tenantId,
+        resourceGroupName,
+        location: config.location,
+        tags: labels.tags,
+        protect: config.protectIdentities,
+        uamiName: agent.uami.name,
+        blueprint: { ...agent.blueprint, graphEndpoint: config.blueprint.graphEndpoint, ficName: agent.ficName, ficDescription: labels.ficDescription },
+        ...(agent.agentIdentity ? { agentIdentity: agent.agentIdentity } : {}),
+        ...(agent.gcp ? { gcp: { settings: agent.gcp, shared: required(shared.gcp, "gcp"), ...(saName ? { serviceAccountDisplayName: saName } : {}) } } : {}),
+        ...(agent.aws ? { aws: { role: { name: agent.aws.roleName, modelArns: agent.aws.modelArns }, shared: required(shared.aws, "aws") } } : {}),
+        ...appArgs(agent.containerApp, shared),
     };
 }
 
-function commonArgs(config: StackConfig, resourceGroupName: pulumi.Input<string>): Pick<AgentArgs, "tenantId" | "resourceGroupName" | "location" | "protect"> {
-    return { tenantId: config.tenantId, resourceGroupName, location: config.location, protect: config.protectIdentities };
+/** A shared part an agent needs; the parser refuses an agent's cloud keys without the stack's section. */
+function required<T>(part: T | undefined, section: string): T {
+    if (part === undefined) throw new Error(`an agent federates to ${section}, but the stack has no shared ${section} infrastructure`);
+    return part;
 }
 
 /** An agent's container app, in the environment it names or else the stack's. */

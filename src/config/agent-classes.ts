@@ -15,11 +15,11 @@ import {
     subjectProblem,
 } from "../contracts";
 import { agentIdentityOverrideProblem } from "../runtime/container-env";
-import type { AwsConfig } from "./aws";
+import type { AwsAgentConfig, AwsSharedConfig } from "./aws";
 import { MODEL_ARNS_KEY, parseModelArns, parseRoleName, ROLE_NAME_RULE } from "./aws";
 import type { ContainerAppConfig } from "./container-app";
 import { CONTAINER_APP_KEYS, parseContainerAppObject } from "./container-app";
-import type { GcpConfig } from "./gcp";
+import type { GcpAgentConfig, GcpSharedConfig } from "./gcp";
 import { MODEL_ROLES_KEY, parseModelRoles, parseServiceAccountId, poolOrProviderIdProblem, PROVIDER_ID_RULE, SERVICE_ACCOUNT_ID_RULE } from "./gcp";
 import { guid, isJsonObject, Json, JsonObject, Reader } from "./reader";
 import { list, object, reuse, text, value } from "./spec";
@@ -42,29 +42,37 @@ export interface AgentIdentityConfig {
 }
 
 /**
- * One agent class (`agentfed:agentClasses[i]`, seed 001's "one UAMI per agent class"): its own UAMI, a FIC on its
- * Blueprint, and its own cloud principals, beside the stack's primary agent. Shared: the resource group, the GCP
- * pool, the AWS OIDC provider and intermediary audience, the Container Apps environment.
+ * One agent's settings, the same shape for the stack's primary agent (the top-level keys) and each agent class: its
+ * UAMI, the Blueprint its FIC is added to, Option 1 or 2, its cloud principals and its container app. The stack
+ * builds every agent from this shape with the same component.
  */
-export interface AgentClassConfig {
-    /** DNS label naming the class's resources (e.g. `finance`); immutable once deployed. */
-    readonly name: string;
-    /** The class's UAMI. */
+export interface AgentConfig {
+    /** The agent's UAMI. */
     readonly uami: { readonly name: string };
-    /** The Blueprint the class's FIC is added to; the stack's Blueprint unless the class names its own. */
+    /** The Blueprint the agent's FIC is added to (a class's defaults to the stack's). */
     readonly blueprint: { readonly kind: BlueprintKind; readonly appId: string; readonly objectId: string };
-    /** Immutable name of the FIC that trusts the class's UAMI. Default `uami-<uami name>`. */
+    /** Immutable name of the FIC that trusts the agent's UAMI. Default `uami-<uami name>`. */
     readonly ficName: string;
     /** Which identity the cloud contracts trust: `uami` (Option 1, default) or `agentIdentity` (Option 2). */
     readonly cloudPrincipal: CloudPrincipal;
     /** Required for Option 2; undefined otherwise. */
     readonly agentIdentity: AgentIdentityConfig | undefined;
-    /** The class's GCP provider (in the shared pool) and service account; needs `agentfed:gcp`. */
-    readonly gcp: { readonly providerId: string; readonly serviceAccountId: string; readonly modelRoles: readonly string[] } | undefined;
-    /** The class's AWS role (trusted through the shared OIDC provider); needs `agentfed:aws`. */
-    readonly aws: { readonly roleName: string; readonly modelArns: readonly string[] } | undefined;
-    /** The class's container app, in the stack's Container Apps environment; undefined when not deployed here. */
+    /** The agent's GCP provider (in the shared pool) and service account; undefined: no GCP principal. */
+    readonly gcp: GcpAgentConfig | undefined;
+    /** The agent's AWS role (trusted through the shared OIDC provider); undefined: no AWS role. */
+    readonly aws: AwsAgentConfig | undefined;
+    /** The agent's container app; undefined when not deployed here. */
     readonly containerApp: ContainerAppConfig | undefined;
+}
+
+/**
+ * One agent class (`agentfed:agentClasses[i]`, seed 001's "one UAMI per agent class"): its own UAMI, a FIC on its
+ * Blueprint, and its own cloud principals, beside the stack's primary agent. Shared: the resource group, the GCP
+ * pool, the AWS OIDC provider and intermediary audience, the Container Apps environment.
+ */
+export interface AgentClassConfig extends AgentConfig {
+    /** DNS label naming the class's resources (e.g. `finance`); immutable once deployed. */
+    readonly name: string;
 }
 
 /** Class names become part of Pulumi resource names and Azure names: short DNS labels. */
@@ -205,7 +213,7 @@ export const AGENT_CLASSES_KEYS = list(
             ),
             containerApp: reuse(CONTAINER_APP_KEYS, {
                 summary: "The class's container app, in the stack's Container Apps environment.",
-                rule: "needs the stack's containerApp (which creates the shared environment) or environment.existingId; environment.logRetentionDays is refused, since a class never creates an environment",
+                rule: "runs in the stack's Container Apps environment (containerApp.environment.existingId, or one the stack creates when any agent needs it, the primary agent or not) unless environment.existingId names its own; environment.logRetentionDays is refused, since a class never creates an environment",
                 section: undefined,
             }),
         },
@@ -225,9 +233,9 @@ function objectAt(r: Reader, path: string, value: Json | undefined, fix: string)
 /** What the class parser needs from the rest of the stack's configuration. */
 export interface AgentClassContext {
     readonly blueprint: { readonly kind: BlueprintKind; readonly appId: string; readonly objectId: string };
-    readonly gcp: GcpConfig | undefined;
-    readonly aws: AwsConfig | undefined;
-    readonly containerApp: ContainerAppConfig | undefined;
+    /** The stack's shared GCP and AWS settings, which a class's principals need. */
+    readonly gcp: GcpSharedConfig | undefined;
+    readonly aws: AwsSharedConfig | undefined;
 }
 
 function parseAgentIdentity(r: Reader, at: string, value: Json | undefined, blueprintAppId: string): AgentIdentityConfig | undefined {
@@ -370,14 +378,8 @@ function parseClass(r: Reader, at: string, entry: JsonObject, ctx: AgentClassCon
         if (isJsonObject(environment) && environment.logRetentionDays !== undefined && environment.existingId === undefined)
             r.report(
                 `${at}.containerApp.environment.logRetentionDays`,
-                `is set, but an agent class runs in the shared environment ${r.key("containerApp")} creates and never creates its own`,
-                `set ${r.key("containerApp.environment.logRetentionDays")} instead, or drop it`,
-            );
-        if (!ctx.containerApp && !containerApp.environmentId)
-            r.report(
-                `${at}.containerApp`,
-                `needs a Container Apps environment: ${r.key("containerApp")} creates the shared one`,
-                `configure ${r.key("containerApp")}, or set ${r.key(`${at}.containerApp.environment.existingId`)}`,
+                `is set, but an agent class runs in the stack's shared environment and never creates its own`,
+                `drop it: the shared environment keeps its logs for ${r.key("containerApp.environment.logRetentionDays")} days (30 without that key)`,
             );
     }
 
@@ -487,11 +489,7 @@ function reportDuplicates(r: Reader, entries: readonly { path: string; value: st
  * changes none: names derive from the class name, and shared resources (pool, OIDC provider, intermediary
  * audience, environment) take no per-class input.
  */
-export function parseAgentClasses(
-    r: Reader,
-    ctx: AgentClassContext,
-    primary: { uamiName: string; agentIdentity: AgentIdentityConfig | undefined },
-): AgentClassConfig[] {
+export function parseAgentClasses(r: Reader, ctx: AgentClassContext, primary: AgentConfig): AgentClassConfig[] {
     const key = "agentClasses";
     const entries = r.list(key, `write ${r.key(key)} as a YAML list of { name, uami, ... }`) ?? [];
     const classes = entries.flatMap((entry, i): AgentClassConfig[] => {
@@ -507,11 +505,11 @@ export function parseAgentClasses(
         {
             prefix: "",
             label: "the primary agent",
-            blueprintObjectId: ctx.blueprint.objectId,
-            uamiName: primary.uamiName,
-            gcp: ctx.gcp,
-            aws: ctx.aws,
-            containerApp: ctx.containerApp,
+            blueprintObjectId: primary.blueprint.objectId,
+            uamiName: primary.uami.name,
+            gcp: primary.gcp,
+            aws: primary.aws,
+            containerApp: primary.containerApp,
             agentIdentity: primary.agentIdentity,
         },
         ...classes.map((c, i) => ({

@@ -20,13 +20,14 @@ import {
     AGENT_CLASSES_KEYS,
     AGENT_IDENTITY_KEYS,
     AgentClassConfig,
+    AgentConfig,
     CLOUD_PRINCIPAL_KEY,
     parseAgentClasses,
     parseCloudPrincipal,
     reportAgentIdentityOverride,
 } from "./agent-classes";
 import { DeclaredFederatedCredential, StackConfig } from "./schema";
-import { boolean, list, map, object, text, value } from "./spec";
+import { boolean, list, map, object, reuse, text, value } from "./spec";
 
 const BLUEPRINT_KINDS: readonly BlueprintKind[] = ["agentIdentityBlueprint", "application"];
 const AZURE_REGION = /^[a-z][a-z0-9]{2,40}$/;
@@ -60,6 +61,7 @@ const BLUEPRINT_KEYS = object(
     {
         summary: "The Entra application the UAMI federates to: an Agent ID Blueprint (Graph beta) or a classic app registration.",
         required: true,
+        scope: "agent",
         section: "Blueprint",
         see: "entra-federation.md",
     },
@@ -85,6 +87,7 @@ const BLUEPRINT_KEYS = object(
         }),
         graphEndpoint: text({
             summary: "Microsoft Graph root used for the Blueprint's FICs.",
+            scope: "shared",
             default: GRAPH_ENDPOINTS[0],
             allowed: GRAPH_ENDPOINTS,
             rule: "Graph's global root or a national cloud's, without a path: the deploying identity's Graph token is sent there",
@@ -178,7 +181,7 @@ export const STACK_KEYS = object(
             },
         ),
         uami: object(
-            { summary: "The user-assigned managed identity: the agent's runtime witness.", required: true, section: "Azure and Entra basics" },
+            { summary: "The user-assigned managed identity: the agent's runtime witness.", required: true, scope: "agent", section: "Azure and Entra basics" },
             {
                 name: text({
                     summary: "UAMI resource name; a label only: the object id Azure assigns is what every contract pins.",
@@ -189,12 +192,12 @@ export const STACK_KEYS = object(
             },
         ),
         blueprint: BLUEPRINT_KEYS,
-        containerApp: CONTAINER_APP_KEYS,
+        containerApp: reuse(CONTAINER_APP_KEYS, { scope: "agent" }),
         kind: KIND_KEYS,
         gcp: GCP_KEYS,
         aws: AWS_KEYS,
-        cloudPrincipal: CLOUD_PRINCIPAL_KEY,
-        agentIdentity: AGENT_IDENTITY_KEYS,
+        cloudPrincipal: reuse(CLOUD_PRINCIPAL_KEY, { scope: "agent" }),
+        agentIdentity: reuse(AGENT_IDENTITY_KEYS, { scope: "agent" }),
         agentClasses: AGENT_CLASSES_KEYS,
     },
 );
@@ -443,16 +446,28 @@ export function parseStackConfig(source: ConfigSource, namespace: string, option
     const kindFic = kindCluster ? kindDeclaredFic(kindCluster) : undefined;
 
     const containerApp = parseContainerAppConfig(r);
-    const gcp = parseGcpConfig(r);
-    const { aws, warnings } = parseAwsConfig(r, tenantId);
+    // The clouds' shared settings, and the primary agent's principal in each when its keys are set.
+    const { gcp, primary: primaryGcp } = parseGcpConfig(r);
+    const { aws, primary: primaryAws, warnings } = parseAwsConfig(r, tenantId);
     // Option 1 or Option 2 for the primary agent (seed 001); classes choose their own.
     const agentIdentityObj = r.object("agentIdentity", `set ${r.key("agentIdentity")} to { objectId, clientId, cloudFederationAudience }`, false);
     const { cloudPrincipal, agentIdentity } = parseCloudPrincipal(r, "", { cloudPrincipal: r.raw("cloudPrincipal"), agentIdentity: agentIdentityObj }, appId, {
-        gcp: gcp !== undefined,
-        aws: aws?.audienceMode,
+        gcp: primaryGcp !== undefined,
+        aws: primaryAws !== undefined ? aws?.audienceMode : undefined,
     });
     reportAgentIdentityOverride(r, "containerApp", containerApp, cloudPrincipal);
-    const agentClasses = parseAgentClasses(r, { blueprint: { kind, appId, objectId }, gcp, aws, containerApp }, { uamiName, agentIdentity });
+    const primaryAgent: AgentConfig = {
+        uami: { name: uamiName },
+        blueprint: { kind, appId, objectId },
+        ficName: uamiFicName,
+        cloudPrincipal,
+        agentIdentity,
+        gcp: primaryGcp,
+        aws: primaryAws,
+        containerApp,
+    };
+    const agentClasses = parseAgentClasses(r, { blueprint: { kind, appId, objectId }, gcp, aws }, primaryAgent);
+    reportUnusedClouds(r, { gcp: gcp !== undefined, aws: aws !== undefined }, [primaryAgent, ...agentClasses]);
     const tags = parseTags(r, kindCluster !== undefined, agentClasses.length > 0);
 
     reportEqualIds(r, [
@@ -495,8 +510,28 @@ export function parseStackConfig(source: ConfigSource, namespace: string, option
         aws,
         warnings,
         kind: kindCluster,
+        primaryAgent,
         agentClasses,
         cloudPrincipal,
         agentIdentity,
     };
+}
+
+/**
+ * A cloud section that holds only the settings agents share, with no agent federating to that cloud, would create
+ * nothing: refused, since it is most likely an agent's keys forgotten.
+ */
+function reportUnusedClouds(r: Reader, sections: { gcp: boolean; aws: boolean }, agents: readonly AgentConfig[]): void {
+    if (sections.gcp && !agents.some((a) => a.gcp))
+        r.report(
+            "gcp",
+            "holds only the settings agents share (projectId, projectNumber, poolId, enableApis), and no agent federates to GCP: nothing would be created",
+            `set providerId and serviceAccountId for the primary agent, or gcp on an agent class, or remove ${r.key("gcp")}`,
+        );
+    if (sections.aws && !agents.some((a) => a.aws))
+        r.report(
+            "aws",
+            "holds only the settings agents share (accountId, region, audienceMode, intermediaryAppName, identifierUri), and no agent federates to AWS: nothing would be created",
+            `set roleName and modelArns for the primary agent, or aws on an agent class, or remove ${r.key("aws")}`,
+        );
 }

@@ -1,9 +1,9 @@
 import type { BlueprintKind } from "../contracts";
 import type { ContainerAppConfig } from "./container-app";
-import type { GcpConfig } from "./gcp";
-import type { AwsConfig } from "./aws";
+import type { GcpSharedConfig } from "./gcp";
+import type { AwsSharedConfig } from "./aws";
 import type { KindConfig } from "./kind";
-import type { AgentClassConfig, AgentIdentityConfig } from "./agent-classes";
+import type { AgentClassConfig, AgentConfig, AgentIdentityConfig } from "./agent-classes";
 import type { CloudPrincipal } from "../contracts";
 
 /** A FIC declared literally in config (for example a GitHub Actions or CI subject), besides the UAMI's own. */
@@ -50,14 +50,20 @@ export interface StackConfig {
     readonly containerApp: ContainerAppConfig | undefined;
     /** The Kind lower environment (issuer on Azure Blob, FIC, optional workload); undefined when `kind` is unset. */
     readonly kind: KindConfig | undefined;
-    /** GCP workload identity federation; undefined when not configured. */
-    readonly gcp: GcpConfig | undefined;
-    /** AWS federation; undefined when not configured. */
-    readonly aws: AwsConfig | undefined;
+    /** What every agent federating to GCP shares (project, pool); undefined when `gcp` is not configured. */
+    readonly gcp: GcpSharedConfig | undefined;
+    /** What every agent federating to AWS shares (account, audience mode, intermediary app); undefined when `aws` is not configured. */
+    readonly aws: AwsSharedConfig | undefined;
     /** Which identity the primary agent's cloud contracts trust: `uami` (Option 1, default) or `agentIdentity` (Option 2). */
     readonly cloudPrincipal: CloudPrincipal;
     /** The primary agent's Agent Identity under Option 2; undefined under Option 1. */
     readonly agentIdentity: AgentIdentityConfig | undefined;
+    /**
+     * The primary agent in the shape every agent has (`AgentConfig`), from the top-level keys: `uami`, `blueprint`,
+     * `cloudPrincipal`, `agentIdentity`, `containerApp`, and its principals in `gcp` and `aws` (undefined when those
+     * sections hold only the shared keys).
+     */
+    readonly primaryAgent: AgentConfig;
     /** Agent classes beside the primary agent (seed 001: one UAMI per agent class); empty when none. */
     readonly agentClasses: readonly AgentClassConfig[];
     /** Accepted but risky choices, shown by the plan and logged by `pulumi preview`. */
