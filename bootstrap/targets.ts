@@ -1,5 +1,6 @@
 import * as path from "node:path";
-import { AWS_AUDIENCE_MODE_TABLE, awsOidcProviderUrl } from "../src/contracts";
+import { AWS_AUDIENCE_MODE_TABLE } from "../src/clouds/aws/audience-modes";
+import { awsOidcProviderUrl } from "../src/contracts";
 import { ConfigError, parseStackConfig, StackConfig } from "../src/config";
 import { readProjectName, readStackConfig } from "../src/plan/stack-files";
 

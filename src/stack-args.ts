@@ -1,10 +1,12 @@
 /**
  * The one place the validated configuration meets the components: `StackConfig` mapped onto the args of the shared
  * infrastructure and of each agent. Components take their own typed args and never read config; everything a stack
- * file says reaches a resource through here.
+ * file says reaches a resource through here. A cloud federation's section is mapped by the cloud itself
+ * (src/clouds/<cloud>/stack-cloud.ts), whose bindings are passed through here to the components.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { AgentClassConfig, AgentConfig, StackConfig } from "./config";
+import type { StackCloud } from "./clouds/cloud";
 import type { AgentArgs, AgentResourceNames } from "./components/agent";
 import type { ContainerAppsEnvironmentChoice, SharedInfrastructure, SharedInfrastructureArgs } from "./components/shared-infrastructure";
 
@@ -17,12 +19,16 @@ export function stackTags(config: StackConfig): Record<string, string> {
 }
 
 /**
- * The shared infrastructure, from the union of what any agent uses: GCP and AWS when the stack's section is set, the
- * Container Apps environment when any agent runs on Container Apps, the Kind issuer when `kind` is set.
+ * The shared infrastructure, from the union of what any agent uses: each cloud federation some agent uses (`clouds`,
+ * from src/clouds), the Container Apps environment when any agent runs on Container Apps, the Kind issuer when `kind`
+ * is set.
  */
-export function sharedInfrastructureArgs(config: StackConfig, resourceGroupName: pulumi.Input<string>): SharedInfrastructureArgs {
+export function sharedInfrastructureArgs(
+    config: StackConfig,
+    clouds: readonly StackCloud[],
+    resourceGroupName: pulumi.Input<string>,
+): SharedInfrastructureArgs {
     const kind = config.kind;
-    const agents = [config.primaryAgent, ...config.agentClasses];
     const environment = containerAppsEnvironment(config);
     return {
         resourceGroupName,
@@ -30,8 +36,8 @@ export function sharedInfrastructureArgs(config: StackConfig, resourceGroupName:
         tags: stackTags(config),
         tenantId: config.tenantId,
         protect: config.protectIdentities,
-        ...(config.gcp && agents.some((a) => a.gcp) ? { gcp: config.gcp } : {}),
-        ...(config.aws && agents.some((a) => a.aws) ? { aws: config.aws } : {}),
+        // Each cloud some agent federates to (`forStack` returns none for the others), from its own section.
+        clouds,
         ...(environment ? { containerAppsEnvironment: environment } : {}),
         ...(kind
             ? {
@@ -90,13 +96,19 @@ function classNames(className: string): AgentResourceNames {
 export const PRIMARY_AGENT_NAME = "primary_agent";
 
 /** The primary agent (the top-level keys): its Blueprint's declared FICs, and the Kind FIC and workload, are its own. */
-export function primaryAgentArgs(config: StackConfig, shared: SharedInfrastructure, resourceGroupName: pulumi.Input<string>): AgentArgs {
+export function primaryAgentArgs(
+    config: StackConfig,
+    shared: SharedInfrastructure,
+    clouds: readonly StackCloud[],
+    resourceGroupName: pulumi.Input<string>,
+): AgentArgs {
     const kind = config.kind;
     const kindIssuer = shared.kindIssuer;
     const agent = config.primaryAgent;
     return {
-        ...agentArgs(config, agent, shared, resourceGroupName, {
+        ...agentArgs(config, agent, shared, clouds, resourceGroupName, {
             names: PRIMARY_NAMES,
+            className: undefined,
             tags: stackTags(config),
             ficDescription: `Trusts UAMI ${agent.uami.name} (the agent's runtime identity). Managed by Pulumi.`,
         }),
@@ -118,21 +130,28 @@ export function primaryAgentArgs(config: StackConfig, shared: SharedInfrastructu
 }
 
 /** An agent class (`agentClasses[i]`): the same component as the primary agent, under names of its own. */
-export function agentClassArgs(config: StackConfig, c: AgentClassConfig, shared: SharedInfrastructure, resourceGroupName: pulumi.Input<string>): AgentArgs {
-    return agentArgs(config, c, shared, resourceGroupName, {
+export function agentClassArgs(
+    config: StackConfig,
+    c: AgentClassConfig,
+    shared: SharedInfrastructure,
+    clouds: readonly StackCloud[],
+    resourceGroupName: pulumi.Input<string>,
+): AgentArgs {
+    return agentArgs(config, c, shared, clouds, resourceGroupName, {
         names: classNames(c.name),
+        className: c.name,
         tags: { ...stackTags(config), "agent-class": c.name },
         ficDescription: `Trusts UAMI ${c.uami.name} (runtime identity of agent class ${c.name}). Managed by Pulumi.`,
-        serviceAccountDisplayName: `agentfed ${c.name} agent (federated)`,
     });
 }
 
 /** What differs between the primary agent and a class beside their settings: names, tags and descriptions. */
 interface AgentLabels {
     readonly names: AgentResourceNames;
+    /** The class name; undefined for the primary agent. */
+    readonly className: string | undefined;
     readonly tags: Record<string, string>;
     readonly ficDescription: string;
-    readonly serviceAccountDisplayName?: string;
 }
 
 /** Any agent's args, from its settings (the same shape for the primary agent and each class). */
@@ -140,10 +159,10 @@ function agentArgs(
     config: StackConfig,
     agent: AgentConfig,
     shared: SharedInfrastructure,
+    clouds: readonly StackCloud[],
     resourceGroupName: pulumi.Input<string>,
     labels: AgentLabels,
 ): AgentArgs {
-    const saName = labels.serviceAccountDisplayName;
     return {
         names: labels.names,
         tenantId: config.tenantId,
@@ -154,16 +173,10 @@ function agentArgs(
         uamiName: agent.uami.name,
         blueprint: { ...agent.blueprint, graphEndpoint: config.blueprint.graphEndpoint, ficName: agent.ficName, ficDescription: labels.ficDescription },
         ...(agent.agentIdentity ? { agentIdentity: agent.agentIdentity } : {}),
-        ...(agent.gcp ? { gcp: { settings: agent.gcp, shared: required(shared.gcp, "gcp"), ...(saName ? { serviceAccountDisplayName: saName } : {}) } } : {}),
-        ...(agent.aws ? { aws: { role: { name: agent.aws.roleName, modelArns: agent.aws.modelArns }, shared: required(shared.aws, "aws") } } : {}),
+        // Its principal in each cloud it federates to: each cloud maps its own settings (src/clouds/<cloud>/stack-cloud.ts).
+        clouds: clouds.flatMap((cloud) => cloud.forAgent(agent, { className: labels.className }) ?? []),
         ...appArgs(agent.containerApp, shared),
     };
-}
-
-/** A shared part an agent needs; the parser refuses an agent's cloud keys without the stack's section. */
-function required<T>(part: T | undefined, section: string): T {
-    if (part === undefined) throw new Error(`an agent federates to ${section}, but the stack has no shared ${section} infrastructure`);
-    return part;
 }
 
 /** An agent's container app, in the environment it names or else the stack's. */

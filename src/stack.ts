@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources";
 import { StackConfig } from "./config";
+import { CLOUDS } from "./clouds";
+import type { StackCloud } from "./clouds/cloud";
 import { TrustContract } from "./contracts";
 import { Agent } from "./components/agent";
 import { SharedInfrastructure } from "./components/shared-infrastructure";
@@ -22,18 +24,31 @@ export function createAgentIdentityStack(config: StackConfig): StackOutputs {
           ).name
         : pulumi.output(config.resourceGroup.name);
 
-    const shared = new SharedInfrastructure("shared", sharedInfrastructureArgs(config, resourceGroupName));
-    const primary = new Agent(PRIMARY_AGENT_NAME, primaryAgentArgs(config, shared, resourceGroupName));
+    // The cloud federations some agent uses, each mapping its own section of the config.
+    const clouds = CLOUDS.flatMap((cloud) => cloud.federation().forStack(config) ?? []);
+    const shared = new SharedInfrastructure("shared", sharedInfrastructureArgs(config, clouds, resourceGroupName));
+    const primary = new Agent(PRIMARY_AGENT_NAME, primaryAgentArgs(config, shared, clouds, resourceGroupName));
     // Agent classes only add resources: nothing shared and nothing of another agent takes a class's input.
-    const classes = config.agentClasses.map((c) => new Agent(c.name, agentClassArgs(config, c, shared, resourceGroupName)));
-    return stackOutputs(config, shared, primary, classes);
+    const classes = config.agentClasses.map((c) => new Agent(c.name, agentClassArgs(config, c, shared, clouds, resourceGroupName)));
+    return stackOutputs(config, shared, clouds, primary, classes);
 }
 
+/** Every output a cloud federation adds to an agent class's entry, null until a cloud the class uses sets it. */
+const CLOUD_AGENT_NULLS = Object.fromEntries(CLOUDS.flatMap((cloud) => cloud.outputs.agent).map((name) => [name, null]));
+/** Every top-level output a cloud federation adds; null until a cloud the stack uses sets it. */
+const CLOUD_STACK_OUTPUT_NAMES = CLOUDS.flatMap((cloud): readonly string[] => cloud.outputs.stack);
+
 /** The stack outputs: the primary agent's at the top level (as since the first release), each class's under `agentClasses`. */
-function stackOutputs(config: StackConfig, shared: SharedInfrastructure, primary: Agent, classes: readonly Agent[]): StackOutputs {
+function stackOutputs(
+    config: StackConfig,
+    shared: SharedInfrastructure,
+    clouds: readonly StackCloud[],
+    primary: Agent,
+    classes: readonly Agent[],
+): StackOutputs {
     const kindIssuer = shared.kindIssuer;
-    const { gcp, aws, app } = primary;
-    return {
+    const app = primary.app;
+    const outputs = {
         tenantId: pulumi.output(config.tenantId),
         uamiOid: primary.uami.oid,
         uamiClientId: primary.uami.clientId,
@@ -46,30 +61,19 @@ function stackOutputs(config: StackConfig, shared: SharedInfrastructure, primary
         trustContracts: pulumi.all([primary.contracts, ...classes.map((c) => c.contracts)]).apply((perAgent) => perAgent.flat() as TrustContract[]),
         agentClasses: pulumi
             .all(classes.map((c) => c.outputs))
-            .apply((outputs) => Object.fromEntries(config.agentClasses.map((c, i) => [c.name, outputs[i]!]))),
+            .apply((perClass) => Object.fromEntries(config.agentClasses.map((c, i) => [c.name, { ...CLOUD_AGENT_NULLS, ...perClass[i]! }]))),
         kindIssuerUrl: kindIssuer ? kindIssuer.issuerUrl : pulumi.output(null),
         kindClusterConfig: kindIssuer ? kindIssuer.clusterConfig : pulumi.output(null),
         kindServiceAccountSigningKey: kindIssuer ? kindIssuer.signingKeyPem : pulumi.output(null),
         kindServiceAccountPublicKey: kindIssuer ? kindIssuer.publicKeyPem : pulumi.output(null),
-        gcpWorkloadIdentityProvider: gcp ? gcp.providerName : pulumi.output(null),
-        gcpServiceAccountEmail: gcp ? gcp.serviceAccountEmail : pulumi.output(null),
-        gcpCredentialConfig: gcp ? gcp.credentialConfig : pulumi.output(null),
-        awsRoleArn: aws ? aws.roleArn : pulumi.output(null),
-        awsOidcProviderArn: shared.aws ? shared.aws.oidcProviderArn : pulumi.output(null),
-        awsTokenRefresher: aws
-            ? pulumi.all([aws.tokenTarget, aws.roleArn]).apply(([target, roleArn]) => ({
-                  mode: config.aws!.audienceMode,
-                  resource: target.resource,
-                  scope: target.exchange?.scope ?? null,
-                  intermediaryClientId: target.exchange?.clientId ?? null,
-                  roleArn,
-                  region: config.aws!.region,
-                  tokenFile: target.file,
-              }))
-            : pulumi.output(null),
+        // Each cloud's: its shared parts' and the primary agent's (null where the stack or the primary agent has none).
+        ...Object.fromEntries(CLOUD_STACK_OUTPUT_NAMES.map((name) => [name, pulumi.output(null)])),
+        ...Object.assign({}, ...clouds.map((cloud) => cloud.stackOutputs(primary.clouds.get(cloud.id)))),
         cloudPrincipal: pulumi.output(config.cloudPrincipal),
         agentIdentityObjectId: pulumi.output(config.agentIdentity?.objectId ?? null),
         containerAppName: app ? app.appName : pulumi.output(null),
         containerAppFqdn: app ? app.fqdn : pulumi.output(null),
     };
+    // Cloud outputs are assembled from the registry, which the compiler cannot follow key by key; test/outputs.test.ts pins the names.
+    return outputs as StackOutputs;
 }

@@ -2,12 +2,10 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createValidatedPolicy, validateTrustPolicy } from "@cloud-copilot/iam-policy";
 import { runUnsafeSimulation } from "@cloud-copilot/iam-simulate";
+import { AWS_AUDIENCE_MODE_TABLE, awsAgentSubject, awsTokenRequest } from "../src/clouds/aws/audience-modes";
 import {
-    AWS_AUDIENCE_MODE_TABLE,
     agentIdentityWorkloadSubject,
-    awsAgentSubject,
     AwsAudienceMode,
-    awsTokenRequest,
     AwsRoleContract,
     awsConditionKeys,
     awsRoleContract,

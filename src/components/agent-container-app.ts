@@ -5,13 +5,9 @@ import * as app from "@pulumi/azure-native/app";
 import type { app as appInputs } from "@pulumi/azure-native/types/input";
 import {
     agentBaseEnv,
-    awsAgentEnv,
-    cloudFederationWiring,
     CONFIG_DIR,
     DownstreamApi,
     EnvVar,
-    GCP_CREDENTIAL_FILE_NAME,
-    gcpAgentEnv,
     refresherEnv,
     sidecarEnv,
     SIDECAR_HEALTH_PATH,
@@ -19,8 +15,6 @@ import {
     TOKEN_DIR,
     TokenTarget,
 } from "../runtime/container-env";
-import type { AwsFederation } from "./aws-federation";
-import type { GcpFederation } from "./gcp-federation";
 
 /** A file the agent reads, delivered as a container-app secret mounted under /etc/agentfed. */
 export interface ConfigFile {
@@ -81,9 +75,9 @@ export interface AgentContainerAppArgs {
     /** Extra agent environment from the cloud federations (GCP credential file, AWS role). Default: none. */
     agentEnv?: pulumi.Input<pulumi.Input<EnvVar>[]>;
     /** Files mounted read-only under /etc/agentfed in the agent (e.g. the GCP credential configuration). Default: none. */
-    configFiles?: ConfigFile[];
+    configFiles?: readonly ConfigFile[];
     /** Token files the refresher keeps fresh under /var/run/secrets/agentfed. No refresher when empty. */
-    tokenTargets?: pulumi.Input<TokenTarget>[];
+    tokenTargets?: readonly pulumi.Input<TokenTarget>[];
     /** The Container Apps environment the app runs in: the stack's shared one, or an existing one. */
     environmentId: pulumi.Input<string>;
     /**
@@ -91,40 +85,6 @@ export interface AgentContainerAppArgs {
      * sidecar's AgentIdentity override, which the refresher needs to name the Agent Identity. Default: none.
      */
     cloudFederationApis?: pulumi.Input<DownstreamApi[]>;
-}
-
-/** The cloud federations one agent's app consumes (the primary agent's or an agent class's). */
-export interface AgentAppFederations {
-    /** The agent's GCP federation and the project its client libraries default to. */
-    gcp?: { projectId: string; federation: GcpFederation };
-    /** The agent's AWS federation, the region its SDK calls, and the intermediary audience (Option 2's sidecar entry). */
-    aws?: { region: string; identifierUri: string; federation: AwsFederation };
-    /** Option 2: the Agent Identity the sidecar mints the clouds' subject tokens as. Default: Option 1, the UAMI. */
-    agentIdentity?: pulumi.Input<{ clientId: string; cloudFederationAudience: { identifierUri: string } }> | undefined;
-}
-
-/**
- * What an app needs from its agent's cloud federations: the agent's environment (GCP project, AWS role), the GCP
- * credential file, Option 2's sidecar entries, and the refresher's token targets. The primary agent and every agent
- * class wire their apps through this one function.
- */
-export function federationAppArgs(
-    appName: string,
-    federations: AgentAppFederations,
-): Required<Pick<AgentContainerAppArgs, "agentEnv" | "configFiles" | "cloudFederationApis" | "tokenTargets">> {
-    const { gcp, aws, agentIdentity } = federations;
-    const clouds = { gcp: gcp !== undefined, awsAudienceUri: aws?.identifierUri };
-    const wiring = agentIdentity
-        ? pulumi.output(agentIdentity).apply((ai) => cloudFederationWiring(ai, clouds))
-        : pulumi.output(cloudFederationWiring(undefined, clouds));
-    return {
-        agentEnv: pulumi
-            .all([aws?.federation.roleArn])
-            .apply(([roleArn]) => [...(gcp ? gcpAgentEnv(gcp.projectId) : []), ...(aws && roleArn ? awsAgentEnv(roleArn, aws.region, appName) : [])]),
-        configFiles: gcp ? [{ name: "gcp-credential-config", fileName: GCP_CREDENTIAL_FILE_NAME, content: gcp.federation.credentialConfig }] : [],
-        cloudFederationApis: wiring.sidecarApis,
-        tokenTargets: [...(gcp ? [wiring.apply((w) => w.gcpTarget!)] : []), ...(aws ? [aws.federation.tokenTarget] : [])],
-    };
 }
 
 type ContainerArgs = appInputs.ContainerArgs;
@@ -159,6 +119,47 @@ export class AgentContainerApp extends pulumi.ComponentResource {
         const configFiles = args.configFiles ?? [];
 
         this.environmentId = pulumi.output(args.environmentId);
+        const containers = this.containers(args, tokenTargets, configFiles);
+        this.containerNames = containers.map((c) => c.name as string);
+
+        const containerApp = new app.ContainerApp(
+            name,
+            {
+                containerAppName: s.name,
+                resourceGroupName: args.resourceGroupName,
+                location: args.location,
+                tags: args.tags,
+                managedEnvironmentId: this.environmentId,
+                // The UAMI only. A system-assigned identity would get a new object id on every recreate.
+                identity: { type: "UserAssigned", userAssignedIdentities: [args.uami.resourceId] },
+                configuration: {
+                    activeRevisionsMode: "Single",
+                    ingress: { external: s.agent.externalIngress, targetPort: s.agent.port, transport: "auto", allowInsecure: false },
+                    registries: s.registryServer ? [{ server: s.registryServer, identity: args.uami.resourceId }] : [],
+                    secrets: configFiles.map((f) => ({ name: f.name, value: f.content })),
+                },
+                template: {
+                    containers,
+                    volumes: [
+                        ...(tokenTargets.length > 0 ? [{ name: "agentfed-tokens", storageType: "EmptyDir" }] : []),
+                        ...(configFiles.length > 0
+                            ? [{ name: "agentfed-config", storageType: "Secret", secrets: configFiles.map((f) => ({ secretRef: f.name, path: f.fileName })) }]
+                            : []),
+                    ],
+                    scale: { minReplicas: s.minReplicas, maxReplicas: s.maxReplicas },
+                },
+            },
+            { parent: this },
+        );
+
+        this.appName = containerApp.name;
+        this.fqdn = containerApp.configuration.apply((c) => c?.ingress?.fqdn ?? "");
+        this.registerOutputs({ appName: this.appName, fqdn: this.fqdn, environmentId: this.environmentId });
+    }
+
+    /** The agent, the Entra auth sidecar and (when a cloud needs token files) the token refresher. */
+    private containers(args: AgentContainerAppArgs, tokenTargets: readonly pulumi.Input<TokenTarget>[], configFiles: readonly ConfigFile[]): ContainerArgs[] {
+        const s = args.settings;
         const cloudFederationApis = args.cloudFederationApis ?? [];
 
         const tokenMount = tokenTargets.length > 0 ? [{ volumeName: "agentfed-tokens", mountPath: TOKEN_DIR }] : [];
@@ -203,45 +204,11 @@ export class AgentContainerApp extends pulumi.ComponentResource {
                 image: s.refresher.image,
                 command: [command!],
                 args: commandArgs,
-                env: pulumi.all([args.uami.clientId, pulumi.all(tokenTargets)]).apply(([clientId, targets]) => refresherEnv(clientId, targets)),
+                env: pulumi.all([args.uami.clientId, pulumi.all([...tokenTargets])]).apply(([clientId, targets]) => refresherEnv(clientId, targets)),
                 resources: SMALL,
                 volumeMounts: tokenMount,
             });
         }
-        this.containerNames = containers.map((c) => c.name as string);
-
-        const containerApp = new app.ContainerApp(
-            name,
-            {
-                containerAppName: s.name,
-                resourceGroupName: args.resourceGroupName,
-                location: args.location,
-                tags: args.tags,
-                managedEnvironmentId: this.environmentId,
-                // The UAMI only. A system-assigned identity would get a new object id on every recreate.
-                identity: { type: "UserAssigned", userAssignedIdentities: [args.uami.resourceId] },
-                configuration: {
-                    activeRevisionsMode: "Single",
-                    ingress: { external: s.agent.externalIngress, targetPort: s.agent.port, transport: "auto", allowInsecure: false },
-                    registries: s.registryServer ? [{ server: s.registryServer, identity: args.uami.resourceId }] : [],
-                    secrets: configFiles.map((f) => ({ name: f.name, value: f.content })),
-                },
-                template: {
-                    containers,
-                    volumes: [
-                        ...(tokenTargets.length > 0 ? [{ name: "agentfed-tokens", storageType: "EmptyDir" }] : []),
-                        ...(configFiles.length > 0
-                            ? [{ name: "agentfed-config", storageType: "Secret", secrets: configFiles.map((f) => ({ secretRef: f.name, path: f.fileName })) }]
-                            : []),
-                    ],
-                    scale: { minReplicas: s.minReplicas, maxReplicas: s.maxReplicas },
-                },
-            },
-            { parent: this },
-        );
-
-        this.appName = containerApp.name;
-        this.fqdn = containerApp.configuration.apply((c) => c?.ingress?.fqdn ?? "");
-        this.registerOutputs({ appName: this.appName, fqdn: this.fqdn, environmentId: this.environmentId });
+        return containers;
     }
 }

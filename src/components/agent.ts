@@ -8,16 +8,59 @@ import {
     TrustContract,
     WorkloadSubject,
 } from "../contracts";
-import type { AgentClassOutputs } from "../outputs";
-import { AWS_WEB_IDENTITY_TOKEN_FILE, DownstreamApi, GCP_SUBJECT_TOKEN_FILE } from "../runtime/container-env";
-import { AgentContainerApp, ContainerAppSettings, federationAppArgs } from "./agent-container-app";
-import { AwsFederation } from "./aws-federation";
-import { AwsSharedFederation } from "./aws-shared-federation";
+import type { DownstreamApi, EnvVar, TokenTarget } from "../runtime/container-env";
+import { AgentContainerApp, ConfigFile, ContainerAppSettings } from "./agent-container-app";
 import { BlueprintFederation, BlueprintTargetArgs } from "./blueprint-federation";
-import { GcpFederation, GcpFederationSettings } from "./gcp-federation";
-import { GcpSharedFederation } from "./gcp-shared-federation";
 import { KindWorkload } from "./kind-workload";
 import { ManagedIdentity } from "./managed-identity";
+
+/** What an agent tells a cloud federation when it federates (src/clouds/*). */
+export interface AgentCloudContext {
+    /** The agent's UAMI workload subject. */
+    readonly uamiSubject: pulumi.Output<WorkloadSubject>;
+    /** The subject the agent's cloud contracts trust: the UAMI's (Option 1) or the Agent Identity's (Option 2). */
+    readonly cloudSubject: pulumi.Output<WorkloadSubject>;
+    /** Option 2: the Agent Identity; undefined under Option 1. */
+    readonly agentIdentity: pulumi.Output<AgentIdentityArgs> | undefined;
+    /** Entra tenant id. */
+    readonly tenantId: string;
+    /** Protect the identity resources. */
+    readonly protect: boolean;
+    /** The agent's container app name (a session name, for instance), when it has one. */
+    readonly appName: string | undefined;
+}
+
+/** What an agent's container app needs for one cloud: its environment, files, token targets and sidecar entries. */
+export interface AgentAppWiring {
+    /** Environment of the agent container (GOOGLE_APPLICATION_CREDENTIALS, AWS_ROLE_ARN...). */
+    readonly agentEnv: pulumi.Output<EnvVar[]>;
+    /** Files mounted under /etc/agentfed (the GCP credential configuration). */
+    readonly configFiles: readonly ConfigFile[];
+    /** Token files the refresher keeps fresh for the cloud's SDK. */
+    readonly tokenTargets: readonly pulumi.Input<TokenTarget>[];
+    /** Option 2: the sidecar entries minting the Agent Identity's token for the cloud's audience; empty under Option 1. */
+    readonly sidecarApis: pulumi.Output<DownstreamApi[]>;
+}
+
+/** What one agent's principal in one cloud gives the agent. */
+export interface AgentCloudFederation {
+    /** The component holding the agent's resources in that cloud. */
+    readonly resource: pulumi.ComponentResource;
+    /** The deployed contract, as plain JSON. */
+    readonly contract: pulumi.Output<TrustContract>;
+    /** The outputs the cloud adds to the agent's (`gcpWorkloadIdentityProvider`, `awsRoleArn`). */
+    readonly outputs: Readonly<Record<string, pulumi.Output<unknown>>>;
+    /** What the agent's container app needs for the cloud. */
+    readonly app: AgentAppWiring;
+}
+
+/** One agent's principal in one cloud federation, bound to that cloud's settings and the stack's shared parts. */
+export interface AgentCloud {
+    /** The cloud federation's id (`gcp`); the component is named `<cloudPrefix><id>`. */
+    readonly id: string;
+    /** Creates the agent's resources in the cloud, as children `opts` names. */
+    federate(name: string, ctx: AgentCloudContext, opts: pulumi.ComponentResourceOptions): AgentCloudFederation;
+}
 
 /** The names of an agent's resources; every agent's differ, so agents never share a URN. */
 export interface AgentResourceNames {
@@ -111,10 +154,8 @@ export interface AgentArgs {
     declaredFederatedCredentials?: readonly DeclaredFederatedCredentialArgs[];
     /** Option 2: the Agent Identity the clouds trust (it may be an output of the same stack). Default: Option 1, the UAMI. */
     agentIdentity?: pulumi.Input<AgentIdentityArgs>;
-    /** The agent's GCP provider and service account, in the stack's shared pool. Default: none. */
-    gcp?: { settings: GcpFederationSettings; shared: GcpSharedFederation; serviceAccountDisplayName?: string };
-    /** The agent's AWS role, behind the stack's shared OIDC provider. Default: none. */
-    aws?: { role: { name: string; modelArns: readonly string[] }; shared: AwsSharedFederation };
+    /** The agent's principals in the cloud federations it uses (src/clouds), in the order their contracts are listed. Default: none. */
+    clouds?: readonly AgentCloud[];
     /** The agent's container app and the environment it runs in. Default: none. */
     containerApp?: { settings: ContainerAppSettings; environmentId: pulumi.Input<string> };
     /** The agent on the Kind lower environment. Default: none. */
@@ -141,13 +182,13 @@ export class Agent extends pulumi.ComponentResource {
     public readonly uamiFederation: BlueprintFederation;
     /** The subject the agent's cloud contracts trust: the UAMI's (Option 1) or the Agent Identity's (Option 2). */
     public readonly cloudSubject: pulumi.Output<WorkloadSubject>;
-    public readonly gcp: GcpFederation | undefined;
-    public readonly aws: AwsFederation | undefined;
+    /** The agent's principal in each cloud it federates to, by cloud id. */
+    public readonly clouds: ReadonlyMap<string, AgentCloudFederation>;
     public readonly app: AgentContainerApp | undefined;
     /** Every trust contract of the agent, as plain JSON: the UAMI's FIC, declared FICs, the Kind FIC, then each cloud's. */
     public readonly contracts: pulumi.Output<TrustContract[]>;
-    /** What other stacks read about the agent (an agent class's entry of the `agentClasses` output). */
-    public readonly outputs: pulumi.Output<AgentClassOutputs>;
+    /** What other stacks read about the agent: its identities and app, and the outputs of the clouds it federates to. */
+    public readonly outputs: pulumi.Output<Record<string, unknown>>;
 
     constructor(name: string, args: AgentArgs, opts?: pulumi.ComponentResourceOptions) {
         // Agent classes were `agentfed:agent:AgentClass` components: the type alias takes them over, children included.
@@ -186,19 +227,36 @@ export class Agent extends pulumi.ComponentResource {
         this.cloudSubject = agentIdentity
             ? agentIdentity.apply((ai) => agentIdentityWorkloadSubject(args.tenantId, ai.objectId, ai.cloudFederationAudience))
             : this.uami.workloadSubject;
-        this.gcp = args.gcp && this.federateGcp(n.cloudPrefix, args.gcp, args.protect, child);
-        this.aws = args.aws && this.federateAws(n.cloudPrefix, args.aws, agentIdentity, args, child);
-        this.app = args.containerApp && this.runOnContainerApps(n.app, args.containerApp, agentIdentity, args, child);
+        const ctx: AgentCloudContext = {
+            uamiSubject: this.uami.workloadSubject,
+            cloudSubject: this.cloudSubject,
+            agentIdentity,
+            tenantId: args.tenantId,
+            protect: args.protect,
+            appName: args.containerApp?.settings.name,
+        };
+        this.clouds = new Map((args.clouds ?? []).map((cloud) => [cloud.id, cloud.federate(`${n.cloudPrefix}${cloud.id}`, ctx, child)]));
+        const federations = [...this.clouds.values()];
+        this.app = args.containerApp && this.runOnContainerApps(n.app, args.containerApp, federations, args, child);
 
         this.contracts = pulumi.all<TrustContract>([
             this.uamiFederation.contract,
             ...declared.map((f) => f.contract),
             ...(kindFic ? [kindFic.contract] : []),
-            ...(this.gcp ? [this.gcp.contract] : []),
-            ...(this.aws ? [this.aws.contract] : []),
+            ...federations.map((f) => f.contract),
         ]);
+        this.outputs = this.outputsOf(args, agentIdentity, federations);
+        this.registerOutputs({ outputs: this.outputs, contracts: this.contracts });
+    }
+
+    /** The agent's identities, the outputs of the clouds it federates to, and its app's. */
+    private outputsOf(
+        args: AgentArgs,
+        agentIdentity: pulumi.Output<AgentIdentityArgs> | undefined,
+        federations: readonly AgentCloudFederation[],
+    ): pulumi.Output<Record<string, unknown>> {
         const nullable = <T>(o: pulumi.Output<T> | undefined): pulumi.Output<T | null> => o ?? pulumi.output(null);
-        this.outputs = pulumi.output({
+        return pulumi.output({
             uamiOid: this.uami.oid,
             uamiClientId: this.uami.clientId,
             uamiResourceId: this.uami.resourceId,
@@ -206,14 +264,10 @@ export class Agent extends pulumi.ComponentResource {
             blueprintFicName: this.uamiFederation.ficName,
             cloudPrincipal: agentIdentity ? "agentIdentity" : "uami",
             agentIdentityObjectId: agentIdentity ? agentIdentity.objectId : null,
-            gcpWorkloadIdentityProvider: nullable(this.gcp?.providerName),
-            gcpServiceAccountEmail: nullable(this.gcp?.serviceAccountEmail),
-            gcpCredentialConfig: nullable(this.gcp?.credentialConfig),
-            awsRoleArn: nullable(this.aws?.roleArn),
+            ...Object.assign({}, ...federations.map((f) => f.outputs)),
             containerAppName: nullable(this.app?.appName),
             containerAppFqdn: nullable(this.app?.fqdn),
-        });
-        this.registerOutputs({ outputs: this.outputs, contracts: this.contracts });
+        }) as pulumi.Output<Record<string, unknown>>;
     }
 
     /** A FIC on the agent's Blueprint trusting `subject`. */
@@ -264,59 +318,15 @@ export class Agent extends pulumi.ComponentResource {
         return fic;
     }
 
-    /** GCP: the provider's condition and member pin the cloud subject. */
-    private federateGcp(prefix: string, gcp: NonNullable<AgentArgs["gcp"]>, protect: boolean, opts: pulumi.ComponentResourceOptions): GcpFederation {
-        return new GcpFederation(
-            `${prefix}gcp`,
-            {
-                subject: this.cloudSubject,
-                settings: gcp.settings,
-                shared: gcp.shared,
-                subjectTokenFile: GCP_SUBJECT_TOKEN_FILE,
-                ...(gcp.serviceAccountDisplayName ? { serviceAccountDisplayName: gcp.serviceAccountDisplayName } : {}),
-                protect,
-            },
-            opts,
-        );
-    }
-
-    /** AWS: the role pins a subject derived from the UAMI's Output (or the Agent Identity's), behind the shared OIDC provider. */
-    private federateAws(
-        prefix: string,
-        aws: NonNullable<AgentArgs["aws"]>,
-        agentIdentity: pulumi.Output<AgentIdentityArgs> | undefined,
-        args: AgentArgs,
-        opts: pulumi.ComponentResourceOptions,
-    ): AwsFederation {
-        return new AwsFederation(
-            `${prefix}aws`,
-            {
-                uamiSubject: this.uami.workloadSubject,
-                tenantId: args.tenantId,
-                shared: aws.shared,
-                role: aws.role,
-                tokenFile: AWS_WEB_IDENTITY_TOKEN_FILE,
-                ...(agentIdentity
-                    ? {
-                          agentIdentity: pulumi
-                              .all([this.cloudSubject, agentIdentity])
-                              .apply(([subject, ai]) => ({ subject, tokenSubject: ai.tokenSubject, clientId: ai.clientId })),
-                      }
-                    : {}),
-                protect: args.protect,
-            },
-            opts,
-        );
-    }
-
-    /** The agent on Azure Container Apps, running as its UAMI, wired to its cloud federations. */
+    /** The agent on Azure Container Apps, running as its UAMI, wired to its cloud federations (in their order). */
     private runOnContainerApps(
         name: string,
         app: NonNullable<AgentArgs["containerApp"]>,
-        agentIdentity: pulumi.Output<AgentIdentityArgs> | undefined,
+        federations: readonly AgentCloudFederation[],
         args: AgentArgs,
         opts: pulumi.ComponentResourceOptions,
     ): AgentContainerApp {
+        const wiring = federations.map((f) => f.app);
         return new AgentContainerApp(
             name,
             {
@@ -328,13 +338,10 @@ export class Agent extends pulumi.ComponentResource {
                 blueprintAppId: args.blueprint.appId,
                 settings: app.settings,
                 environmentId: app.environmentId,
-                ...federationAppArgs(app.settings.name, {
-                    ...(this.gcp && args.gcp ? { gcp: { projectId: args.gcp.shared.settings.projectId, federation: this.gcp } } : {}),
-                    ...(this.aws && args.aws
-                        ? { aws: { region: args.aws.shared.settings.region, identifierUri: args.aws.shared.settings.identifierUri, federation: this.aws } }
-                        : {}),
-                    agentIdentity,
-                }),
+                agentEnv: pulumi.all(wiring.map((w) => w.agentEnv)).apply((envs) => envs.flat()),
+                configFiles: wiring.flatMap((w) => w.configFiles),
+                tokenTargets: wiring.flatMap((w) => w.tokenTargets),
+                cloudFederationApis: pulumi.all(wiring.map((w) => w.sidecarApis)).apply((apis) => apis.flat()),
             },
             opts,
         );

@@ -1,8 +1,22 @@
 import * as pulumi from "@pulumi/pulumi";
-import { AwsSharedFederation, AwsSharedSettings } from "./aws-shared-federation";
 import { ContainerAppsEnvironment } from "./container-apps-environment";
-import { GcpSharedFederation, GcpSharedSettings } from "./gcp-shared-federation";
 import { KindOidcIssuer, KindOidcIssuerArgs } from "./kind-oidc-issuer";
+
+/** What a cloud federation's shared parts need from the stack. */
+export interface SharedCloudContext {
+    /** Entra tenant id: the issuer of the tokens the cloud trusts. */
+    readonly tenantId: string;
+    /** Protect the identity resources (a pool, an OIDC provider, an intermediary app). */
+    readonly protect: boolean;
+}
+
+/** A cloud federation's shared parts for the stack (src/clouds/*), bound to the cloud's settings. */
+export interface SharedCloud {
+    /** The cloud federation's id (`gcp`): its shared component is named after it. */
+    readonly id: string;
+    /** Creates the shared resources, once, as children of `parent`. */
+    createShared(parent: pulumi.ComponentResource, ctx: SharedCloudContext): void;
+}
 
 /** The stack's Container Apps environment: an existing one, or one created here with its workspace. */
 export type ContainerAppsEnvironmentChoice = { readonly existingId: string } | { readonly logRetentionDays: number };
@@ -16,12 +30,10 @@ export interface SharedInfrastructureArgs {
     tags: Record<string, string>;
     /** Entra tenant id: the issuer of the tokens the AWS OIDC provider trusts. */
     tenantId: string;
-    /** Protect the identity resources (pool, OIDC provider, intermediary app, the Kind signing key and storage). */
+    /** Protect the identity resources (the clouds' pool, OIDC provider, intermediary app; the Kind signing key and storage). */
     protect: boolean;
-    /** The GCP project and pool, when any agent federates to GCP; undefined: no GCP resource. */
-    gcp?: GcpSharedSettings;
-    /** The AWS account, audience mode and intermediary app, when any agent federates to AWS; undefined: no AWS resource. */
-    aws?: AwsSharedSettings;
+    /** The shared parts of each cloud federation some agent uses (a GCP pool, an AWS OIDC provider). Default: none. */
+    clouds?: readonly SharedCloud[];
     /** The Container Apps environment, when any agent runs on Container Apps; undefined: none. */
     containerAppsEnvironment?: ContainerAppsEnvironmentChoice;
     /** The Kind lower environment's service-account issuer; undefined: none. */
@@ -35,8 +47,6 @@ export interface SharedInfrastructureArgs {
  * are added and removed around it without a change to what exists.
  */
 export class SharedInfrastructure extends pulumi.ComponentResource {
-    public readonly gcp: GcpSharedFederation | undefined;
-    public readonly aws: AwsSharedFederation | undefined;
     /** The environment agents' apps run in unless they name their own; undefined when no agent runs on Container Apps. */
     public readonly environmentId: pulumi.Output<string> | undefined;
     public readonly kindIssuer: KindOidcIssuer | undefined;
@@ -45,8 +55,7 @@ export class SharedInfrastructure extends pulumi.ComponentResource {
         super("agentfed:stack:SharedInfrastructure", name, {}, opts);
         const child = { parent: this };
         const azure = { resourceGroupName: args.resourceGroupName, location: args.location, tags: args.tags };
-        this.gcp = args.gcp && new GcpSharedFederation("gcp", { settings: args.gcp, protect: args.protect }, child);
-        this.aws = args.aws && new AwsSharedFederation("aws", { settings: args.aws, tenantId: args.tenantId, protect: args.protect }, child);
+        for (const cloud of args.clouds ?? []) cloud.createShared(this, { tenantId: args.tenantId, protect: args.protect });
         const environment = args.containerAppsEnvironment;
         // Named "agent": the name the environment has had since the primary agent's app created it.
         this.environmentId =

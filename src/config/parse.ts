@@ -12,8 +12,7 @@ import {
 } from "../contracts";
 import { ConfigError } from "./errors";
 import { CONTAINER_APP_KEYS, parseContainerAppConfig } from "./container-app";
-import { GCP_KEYS, parseGcpConfig } from "./gcp";
-import { AWS_KEYS, parseAwsConfig } from "./aws";
+import { CLOUDS, CloudAgentConfigs, CloudId, CloudSharedConfigs } from "../clouds";
 import { KIND_KEYS, kindDeclaredFic, parseKindConfig } from "./kind";
 import { ConfigSource, guid, isJsonObject, Json, Reader, ReaderOptions } from "./reader";
 import {
@@ -27,7 +26,7 @@ import {
     reportAgentIdentityOverride,
 } from "./agent-classes";
 import { DeclaredFederatedCredential, StackConfig } from "./schema";
-import { boolean, list, map, object, reuse, text, value } from "./spec";
+import { boolean, list, map, object, ObjectSpec, reuse, text, value } from "./spec";
 
 const BLUEPRINT_KINDS: readonly BlueprintKind[] = ["agentIdentityBlueprint", "application"];
 const AZURE_REGION = /^[a-z][a-z0-9]{2,40}$/;
@@ -135,6 +134,9 @@ const BLUEPRINT_KEYS = object(
     },
 );
 
+/** `agentfed:<cloud>` for each cloud federation (src/clouds). */
+const CLOUD_KEYS = Object.fromEntries(CLOUDS.map((c) => [c.id, c.config.keys])) as Readonly<Record<CloudId, ObjectSpec>>;
+
 /** Every top-level key, in the order the reference lists them. */
 export const STACK_KEYS = object(
     { summary: "The main project's stack configuration (Pulumi.<stack>.yaml, namespace agentfed:)." },
@@ -194,8 +196,8 @@ export const STACK_KEYS = object(
         blueprint: BLUEPRINT_KEYS,
         containerApp: reuse(CONTAINER_APP_KEYS, { scope: "agent" }),
         kind: KIND_KEYS,
-        gcp: GCP_KEYS,
-        aws: AWS_KEYS,
+        // Each cloud federation's section (agentfed:gcp, agentfed:aws), in the registry's order.
+        ...CLOUD_KEYS,
         cloudPrincipal: reuse(CLOUD_PRINCIPAL_KEY, { scope: "agent" }),
         agentIdentity: reuse(AGENT_IDENTITY_KEYS, { scope: "agent" }),
         agentClasses: AGENT_CLASSES_KEYS,
@@ -446,15 +448,28 @@ export function parseStackConfig(source: ConfigSource, namespace: string, option
     const kindFic = kindCluster ? kindDeclaredFic(kindCluster) : undefined;
 
     const containerApp = parseContainerAppConfig(r);
-    // The clouds' shared settings, and the primary agent's principal in each when its keys are set.
-    const { gcp, primary: primaryGcp } = parseGcpConfig(r);
-    const { aws, primary: primaryAws, warnings } = parseAwsConfig(r, tenantId);
+    // Each cloud's shared settings, and the primary agent's principal there when its keys are set.
+    const warnings: string[] = [];
+    const shared: Record<string, unknown> = {};
+    const primaryClouds: Record<string, unknown> = {};
+    for (const cloud of CLOUDS) {
+        const parsed = cloud.config.parse(r, tenantId);
+        shared[cloud.id] = parsed.shared;
+        primaryClouds[cloud.id] = parsed.primary;
+        warnings.push(...parsed.warnings);
+    }
+    const clouds = shared as unknown as CloudSharedConfigs;
+    const primaryPrincipals = primaryClouds as unknown as CloudAgentConfigs;
     // Option 1 or Option 2 for the primary agent (seed 001); classes choose their own.
     const agentIdentityObj = r.object("agentIdentity", `set ${r.key("agentIdentity")} to { objectId, clientId, cloudFederationAudience }`, false);
-    const { cloudPrincipal, agentIdentity } = parseCloudPrincipal(r, "", { cloudPrincipal: r.raw("cloudPrincipal"), agentIdentity: agentIdentityObj }, appId, {
-        gcp: primaryGcp !== undefined,
-        aws: primaryAws !== undefined ? aws?.audienceMode : undefined,
-    });
+    const { cloudPrincipal, agentIdentity } = parseCloudPrincipal(
+        r,
+        "",
+        { cloudPrincipal: r.raw("cloudPrincipal"), agentIdentity: agentIdentityObj },
+        appId,
+        clouds,
+        primaryPrincipals,
+    );
     reportAgentIdentityOverride(r, "containerApp", containerApp, cloudPrincipal);
     const primaryAgent: AgentConfig = {
         uami: { name: uamiName },
@@ -462,12 +477,11 @@ export function parseStackConfig(source: ConfigSource, namespace: string, option
         ficName: uamiFicName,
         cloudPrincipal,
         agentIdentity,
-        gcp: primaryGcp,
-        aws: primaryAws,
+        ...primaryPrincipals,
         containerApp,
     };
-    const agentClasses = parseAgentClasses(r, { blueprint: { kind, appId, objectId }, gcp, aws }, primaryAgent);
-    reportUnusedClouds(r, { gcp: gcp !== undefined, aws: aws !== undefined }, [primaryAgent, ...agentClasses]);
+    const agentClasses = parseAgentClasses(r, { blueprint: { kind, appId, objectId }, clouds }, primaryAgent);
+    reportUnusedClouds(r, clouds, [primaryAgent, ...agentClasses]);
     const tags = parseTags(r, kindCluster !== undefined, agentClasses.length > 0);
 
     reportEqualIds(r, [
@@ -506,8 +520,7 @@ export function parseStackConfig(source: ConfigSource, namespace: string, option
         uami: { name: uamiName },
         blueprint: { kind, appId, objectId, graphEndpoint, uamiFicName, additionalFederatedCredentials: additional },
         containerApp,
-        gcp,
-        aws,
+        ...clouds,
         warnings,
         kind: kindCluster,
         primaryAgent,
@@ -521,17 +534,14 @@ export function parseStackConfig(source: ConfigSource, namespace: string, option
  * A cloud section that holds only the settings agents share, with no agent federating to that cloud, would create
  * nothing: refused, since it is most likely an agent's keys forgotten.
  */
-function reportUnusedClouds(r: Reader, sections: { gcp: boolean; aws: boolean }, agents: readonly AgentConfig[]): void {
-    if (sections.gcp && !agents.some((a) => a.gcp))
+function reportUnusedClouds(r: Reader, clouds: CloudSharedConfigs, agents: readonly AgentConfig[]): void {
+    for (const cloud of CLOUDS) {
+        if (clouds[cloud.id] === undefined || agents.some((a) => a[cloud.id] !== undefined)) continue;
+        const sharedKeys = Object.entries(cloud.config.keys.fields).filter(([, spec]) => spec.scope === "shared");
         r.report(
-            "gcp",
-            "holds only the settings agents share (projectId, projectNumber, poolId, enableApis), and no agent federates to GCP: nothing would be created",
-            `set providerId and serviceAccountId for the primary agent, or gcp on an agent class, or remove ${r.key("gcp")}`,
+            cloud.id,
+            `holds only the settings agents share (${sharedKeys.map(([k]) => k).join(", ")}), and no agent federates to ${cloud.label}: nothing would be created`,
+            `set ${cloud.config.primaryKeysHint} for the primary agent, or ${cloud.id} on an agent class, or remove ${r.key(cloud.id)}`,
         );
-    if (sections.aws && !agents.some((a) => a.aws))
-        r.report(
-            "aws",
-            "holds only the settings agents share (accountId, region, audienceMode, intermediaryAppName, identifierUri), and no agent federates to AWS: nothing would be created",
-            `set roleName and modelArns for the primary agent, or aws on an agent class, or remove ${r.key("aws")}`,
-        );
+    }
 }

@@ -9,7 +9,6 @@ export * from "./agent-identity";
 export * from "./entra-fic";
 export * from "./gcp-provider";
 export * from "./aws-role";
-export * from "./aws-audience-modes";
 export * from "./pulumi-oidc";
 export * from "./trust-contract";
 export * from "./oidc-issuer";

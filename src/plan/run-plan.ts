@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { TrustContract } from "../contracts";
+import { CLOUDS } from "../clouds";
 import { AgentFedMocks, MockOverrides } from "./mocks";
 import { MAIN_PROJECT, planProject, PlanProject } from "./projects";
 import { readProjectName, readStackConfig, toConfigString } from "./stack-files";
@@ -189,16 +190,6 @@ function jsonField(text: string | undefined, field: string): string | undefined 
     }
 }
 
-/** The GCP project id -> number the stack declares, so mocked resource names carry the number GCP would. */
-function gcpProjectNumbers(gcpConfig: string | undefined): Record<string, string> {
-    try {
-        const gcp = JSON.parse(gcpConfig ?? "null") as { projectId?: unknown; projectNumber?: unknown } | null;
-        return gcp && typeof gcp.projectId === "string" ? { [gcp.projectId]: String(gcp.projectNumber) } : {};
-    } catch {
-        return {};
-    }
-}
-
 /**
  * Runs the real program in-process under Pulumi's mocks, with the stack's own configuration, and returns every
  * resource it registers and every output. No cloud login, no Pulumi CLI. One plan at a time per process.
@@ -215,10 +206,8 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     }
 
     const tenantId = config[`${project}:tenantId`] ?? jsonField(config[`${project}:azure`], "tenantId") ?? "";
-    const mocks = new AgentFedMocks(tenantId, options.mockOverrides, {
-        gcpProjectNumbers: gcpProjectNumbers(config[`${project}:gcp`]),
-        awsAccountId: jsonField(config[`${project}:aws`], "accountId"),
-    });
+    // Each cloud's mocks read what its account knows from the project's section of the same name.
+    const mocks = new AgentFedMocks(tenantId, options.mockOverrides, Object.fromEntries(CLOUDS.map((c) => [c.id, config[`${project}:${c.id}`]])));
     options.onMocks?.(mocks);
     pulumi.runtime.setAllConfig(config);
     await pulumi.runtime.setMocks(mocks, project, options.stack, false);

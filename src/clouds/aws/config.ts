@@ -5,9 +5,11 @@ import {
     defaultIntermediaryIdentifierUri,
     intermediaryIdentifierUriProblem,
     isTokenExchangeAudience,
-} from "../contracts";
-import { Json, Reader } from "./reader";
-import { boolean, list, object, reuse, text } from "./spec";
+} from "../../contracts";
+import { Json, JsonObject, Reader } from "../../config/reader";
+import type { CloudConfig } from "../cloud";
+import { AWS_AUDIENCE_MODE_TABLE } from "./audience-modes";
+import { boolean, list, object, reuse, text } from "../../config/spec";
 
 /** What every agent federating to AWS shares (`agentfed:aws`): the account, the audience mode and the intermediary app. */
 export interface AwsSharedConfig {
@@ -230,9 +232,7 @@ export function parseAwsConfig(r: Reader, tenantId: string): { aws: AwsSharedCon
             );
     }
     const agentKeySet = AWS_AGENT_KEYS.some((k) => root[k] !== undefined && root[k] !== null);
-    const primary = agentKeySet
-        ? { roleName: parseRoleName(r, `${key}.roleName`, root.roleName), modelArns: parseModelArns(r, `${key}.modelArns`, root.modelArns) }
-        : undefined;
+    const primary = agentKeySet ? parseAwsAgent(r, key, root) : undefined;
 
     return {
         aws: { accountId, region, audienceMode: mode as AwsAudienceMode, intermediaryAppName, identifierUri, acknowledgeTenantWideAudience: acknowledge },
@@ -240,3 +240,66 @@ export function parseAwsConfig(r: Reader, tenantId: string): { aws: AwsSharedCon
         warnings,
     };
 }
+
+/** `agentClasses[].aws`: one class's role, behind the stack's OIDC provider. */
+export const AWS_CLASS_KEYS = object(
+    {
+        summary: "The class's AWS role, trusted through the stack's OIDC provider.",
+        rule: "needs the stack's aws, in mode workload or tenant (exchange would give every class the same sub)",
+    },
+    {
+        roleName: text({ summary: "IAM role name.", required: true, rule: ROLE_NAME_RULE, example: "agentfed-finance-bedrock" }),
+        modelArns: MODEL_ARNS_KEY,
+    },
+);
+
+/** One agent's role under `path` (`aws`, `agentClasses[i].aws`). */
+export function parseAwsAgent(r: Reader, path: string, root: JsonObject): AwsAgentConfig {
+    return { roleName: parseRoleName(r, `${path}.roleName`, root.roleName), modelArns: parseModelArns(r, `${path}.modelArns`, root.modelArns) };
+}
+
+/** AWS's configuration, as the stack's parser reads every cloud's. */
+export const AWS_CONFIG: CloudConfig<AwsSharedConfig, AwsAgentConfig> = {
+    keys: AWS_KEYS,
+    classKeys: AWS_CLASS_KEYS,
+    parse(r, tenantId) {
+        const { aws, primary, warnings } = parseAwsConfig(r, tenantId);
+        return { shared: aws, primary, warnings };
+    },
+    parseClass(r, path, value, shared) {
+        r.onlyKnownFields(path, value, Object.keys(AWS_CLASS_KEYS.fields));
+        if (!shared)
+            r.report(
+                path,
+                `needs ${r.key("aws")}: classes share its account, OIDC provider and audience`,
+                `configure ${r.key("aws")}, or remove ${r.key(path)}`,
+            );
+        else if (!AWS_AUDIENCE_MODE_TABLE[shared.audienceMode].subjectPerAgent)
+            r.report(
+                path,
+                `cannot be used with aws.audienceMode ${shared.audienceMode}: the token AWS sees is the intermediary app's own, so every class would present the same sub`,
+                `use ${r.key("aws.audienceMode")}: workload (the default)`,
+            );
+        return parseAwsAgent(r, path, value);
+    },
+    uniqueValues: (agent) => [{ field: "roleName", value: agent.roleName, what: "AWS role name" }],
+    option2Problem: (r, shared) =>
+        AWS_AUDIENCE_MODE_TABLE[shared.audienceMode].option2
+            ? undefined
+            : {
+                  problem: `is agentIdentity, which on AWS needs the intermediary audience, but aws.audienceMode is ${shared.audienceMode}`,
+                  fix: `use ${r.key("aws.audienceMode")}: workload, whose intermediary app is the Agent Identity's AWS audience`,
+              },
+    // AWS offers no `oid` condition key for a generic OIDC provider: the role pins the Agent Identity's token `sub`.
+    pinsTokenSubject: true,
+    option2Audience: (shared) =>
+        AWS_AUDIENCE_MODE_TABLE[shared.audienceMode].intermediaryApp
+            ? {
+                  key: "aws.identifierUri",
+                  uri: shared.identifierUri,
+                  label: "AWS",
+                  fix: "give the intermediary app its own identifier URI, used only to feed AWS STS",
+              }
+            : undefined,
+    primaryKeysHint: "roleName and modelArns",
+};

@@ -2,7 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as iam from "@pulumi/aws/iam";
 import { Provider as AwsProvider } from "@pulumi/aws/provider";
 import * as azuread from "@pulumi/azuread";
-import { AWS_AUDIENCE_MODE_TABLE, awsAudience, AwsAudienceMode, awsOidcProviderUrl } from "../contracts";
+import { awsAudience, AwsAudienceMode, awsOidcProviderUrl } from "../../contracts";
+import { AWS_AUDIENCE_MODE_TABLE } from "./audience-modes";
 
 /** The account, region and audience every agent's role shares. */
 export interface AwsSharedSettings {

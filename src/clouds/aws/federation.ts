@@ -1,19 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as iam from "@pulumi/aws/iam";
 import * as azuread from "@pulumi/azuread";
-import {
-    AWS_AUDIENCE_MODE_TABLE,
-    awsAgentSubject,
-    awsAudience,
-    AwsRoleContract,
-    awsRoleContract,
-    awsTokenRequest,
-    bedrockInvokePolicy,
-    entraFicContract,
-    WorkloadSubject,
-} from "../contracts";
-import { AWS_FEDERATION_API, sidecarTokenTarget, TokenTarget } from "../runtime/container-env";
-import { ASSUME_ROLE_APP_ROLE_ID, AwsSharedFederation } from "./aws-shared-federation";
+import { awsAudience, AwsRoleContract, awsRoleContract, bedrockInvokePolicy, entraFicContract, WorkloadSubject } from "../../contracts";
+import { AWS_AUDIENCE_MODE_TABLE, awsAgentSubject, awsTokenRequest } from "./audience-modes";
+import { AWS_FEDERATION_API, sidecarTokenTarget, TokenTarget } from "../../runtime/container-env";
+import { ASSUME_ROLE_APP_ROLE_ID, AwsSharedFederation } from "./shared-federation";
 
 /** Option 2 on AWS: the Agent Identity an agent's role trusts instead of its UAMI. */
 export interface AwsAgentIdentity {

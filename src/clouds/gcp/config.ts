@@ -1,5 +1,6 @@
-import { Json, JsonObject, Reader } from "./reader";
-import { boolean, list, object, reuse, text } from "./spec";
+import { Json, JsonObject, Reader } from "../../config/reader";
+import type { CloudConfig } from "../cloud";
+import { boolean, list, object, reuse, text } from "../../config/spec";
 
 /** What every agent federating to GCP shares (`agentfed:gcp`): the project and the pool. */
 export interface GcpSharedConfig {
@@ -215,3 +216,42 @@ export function parseGcpConfig(r: Reader): { gcp: GcpSharedConfig | undefined; p
         primary,
     };
 }
+
+/** `agentClasses[].gcp`: one class's provider (in the stack's pool) and service account. */
+export const GCP_CLASS_KEYS = object(
+    { summary: "The class's GCP provider (in the stack's pool) and service account.", rule: "needs the stack's gcp" },
+    {
+        providerId: text({ summary: "Workload identity pool provider id.", required: true, rule: PROVIDER_ID_RULE, example: "agent-finance" }),
+        serviceAccountId: text({
+            summary: "Account id of the class's service account.",
+            required: true,
+            rule: SERVICE_ACCOUNT_ID_RULE,
+            example: "agent-finance-llm",
+        }),
+        modelRoles: MODEL_ROLES_KEY,
+    },
+);
+
+/** GCP's configuration, as the stack's parser reads every cloud's. */
+export const GCP_CONFIG: CloudConfig<GcpSharedConfig, GcpAgentConfig> = {
+    keys: GCP_KEYS,
+    classKeys: GCP_CLASS_KEYS,
+    parse(r) {
+        const { gcp, primary } = parseGcpConfig(r);
+        return { shared: gcp, primary, warnings: [] };
+    },
+    parseClass(r, path, value, shared) {
+        r.onlyKnownFields(path, value, Object.keys(GCP_CLASS_KEYS.fields));
+        if (!shared) r.report(path, `needs ${r.key("gcp")}: classes share its project and pool`, `configure ${r.key("gcp")}, or remove ${r.key(path)}`);
+        return parseGcpAgent(r, path, value, "agent-finance");
+    },
+    uniqueValues: (agent) => [
+        { field: "providerId", value: agent.providerId, what: "GCP provider id" },
+        { field: "serviceAccountId", value: agent.serviceAccountId, what: "GCP service account id" },
+    ],
+    // The Agent Identity requests the dedicated cloud-federation audience GCP's provider lists: no mode to check.
+    option2Problem: () => undefined,
+    pinsTokenSubject: false,
+    option2Audience: () => undefined,
+    primaryKeysHint: "providerId and serviceAccountId",
+};

@@ -1,6 +1,4 @@
-import { TOKEN_EXCHANGE_AUDIENCE } from "./constants";
-import { awsAgentIdentitySubject, AwsAudienceMode, awsWebIdentitySubject } from "./aws-role";
-import { TrustContractError, WorkloadSubject } from "./workload-subject";
+import { awsAgentIdentitySubject, AwsAudienceMode, awsWebIdentitySubject, TOKEN_EXCHANGE_AUDIENCE, TrustContractError, WorkloadSubject } from "../../contracts";
 
 /**
  * What each AWS audience mode needs, one row per mode (seed 000, "Why the same token federates to one cloud but not

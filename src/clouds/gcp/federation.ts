@@ -2,8 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as iam from "@pulumi/gcp/iam";
 import * as projects from "@pulumi/gcp/projects";
 import * as serviceaccount from "@pulumi/gcp/serviceaccount";
-import { GcpSharedFederation } from "./gcp-shared-federation";
-import { ExternalAccountCredentialConfig, externalAccountCredentialConfig, GcpProviderContract, gcpProviderContract, WorkloadSubject } from "../contracts";
+import { GcpSharedFederation } from "./shared-federation";
+import { ExternalAccountCredentialConfig, externalAccountCredentialConfig, GcpProviderContract, gcpProviderContract, WorkloadSubject } from "../../contracts";
 
 /** One agent's provider and service account in the shared pool. */
 export interface GcpFederationSettings {
