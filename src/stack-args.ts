@@ -6,9 +6,40 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { AgentClassConfig, AgentConfig, StackConfig } from "./config";
-import type { StackCloud } from "./clouds/cloud";
-import type { AgentArgs, AgentResourceNames } from "./components/agent";
-import type { ContainerAppsEnvironmentChoice, SharedInfrastructure, SharedInfrastructureArgs } from "./components/shared-infrastructure";
+import { CLOUDS } from "./clouds";
+import type { AgentLabel, CloudFederation } from "./clouds/cloud";
+import type { AgentArgs, AgentCloud, AgentCloudFederation, AgentResourceNames } from "./components/agent";
+import type { ContainerAppsEnvironmentChoice, SharedCloud, SharedInfrastructure, SharedInfrastructureArgs } from "./components/shared-infrastructure";
+
+/** A cloud federation some agent of the stack uses, bound to its section; each agent's settings are found by the cloud's id. */
+export interface StackCloud extends SharedCloud {
+    /** The agent's principal in this cloud, or undefined when it does not federate to it. */
+    forAgent(agent: AgentConfig, label: AgentLabel): AgentCloud | undefined;
+    /** The cloud's top-level stack outputs: its shared parts' and the primary agent's. */
+    stackOutputs(primary: AgentCloudFederation | undefined): Readonly<Record<string, pulumi.Output<unknown>>>;
+}
+
+/** The cloud federations (src/clouds) some agent of the stack uses, each bound to its own section of the config. */
+export function stackClouds(config: StackConfig): StackCloud[] {
+    const agents = [config.primaryAgent, ...config.agentClasses];
+    return CLOUDS.flatMap((cloud): StackCloud[] => {
+        // Each cloud reads its own section and its own key of every agent: a correlation by id TypeScript cannot follow.
+        const federation = cloud.federation() as CloudFederation<unknown, unknown>;
+        const bound = federation.forStack(
+            config[cloud.id],
+            agents.map((a) => a[cloud.id]),
+        );
+        if (!bound) return [];
+        return [
+            {
+                id: bound.id,
+                createShared: (parent, ctx) => bound.createShared(parent, ctx),
+                forAgent: (agent, label) => bound.forAgent(agent[cloud.id], label),
+                stackOutputs: (primary) => bound.stackOutputs(primary),
+            },
+        ];
+    });
+}
 
 /** The tag every Azure resource of the stack carries. */
 const MANAGED_BY = { "managed-by": "pulumi-agentfed" };

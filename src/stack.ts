@@ -2,12 +2,11 @@ import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources";
 import { StackConfig } from "./config";
 import { CLOUDS } from "./clouds";
-import type { StackCloud } from "./clouds/cloud";
 import { TrustContract } from "./contracts";
 import { Agent } from "./components/agent";
 import { SharedInfrastructure } from "./components/shared-infrastructure";
 import { StackOutputs } from "./outputs";
-import { agentClassArgs, PRIMARY_AGENT_NAME, primaryAgentArgs, sharedInfrastructureArgs, stackTags } from "./stack-args";
+import { agentClassArgs, PRIMARY_AGENT_NAME, primaryAgentArgs, sharedInfrastructureArgs, StackCloud, stackClouds, stackTags } from "./stack-args";
 
 /**
  * Composes the stack from a validated config: the shared infrastructure once, then one `Agent` per agent (the primary
@@ -25,7 +24,7 @@ export function createAgentIdentityStack(config: StackConfig): StackOutputs {
         : pulumi.output(config.resourceGroup.name);
 
     // The cloud federations some agent uses, each mapping its own section of the config.
-    const clouds = CLOUDS.flatMap((cloud) => cloud.federation().forStack(config) ?? []);
+    const clouds = stackClouds(config);
     const shared = new SharedInfrastructure("shared", sharedInfrastructureArgs(config, clouds, resourceGroupName));
     const primary = new Agent(PRIMARY_AGENT_NAME, primaryAgentArgs(config, shared, clouds, resourceGroupName));
     // Agent classes only add resources: nothing shared and nothing of another agent takes a class's input.

@@ -10,7 +10,6 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { JwtClaims, Verdict } from "../contracts";
 import type { AgentCloud, AgentCloudFederation } from "../components/agent";
 import type { SharedCloud } from "../components/shared-infrastructure";
-import type { AgentConfig, StackConfig } from "../config";
 import type { JsonObject, Reader } from "../config/reader";
 import type { ObjectSpec } from "../config/spec";
 
@@ -81,9 +80,9 @@ export interface MockedResource {
 }
 
 /** The cloud's Pulumi side for one stack: its shared parts (built by `SharedInfrastructure`) and each agent's principal. */
-export interface StackCloud extends SharedCloud {
-    /** One agent's principal in this cloud, or undefined when the agent does not federate to it. */
-    forAgent(agent: AgentConfig, label: AgentLabel): AgentCloud | undefined;
+export interface StackCloud<Agent> extends SharedCloud {
+    /** One agent's principal in this cloud, from the agent's settings there (undefined: it does not federate to it). */
+    forAgent(agent: Agent | undefined, label: AgentLabel): AgentCloud | undefined;
     /** The cloud's top-level stack outputs: the shared parts' and the primary agent's (`primary`, undefined: none here). */
     stackOutputs(primary: AgentCloudFederation | undefined): Readonly<Record<string, pulumi.Output<unknown>>>;
 }
@@ -94,9 +93,12 @@ export interface AgentLabel {
 }
 
 /** The cloud's Pulumi side. */
-export interface CloudFederation {
-    /** The cloud's part of a stack, undefined when no agent of the stack federates to it. */
-    forStack(config: StackConfig): StackCloud | undefined;
+export interface CloudFederation<Shared, Agent> {
+    /**
+     * The cloud's part of a stack, from its shared settings and each agent's settings there (the primary agent's
+     * first); undefined when no agent federates to it.
+     */
+    forStack(shared: Shared | undefined, agents: readonly (Agent | undefined)[]): StackCloud<Agent> | undefined;
 }
 
 /**
@@ -123,6 +125,6 @@ export interface CloudDefinition<
         readonly objects: readonly (keyof Types["stackOutputs"] & string)[];
     };
     /** The Pulumi side, loaded on first use: the CLIs that read the definitions (the doctor, the docs) never load the Pulumi SDK. */
-    federation(): CloudFederation;
+    federation(): CloudFederation<Types["shared"], Types["agent"]>;
     readonly types?: Types;
 }

@@ -4,6 +4,7 @@
  * stack, its outputs, the offline plan's mocks, the doctor and the outputs reader all iterate this list, and the types
  * below carry each cloud's settings, contract and outputs to the compiler.
  */
+import type { TrustContract } from "../contracts";
 import type { CloudDefinition } from "./cloud";
 import { aws } from "./aws";
 import { gcp } from "./gcp";
@@ -23,6 +24,12 @@ export type CloudSharedConfigs = { readonly [C in Cloud as C["id"]]: TypesOf<C>[
 export type CloudAgentConfigs = { readonly [C in Cloud as C["id"]]: TypesOf<C>["agent"] | undefined };
 /** The trust contracts the clouds deploy. */
 export type CloudContract = TypesOf<Cloud>["contract"];
+
+// Every cloud's contract is a TrustContract: the union lives with the pure contract code (src/contracts), the layer
+// nothing there imports back from, so a new cloud's contract type joins it there; this line fails to compile until it does.
+type UnlistedContract = Exclude<CloudContract, TrustContract>;
+const _everyCloudContractIsATrustContract: [UnlistedContract] extends [never] ? true : UnlistedContract = true;
+void _everyCloudContractIsATrustContract;
 /** The outputs the clouds add to an agent class's entry. */
 export type CloudAgentOutputs = UnionToIntersection<TypesOf<Cloud>["agentOutputs"]>;
 /** The outputs the clouds add to the stack's top level. */

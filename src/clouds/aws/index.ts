@@ -21,5 +21,5 @@ export const aws: CloudDefinition<
     outputs: AWS_OUTPUT_NAMES,
     // Loaded when a stack is built, so the doctor and the docs never load the Pulumi SDK (src/clouds/cloud.ts).
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    federation: (): CloudFederation => (require("./stack-cloud") as typeof import("./stack-cloud")).AWS_FEDERATION,
+    federation: (): CloudFederation<AwsSharedConfig, AwsAgentConfig> => (require("./stack-cloud") as typeof import("./stack-cloud")).AWS_FEDERATION,
 };

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AgentAppWiring, AgentCloudContext } from "../../components/agent";
 import { AWS_FEDERATION_API, AWS_WEB_IDENTITY_TOKEN_FILE, awsAgentEnv, cloudFederationApi } from "../../runtime/container-env";
 import type { CloudFederation } from "../cloud";
+import type { AwsAgentConfig, AwsSharedConfig } from "./config";
 import { AwsFederation } from "./federation";
 import type { AwsTokenRefresherContract } from "./outputs";
 import { AwsSharedFederation } from "./shared-federation";
@@ -10,18 +11,16 @@ import { AwsSharedFederation } from "./shared-federation";
  * AWS's part of a stack, from its configuration: the provider, the OIDC provider and the intermediary app once
  * (`agentfed:aws`'s shared keys), and a role for each agent whose settings name one (`aws` of the primary agent or a class).
  */
-export const AWS_FEDERATION: CloudFederation = {
-    forStack(config) {
-        const settings = config.aws;
-        if (!settings || ![config.primaryAgent, ...config.agentClasses].some((a) => a.aws)) return undefined;
+export const AWS_FEDERATION: CloudFederation<AwsSharedConfig, AwsAgentConfig> = {
+    forStack(settings, agents) {
+        if (!settings || !agents.some((a) => a !== undefined)) return undefined;
         let shared: AwsSharedFederation | undefined;
         return {
             id: "aws",
             createShared(parent, ctx) {
                 shared = new AwsSharedFederation("aws", { settings, tenantId: ctx.tenantId, protect: ctx.protect }, { parent });
             },
-            forAgent(agent) {
-                const own = agent.aws;
+            forAgent(own) {
                 if (!own) return undefined;
                 return {
                     id: "aws",

@@ -21,5 +21,5 @@ export const gcp: CloudDefinition<
     outputs: GCP_OUTPUT_NAMES,
     // Loaded when a stack is built, so the doctor and the docs never load the Pulumi SDK (src/clouds/cloud.ts).
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    federation: (): CloudFederation => (require("./stack-cloud") as typeof import("./stack-cloud")).GCP_FEDERATION,
+    federation: (): CloudFederation<GcpSharedConfig, GcpAgentConfig> => (require("./stack-cloud") as typeof import("./stack-cloud")).GCP_FEDERATION,
 };

@@ -10,6 +10,7 @@ import {
     sidecarTokenTarget,
 } from "../../runtime/container-env";
 import type { CloudFederation } from "../cloud";
+import type { GcpAgentConfig, GcpSharedConfig } from "./config";
 import { GcpFederation } from "./federation";
 import { GCP_OUTPUT_NAMES } from "./outputs";
 import { GcpSharedFederation } from "./shared-federation";
@@ -18,18 +19,16 @@ import { GcpSharedFederation } from "./shared-federation";
  * GCP's part of a stack, from its configuration: the pool and APIs once (`agentfed:gcp`'s shared keys), and a
  * provider and service account for each agent whose settings name one (`gcp` of the primary agent or a class).
  */
-export const GCP_FEDERATION: CloudFederation = {
-    forStack(config) {
-        const settings = config.gcp;
-        if (!settings || ![config.primaryAgent, ...config.agentClasses].some((a) => a.gcp)) return undefined;
+export const GCP_FEDERATION: CloudFederation<GcpSharedConfig, GcpAgentConfig> = {
+    forStack(settings, agents) {
+        if (!settings || !agents.some((a) => a !== undefined)) return undefined;
         let shared: GcpSharedFederation | undefined;
         return {
             id: "gcp",
             createShared(parent, ctx) {
                 shared = new GcpSharedFederation("gcp", { settings, protect: ctx.protect }, { parent });
             },
-            forAgent(agent, label) {
-                const own = agent.gcp;
+            forAgent(own, label) {
                 if (!own) return undefined;
                 return {
                     id: "gcp",
