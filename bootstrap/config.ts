@@ -16,7 +16,7 @@ import {
     PulumiTokenType,
 } from "../src/contracts";
 import { ConfigError, ConfigSource } from "../src/config";
-import { poolOrProviderIdProblem, PROVIDER_ID_RULE } from "../src/config/gcp";
+import { poolOrProviderIdProblem, PROVIDER_ID_RULE } from "../src/clouds/gcp/config";
 import { guid, isJsonObject, Json, JsonObject, Reader, ReaderOptions, str } from "../src/config/reader";
 import { boolean, integer, list, object, ObjectSpec, text, value } from "../src/config/spec";
 import { stackNameProblem } from "../src/plan/stack-files";

@@ -1,4 +1,5 @@
 import * as path from "node:path";
+import { AWS_AUDIENCE_MODE_TABLE } from "../src/clouds/aws/audience-modes";
 import { awsOidcProviderUrl } from "../src/contracts";
 import { ConfigError, parseStackConfig, StackConfig } from "../src/config";
 import { readProjectName, readStackConfig } from "../src/plan/stack-files";
@@ -69,7 +70,7 @@ export function loadTargetStack(stack: string, mainDir: string): TargetStack {
         throw new TargetStackError([(err as Error).message.replace(path.resolve(mainDir), "<main project>")]);
     }
     const blueprints = [config.blueprint, ...config.agentClasses.map((c) => c.blueprint)];
-    const intermediary = config.aws !== undefined && config.aws.audienceMode !== "tenant";
+    const intermediary = config.aws !== undefined && AWS_AUDIENCE_MODE_TABLE[config.aws.audienceMode].intermediaryApp;
     return {
         name: stack,
         project,
@@ -85,13 +86,13 @@ export function loadTargetStack(stack: string, mainDir: string): TargetStack {
         gcp: config.gcp && {
             projectId: config.gcp.projectId,
             projectNumber: config.gcp.projectNumber,
-            grantedRoles: [...new Set([...config.gcp.modelRoles, ...config.agentClasses.flatMap((c) => c.gcp?.modelRoles ?? [])])],
+            grantedRoles: [...new Set([config.primaryAgent, ...config.agentClasses].flatMap((a) => a.gcp?.modelRoles ?? []))],
             enableApis: config.gcp.enableApis,
         },
         aws: config.aws && {
             accountId: config.aws.accountId,
             providerUrl: awsOidcProviderUrl(config.aws.audienceMode, config.tenantId),
-            roleNames: [config.aws.roleName, ...config.agentClasses.flatMap((c) => (c.aws ? [c.aws.roleName] : []))],
+            roleNames: [config.primaryAgent, ...config.agentClasses].flatMap((a) => (a.aws ? [a.aws.roleName] : [])),
         },
     };
 }

@@ -134,7 +134,7 @@ export function gcpServiceAccountMembers(props: Props): string[] {
 }
 
 /**
- * The predefined roles a model's service account may hold on its project (a copy of src/config/gcp.ts,
+ * The predefined roles a model's service account may hold on its project (a copy of src/clouds/gcp/config.ts,
  * GCP_MODEL_ROLES, kept equal by test/policy.test.ts: the pack ships alone). An allow-list: owner, editor, IAM,
  * Resource Manager and admin roles can grant access or mint tokens, and a deny-list always misses the next family.
  */

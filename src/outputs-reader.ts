@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { CLOUDS, CloudStackOutputs } from "./clouds";
 import { BlueprintKind, CLOUD_PRINCIPALS } from "./contracts";
 import { AgentIdentityStackOutputs, CORE_OUTPUT_NAMES, STACK_OUTPUT_NAMES, StackOutputs } from "./outputs";
 
@@ -31,7 +32,11 @@ const ADDED_LATER: Partial<Record<keyof AgentIdentityStackOutputs, unknown>> = {
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const GUID_OUTPUTS: readonly (keyof AgentIdentityStackOutputs)[] = ["tenantId", "uamiOid", "uamiClientId", "blueprintAppId", "blueprintObjectId"];
-const OBJECT_OUTPUTS: readonly (keyof AgentIdentityStackOutputs)[] = ["agentClasses", "awsTokenRefresher"];
+/** Outputs whose value is an object: the classes, and each cloud federation's it declares (the AWS refresher's settings). */
+const OBJECT_OUTPUTS: readonly (keyof AgentIdentityStackOutputs)[] = [
+    "agentClasses",
+    ...CLOUDS.flatMap((cloud): readonly (keyof CloudStackOutputs)[] => cloud.outputs.objects),
+];
 const ENUM_OUTPUTS: Partial<Record<keyof AgentIdentityStackOutputs, readonly string[]>> = {
     blueprintKind: ["agentIdentityBlueprint", "application"] satisfies BlueprintKind[],
     cloudPrincipal: CLOUD_PRINCIPALS,

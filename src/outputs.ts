@@ -1,12 +1,46 @@
 import type * as pulumi from "@pulumi/pulumi";
-import type { AwsAudienceMode, BlueprintKind, CloudPrincipal, TrustContract } from "./contracts";
-import type { AgentClassOutputs } from "./components/agent-class";
+import { CLOUDS, CloudAgentOutputs, CloudStackOutputs } from "./clouds";
+import type { BlueprintKind, CloudPrincipal, TrustContract } from "./contracts";
+
+export type { AwsTokenRefresherContract } from "./clouds/aws/outputs";
+
+/** What other stacks read about one agent class, besides what its cloud federations and its app add. */
+export interface AgentCoreOutputs {
+    uamiOid: string;
+    uamiClientId: string;
+    uamiResourceId: string;
+    blueprintAppId: string;
+    blueprintFicName: string;
+    /** `uami` (Option 1) or `agentIdentity` (Option 2): the identity the class's cloud contracts trust. */
+    cloudPrincipal: CloudPrincipal;
+    /** The Agent Identity's object id under Option 2, else null. */
+    agentIdentityObjectId: string | null;
+}
+
+/** An agent's container app, in its outputs. */
+export interface AgentAppOutputs {
+    /** The agent's container app name, or null when this stack deploys none for it. */
+    containerAppName: string | null;
+    /** The agent's ingress FQDN, or null when this stack deploys no container app for it. */
+    containerAppFqdn: string | null;
+}
 
 /**
- * The stack-output contract: everything other stacks may read with `StackReference`, as resolved values.
- * Renaming or removing a key breaks consumers; `test/outputs.test.ts` pins the names.
+ * What other stacks read about one agent class (the `agentClasses` stack output, keyed by class name): its identities,
+ * the outputs each cloud federation adds (`gcpWorkloadIdentityProvider`, `awsRoleArn`...; null where the class has no
+ * principal), and its app.
  */
-export interface AgentIdentityStackOutputs {
+export type AgentClassOutputs = AgentCoreOutputs & CloudAgentOutputs & AgentAppOutputs;
+
+/**
+ * The stack-output contract: everything other stacks may read with `StackReference`, as resolved values: these, and
+ * the outputs each cloud federation adds for the primary agent and the stack (`CloudStackOutputs`: the GCP provider,
+ * the AWS role and OIDC provider...). Renaming or removing a key breaks consumers; `test/outputs.test.ts` pins the names.
+ */
+export type AgentIdentityStackOutputs = StackCoreOutputs & CloudStackOutputs;
+
+/** The stack outputs besides the cloud federations'. */
+export interface StackCoreOutputs {
     /** Entra tenant id of the UAMI and the Blueprint. */
     tenantId: string;
     /** UAMI object id (principalId): the subject every trust contract pins. */
@@ -33,18 +67,6 @@ export interface AgentIdentityStackOutputs {
     agentIdentityObjectId: string | null;
     /** The agent classes (`agentClasses` config), keyed by class name: identities, cloud principals, app. Empty without classes. */
     agentClasses: Record<string, AgentClassOutputs>;
-    /** GCP provider resource name (projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>); null without `gcp`. */
-    gcpWorkloadIdentityProvider: string | null;
-    /** Email of the service account the agent impersonates; null without `gcp`. */
-    gcpServiceAccountEmail: string | null;
-    /** The agent's `external_account` credential configuration (JSON text); null without `gcp`. */
-    gcpCredentialConfig: string | null;
-    /** ARN of the role the agent assumes with web identity; null without `aws`. */
-    awsRoleArn: string | null;
-    /** ARN of the IAM OIDC provider for the token's issuer; null without `aws`. */
-    awsOidcProviderArn: string | null;
-    /** What the token refresher needs for AWS; null without `aws`. */
-    awsTokenRefresher: AwsTokenRefresherContract | null;
     /** The agent's container app name, or null when this stack deploys none. */
     containerAppName: string | null;
     /** The agent's ingress FQDN, or null when this stack deploys no container app. */
@@ -57,25 +79,6 @@ export interface AgentIdentityStackOutputs {
     kindServiceAccountSigningKey: string | null;
     /** Kind lower environment: the signing key's public half (PEM), for rotation (`extraPublicKeys`); null without `kind`. */
     kindServiceAccountPublicKey: string | null;
-}
-
-/** The runtime side of the AWS contract: what to request, where to write it, which role it buys. */
-export interface AwsTokenRefresherContract {
-    mode: AwsAudienceMode;
-    /**
-     * The audience of the token written to `tokenFile`: in modes workload and tenant, the resource requested from the
-     * managed-identity endpoint; in mode exchange, the intermediary app's identifier URI, obtained by exchanging a
-     * UAMI token for api://AzureADTokenExchange with the client-credentials grant (`scope`).
-     */
-    resource: string;
-    /** Scope of the client-credentials exchange (mode `exchange`), else null. */
-    scope: string | null;
-    /** Client id of the intermediary app that performs the exchange (mode `exchange`), else null. */
-    intermediaryClientId: string | null;
-    roleArn: string;
-    region: string;
-    /** AWS_WEB_IDENTITY_TOKEN_FILE. */
-    tokenFile: string;
 }
 
 /** Outputs every agentfed stack has exported since the first release, never null: a consumer may require them. */
@@ -92,15 +95,8 @@ export const CORE_OUTPUT_NAMES = [
     "trustContracts",
 ] as const satisfies readonly (keyof AgentIdentityStackOutputs)[];
 
-/** The names of the stack outputs, in a stable order. */
-export const STACK_OUTPUT_NAMES = [
-    ...CORE_OUTPUT_NAMES,
-    "gcpWorkloadIdentityProvider",
-    "gcpServiceAccountEmail",
-    "gcpCredentialConfig",
-    "awsRoleArn",
-    "awsOidcProviderArn",
-    "awsTokenRefresher",
+/** The outputs after the clouds', in a stable order. */
+const LATER_OUTPUT_NAMES = [
     "containerAppName",
     "containerAppFqdn",
     "kindIssuerUrl",
@@ -112,8 +108,15 @@ export const STACK_OUTPUT_NAMES = [
     "agentIdentityObjectId",
 ] as const satisfies readonly (keyof AgentIdentityStackOutputs)[];
 
-// Compile-time guarantee that STACK_OUTPUT_NAMES lists every key of the interface.
-type Missing = Exclude<keyof AgentIdentityStackOutputs, (typeof STACK_OUTPUT_NAMES)[number]>;
+/** The names of the stack outputs, in a stable order: the core ones, each cloud's (in the registry's order), the rest. */
+export const STACK_OUTPUT_NAMES: readonly (keyof AgentIdentityStackOutputs)[] = [
+    ...CORE_OUTPUT_NAMES,
+    ...CLOUDS.flatMap((cloud): readonly (keyof CloudStackOutputs)[] => cloud.outputs.stack),
+    ...LATER_OUTPUT_NAMES,
+];
+
+// Compile-time guarantee that the names cover every key of the contract.
+type Missing = Exclude<keyof AgentIdentityStackOutputs, (typeof CORE_OUTPUT_NAMES)[number] | keyof CloudStackOutputs | (typeof LATER_OUTPUT_NAMES)[number]>;
 const _everyOutputIsNamed: Missing extends never ? true : Missing = true;
 void _everyOutputIsNamed;
 

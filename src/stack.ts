@@ -1,219 +1,78 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources";
 import { StackConfig } from "./config";
-import {
-    agentIdentityWorkloadSubject,
-    BlueprintTarget,
-    externalWorkloadSubject,
-    kubernetesServiceAccountSubject,
-    TOKEN_EXCHANGE_AUDIENCE,
-    TrustContract,
-} from "./contracts";
-import { AgentClass } from "./components/agent-class";
-import { AgentContainerApp, federationAppArgs } from "./components/agent-container-app";
-import { AwsFederation } from "./components/aws-federation";
-import { GcpFederation } from "./components/gcp-federation";
-import { AWS_WEB_IDENTITY_TOKEN_FILE, GCP_SUBJECT_TOKEN_FILE } from "./runtime/container-env";
-import { BlueprintFederation } from "./components/blueprint-federation";
-import { KindOidcIssuer } from "./components/kind-oidc-issuer";
-import { KindWorkload } from "./components/kind-workload";
-import { ManagedIdentity } from "./components/managed-identity";
+import { CLOUDS } from "./clouds";
+import { TrustContract } from "./contracts";
+import { Agent } from "./components/agent";
+import { SharedInfrastructure } from "./components/shared-infrastructure";
 import { StackOutputs } from "./outputs";
+import { agentClassArgs, PRIMARY_AGENT_NAME, primaryAgentArgs, sharedInfrastructureArgs, StackCloud, stackClouds, stackTags } from "./stack-args";
 
 /**
- * Composes the components from a validated config. The UAMI's workload subject is computed once, by
- * `ManagedIdentity`, and every contract that must accept the UAMI receives that same Output.
+ * Composes the stack from a validated config: the shared infrastructure once, then one `Agent` per agent (the primary
+ * one and each class), each from the args `stack-args.ts` maps the config onto. Each UAMI's workload subject is
+ * computed once, by its `ManagedIdentity`, and every contract that must accept it receives that same Output.
  */
 export function createAgentIdentityStack(config: StackConfig): StackOutputs {
-    const protect = config.protectIdentities;
-    const tags = { ...config.tags, "managed-by": "pulumi-agentfed" };
-
-    // Deleting the group would delete the UAMI with it, so it is protected like the identity.
+    // Deleting the group would delete the UAMIs with it, so it is protected like the identities.
     const resourceGroupName = config.resourceGroup.create
-        ? new resources.ResourceGroup("agent-identity", { resourceGroupName: config.resourceGroup.name, location: config.location, tags }, { protect }).name
+        ? new resources.ResourceGroup(
+              "agent-identity",
+              { resourceGroupName: config.resourceGroup.name, location: config.location, tags: stackTags(config) },
+              { protect: config.protectIdentities },
+          ).name
         : pulumi.output(config.resourceGroup.name);
 
-    const uami = new ManagedIdentity("agent", {
-        resourceName: config.uami.name,
-        resourceGroupName,
-        location: config.location,
-        tenantId: config.tenantId,
-        tags,
-        protect,
-    });
+    // The cloud federations some agent uses, each mapping its own section of the config.
+    const clouds = stackClouds(config);
+    const shared = new SharedInfrastructure("shared", sharedInfrastructureArgs(config, clouds, resourceGroupName));
+    const primary = new Agent(PRIMARY_AGENT_NAME, primaryAgentArgs(config, shared, clouds, resourceGroupName));
+    // Agent classes only add resources: nothing shared and nothing of another agent takes a class's input.
+    const classes = config.agentClasses.map((c) => new Agent(c.name, agentClassArgs(config, c, shared, clouds, resourceGroupName)));
+    return stackOutputs(config, shared, clouds, primary, classes);
+}
 
-    const blueprint: BlueprintTarget = { kind: config.blueprint.kind, appId: config.blueprint.appId, objectId: config.blueprint.objectId };
-    const uamiFederation = new BlueprintFederation("uami", {
-        blueprint,
-        graphEndpoint: config.blueprint.graphEndpoint,
-        ficName: config.blueprint.uamiFicName,
-        subject: uami.workloadSubject,
-        description: `Trusts UAMI ${config.uami.name} (the agent's runtime identity). Managed by Pulumi.`,
-        protect,
-    });
+/** Every output a cloud federation adds to an agent class's entry, null until a cloud the class uses sets it. */
+const CLOUD_AGENT_NULLS = Object.fromEntries(CLOUDS.flatMap((cloud) => cloud.outputs.agent).map((name) => [name, null]));
+/** Every top-level output a cloud federation adds; null until a cloud the stack uses sets it. */
+const CLOUD_STACK_OUTPUT_NAMES = CLOUDS.flatMap((cloud): readonly string[] => cloud.outputs.stack);
 
-    const declaredFederations = config.blueprint.additionalFederatedCredentials.map(
-        (fic) =>
-            new BlueprintFederation(`fic-${fic.name}`, {
-                blueprint,
-                graphEndpoint: config.blueprint.graphEndpoint,
-                ficName: fic.name,
-                subject: externalWorkloadSubject(fic.issuer, fic.subject, [TOKEN_EXCHANGE_AUDIENCE]),
-                ...(fic.description ? { description: fic.description } : {}),
-                protect,
-            }),
-    );
-
-    // Option 1 (default): the clouds trust the UAMI, the same Output the FIC pins. Option 2: they trust the
-    // configured Agent Identity, minted by the sidecar for a dedicated cloud-federation audience (seed 001).
-    const agentIdentity = config.agentIdentity && {
-        ...config.agentIdentity,
-        subject: agentIdentityWorkloadSubject(config.tenantId, config.agentIdentity.objectId, config.agentIdentity.cloudFederationAudience),
-    };
-    const cloudSubject = agentIdentity ? pulumi.output(agentIdentity.subject) : uami.workloadSubject;
-
-    // GCP: the provider's condition and member pin the cloud subject.
-    const gcpFederation = config.gcp
-        ? new GcpFederation("gcp", { subject: cloudSubject, settings: config.gcp, subjectTokenFile: GCP_SUBJECT_TOKEN_FILE, protect })
-        : undefined;
-
-    // AWS: the role pins a subject derived from the same UAMI Output, with a workload-scoped audience by default.
-    const awsFederation = config.aws
-        ? new AwsFederation("aws", {
-              uamiSubject: uami.workloadSubject,
-              tenantId: config.tenantId,
-              settings: config.aws,
-              tokenFile: AWS_WEB_IDENTITY_TOKEN_FILE,
-              ...(agentIdentity ? { agentIdentity } : {}),
-              protect,
-          })
-        : undefined;
-    const containerApp = config.containerApp
-        ? new AgentContainerApp("agent", {
-              resourceGroupName,
-              location: config.location,
-              tags,
-              tenantId: config.tenantId,
-              uami: { resourceId: uami.resourceId, clientId: uami.clientId },
-              blueprintAppId: blueprint.appId,
-              settings: config.containerApp,
-              ...federationAppArgs(config.containerApp.name, {
-                  ...(config.gcp && gcpFederation ? { gcp: { settings: config.gcp, federation: gcpFederation } } : {}),
-                  ...(config.aws && awsFederation ? { aws: { settings: config.aws, federation: awsFederation } } : {}),
-                  agentIdentity,
-              }),
-          })
-        : undefined;
-
-    // Agent classes only add resources: each reuses the shared parts above and none of them takes a class's input.
-    const agentClasses = config.agentClasses.map(
-        (settings) =>
-            new AgentClass(settings.name, {
-                settings,
-                tenantId: config.tenantId,
-                resourceGroupName,
-                location: config.location,
-                tags,
-                graphEndpoint: config.blueprint.graphEndpoint,
-                protect,
-                ...(config.gcp && gcpFederation?.shared ? { gcp: { settings: config.gcp, shared: gcpFederation.shared } } : {}),
-                ...(config.aws && awsFederation?.shared ? { aws: { settings: config.aws, shared: awsFederation.shared } } : {}),
-                ...(containerApp ? { environmentId: containerApp.environmentId } : {}),
-            }),
-    );
-
-    // Kind lower environment: the issuer's URL is an output of the storage account, and the FIC's subject is
-    // computed from that output, so the FIC, the discovery document and the API server flag share one string.
-    const kind = config.kind;
-    let kindIssuer: KindOidcIssuer | undefined;
-    let kindFederation: BlueprintFederation | undefined;
-    if (kind) {
-        kindIssuer = new KindOidcIssuer("kind", {
-            storageAccountName: kind.storageAccountName,
-            resourceGroupName,
-            location: config.location,
-            clusterName: kind.clusterName,
-            signingKeyHostPath: kind.signingKeyHostPath,
-            rsaBits: kind.rsaBits,
-            extraPublicKeys: kind.extraPublicKeys,
-            tags,
-            protect,
-        });
-        kindFederation = new BlueprintFederation("kind-sa", {
-            blueprint,
-            graphEndpoint: config.blueprint.graphEndpoint,
-            ficName: kind.ficName,
-            subject: kindIssuer.issuerUrl.apply((issuer) =>
-                kubernetesServiceAccountSubject(issuer, kind.namespace, kind.serviceAccountName, [TOKEN_EXCHANGE_AUDIENCE]),
-            ),
-            description: `Trusts service account ${kind.namespace}/${kind.serviceAccountName} of Kind cluster ${kind.clusterName}. Managed by Pulumi.`,
-            protect,
-        });
-        // Only once the cluster exists (its kubeconfig context is configured): the cluster needs this stack's key.
-        if (kind.workload) {
-            new KindWorkload(
-                "agent",
-                {
-                    kubeconfigContext: kind.workload.kubeconfigContext,
-                    ...(kind.workload.kubeconfig ? { kubeconfig: kind.workload.kubeconfig } : {}),
-                    namespace: kind.namespace,
-                    serviceAccountName: kind.serviceAccountName,
-                    tenantId: config.tenantId,
-                    blueprintAppId: blueprint.appId,
-                    agentImage: kind.workload.agentImage,
-                    sidecarImage: kind.workload.sidecarImage,
-                    downstreamApis: kind.workload.downstreamApis,
-                },
-                { dependsOn: [kindFederation] },
-            );
-        }
-    }
-
-    return {
+/** The stack outputs: the primary agent's at the top level (as since the first release), each class's under `agentClasses`. */
+function stackOutputs(
+    config: StackConfig,
+    shared: SharedInfrastructure,
+    clouds: readonly StackCloud[],
+    primary: Agent,
+    classes: readonly Agent[],
+): StackOutputs {
+    const kindIssuer = shared.kindIssuer;
+    const app = primary.app;
+    const outputs = {
         tenantId: pulumi.output(config.tenantId),
-        uamiOid: uami.oid,
-        uamiClientId: uami.clientId,
-        uamiResourceId: uami.resourceId,
-        uamiName: uami.resourceName,
-        blueprintAppId: pulumi.output(blueprint.appId),
-        blueprintObjectId: pulumi.output(blueprint.objectId),
-        blueprintKind: pulumi.output(blueprint.kind),
-        blueprintFicName: uamiFederation.ficName,
-        trustContracts: pulumi
-            .all<TrustContract>([
-                uamiFederation.contract,
-                ...declaredFederations.map((f) => f.contract),
-                ...(kindFederation ? [kindFederation.contract] : []),
-                ...(gcpFederation ? [gcpFederation.contract] : []),
-                ...(awsFederation ? [awsFederation.contract] : []),
-            ])
-            .apply((primary) => pulumi.all(agentClasses.map((c) => c.contracts)).apply((perClass) => [...primary, ...perClass.flat()])),
+        uamiOid: primary.uami.oid,
+        uamiClientId: primary.uami.clientId,
+        uamiResourceId: primary.uami.resourceId,
+        uamiName: primary.uami.resourceName,
+        blueprintAppId: pulumi.output(config.blueprint.appId),
+        blueprintObjectId: pulumi.output(config.blueprint.objectId),
+        blueprintKind: pulumi.output(config.blueprint.kind),
+        blueprintFicName: primary.uamiFederation.ficName,
+        trustContracts: pulumi.all([primary.contracts, ...classes.map((c) => c.contracts)]).apply((perAgent) => perAgent.flat() as TrustContract[]),
         agentClasses: pulumi
-            .all(agentClasses.map((c) => c.outputs))
-            .apply((outputs) => Object.fromEntries(config.agentClasses.map((c, i) => [c.name, outputs[i]!]))),
+            .all(classes.map((c) => c.outputs))
+            .apply((perClass) => Object.fromEntries(config.agentClasses.map((c, i) => [c.name, { ...CLOUD_AGENT_NULLS, ...perClass[i]! }]))),
         kindIssuerUrl: kindIssuer ? kindIssuer.issuerUrl : pulumi.output(null),
         kindClusterConfig: kindIssuer ? kindIssuer.clusterConfig : pulumi.output(null),
         kindServiceAccountSigningKey: kindIssuer ? kindIssuer.signingKeyPem : pulumi.output(null),
         kindServiceAccountPublicKey: kindIssuer ? kindIssuer.publicKeyPem : pulumi.output(null),
-        gcpWorkloadIdentityProvider: gcpFederation ? gcpFederation.providerName : pulumi.output(null),
-        gcpServiceAccountEmail: gcpFederation ? gcpFederation.serviceAccountEmail : pulumi.output(null),
-        gcpCredentialConfig: gcpFederation ? gcpFederation.credentialConfig : pulumi.output(null),
-        awsRoleArn: awsFederation ? awsFederation.roleArn : pulumi.output(null),
-        awsOidcProviderArn: awsFederation ? awsFederation.oidcProviderArn : pulumi.output(null),
-        awsTokenRefresher: awsFederation
-            ? pulumi.all([awsFederation.tokenTarget, awsFederation.roleArn]).apply(([target, roleArn]) => ({
-                  mode: config.aws!.audienceMode,
-                  resource: target.resource,
-                  scope: target.exchange?.scope ?? null,
-                  intermediaryClientId: target.exchange?.clientId ?? null,
-                  roleArn,
-                  region: config.aws!.region,
-                  tokenFile: target.file,
-              }))
-            : pulumi.output(null),
+        // Each cloud's: its shared parts' and the primary agent's (null where the stack or the primary agent has none).
+        ...Object.fromEntries(CLOUD_STACK_OUTPUT_NAMES.map((name) => [name, pulumi.output(null)])),
+        ...Object.assign({}, ...clouds.map((cloud) => cloud.stackOutputs(primary.clouds.get(cloud.id)))),
         cloudPrincipal: pulumi.output(config.cloudPrincipal),
-        agentIdentityObjectId: pulumi.output(agentIdentity?.objectId ?? null),
-        containerAppName: containerApp ? containerApp.appName : pulumi.output(null),
-        containerAppFqdn: containerApp ? containerApp.fqdn : pulumi.output(null),
+        agentIdentityObjectId: pulumi.output(config.agentIdentity?.objectId ?? null),
+        containerAppName: app ? app.appName : pulumi.output(null),
+        containerAppFqdn: app ? app.fqdn : pulumi.output(null),
     };
+    // Cloud outputs are assembled from the registry, which the compiler cannot follow key by key; test/outputs.test.ts pins the names.
+    return outputs as StackOutputs;
 }

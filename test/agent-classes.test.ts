@@ -1,9 +1,14 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import * as yaml from "js-yaml";
+import { loadTargetStack } from "../bootstrap/targets";
 import type { AwsRoleContract, GcpProviderContract } from "../src/contracts";
 import { agentIdentityWorkloadSubject, gcpProviderContract, scopeAudience } from "../src/contracts";
 import { ConfigError, parseStackConfig } from "../src/config";
-import { readStackConfig } from "../src/plan/stack-files";
+import { PROJECT_DIR, readStackConfig } from "../src/plan/stack-files";
 import { PlannedResource, PlanResult, runPlan } from "../src/plan/run-plan";
 import { evaluateGcpProvider } from "../src/verifiers/gcp-sts";
 import { evaluateAwsRole } from "../src/verifiers/aws-sts";
@@ -240,7 +245,7 @@ describe("agent classes: configuration", () => {
         const withRetention = { ...c, containerApp: { ...c.containerApp, environment: { logRetentionDays: 90 } } };
         assert.match(
             classIssues([withRetention]).join("\n"),
-            /agentClasses\[0\]\.containerApp\.environment\.logRetentionDays: is set, but an agent class runs in the shared environment/,
+            /agentClasses\[0\]\.containerApp\.environment\.logRetentionDays: is set, but an agent class runs in the stack's shared environment and never creates its own \| drop it: the shared environment keeps its logs for agentfed:containerApp\.environment\.logRetentionDays days/,
         );
         const existing = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.App/managedEnvironments/env";
         const onExisting = { ...c, containerApp: { ...c.containerApp, environment: { existingId: existing, logRetentionDays: 90 } } };
@@ -624,5 +629,151 @@ describe("agent classes: dependency graph", () => {
         // No class waits for another class.
         const class0 = three.graph.filter((n) => n.name.startsWith("class-class0")).map((n) => n.urn);
         assert.ok(three.graph.filter((n) => n.name.startsWith("class-class2")).every((n) => n.dependencies.every((d) => !class0.includes(d))));
+    });
+});
+
+describe("agents whose stack sections hold only the shared keys (issue 25)", () => {
+    const prod = (section: string) => JSON.parse(readStackConfig("prod")[`agentfed:${section}`]!) as Record<string, unknown>;
+    const pick = (o: Record<string, unknown>, keys: string[]) => Object.fromEntries(keys.map((k) => [k, o[k]]));
+    const gcpShared = pick(prod("gcp"), ["projectId", "projectNumber", "poolId"]);
+    const awsShared = pick(prod("aws"), ["accountId", "region", "audienceMode", "intermediaryAppName"]);
+    /** The primary agent needs no model credentials; the finance class federates to GCP and AWS. */
+    const classOnly = { gcp: gcpShared, aws: awsShared, agentClasses: [agentClass("finance")] };
+    const SHARED_PARENTS = [
+        "agentfed:stack:SharedInfrastructure::shared",
+        "agentfed:gcp:SharedFederation::gcp",
+        "agentfed:aws:SharedFederation::aws",
+        "agentfed:azure:ContainerAppsEnvironment::agent",
+    ];
+
+    it("gives the primary agent no cloud principal and the finance class its own, through the shared pool and OIDC provider", async () => {
+        const plan = await runPlan({ stack: "prod", config: classOnly });
+        const of = (type: string) => plan.resources.filter((r) => r.type === type).map((r) => r.name);
+        assert.deepEqual(of("gcp:iam/workloadIdentityPool:WorkloadIdentityPool"), ["gcp"]);
+        assert.deepEqual(of("gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider"), ["class-finance-gcp"]);
+        assert.deepEqual(of("gcp:serviceaccount/account:Account"), ["class-finance-gcp"]);
+        assert.deepEqual(of("aws:iam/openIdConnectProvider:OpenIdConnectProvider"), ["aws"]);
+        assert.deepEqual(of("aws:iam/role:Role"), ["class-finance-aws"]);
+        assert.deepEqual(of("azuread:index/appRoleAssignment:AppRoleAssignment"), ["class-finance-aws-uami-assume"]);
+        const classOid = (plan.outputs.agentClasses as Record<string, { uamiOid: string }>)["finance"]!.uamiOid;
+        assert.equal(
+            resource(plan, "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider", "class-finance-gcp").inputs.attributeCondition,
+            `assertion.tid == '${TENANT}' && assertion.sub == '${classOid}'`,
+        );
+
+        // The primary agent's outputs say it has no principal in either cloud; the shared OIDC provider is still there.
+        for (const name of ["gcpWorkloadIdentityProvider", "gcpServiceAccountEmail", "gcpCredentialConfig", "awsRoleArn", "awsTokenRefresher"])
+            assert.equal(plan.outputs[name], null, name);
+        assert.equal(plan.outputs.awsOidcProviderArn, `arn:aws:iam::123456789012:oidc-provider/sts.windows.net/${TENANT}/`);
+        const finance = (plan.outputs.agentClasses as Record<string, Record<string, unknown>>)["finance"]!;
+        assert.equal(finance.gcpWorkloadIdentityProvider, "projects/123456789012/locations/global/workloadIdentityPools/agentfed-prod/providers/agent-finance");
+        assert.equal(finance.awsRoleArn, "arn:aws:iam::123456789012:role/agentfed-finance-bedrock");
+        assert.deepEqual(
+            plan.trustContracts.map((c) => [c.kind, "name" in c ? c.name : ""]),
+            [
+                ["entra-fic", "uami-mi-weather-agent"],
+                ["entra-fic", "uami-mi-finance-agent"],
+                ["gcp-provider", "projects/123456789012/locations/global/workloadIdentityPools/agentfed-prod/providers/agent-finance"],
+                ["aws-role", "agentfed-finance-bedrock"],
+            ],
+        );
+        // The primary agent's app has no cloud to refresh tokens for: no refresher, no credential file.
+        const app = resource(plan, "azure-native:app:ContainerApp", "agent");
+        assert.deepEqual(
+            (app.inputs.template as { containers: { name: string }[] }).containers.map((c) => c.name),
+            ["agent", "entra-auth-sidecar"],
+        );
+    });
+
+    it("builds the same shared infrastructure whether or not the primary agent federates: nothing shared depends on it", async () => {
+        const withPrimary = await runPlan({ stack: "prod", config: { agentClasses: [agentClass("finance")] } });
+        const withoutPrimary = await runPlan({ stack: "prod", config: classOnly });
+        const sharedOf = (plan: PlanResult) => plan.resources.filter((r) => r.parent !== undefined && SHARED_PARENTS.includes(r.parent));
+        assert.ok(sharedOf(withPrimary).length >= 10);
+        assert.deepEqual(sharedOf(withoutPrimary), sharedOf(withPrimary));
+        // And the finance class's resources are the same too: a class never takes an input from the primary agent.
+        const financeOf = (plan: PlanResult) => plan.resources.filter((r) => r.name.startsWith("class-finance"));
+        assert.deepEqual(financeOf(withoutPrimary), financeOf(withPrimary));
+    });
+
+    it("runs a class on Container Apps when the primary agent has no app, in an environment created with the default retention", async () => {
+        const plan = await runPlan({ stack: "prod", config: { containerApp: undefined, agentClasses: [agentClass("finance")] } });
+        const env = resource(plan, "azure-native:app:ManagedEnvironment", "agent-env");
+        assert.equal(env.parent, "agentfed:azure:ContainerAppsEnvironment::agent");
+        assert.equal(resource(plan, "azure-native:operationalinsights:Workspace", "agent-logs").inputs.retentionInDays, 30);
+        assert.match(String(resource(plan, "azure-native:app:ContainerApp", "class-finance").inputs.managedEnvironmentId), /\/managedEnvironments\/agent-env$/);
+        assert.equal(plan.resources.filter((r) => r.type === "azure-native:app:ContainerApp").length, 1);
+        assert.deepEqual([plan.outputs.containerAppName, plan.outputs.containerAppFqdn], [null, null]);
+        assert.equal((plan.outputs.agentClasses as Record<string, { containerAppName: string }>)["finance"]!.containerAppName, "finance-agent");
+        // Without any app, no environment: the union of what the agents use is empty.
+        const none = await runPlan({ stack: "prod", config: { containerApp: undefined } });
+        assert.equal(none.resources.filter((r) => r.type.startsWith("azure-native:app:")).length, 0);
+    });
+
+    it("refuses a section no agent uses, half an agent's keys, and Option 2 for a primary agent without a cloud", () => {
+        const issues = (patch: Record<string, unknown>, classes: unknown[] = []) => {
+            const raw = readStackConfig("prod");
+            raw["agentfed:agentClasses"] = JSON.stringify(classes);
+            for (const [k, v] of Object.entries(patch)) raw[`agentfed:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
+            try {
+                parseStackConfig({ get: (k) => raw[`agentfed:${k}`] }, "agentfed");
+                return "";
+            } catch (err) {
+                assert.ok(err instanceof ConfigError, String(err));
+                return err.issues.map((i) => `${i.key}: ${i.problem} | ${i.fix}`).join("\n");
+            }
+        };
+        assert.equal(issues({ gcp: gcpShared, aws: awsShared }, [agentClass("finance")]), "");
+        assert.match(
+            issues({ gcp: gcpShared }),
+            /^agentfed:gcp: holds only the settings agents share .* no agent federates to GCP: nothing would be created \| set providerId and serviceAccountId for the primary agent, or gcp on an agent class, or remove agentfed:gcp$/,
+        );
+        assert.match(issues({ aws: awsShared }), /^agentfed:aws: holds only the settings agents share .* no agent federates to AWS/);
+        const half = issues({ gcp: { ...gcpShared, modelRoles: ["roles/aiplatform.user"] } });
+        assert.match(half, /agentfed:gcp\.providerId: must be 4-32 lowercase letters/);
+        assert.match(half, /agentfed:gcp\.serviceAccountId: is not set/);
+        assert.match(
+            issues({ aws: { ...awsShared, roleName: "agentfed-weather-agent-bedrock" } }),
+            /agentfed:aws\.modelArns: must list at least one Bedrock model ARN/,
+        );
+        const option2 = {
+            cloudPrincipal: "agentIdentity",
+            agentIdentity: {
+                objectId: "aaaaaaaa-0000-4000-8000-000000000013",
+                clientId: "aaaaaaaa-0000-4000-8000-000000000014",
+                cloudFederationAudience: { identifierUri: "api://agentfed-weather-cloud" },
+            },
+        };
+        assert.match(
+            issues({ gcp: gcpShared, aws: awsShared, ...option2 }, [agentClass("finance")]),
+            /agentfed:cloudPrincipal: is agentIdentity, but the agent federates to no cloud/,
+        );
+    });
+
+    it("lets the CI bootstrap grant exactly what the agents use: the class's roles, none for the primary agent", () => {
+        const dir = mkdtempSync(path.join(tmpdir(), "agentfed-class-only-"));
+        try {
+            copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+            const parsed = (text: string): unknown => {
+                try {
+                    return JSON.parse(text) as unknown;
+                } catch {
+                    return text;
+                }
+            };
+            const config = { config: Object.fromEntries(Object.entries(readStackConfig("prod")).map(([k, v]) => [k, parsed(v)])) };
+            Object.assign(config.config, {
+                "agentfed:gcp": gcpShared,
+                "agentfed:aws": awsShared,
+                "agentfed:agentClasses": [{ ...agentClass("finance"), gcp: { ...agentClass("finance").gcp, modelRoles: ["roles/aiplatform.viewer"] } }],
+            });
+            writeFileSync(path.join(dir, "Pulumi.classonly.yaml"), yaml.dump(config));
+            const target = loadTargetStack("classonly", dir);
+            assert.deepEqual(target.gcp?.grantedRoles, ["roles/aiplatform.viewer"]);
+            assert.deepEqual(target.aws?.roleNames, ["agentfed-finance-bedrock"]);
+            assert.equal(target.entra.createsIntermediaryApp, true);
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
     });
 });

@@ -2,7 +2,9 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createValidatedPolicy, validateTrustPolicy } from "@cloud-copilot/iam-policy";
 import { runUnsafeSimulation } from "@cloud-copilot/iam-simulate";
+import { AWS_AUDIENCE_MODE_TABLE, awsAgentSubject, awsTokenRequest } from "../src/clouds/aws/audience-modes";
 import {
+    agentIdentityWorkloadSubject,
     AwsAudienceMode,
     AwsRoleContract,
     awsConditionKeys,
@@ -260,5 +262,45 @@ describe("AWS federation in the prod plan", () => {
         assert.equal(spOid.scope, `${AUDIENCE}/.default`);
         assert.notEqual(awsContract(plan).subject, UAMI_OID);
         assert.match(plan.placeholders[awsContract(plan).subject] ?? "", /service principal/);
+    });
+});
+
+describe("AWS audience modes: one table the components and the parser read", () => {
+    const exchange = { tenantId: TENANT, intermediaryClientId: "99999999-0000-4000-8000-000000000001" };
+    const agentIdentity = {
+        subject: agentIdentityWorkloadSubject(TENANT, "aaaaaaaa-0000-4000-8000-000000000003", {
+            identifierUri: "api://agentfed-weather-cloud",
+            appId: "44444444-4444-4444-4444-444444444444",
+            tokenVersion: 2,
+        }),
+        tokenSubject: "aaaaaaaa-0000-4000-8000-000000000005",
+    };
+
+    it("asks the managed-identity endpoint for the mode's audience, and exchanges through the intermediary app only in exchange mode", () => {
+        assert.deepEqual(awsTokenRequest("workload", AUDIENCE, exchange), { resource: AUDIENCE });
+        assert.deepEqual(awsTokenRequest("tenant", AUDIENCE, exchange), { resource: "api://AzureADTokenExchange" });
+        assert.deepEqual(awsTokenRequest("exchange", AUDIENCE, exchange), {
+            resource: AUDIENCE,
+            exchange: { tenantId: TENANT, clientId: exchange.intermediaryClientId, scope: `${AUDIENCE}/.default` },
+        });
+    });
+
+    it("pins each agent's own sub where the table says the subject is per agent, and the app's in exchange mode", () => {
+        const sp = "77777777-aaaa-bbbb-cccc-777777777777";
+        for (const mode of ["workload", "exchange", "tenant"] as const) {
+            const sub = awsAgentSubject({ mode, identifierUri: AUDIENCE, uami, intermediaryServicePrincipalObjectId: sp }).subject;
+            assert.equal(sub === UAMI_OID, AWS_AUDIENCE_MODE_TABLE[mode].subjectPerAgent, mode);
+            assert.equal(AWS_AUDIENCE_MODE_TABLE[mode].intermediaryApp, mode !== "tenant", mode);
+        }
+    });
+
+    it("takes Option 2 only where the table allows it, pinning the Agent Identity's token subject", () => {
+        const sub = awsAgentSubject({ mode: "workload", identifierUri: AUDIENCE, agentIdentity });
+        assert.deepEqual([sub.subject, sub.audiences, sub.issuer], [agentIdentity.tokenSubject, [AUDIENCE], `https://sts.windows.net/${TENANT}/`]);
+        for (const mode of ["exchange", "tenant"] as const) {
+            assert.equal(AWS_AUDIENCE_MODE_TABLE[mode].option2, false);
+            assert.throws(() => awsAgentSubject({ mode, identifierUri: AUDIENCE, agentIdentity }), /Option 2 on AWS needs aws.audienceMode workload/);
+        }
+        assert.throws(() => awsAgentSubject({ mode: "workload", identifierUri: AUDIENCE }), /UAMI workload subject/);
     });
 });

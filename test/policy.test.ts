@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import type { ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
 import { policies } from "../policy/policies";
 import { CLOUD_FEDERATION_API_PREFIX, gcpProjectRole, MODEL_ROLES, TOKEN_EXCHANGE_APP_ID, TOKEN_EXCHANGE_AUDIENCE, TYPES } from "../policy/checks";
-import { GCP_MODEL_ROLES, modelRoleProblem } from "../src/config/gcp";
+import { GCP_MODEL_ROLES, modelRoleProblem } from "../src/clouds/gcp/config";
 import { TOKEN_EXCHANGE_AUDIENCE_ALIASES } from "../src/contracts";
 import { RESERVED_API_PREFIX } from "../src/runtime/container-env";
 import { runPlan } from "../src/plan/run-plan";

@@ -2,21 +2,12 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as app from "@pulumi/azure-native/app";
-import * as monitor from "@pulumi/azure-native/monitor";
-import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import type { app as appInputs } from "@pulumi/azure-native/types/input";
-import type { AwsConfig } from "../config/aws";
-import type { ContainerAppConfig } from "../config/container-app";
-import type { GcpConfig } from "../config/gcp";
 import {
     agentBaseEnv,
-    awsAgentEnv,
-    cloudFederationWiring,
     CONFIG_DIR,
     DownstreamApi,
     EnvVar,
-    GCP_CREDENTIAL_FILE_NAME,
-    gcpAgentEnv,
     refresherEnv,
     sidecarEnv,
     SIDECAR_HEALTH_PATH,
@@ -24,8 +15,6 @@ import {
     TOKEN_DIR,
     TokenTarget,
 } from "../runtime/container-env";
-import type { AwsFederation } from "./aws-federation";
-import type { GcpFederation } from "./gcp-federation";
 
 /** A file the agent reads, delivered as a container-app secret mounted under /etc/agentfed. */
 export interface ConfigFile {
@@ -34,6 +23,38 @@ export interface ConfigFile {
     /** File name under /etc/agentfed. */
     fileName: string;
     content: pulumi.Input<string>;
+}
+
+/** What runs in the app: images, sizes, ingress, the sidecar's downstream APIs, scaling. */
+export interface ContainerAppSettings {
+    /** Container app name (the Azure resource name). */
+    readonly name: string;
+    readonly agent: {
+        /** Agent image, pinned by tag or digest. */
+        readonly image: string;
+        /** The port the agent listens on; ingress targets it and nothing else. */
+        readonly port: number;
+        /** vCPUs of the agent container. */
+        readonly cpu: number;
+        /** Memory of the agent container (twice the cpu, in Gi). */
+        readonly memory: string;
+        /** Ingress reachable from the internet (true) or only inside the environment (false). */
+        readonly externalIngress: boolean;
+    };
+    readonly sidecar: {
+        /** The Entra auth sidecar's image (1.1.0 or later). */
+        readonly image: string;
+        /** The APIs the sidecar mints tokens for on the agent's behalf. */
+        readonly downstreamApis: readonly DownstreamApi[];
+    };
+    /** The token refresher's image (a stock Node.js; its code is passed with `node -e`). */
+    readonly refresher: { readonly image: string };
+    /** A container registry pulled through the UAMI (it needs AcrPull there); unset: public images only. */
+    readonly registryServer?: string | undefined;
+    /** Fewest replicas. */
+    readonly minReplicas: number;
+    /** Most replicas. */
+    readonly maxReplicas: number;
 }
 
 export interface AgentContainerAppArgs {
@@ -49,53 +70,21 @@ export interface AgentContainerAppArgs {
     uami: { resourceId: pulumi.Input<string>; clientId: pulumi.Input<string> };
     /** The Blueprint's appId: the sidecar's client id. */
     blueprintAppId: pulumi.Input<string>;
-    /** Images, sizes, downstream APIs, ingress: the validated `agentfed:containerApp` section. */
-    settings: ContainerAppConfig;
+    /** Images, sizes, downstream APIs, ingress, scaling. */
+    settings: ContainerAppSettings;
     /** Extra agent environment from the cloud federations (GCP credential file, AWS role). Default: none. */
     agentEnv?: pulumi.Input<pulumi.Input<EnvVar>[]>;
     /** Files mounted read-only under /etc/agentfed in the agent (e.g. the GCP credential configuration). Default: none. */
-    configFiles?: ConfigFile[];
+    configFiles?: readonly ConfigFile[];
     /** Token files the refresher keeps fresh under /var/run/secrets/agentfed. No refresher when empty. */
-    tokenTargets?: pulumi.Input<TokenTarget>[];
-    /** A Container Apps environment to run in (an agent class shares the primary's); overrides `settings.environment`. */
-    environmentId?: pulumi.Input<string>;
+    tokenTargets?: readonly pulumi.Input<TokenTarget>[];
+    /** The Container Apps environment the app runs in: the stack's shared one, or an existing one. */
+    environmentId: pulumi.Input<string>;
     /**
      * Option 2: sidecar entries minting the Agent Identity JWT for each cloud's federation audience. They turn on the
      * sidecar's AgentIdentity override, which the refresher needs to name the Agent Identity. Default: none.
      */
-    cloudFederationApis?: DownstreamApi[];
-}
-
-/** The cloud federations one agent's app consumes (the primary agent's or an agent class's). */
-export interface AgentAppFederations {
-    gcp?: { settings: GcpConfig; federation: GcpFederation };
-    aws?: { settings: AwsConfig; federation: AwsFederation };
-    /** Option 2: the Agent Identity the sidecar mints the clouds' subject tokens as. Default: Option 1, the UAMI. */
-    agentIdentity?: { clientId: string; cloudFederationAudience: { identifierUri: string } } | undefined;
-}
-
-/**
- * What an app needs from its agent's cloud federations: the agent's environment (GCP project, AWS role), the GCP
- * credential file, Option 2's sidecar entries, and the refresher's token targets. The primary agent and every agent
- * class wire their apps through this one function.
- */
-export function federationAppArgs(
-    appName: string,
-    federations: AgentAppFederations,
-): Required<Pick<AgentContainerAppArgs, "agentEnv" | "configFiles" | "cloudFederationApis" | "tokenTargets">> {
-    const { gcp, aws, agentIdentity } = federations;
-    const wiring = cloudFederationWiring(agentIdentity, { gcp: gcp !== undefined, awsAudienceUri: aws?.settings.identifierUri });
-    return {
-        agentEnv: pulumi
-            .all([aws?.federation.roleArn])
-            .apply(([roleArn]) => [
-                ...(gcp ? gcpAgentEnv(gcp.settings.projectId) : []),
-                ...(aws && roleArn ? awsAgentEnv(roleArn, aws.settings.region, appName) : []),
-            ]),
-        configFiles: gcp ? [{ name: "gcp-credential-config", fileName: GCP_CREDENTIAL_FILE_NAME, content: gcp.federation.credentialConfig }] : [],
-        cloudFederationApis: wiring.sidecarApis,
-        tokenTargets: [...(wiring.gcpTarget ? [wiring.gcpTarget] : []), ...(aws ? [aws.federation.tokenTarget] : [])],
-    };
+    cloudFederationApis?: pulumi.Input<DownstreamApi[]>;
 }
 
 type ContainerArgs = appInputs.ContainerArgs;
@@ -129,60 +118,8 @@ export class AgentContainerApp extends pulumi.ComponentResource {
         const tokenTargets = args.tokenTargets ?? [];
         const configFiles = args.configFiles ?? [];
 
-        this.environmentId = args.environmentId
-            ? pulumi.output(args.environmentId)
-            : s.environmentId
-              ? pulumi.output(s.environmentId)
-              : this.createEnvironment(name, args);
-        const cloudFederationApis = args.cloudFederationApis ?? [];
-
-        const tokenMount = tokenTargets.length > 0 ? [{ volumeName: "agentfed-tokens", mountPath: TOKEN_DIR }] : [];
-        const configMount = configFiles.length > 0 ? [{ volumeName: "agentfed-config", mountPath: CONFIG_DIR }] : [];
-
-        const agent: ContainerArgs = {
-            name: "agent",
-            image: s.agent.image,
-            env: pulumi.all([args.uami.clientId, args.agentEnv ?? []]).apply(([clientId, extra]) => [...agentBaseEnv(clientId), ...extra]),
-            resources: { cpu: s.agent.cpu, memory: s.agent.memory },
-            volumeMounts: [...tokenMount, ...configMount],
-        };
-        // Probes connect to the replica's address, not its loopback (Container Apps has HTTP and TCP probes only), so
-        // the sidecar listens on every interface and /healthz is the one path it answers there (sidecar >= 1.1.0,
-        // LocalCallerRestriction.cs). `Host: localhost` is for sidecars that also filter the Host header (1.0.0, and
-        // #4023 on later ones, which keeps /healthz exempt): harmless where not needed.
-        const healthz = { path: SIDECAR_HEALTH_PATH, port: SIDECAR_PORT, httpHeaders: [{ name: "Host", value: "localhost" }] };
-        const sidecar: ContainerArgs = {
-            name: "entra-auth-sidecar",
-            image: s.sidecar.image,
-            env: pulumi.all([args.uami.clientId, args.blueprintAppId]).apply(([uamiClientId, blueprintAppId]) =>
-                sidecarEnv({
-                    tenantId: args.tenantId,
-                    blueprintAppId,
-                    uamiClientId,
-                    downstreamApis: [...s.sidecar.downstreamApis, ...cloudFederationApis],
-                    // Option 2 only (config refuses the key's true anywhere else): the refresher names the Agent Identity.
-                    allowAgentIdentityOverride: cloudFederationApis.length > 0,
-                }),
-            ),
-            resources: SMALL,
-            probes: [
-                { type: "Liveness", httpGet: healthz, periodSeconds: 30 },
-                { type: "Readiness", httpGet: healthz, periodSeconds: 10 },
-            ],
-        };
-        const containers = [agent, sidecar];
-        if (tokenTargets.length > 0) {
-            const [command, ...commandArgs] = refresherCommand();
-            containers.push({
-                name: "token-refresher",
-                image: s.refresher.image,
-                command: [command!],
-                args: commandArgs,
-                env: pulumi.all([args.uami.clientId, pulumi.all(tokenTargets)]).apply(([clientId, targets]) => refresherEnv(clientId, targets)),
-                resources: SMALL,
-                volumeMounts: tokenMount,
-            });
-        }
+        this.environmentId = pulumi.output(args.environmentId);
+        const containers = this.containers(args, tokenTargets, configFiles);
         this.containerNames = containers.map((c) => c.name as string);
 
         const containerApp = new app.ContainerApp(
@@ -220,60 +157,58 @@ export class AgentContainerApp extends pulumi.ComponentResource {
         this.registerOutputs({ appName: this.appName, fqdn: this.fqdn, environmentId: this.environmentId });
     }
 
-    /**
-     * The managed environment and its Log Analytics workspace, joined by Azure Monitor rather than by the workspace's
-     * shared key: the environment's logs destination is `azure-monitor`, and a diagnostic setting on the environment
-     * sends its log categories to the workspace. No shared key exists in config or state, and nobody needs
-     * `Microsoft.OperationalInsights/workspaces/sharedKeys/action` to preview or deploy the stack (a holder of the key
-     * can write forged records into the workspace). Microsoft Learn, "Log storage and monitoring options in Azure
-     * Container Apps": destinations `log-analytics`, `azure-monitor` and `none`; an existing environment is switched
-     * with `az containerapp env update --logs-destination azure-monitor`, an update in place (the property carries no
-     * `x-ms-mutability` restriction in the Microsoft.App REST specification, so azure-native does not replace it).
-     */
-    private createEnvironment(name: string, args: AgentContainerAppArgs): pulumi.Output<string> {
-        const workspace = new operationalinsights.Workspace(
-            `${name}-logs`,
-            {
-                resourceGroupName: args.resourceGroupName,
-                location: args.location,
-                tags: args.tags,
-                sku: { name: "PerGB2018" },
-                retentionInDays: args.settings.logRetentionDays,
-            },
-            { parent: this },
-        );
-        const environment = new app.ManagedEnvironment(
-            `${name}-env`,
-            {
-                resourceGroupName: args.resourceGroupName,
-                location: args.location,
-                tags: args.tags,
-                appLogsConfiguration: { destination: "azure-monitor" },
-            },
-            { parent: this },
-        );
-        new monitor.DiagnosticSetting(
-            `${name}-env-logs`,
-            {
-                name: CONTAINER_APPS_DIAGNOSTIC_SETTING,
-                resourceUri: environment.id,
-                workspaceId: workspace.id,
-                // Resource-specific tables (ContainerAppConsoleLogs, ContainerAppSystemLogs) rather than AzureDiagnostics.
-                logAnalyticsDestinationType: "Dedicated",
-                logs: CONTAINER_APPS_LOG_CATEGORIES.map((category) => ({ category, enabled: true })),
-            },
-            { parent: this },
-        );
-        return environment.id;
+    /** The agent, the Entra auth sidecar and (when a cloud needs token files) the token refresher. */
+    private containers(args: AgentContainerAppArgs, tokenTargets: readonly pulumi.Input<TokenTarget>[], configFiles: readonly ConfigFile[]): ContainerArgs[] {
+        const s = args.settings;
+        const cloudFederationApis = args.cloudFederationApis ?? [];
+
+        const tokenMount = tokenTargets.length > 0 ? [{ volumeName: "agentfed-tokens", mountPath: TOKEN_DIR }] : [];
+        const configMount = configFiles.length > 0 ? [{ volumeName: "agentfed-config", mountPath: CONFIG_DIR }] : [];
+
+        const agent: ContainerArgs = {
+            name: "agent",
+            image: s.agent.image,
+            env: pulumi.all([args.uami.clientId, args.agentEnv ?? []]).apply(([clientId, extra]) => [...agentBaseEnv(clientId), ...extra]),
+            resources: { cpu: s.agent.cpu, memory: s.agent.memory },
+            volumeMounts: [...tokenMount, ...configMount],
+        };
+        // Probes connect to the replica's address, not its loopback (Container Apps has HTTP and TCP probes only), so
+        // the sidecar listens on every interface and /healthz is the one path it answers there (sidecar >= 1.1.0,
+        // LocalCallerRestriction.cs). `Host: localhost` is for sidecars that also filter the Host header (1.0.0, and
+        // #4023 on later ones, which keeps /healthz exempt): harmless where not needed.
+        const healthz = { path: SIDECAR_HEALTH_PATH, port: SIDECAR_PORT, httpHeaders: [{ name: "Host", value: "localhost" }] };
+        const sidecar: ContainerArgs = {
+            name: "entra-auth-sidecar",
+            image: s.sidecar.image,
+            env: pulumi.all([args.uami.clientId, args.blueprintAppId, cloudFederationApis]).apply(([uamiClientId, blueprintAppId, federationApis]) =>
+                sidecarEnv({
+                    tenantId: args.tenantId,
+                    blueprintAppId,
+                    uamiClientId,
+                    downstreamApis: [...s.sidecar.downstreamApis, ...federationApis],
+                    // Option 2 only (config refuses the key's true anywhere else): the refresher names the Agent Identity.
+                    allowAgentIdentityOverride: federationApis.length > 0,
+                }),
+            ),
+            resources: SMALL,
+            probes: [
+                { type: "Liveness", httpGet: healthz, periodSeconds: 30 },
+                { type: "Readiness", httpGet: healthz, periodSeconds: 10 },
+            ],
+        };
+        const containers = [agent, sidecar];
+        if (tokenTargets.length > 0) {
+            const [command, ...commandArgs] = refresherCommand();
+            containers.push({
+                name: "token-refresher",
+                image: s.refresher.image,
+                command: [command!],
+                args: commandArgs,
+                env: pulumi.all([args.uami.clientId, pulumi.all([...tokenTargets])]).apply(([clientId, targets]) => refresherEnv(clientId, targets)),
+                resources: SMALL,
+                volumeMounts: tokenMount,
+            });
+        }
+        return containers;
     }
 }
-
-/** The diagnostic setting's name on the managed environment (an environment holds at most five). */
-export const CONTAINER_APPS_DIAGNOSTIC_SETTING = "agentfed-logs";
-
-/**
- * The managed environment's log categories: container console output and the platform's system logs, the two
- * categories the `log-analytics` destination sent (Microsoft Learn, "Supported logs for
- * Microsoft.App/managedEnvironments": `ContainerAppConsoleLogs`, `ContainerAppSystemLogs`).
- */
-export const CONTAINER_APPS_LOG_CATEGORIES = ["ContainerAppConsoleLogs", "ContainerAppSystemLogs"] as const;

@@ -1,11 +1,21 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as azuread from "@pulumi/azuread";
-import { BlueprintTarget, EntraFicContract, entraFicContract, WorkloadSubject } from "../contracts";
+import { BlueprintKind, EntraFicContract, entraFicContract, WorkloadSubject } from "../contracts";
 import { BlueprintFederatedIdentityCredential } from "../providers/blueprint-fic-resource";
+
+/** The Blueprint (or classic app registration) a FIC is added to; its ids may be outputs of resources in the same stack. */
+export interface BlueprintTargetArgs {
+    /** What the application is: an Entra Agent ID Blueprint (Graph beta) or a classic app registration (azuread). */
+    readonly kind: BlueprintKind;
+    /** The application (client) id: what the sidecar sends as `client_id` (AzureAd__ClientId). */
+    readonly appId: pulumi.Input<string>;
+    /** The application object id: what Graph paths address. */
+    readonly objectId: pulumi.Input<string>;
+}
 
 export interface BlueprintFederationArgs {
     /** The Blueprint (or classic app registration) that trusts the workload. */
-    blueprint: BlueprintTarget;
+    blueprint: BlueprintTargetArgs;
     /** Graph root used for Agent ID Blueprints. Default: https://graph.microsoft.com. */
     graphEndpoint?: string;
     /** Immutable FIC name, unique on the Blueprint. */
@@ -34,15 +44,18 @@ export class BlueprintFederation extends pulumi.ComponentResource {
     constructor(name: string, args: BlueprintFederationArgs, opts?: pulumi.ComponentResourceOptions) {
         super("agentfed:entra:BlueprintFederation", name, {}, opts);
 
-        this.contract = pulumi.output(args.subject).apply((subject) => entraFicContract(args.ficName, args.blueprint, subject));
+        const { kind, appId, objectId } = args.blueprint;
+        this.contract = pulumi
+            .all([args.subject, appId, objectId])
+            .apply(([subject, app, object]) => entraFicContract(args.ficName, { kind, appId: app, objectId: object }, subject));
         const childOpts: pulumi.CustomResourceOptions = { parent: this, protect: args.protect ?? true };
 
-        if (args.blueprint.kind === "agentIdentityBlueprint") {
+        if (kind === "agentIdentityBlueprint") {
             const fic = new BlueprintFederatedIdentityCredential(
                 name,
                 {
                     graphEndpoint: args.graphEndpoint ?? "https://graph.microsoft.com",
-                    blueprintObjectId: args.blueprint.objectId,
+                    blueprintObjectId: objectId,
                     name: args.ficName,
                     issuer: this.contract.issuer,
                     subject: this.contract.subject,
@@ -56,7 +69,7 @@ export class BlueprintFederation extends pulumi.ComponentResource {
             const fic = new azuread.ApplicationFederatedIdentityCredential(
                 name,
                 {
-                    applicationId: `/applications/${args.blueprint.objectId}`,
+                    applicationId: pulumi.interpolate`/applications/${objectId}`,
                     displayName: args.ficName,
                     issuer: this.contract.issuer,
                     subject: this.contract.subject,

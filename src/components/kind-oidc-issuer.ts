@@ -82,19 +82,7 @@ export class KindOidcIssuer extends pulumi.ComponentResource {
             { parent: this, protect },
         );
 
-        // The one place the issuer is computed. The check catches a cloud whose blob endpoint is not
-        // blob.core.windows.net (sovereign clouds), where the published URL would differ from the issuer.
-        this.issuerUrl = pulumi.all([account.name, account.primaryEndpoints]).apply(([accountName, endpoints]) => {
-            const issuer = blobOidcIssuerUrl(accountName);
-            const expected = `https://${accountName}.blob.core.windows.net/`;
-            if (endpoints.blob !== expected) {
-                throw new Error(
-                    `Storage account ${accountName} serves blobs at ${endpoints.blob}, not ${expected}; the issuer ${issuer} would not be reachable. ` +
-                        "Only the Azure public cloud is supported for agentfed:kind.",
-                );
-            }
-            return issuer;
-        });
+        this.issuerUrl = issuerUrlOf(account);
 
         const container = new storage.BlobContainer(
             name,
@@ -115,21 +103,9 @@ export class KindOidcIssuer extends pulumi.ComponentResource {
         const extra = [...(args.extraPublicKeys ?? [])];
         this.jwks = key.publicKeyPem.apply((pem) => renderOidcDocument(jsonWebKeySet([pem, ...extra])));
 
-        const blob = (resourceName: string, blobName: string, content: pulumi.Output<string>): storage.Blob =>
-            new storage.Blob(
-                resourceName,
-                {
-                    accountName: account.name,
-                    resourceGroupName: args.resourceGroupName,
-                    containerName: container.name,
-                    blobName,
-                    contentType: OIDC_DOCUMENT_CONTENT_TYPE,
-                    source: content.apply((text) => new pulumi.asset.StringAsset(text)),
-                },
-                { parent: this },
-            );
-        blob(`${name}-discovery`, DISCOVERY_BLOB_NAME, this.discoveryDocument);
-        blob(`${name}-jwks`, JWKS_BLOB_NAME, this.jwks);
+        const where = { account, container, resourceGroupName: args.resourceGroupName };
+        this.publish(`${name}-discovery`, DISCOVERY_BLOB_NAME, this.discoveryDocument, where);
+        this.publish(`${name}-jwks`, JWKS_BLOB_NAME, this.jwks, where);
 
         this.clusterConfig = this.issuerUrl.apply((issuer) =>
             renderKindClusterConfig({ clusterName: args.clusterName, issuer, signingKeyHostPath: args.signingKeyHostPath }),
@@ -147,4 +123,43 @@ export class KindOidcIssuer extends pulumi.ComponentResource {
             storageAccountName: this.storageAccountName,
         });
     }
+
+    /** One document in the `oidc` container, readable by anyone who knows its name. */
+    private publish(
+        resourceName: string,
+        blobName: string,
+        content: pulumi.Output<string>,
+        where: { account: storage.StorageAccount; container: storage.BlobContainer; resourceGroupName: pulumi.Input<string> },
+    ): void {
+        new storage.Blob(
+            resourceName,
+            {
+                accountName: where.account.name,
+                resourceGroupName: where.resourceGroupName,
+                containerName: where.container.name,
+                blobName,
+                contentType: OIDC_DOCUMENT_CONTENT_TYPE,
+                source: content.apply((text) => new pulumi.asset.StringAsset(text)),
+            },
+            { parent: this },
+        );
+    }
+}
+
+/**
+ * The one place the issuer is computed. The check catches a cloud whose blob endpoint is not blob.core.windows.net
+ * (sovereign clouds), where the published URL would differ from the issuer.
+ */
+function issuerUrlOf(account: storage.StorageAccount): pulumi.Output<string> {
+    return pulumi.all([account.name, account.primaryEndpoints]).apply(([accountName, endpoints]) => {
+        const issuer = blobOidcIssuerUrl(accountName);
+        const expected = `https://${accountName}.blob.core.windows.net/`;
+        if (endpoints.blob !== expected) {
+            throw new Error(
+                `Storage account ${accountName} serves blobs at ${endpoints.blob}, not ${expected}; the issuer ${issuer} would not be reachable. ` +
+                    "Only the Azure public cloud is supported for agentfed:kind.",
+            );
+        }
+        return issuer;
+    });
 }

@@ -81,56 +81,7 @@ export class KindWorkload extends pulumi.ComponentResource {
 
         const deployment = new k8s.apps.v1.Deployment(
             name,
-            {
-                metadata: { name, namespace: ns.metadata.name, labels },
-                spec: {
-                    replicas: 1,
-                    selector: { matchLabels: { app: name } },
-                    template: {
-                        metadata: { labels },
-                        spec: {
-                            serviceAccountName: sa.metadata.name,
-                            // Neither container calls the Kubernetes API; only the projected Entra token is mounted.
-                            automountServiceAccountToken: false,
-                            containers: [
-                                {
-                                    name: "agent",
-                                    image: args.agentImage,
-                                    env: [{ name: "SIDECAR_URL", value: SIDECAR_URL }],
-                                },
-                                {
-                                    name: "sidecar",
-                                    image: args.sidecarImage,
-                                    envFrom: [{ configMapRef: { name: settings.metadata.name } }],
-                                    // No `ports` entry: the agent reaches the sidecar on the pod's loopback, no Service targets it,
-                                    // and listing a containerPort would only advertise it. Any pod can still reach the pod IP on a
-                                    // flat Kind network; what refuses it is the sidecar itself (>= 1.1.0: 403 to non-loopback
-                                    // callers, /healthz excepted), hence the version floor config enforces.
-                                    livenessProbe: { httpGet: { path: SIDECAR_HEALTH_PATH, port: SIDECAR_PORT }, periodSeconds: 30 },
-                                    readinessProbe: { httpGet: { path: SIDECAR_HEALTH_PATH, port: SIDECAR_PORT }, periodSeconds: 10 },
-                                    volumeMounts: [{ name: "azure-identity-token", mountPath: TOKEN_MOUNT_PATH, readOnly: true }],
-                                },
-                            ],
-                            volumes: [
-                                {
-                                    name: "azure-identity-token",
-                                    projected: {
-                                        sources: [
-                                            {
-                                                serviceAccountToken: {
-                                                    audience: TOKEN_EXCHANGE_AUDIENCE,
-                                                    path: TOKEN_FILE_NAME,
-                                                    expirationSeconds: args.tokenExpirationSeconds ?? 3600,
-                                                },
-                                            },
-                                        ],
-                                    },
-                                },
-                            ],
-                        },
-                    },
-                },
-            },
+            { metadata: { name, namespace: ns.metadata.name, labels }, spec: deploymentSpec(name, args, labels, sa.metadata.name, settings.metadata.name) },
             childOpts,
         );
 
@@ -139,4 +90,64 @@ export class KindWorkload extends pulumi.ComponentResource {
         this.deploymentName = deployment.metadata.name;
         this.registerOutputs({ namespace: this.namespace, serviceAccountName: this.serviceAccountName, deploymentName: this.deploymentName });
     }
+}
+
+/**
+ * The agent and the sidecar in one pod: the sidecar reads its settings from the config map and presents the
+ * projected service-account token (for `api://AzureADTokenExchange`) to Entra; nothing mounts the Kubernetes API token.
+ */
+function deploymentSpec(
+    name: string,
+    args: KindWorkloadArgs,
+    labels: Record<string, string>,
+    serviceAccountName: pulumi.Output<string>,
+    settingsName: pulumi.Output<string>,
+): k8s.types.input.apps.v1.DeploymentSpec {
+    return {
+        replicas: 1,
+        selector: { matchLabels: { app: name } },
+        template: {
+            metadata: { labels },
+            spec: {
+                serviceAccountName,
+                // Neither container calls the Kubernetes API; only the projected Entra token is mounted.
+                automountServiceAccountToken: false,
+                containers: [
+                    {
+                        name: "agent",
+                        image: args.agentImage,
+                        env: [{ name: "SIDECAR_URL", value: SIDECAR_URL }],
+                    },
+                    {
+                        name: "sidecar",
+                        image: args.sidecarImage,
+                        envFrom: [{ configMapRef: { name: settingsName } }],
+                        // No `ports` entry: the agent reaches the sidecar on the pod's loopback, no Service targets it,
+                        // and listing a containerPort would only advertise it. Any pod can still reach the pod IP on a
+                        // flat Kind network; what refuses it is the sidecar itself (>= 1.1.0: 403 to non-loopback
+                        // callers, /healthz excepted), hence the version floor config enforces.
+                        livenessProbe: { httpGet: { path: SIDECAR_HEALTH_PATH, port: SIDECAR_PORT }, periodSeconds: 30 },
+                        readinessProbe: { httpGet: { path: SIDECAR_HEALTH_PATH, port: SIDECAR_PORT }, periodSeconds: 10 },
+                        volumeMounts: [{ name: "azure-identity-token", mountPath: TOKEN_MOUNT_PATH, readOnly: true }],
+                    },
+                ],
+                volumes: [
+                    {
+                        name: "azure-identity-token",
+                        projected: {
+                            sources: [
+                                {
+                                    serviceAccountToken: {
+                                        audience: TOKEN_EXCHANGE_AUDIENCE,
+                                        path: TOKEN_FILE_NAME,
+                                        expirationSeconds: args.tokenExpirationSeconds ?? 3600,
+                                    },
+                                },
+                            ],
+                        },
+                    },
+                ],
+            },
+        },
+    };
 }

@@ -1,6 +1,5 @@
 import {
     BlueprintKind,
-    AwsAudienceMode,
     CLOUD_PRINCIPALS,
     CloudFederationAudience,
     cloudFederationAudienceProblem,
@@ -14,14 +13,11 @@ import {
     subjectProblem,
 } from "../contracts";
 import { agentIdentityOverrideProblem } from "../runtime/container-env";
-import type { AwsConfig } from "./aws";
-import { MODEL_ARNS_KEY, parseModelArns, parseRoleName, ROLE_NAME_RULE } from "./aws";
+import { CLOUDS, CloudAgentConfigs, CloudId, CloudSharedConfigs } from "../clouds";
 import type { ContainerAppConfig } from "./container-app";
 import { CONTAINER_APP_KEYS, parseContainerAppObject } from "./container-app";
-import type { GcpConfig } from "./gcp";
-import { MODEL_ROLES_KEY, parseModelRoles, parseServiceAccountId, poolOrProviderIdProblem, PROVIDER_ID_RULE, SERVICE_ACCOUNT_ID_RULE } from "./gcp";
 import { guid, isJsonObject, Json, JsonObject, Reader } from "./reader";
-import { list, object, reuse, text, value } from "./spec";
+import { list, object, ObjectSpec, reuse, text, value } from "./spec";
 
 /** The Agent Identity an agent class federates to the clouds under Option 2. */
 export interface AgentIdentityConfig {
@@ -41,29 +37,34 @@ export interface AgentIdentityConfig {
 }
 
 /**
- * One agent class (`agentfed:agentClasses[i]`, seed 001's "one UAMI per agent class"): its own UAMI, a FIC on its
- * Blueprint, and its own cloud principals, beside the stack's primary agent. Shared: the resource group, the GCP
- * pool, the AWS OIDC provider and intermediary audience, the Container Apps environment.
+ * One agent's settings, the same shape for the stack's primary agent (the top-level keys) and each agent class: its
+ * UAMI, the Blueprint its FIC is added to, Option 1 or 2, its container app, and its principal in each cloud
+ * federation under the cloud's id (`gcp`, `aws`; `CloudAgentConfigs`), undefined when it has none there. The stack
+ * builds every agent from this shape with the same component.
  */
-export interface AgentClassConfig {
-    /** DNS label naming the class's resources (e.g. `finance`); immutable once deployed. */
-    readonly name: string;
-    /** The class's UAMI. */
+export interface AgentConfig extends CloudAgentConfigs {
+    /** The agent's UAMI. */
     readonly uami: { readonly name: string };
-    /** The Blueprint the class's FIC is added to; the stack's Blueprint unless the class names its own. */
+    /** The Blueprint the agent's FIC is added to (a class's defaults to the stack's). */
     readonly blueprint: { readonly kind: BlueprintKind; readonly appId: string; readonly objectId: string };
-    /** Immutable name of the FIC that trusts the class's UAMI. Default `uami-<uami name>`. */
+    /** Immutable name of the FIC that trusts the agent's UAMI. Default `uami-<uami name>`. */
     readonly ficName: string;
     /** Which identity the cloud contracts trust: `uami` (Option 1, default) or `agentIdentity` (Option 2). */
     readonly cloudPrincipal: CloudPrincipal;
     /** Required for Option 2; undefined otherwise. */
     readonly agentIdentity: AgentIdentityConfig | undefined;
-    /** The class's GCP provider (in the shared pool) and service account; needs `agentfed:gcp`. */
-    readonly gcp: { readonly providerId: string; readonly serviceAccountId: string; readonly modelRoles: readonly string[] } | undefined;
-    /** The class's AWS role (trusted through the shared OIDC provider); needs `agentfed:aws`. */
-    readonly aws: { readonly roleName: string; readonly modelArns: readonly string[] } | undefined;
-    /** The class's container app, in the stack's Container Apps environment; undefined when not deployed here. */
+    /** The agent's container app; undefined when not deployed here. */
     readonly containerApp: ContainerAppConfig | undefined;
+}
+
+/**
+ * One agent class (`agentfed:agentClasses[i]`, seed 001's "one UAMI per agent class"): its own UAMI, a FIC on its
+ * Blueprint, and its own cloud principals, beside the stack's primary agent. Shared: the resource group, the GCP
+ * pool, the AWS OIDC provider and intermediary audience, the Container Apps environment.
+ */
+export interface AgentClassConfig extends AgentConfig {
+    /** DNS label naming the class's resources (e.g. `finance`); immutable once deployed. */
+    readonly name: string;
 }
 
 /** Class names become part of Pulumi resource names and Azure names: short DNS labels. */
@@ -78,7 +79,7 @@ export const CLOUD_PRINCIPAL_KEY = text({
     summary: "Which identity the agent's cloud contracts trust.",
     default: "uami",
     allowed: CLOUD_PRINCIPALS,
-    rule: "uami (Option 1: the UAMI's own token) or agentIdentity (Option 2: the Agent Identity's token, minted by the sidecar for a dedicated audience); agentIdentity needs agentIdentity set, a cloud (gcp or aws), and on AWS audienceMode workload",
+    rule: `uami (Option 1: the UAMI's own token) or agentIdentity (Option 2: the Agent Identity's token, minted by the sidecar for a dedicated audience); agentIdentity needs agentIdentity set, a cloud (${CLOUDS.map((c) => c.id).join(" or ")}), and on AWS audienceMode workload`,
     section: "Option 1 or Option 2",
     see: OPTION_2,
 });
@@ -134,6 +135,9 @@ export const AGENT_IDENTITY_KEYS = object(
 );
 const AI = AGENT_IDENTITY_KEYS.fields;
 
+/** `agentClasses[].<cloud>` for each cloud federation (src/clouds). */
+const CLOUD_CLASS_KEYS = Object.fromEntries(CLOUDS.map((c) => [c.id, c.config.classKeys])) as Readonly<Record<CloudId, ObjectSpec>>;
+
 /** `agentClasses`. */
 export const AGENT_CLASSES_KEYS = list(
     {
@@ -179,32 +183,11 @@ export const AGENT_CLASSES_KEYS = list(
             }),
             cloudPrincipal: reuse(CLOUD_PRINCIPAL_KEY, { section: undefined }),
             agentIdentity: reuse(AGENT_IDENTITY_KEYS, { section: undefined }),
-            gcp: object(
-                { summary: "The class's GCP provider (in the stack's pool) and service account.", rule: "needs the stack's gcp" },
-                {
-                    providerId: text({ summary: "Workload identity pool provider id.", required: true, rule: PROVIDER_ID_RULE, example: "agent-finance" }),
-                    serviceAccountId: text({
-                        summary: "Account id of the class's service account.",
-                        required: true,
-                        rule: SERVICE_ACCOUNT_ID_RULE,
-                        example: "agent-finance-llm",
-                    }),
-                    modelRoles: MODEL_ROLES_KEY,
-                },
-            ),
-            aws: object(
-                {
-                    summary: "The class's AWS role, trusted through the stack's OIDC provider.",
-                    rule: "needs the stack's aws, in mode workload or tenant (exchange would give every class the same sub)",
-                },
-                {
-                    roleName: text({ summary: "IAM role name.", required: true, rule: ROLE_NAME_RULE, example: "agentfed-finance-bedrock" }),
-                    modelArns: MODEL_ARNS_KEY,
-                },
-            ),
+            // Each cloud federation's class section (agentClasses[].gcp, agentClasses[].aws), in the registry's order.
+            ...CLOUD_CLASS_KEYS,
             containerApp: reuse(CONTAINER_APP_KEYS, {
                 summary: "The class's container app, in the stack's Container Apps environment.",
-                rule: "needs the stack's containerApp (which creates the shared environment) or environment.existingId; environment.logRetentionDays is refused, since a class never creates an environment",
+                rule: "runs in the stack's Container Apps environment (containerApp.environment.existingId, or one the stack creates when any agent needs it, the primary agent or not) unless environment.existingId names its own; environment.logRetentionDays is refused, since a class never creates an environment",
                 section: undefined,
             }),
         },
@@ -224,9 +207,8 @@ function objectAt(r: Reader, path: string, value: Json | undefined, fix: string)
 /** What the class parser needs from the rest of the stack's configuration. */
 export interface AgentClassContext {
     readonly blueprint: { readonly kind: BlueprintKind; readonly appId: string; readonly objectId: string };
-    readonly gcp: GcpConfig | undefined;
-    readonly aws: AwsConfig | undefined;
-    readonly containerApp: ContainerAppConfig | undefined;
+    /** Each cloud's shared settings, which a class's principals need. */
+    readonly clouds: CloudSharedConfigs;
 }
 
 function parseAgentIdentity(r: Reader, at: string, value: Json | undefined, blueprintAppId: string): AgentIdentityConfig | undefined {
@@ -318,46 +300,22 @@ function parseClass(r: Reader, at: string, entry: JsonObject, ctx: AgentClassCon
                 : "choose a name of 3-120 letters, digits, '-' or '_'",
         );
 
-    let gcp: AgentClassConfig["gcp"];
-    const gcpObj = objectAt(r, `${at}.gcp`, entry.gcp, `write ${r.key(`${at}.gcp`)} as { providerId, serviceAccountId }`);
-    if (gcpObj) {
-        r.onlyKnownFields(`${at}.gcp`, gcpObj, Object.keys(C.gcp.fields));
-        if (!ctx.gcp)
-            r.report(`${at}.gcp`, `needs ${r.key("gcp")}: classes share its project and pool`, `configure ${r.key("gcp")}, or remove ${r.key(`${at}.gcp`)}`);
-        const providerId = r.text(`${at}.gcp.providerId`, gcpObj.providerId) ?? "";
-        const providerProblem = poolOrProviderIdProblem(providerId);
-        if (providerProblem) r.report(`${at}.gcp.providerId`, providerProblem, "choose an id such as agent-finance; a deleted id stays reserved for 30 days");
-        gcp = {
-            providerId,
-            serviceAccountId: parseServiceAccountId(r, `${at}.gcp.serviceAccountId`, gcpObj.serviceAccountId),
-            modelRoles: parseModelRoles(r, `${at}.gcp.modelRoles`, gcpObj.modelRoles),
-        };
+    const principals: Record<string, unknown> = {};
+    for (const cloud of CLOUDS) {
+        const path = `${at}.${cloud.id}`;
+        const section = objectAt(r, path, entry[cloud.id], `write ${r.key(path)} as { ${Object.keys(cloud.config.classKeys.fields).join(", ")} }`);
+        // Each cloud reads its own section with its own shared settings (a correlation TypeScript cannot follow by id).
+        const parseClass = cloud.config.parseClass as (r: Reader, path: string, value: JsonObject, shared: unknown) => unknown;
+        principals[cloud.id] = section ? parseClass(r, path, section, ctx.clouds[cloud.id]) : undefined;
     }
-
-    let aws: AgentClassConfig["aws"];
-    const awsObj = objectAt(r, `${at}.aws`, entry.aws, `write ${r.key(`${at}.aws`)} as { roleName, modelArns }`);
-    if (awsObj) {
-        r.onlyKnownFields(`${at}.aws`, awsObj, Object.keys(C.aws.fields));
-        if (!ctx.aws)
-            r.report(
-                `${at}.aws`,
-                `needs ${r.key("aws")}: classes share its account, OIDC provider and audience`,
-                `configure ${r.key("aws")}, or remove ${r.key(`${at}.aws`)}`,
-            );
-        else if (ctx.aws.audienceMode === "exchange")
-            r.report(
-                `${at}.aws`,
-                "cannot be used with aws.audienceMode exchange: the token AWS sees is the intermediary app's own, so every class would present the same sub",
-                `use ${r.key("aws.audienceMode")}: workload (the default)`,
-            );
-        aws = { roleName: parseRoleName(r, `${at}.aws.roleName`, awsObj.roleName), modelArns: parseModelArns(r, `${at}.aws.modelArns`, awsObj.modelArns) };
-    }
+    const clouds = principals as unknown as CloudAgentConfigs;
     const { cloudPrincipal, agentIdentity } = parseCloudPrincipal(
         r,
         `${at}.`,
         { cloudPrincipal: entry.cloudPrincipal, agentIdentity: entry.agentIdentity },
         blueprint.appId,
-        { gcp: gcp !== undefined, aws: aws !== undefined ? ctx.aws?.audienceMode : undefined },
+        ctx.clouds,
+        clouds,
     );
 
     let containerApp: ContainerAppConfig | undefined;
@@ -369,14 +327,8 @@ function parseClass(r: Reader, at: string, entry: JsonObject, ctx: AgentClassCon
         if (isJsonObject(environment) && environment.logRetentionDays !== undefined && environment.existingId === undefined)
             r.report(
                 `${at}.containerApp.environment.logRetentionDays`,
-                `is set, but an agent class runs in the shared environment ${r.key("containerApp")} creates and never creates its own`,
-                `set ${r.key("containerApp.environment.logRetentionDays")} instead, or drop it`,
-            );
-        if (!ctx.containerApp && !containerApp.environmentId)
-            r.report(
-                `${at}.containerApp`,
-                `needs a Container Apps environment: ${r.key("containerApp")} creates the shared one`,
-                `configure ${r.key("containerApp")}, or set ${r.key(`${at}.containerApp.environment.existingId`)}`,
+                `is set, but an agent class runs in the stack's shared environment and never creates its own`,
+                `drop it: the shared environment keeps its logs for ${r.key("containerApp.environment.logRetentionDays")} days (30 without that key)`,
             );
     }
 
@@ -387,24 +339,26 @@ function parseClass(r: Reader, at: string, entry: JsonObject, ctx: AgentClassCon
         ficName,
         cloudPrincipal,
         agentIdentity,
-        gcp,
-        aws,
+        ...clouds,
         containerApp,
     };
 }
 
 /**
  * Parses an agent's choice between Option 1 and Option 2 (`<prefix>cloudPrincipal`, `<prefix>agentIdentity`): the
- * stack's primary agent (prefix "") or a class (`agentClasses[i].`). `federates` says which clouds the agent uses
- * (with the AWS audience mode), since Option 2 only means something for a cloud, and on AWS needs mode workload.
+ * stack's primary agent (prefix "") or a class (`agentClasses[i].`). `principals` says which clouds the agent
+ * federates to, since Option 2 only means something for a cloud, and each cloud may refuse it for its shared settings
+ * (`clouds`; AWS needs mode workload).
  */
 export function parseCloudPrincipal(
     r: Reader,
     prefix: string,
     raw: { cloudPrincipal: Json | undefined; agentIdentity: Json | undefined },
     blueprintAppId: string,
-    federates: { gcp: boolean; aws: AwsAudienceMode | undefined },
+    clouds: CloudSharedConfigs,
+    principals: CloudAgentConfigs,
 ): { cloudPrincipal: CloudPrincipal; agentIdentity: AgentIdentityConfig | undefined } {
+    const federated = CLOUDS.filter((cloud) => principals[cloud.id] !== undefined);
     const cloudPrincipal = (raw.cloudPrincipal ?? CLOUD_PRINCIPAL_KEY.default) as CloudPrincipal;
     if (!CLOUD_PRINCIPALS.includes(cloudPrincipal))
         r.report(
@@ -420,22 +374,26 @@ export function parseCloudPrincipal(
                 "is not set, but cloudPrincipal is agentIdentity",
                 "set { objectId, clientId, cloudFederationAudience } of the agent's Agent Identity",
             );
-        if (!federates.gcp && federates.aws === undefined)
+        if (federated.length === 0)
             r.report(
                 `${prefix}cloudPrincipal`,
-                "is agentIdentity, but the agent federates to no cloud (no gcp, no aws)",
-                "add gcp or aws, or remove cloudPrincipal",
+                `is agentIdentity, but the agent federates to no cloud (${CLOUDS.map((c) => `no ${c.id}`).join(", ")})`,
+                `add ${CLOUDS.map((c) => c.id).join(" or ")}, or remove cloudPrincipal`,
             );
-        if (federates.aws !== undefined && federates.aws !== "workload")
-            r.report(
-                `${prefix}cloudPrincipal`,
-                `is agentIdentity, which on AWS needs the intermediary audience, but aws.audienceMode is ${federates.aws}`,
-                `use ${r.key("aws.audienceMode")}: workload, whose intermediary app is the Agent Identity's AWS audience`,
-            );
+        for (const cloud of federated) {
+            const shared = clouds[cloud.id];
+            const option2Problem = cloud.config.option2Problem as (r: Reader, shared: unknown) => { problem: string; fix: string } | undefined;
+            const problem = shared === undefined ? undefined : option2Problem(r, shared);
+            if (problem) r.report(`${prefix}cloudPrincipal`, problem.problem, problem.fix);
+        }
         // Whether the key is written at all: a wrongly typed value is reported by parseAgentIdentity.
         const tokenSubjectSet = isJsonObject(raw.agentIdentity) && raw.agentIdentity.tokenSubject !== undefined;
         const tokenSubjectProblem = agentIdentity
-            ? option2TokenSubjectProblem(true, federates.aws !== undefined, tokenSubjectSet ? agentIdentity.tokenSubject : undefined)
+            ? option2TokenSubjectProblem(
+                  true,
+                  federated.some((cloud) => cloud.config.pinsTokenSubject),
+                  tokenSubjectSet ? agentIdentity.tokenSubject : undefined,
+              )
             : undefined;
         if (tokenSubjectProblem)
             r.report(
@@ -486,11 +444,7 @@ function reportDuplicates(r: Reader, entries: readonly { path: string; value: st
  * changes none: names derive from the class name, and shared resources (pool, OIDC provider, intermediary
  * audience, environment) take no per-class input.
  */
-export function parseAgentClasses(
-    r: Reader,
-    ctx: AgentClassContext,
-    primary: { uamiName: string; agentIdentity: AgentIdentityConfig | undefined },
-): AgentClassConfig[] {
+export function parseAgentClasses(r: Reader, ctx: AgentClassContext, primary: AgentConfig): AgentClassConfig[] {
     const key = "agentClasses";
     const entries = r.list(key, `write ${r.key(key)} as a YAML list of { name, uami, ... }`) ?? [];
     const classes = entries.flatMap((entry, i): AgentClassConfig[] => {
@@ -506,11 +460,10 @@ export function parseAgentClasses(
         {
             prefix: "",
             label: "the primary agent",
-            blueprintObjectId: ctx.blueprint.objectId,
-            uamiName: primary.uamiName,
-            gcp: ctx.gcp,
-            aws: ctx.aws,
-            containerApp: ctx.containerApp,
+            blueprintObjectId: primary.blueprint.objectId,
+            uamiName: primary.uami.name,
+            principals: primary,
+            containerApp: primary.containerApp,
             agentIdentity: primary.agentIdentity,
         },
         ...classes.map((c, i) => ({
@@ -518,8 +471,7 @@ export function parseAgentClasses(
             label: `agent class ${c.name}`,
             blueprintObjectId: c.blueprint.objectId,
             uamiName: c.uami.name,
-            gcp: c.gcp,
-            aws: c.aws,
+            principals: c,
             containerApp: c.containerApp,
             agentIdentity: c.agentIdentity,
         })),
@@ -527,11 +479,16 @@ export function parseAgentClasses(
     // Names that must be unique across the primary agent and every class.
     reportDuplicates(r, [
         ...classes.map((c, i) => ({ path: `${key}[${i}].name`, value: c.name, what: "class name" })),
-        ...agents.flatMap(({ prefix, uamiName, gcp, aws, containerApp, agentIdentity }) => [
+        ...agents.flatMap(({ prefix, uamiName, principals, containerApp, agentIdentity }) => [
             { path: `${prefix}uami.name`, value: uamiName, what: "UAMI name" },
-            { path: `${prefix}gcp.providerId`, value: gcp?.providerId ?? "", what: "GCP provider id" },
-            { path: `${prefix}gcp.serviceAccountId`, value: gcp?.serviceAccountId ?? "", what: "GCP service account id" },
-            { path: `${prefix}aws.roleName`, value: aws?.roleName ?? "", what: "AWS role name" },
+            // Each cloud's names two agents may not share (a GCP provider id, an AWS role name).
+            ...CLOUDS.flatMap((cloud) => {
+                const principal = principals[cloud.id];
+                const uniqueValues = cloud.config.uniqueValues as (agent: unknown) => readonly { field: string; value: string; what: string }[];
+                return principal === undefined
+                    ? []
+                    : uniqueValues(principal).map((u) => ({ path: `${prefix}${cloud.id}.${u.field}`, value: u.value, what: u.what }));
+            }),
             { path: `${prefix}containerApp.name`, value: containerApp?.name ?? "", what: "container app name" },
             // What the clouds pin under Option 2: object ids (GCP, app role) and token subjects (AWS) are one
             // namespace, so no agent's tokenSubject can name another agent's Agent Identity.
@@ -558,8 +515,8 @@ interface Agent {
     readonly label: string;
     readonly blueprintObjectId: string;
     readonly uamiName: string;
-    readonly gcp: { readonly providerId: string; readonly serviceAccountId: string } | undefined;
-    readonly aws: { readonly roleName: string } | undefined;
+    /** Its principal in each cloud, by cloud id. */
+    readonly principals: CloudAgentConfigs;
     readonly containerApp: ContainerAppConfig | undefined;
     readonly agentIdentity: AgentIdentityConfig | undefined;
 }
@@ -584,24 +541,29 @@ function reportSharedOption2Blueprints(r: Reader, agents: readonly Agent[]): voi
 
 /**
  * Option 2's audience trap (seed 001): a cloud-federation audience is never a downstream API's audience, anywhere
- * in the stack, nor the AWS intermediary audience; and the intermediary audience is never a downstream API's.
+ * in the stack, nor an audience the stack owns for a cloud (the AWS intermediary's); and that audience is never a
+ * downstream API's when Option 2 agents request it.
  */
 function reportAudienceTraps(r: Reader, ctx: AgentClassContext, agents: readonly Agent[]): void {
     const downstream = agents.flatMap(({ containerApp }) => (containerApp?.sidecar.downstreamApis ?? []).flatMap((api) => api.scopes.map(scopeAudience)));
-    const intermediary = ctx.aws?.identifierUri ?? "";
-    const clash = downstream.find((d) => sameEntraAudience(d, intermediary));
-    if (ctx.aws && ctx.aws.audienceMode !== "tenant" && agents.some((a) => a.agentIdentity && a.aws) && clash !== undefined)
-        r.report(
-            "aws.identifierUri",
-            `equals the audience of a downstream API the sidecar calls (${clash}, which Entra resolves to ${ctx.aws.identifierUri}); Option 2 agents request it as their AWS audience`,
-            "give the intermediary app its own identifier URI, used only to feed AWS STS",
-        );
+    const owned = CLOUDS.flatMap((cloud) => {
+        const shared = ctx.clouds[cloud.id];
+        const option2Audience = cloud.config.option2Audience as (shared: unknown) => { key: string; uri: string; label: string; fix: string } | undefined;
+        const audience = shared === undefined ? undefined : option2Audience(shared);
+        return audience ? [{ ...audience, id: cloud.id }] : [];
+    });
+    for (const audience of owned) {
+        const clash = downstream.find((d) => sameEntraAudience(d, audience.uri));
+        if (clash !== undefined && agents.some((a) => a.agentIdentity && a.principals[audience.id] !== undefined))
+            r.report(
+                audience.key,
+                `equals the audience of a downstream API the sidecar calls (${clash}, which Entra resolves to ${audience.uri}); Option 2 agents request it as their ${audience.label} audience`,
+                audience.fix,
+            );
+    }
     for (const { prefix, agentIdentity } of agents) {
         if (!agentIdentity) continue;
-        const problem = cloudFederationAudienceProblem(agentIdentity.cloudFederationAudience, [
-            ...downstream,
-            ...(ctx.aws && ctx.aws.audienceMode !== "tenant" ? [ctx.aws.identifierUri] : []),
-        ]);
+        const problem = cloudFederationAudienceProblem(agentIdentity.cloudFederationAudience, [...downstream, ...owned.map((a) => a.uri)]);
         if (problem)
             r.report(
                 `${prefix}agentIdentity.cloudFederationAudience`,

@@ -119,7 +119,10 @@ export const CONTAINER_APP_KEYS = object(
             rule: "only UserAssigned: a system-assigned identity gets a new object id on every recreate and every trust contract pinned to it breaks (seed 001)",
         }),
         environment: object(
-            { summary: "The Container Apps environment. Absent: the stack creates one, with a Log Analytics workspace." },
+            {
+                summary:
+                    "The Container Apps environment. At the top level: the stack's, which every agent naming none runs in. Absent: the stack creates one, with a Log Analytics workspace, when any agent runs on Container Apps.",
+            },
             {
                 existingId: text({
                     summary: "ARM id of an existing managed environment to deploy into instead.",

@@ -12,21 +12,21 @@ import {
 } from "../contracts";
 import { ConfigError } from "./errors";
 import { CONTAINER_APP_KEYS, parseContainerAppConfig } from "./container-app";
-import { GCP_KEYS, parseGcpConfig } from "./gcp";
-import { AWS_KEYS, parseAwsConfig } from "./aws";
+import { CLOUDS, CloudAgentConfigs, CloudId, CloudSharedConfigs } from "../clouds";
 import { KIND_KEYS, kindDeclaredFic, parseKindConfig } from "./kind";
 import { ConfigSource, guid, isJsonObject, Json, Reader, ReaderOptions } from "./reader";
 import {
     AGENT_CLASSES_KEYS,
     AGENT_IDENTITY_KEYS,
     AgentClassConfig,
+    AgentConfig,
     CLOUD_PRINCIPAL_KEY,
     parseAgentClasses,
     parseCloudPrincipal,
     reportAgentIdentityOverride,
 } from "./agent-classes";
 import { DeclaredFederatedCredential, StackConfig } from "./schema";
-import { boolean, list, map, object, text, value } from "./spec";
+import { boolean, list, map, object, ObjectSpec, reuse, text, value } from "./spec";
 
 const BLUEPRINT_KINDS: readonly BlueprintKind[] = ["agentIdentityBlueprint", "application"];
 const AZURE_REGION = /^[a-z][a-z0-9]{2,40}$/;
@@ -60,6 +60,7 @@ const BLUEPRINT_KEYS = object(
     {
         summary: "The Entra application the UAMI federates to: an Agent ID Blueprint (Graph beta) or a classic app registration.",
         required: true,
+        scope: "agent",
         section: "Blueprint",
         see: "entra-federation.md",
     },
@@ -85,6 +86,7 @@ const BLUEPRINT_KEYS = object(
         }),
         graphEndpoint: text({
             summary: "Microsoft Graph root used for the Blueprint's FICs.",
+            scope: "shared",
             default: GRAPH_ENDPOINTS[0],
             allowed: GRAPH_ENDPOINTS,
             rule: "Graph's global root or a national cloud's, without a path: the deploying identity's Graph token is sent there",
@@ -132,6 +134,9 @@ const BLUEPRINT_KEYS = object(
     },
 );
 
+/** `agentfed:<cloud>` for each cloud federation (src/clouds). */
+const CLOUD_KEYS = Object.fromEntries(CLOUDS.map((c) => [c.id, c.config.keys])) as Readonly<Record<CloudId, ObjectSpec>>;
+
 /** Every top-level key, in the order the reference lists them. */
 export const STACK_KEYS = object(
     { summary: "The main project's stack configuration (Pulumi.<stack>.yaml, namespace agentfed:)." },
@@ -178,7 +183,7 @@ export const STACK_KEYS = object(
             },
         ),
         uami: object(
-            { summary: "The user-assigned managed identity: the agent's runtime witness.", required: true, section: "Azure and Entra basics" },
+            { summary: "The user-assigned managed identity: the agent's runtime witness.", required: true, scope: "agent", section: "Azure and Entra basics" },
             {
                 name: text({
                     summary: "UAMI resource name; a label only: the object id Azure assigns is what every contract pins.",
@@ -189,12 +194,12 @@ export const STACK_KEYS = object(
             },
         ),
         blueprint: BLUEPRINT_KEYS,
-        containerApp: CONTAINER_APP_KEYS,
+        containerApp: reuse(CONTAINER_APP_KEYS, { scope: "agent" }),
         kind: KIND_KEYS,
-        gcp: GCP_KEYS,
-        aws: AWS_KEYS,
-        cloudPrincipal: CLOUD_PRINCIPAL_KEY,
-        agentIdentity: AGENT_IDENTITY_KEYS,
+        // Each cloud federation's section (agentfed:gcp, agentfed:aws), in the registry's order.
+        ...CLOUD_KEYS,
+        cloudPrincipal: reuse(CLOUD_PRINCIPAL_KEY, { scope: "agent" }),
+        agentIdentity: reuse(AGENT_IDENTITY_KEYS, { scope: "agent" }),
         agentClasses: AGENT_CLASSES_KEYS,
     },
 );
@@ -443,16 +448,40 @@ export function parseStackConfig(source: ConfigSource, namespace: string, option
     const kindFic = kindCluster ? kindDeclaredFic(kindCluster) : undefined;
 
     const containerApp = parseContainerAppConfig(r);
-    const gcp = parseGcpConfig(r);
-    const { aws, warnings } = parseAwsConfig(r, tenantId);
+    // Each cloud's shared settings, and the primary agent's principal there when its keys are set.
+    const warnings: string[] = [];
+    const shared: Record<string, unknown> = {};
+    const primaryClouds: Record<string, unknown> = {};
+    for (const cloud of CLOUDS) {
+        const parsed = cloud.config.parse(r, tenantId);
+        shared[cloud.id] = parsed.shared;
+        primaryClouds[cloud.id] = parsed.primary;
+        warnings.push(...parsed.warnings);
+    }
+    const clouds = shared as unknown as CloudSharedConfigs;
+    const primaryPrincipals = primaryClouds as unknown as CloudAgentConfigs;
     // Option 1 or Option 2 for the primary agent (seed 001); classes choose their own.
     const agentIdentityObj = r.object("agentIdentity", `set ${r.key("agentIdentity")} to { objectId, clientId, cloudFederationAudience }`, false);
-    const { cloudPrincipal, agentIdentity } = parseCloudPrincipal(r, "", { cloudPrincipal: r.raw("cloudPrincipal"), agentIdentity: agentIdentityObj }, appId, {
-        gcp: gcp !== undefined,
-        aws: aws?.audienceMode,
-    });
+    const { cloudPrincipal, agentIdentity } = parseCloudPrincipal(
+        r,
+        "",
+        { cloudPrincipal: r.raw("cloudPrincipal"), agentIdentity: agentIdentityObj },
+        appId,
+        clouds,
+        primaryPrincipals,
+    );
     reportAgentIdentityOverride(r, "containerApp", containerApp, cloudPrincipal);
-    const agentClasses = parseAgentClasses(r, { blueprint: { kind, appId, objectId }, gcp, aws, containerApp }, { uamiName, agentIdentity });
+    const primaryAgent: AgentConfig = {
+        uami: { name: uamiName },
+        blueprint: { kind, appId, objectId },
+        ficName: uamiFicName,
+        cloudPrincipal,
+        agentIdentity,
+        ...primaryPrincipals,
+        containerApp,
+    };
+    const agentClasses = parseAgentClasses(r, { blueprint: { kind, appId, objectId }, clouds }, primaryAgent);
+    reportUnusedClouds(r, clouds, [primaryAgent, ...agentClasses]);
     const tags = parseTags(r, kindCluster !== undefined, agentClasses.length > 0);
 
     reportEqualIds(r, [
@@ -491,12 +520,28 @@ export function parseStackConfig(source: ConfigSource, namespace: string, option
         uami: { name: uamiName },
         blueprint: { kind, appId, objectId, graphEndpoint, uamiFicName, additionalFederatedCredentials: additional },
         containerApp,
-        gcp,
-        aws,
+        ...clouds,
         warnings,
         kind: kindCluster,
+        primaryAgent,
         agentClasses,
         cloudPrincipal,
         agentIdentity,
     };
+}
+
+/**
+ * A cloud section that holds only the settings agents share, with no agent federating to that cloud, would create
+ * nothing: refused, since it is most likely an agent's keys forgotten.
+ */
+function reportUnusedClouds(r: Reader, clouds: CloudSharedConfigs, agents: readonly AgentConfig[]): void {
+    for (const cloud of CLOUDS) {
+        if (clouds[cloud.id] === undefined || agents.some((a) => a[cloud.id] !== undefined)) continue;
+        const sharedKeys = Object.entries(cloud.config.keys.fields).filter(([, spec]) => spec.scope === "shared");
+        r.report(
+            cloud.id,
+            `holds only the settings agents share (${sharedKeys.map(([k]) => k).join(", ")}), and no agent federates to ${cloud.label}: nothing would be created`,
+            `set ${cloud.config.primaryKeysHint} for the primary agent, or ${cloud.id} on an agent class, or remove ${r.key(cloud.id)}`,
+        );
+    }
 }

@@ -64,8 +64,14 @@ function requirement(spec: Spec): string {
     return "optional";
 }
 
+/** What `KeyDoc.scope` says, in the reference's words. */
+const SCOPES: Record<NonNullable<Spec["scope"]>, string> = {
+    shared: "**Shared** by every agent of the stack.",
+    agent: "**Per agent**: the primary agent's; each agent class sets its own under `agentClasses[]`.",
+};
+
 function ruleOf(spec: Spec, sharedWith: string | undefined): string {
-    const parts = [spec.summary];
+    const parts = spec.scope !== undefined ? [SCOPES[spec.scope], spec.summary] : [spec.summary];
     if (spec.kind === "value" && spec.allowed !== undefined && spec.allowed.length > 0)
         parts.push(`One of ${spec.allowed.map((a) => code(String(a))).join(", ")}.`);
     if (spec.kind === "value" && spec.type === "integer" && spec.min !== undefined && spec.max !== undefined && spec.allowed === undefined)

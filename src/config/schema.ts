@@ -1,9 +1,8 @@
 import type { BlueprintKind } from "../contracts";
 import type { ContainerAppConfig } from "./container-app";
-import type { GcpConfig } from "./gcp";
-import type { AwsConfig } from "./aws";
+import type { CloudSharedConfigs } from "../clouds";
 import type { KindConfig } from "./kind";
-import type { AgentClassConfig, AgentIdentityConfig } from "./agent-classes";
+import type { AgentClassConfig, AgentConfig, AgentIdentityConfig } from "./agent-classes";
 import type { CloudPrincipal } from "../contracts";
 
 /** A FIC declared literally in config (for example a GitHub Actions or CI subject), besides the UAMI's own. */
@@ -18,8 +17,12 @@ export interface DeclaredFederatedCredential {
     readonly description?: string;
 }
 
-/** The validated, typed stack configuration. Produced once by `parseStackConfig`; nothing else reads config. */
-export interface StackConfig {
+/**
+ * The validated, typed stack configuration. Produced once by `parseStackConfig`; nothing else reads config. Each
+ * cloud federation's shared settings are under its id (`gcp`, `aws`; `CloudSharedConfigs`), undefined when its
+ * section is not configured.
+ */
+export interface StackConfig extends CloudSharedConfigs {
     /** The config namespace (the Pulumi project name), used to name keys in messages. */
     readonly namespace: string;
     /** Entra tenant that owns the UAMI and the Blueprint. */
@@ -50,14 +53,16 @@ export interface StackConfig {
     readonly containerApp: ContainerAppConfig | undefined;
     /** The Kind lower environment (issuer on Azure Blob, FIC, optional workload); undefined when `kind` is unset. */
     readonly kind: KindConfig | undefined;
-    /** GCP workload identity federation; undefined when not configured. */
-    readonly gcp: GcpConfig | undefined;
-    /** AWS federation; undefined when not configured. */
-    readonly aws: AwsConfig | undefined;
     /** Which identity the primary agent's cloud contracts trust: `uami` (Option 1, default) or `agentIdentity` (Option 2). */
     readonly cloudPrincipal: CloudPrincipal;
     /** The primary agent's Agent Identity under Option 2; undefined under Option 1. */
     readonly agentIdentity: AgentIdentityConfig | undefined;
+    /**
+     * The primary agent in the shape every agent has (`AgentConfig`), from the top-level keys: `uami`, `blueprint`,
+     * `cloudPrincipal`, `agentIdentity`, `containerApp`, and its principal in each cloud section (undefined when the
+     * section holds only the shared keys).
+     */
+    readonly primaryAgent: AgentConfig;
     /** Agent classes beside the primary agent (seed 001: one UAMI per agent class); empty when none. */
     readonly agentClasses: readonly AgentClassConfig[];
     /** Accepted but risky choices, shown by the plan and logged by `pulumi preview`. */

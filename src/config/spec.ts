@@ -27,6 +27,11 @@ export interface KeyDoc {
     readonly see?: string;
     /** For a top-level key: the section of the reference it is listed under. */
     readonly section?: string;
+    /**
+     * Whom the key describes, where a section mixes both: `shared`, one value every agent of the stack uses (the GCP
+     * pool, the AWS account); `agent`, the primary agent's own, which each agent class sets for itself.
+     */
+    readonly scope?: "shared" | "agent";
 }
 
 /** A scalar key: a string, a number or a boolean. */

@@ -8,8 +8,8 @@ import {
     TrustContract,
     TrustContractKind,
 } from "../contracts";
-import { evaluateAwsRole } from "../verifiers/aws-sts";
-import { evaluateGcpProvider } from "../verifiers/gcp-sts";
+import { CLOUDS } from "../clouds";
+import type { CloudContractKind } from "../clouds/cloud";
 
 /** One contract's verdict on one token. */
 export interface ContractVerdict {
@@ -20,28 +20,31 @@ export interface ContractVerdict {
     readonly reasons: readonly string[];
 }
 
+/** The cloud federation's contract kind a contract belongs to, if it is a cloud's (src/clouds). */
+function cloudKind(contract: TrustContract): CloudContractKind<TrustContract> | undefined {
+    // The kind matched, so the contract is of that cloud's type (a correlation TypeScript cannot follow by kind).
+    return CLOUDS.find((cloud) => cloud.contract.kind === contract.kind)?.contract as unknown as CloudContractKind<TrustContract> | undefined;
+}
+
 /** The subject a contract pins: a GCP contract's is the one its service account binds (`.../subject/<sub>`). */
 export function pinnedSubject(contract: TrustContract): string {
-    switch (contract.kind) {
-        case "gcp-provider":
-            return contract.principal.slice(contract.principal.indexOf("/subject/") + "/subject/".length);
-        default:
-            return contract.subject;
-    }
+    const cloud = cloudKind(contract);
+    if (cloud) return cloud.pinnedSubject(contract);
+    return "subject" in contract ? contract.subject : "";
 }
 
 /** A short, stable name for a contract in reports, ending with the subject it pins (`sub <subject>`). */
 export function contractName(contract: TrustContract): string {
     const sub = `sub ${pinnedSubject(contract)}`;
+    const cloud = cloudKind(contract);
+    if (cloud) return `${cloud.name(contract)} ${sub}`;
     switch (contract.kind) {
         case "entra-fic":
             return `${contract.name} (FIC on ${contract.target.kind} ${contract.target.appId}) ${sub}`;
-        case "gcp-provider":
-            return `${contract.name} -> ${contract.serviceAccountEmail} ${sub}`;
-        case "aws-role":
-            return `${contract.roleArn} (${contract.mode} audience) ${sub}`;
         case "pulumi-oidc-policy":
             return `Pulumi Cloud ${contract.organization} ${contract.tokenType} token${contract.teamName ? ` for team ${contract.teamName}` : ""} ${sub}`;
+        default:
+            return `${contract.kind} ${sub}`;
     }
 }
 
@@ -53,21 +56,14 @@ export function contractName(contract: TrustContract): string {
 export function evaluateContracts(contracts: readonly TrustContract[], claims: JwtClaims, now: number, form?: TokenForm): ContractVerdict[] {
     const unsigned = form ? tokenFormProblem(form) : undefined;
     return contracts.map((contract) => {
-        let verdict;
-        switch (contract.kind) {
-            case "entra-fic":
-                verdict = evaluateEntraFic(contract, claims, now);
-                break;
-            case "gcp-provider":
-                verdict = evaluateGcpProvider(contract, claims, now);
-                break;
-            case "aws-role":
-                verdict = evaluateAwsRole(contract, claims, now);
-                break;
-            case "pulumi-oidc-policy":
-                verdict = evaluatePulumiOidcPolicy(contract, claims, now);
-                break;
-        }
+        const cloud = cloudKind(contract);
+        const verdict = cloud
+            ? cloud.evaluate(contract, claims, now)
+            : contract.kind === "entra-fic"
+              ? evaluateEntraFic(contract, claims, now)
+              : contract.kind === "pulumi-oidc-policy"
+                ? evaluatePulumiOidcPolicy(contract, claims, now)
+                : { accepted: false, reasons: [`contract kind ${contract.kind} has no verifier in this version`] };
         const reasons = unsigned ? [tokenFormReason(contract.kind, unsigned), ...verdict.reasons] : verdict.reasons;
         return { contract: contractName(contract), kind: contract.kind, accepted: reasons.length === 0, reasons };
     });

@@ -1,6 +1,8 @@
 import { createHash, generateKeyPairSync } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { kubernetesKeyId } from "../contracts/oidc-issuer";
+import { CLOUDS } from "../clouds";
+import type { MockedResource, MockTools } from "../clouds/cloud";
 
 /**
  * Pulumi mocks that stand in for Azure Resource Manager and Microsoft Graph during the offline plan and the tests.
@@ -70,13 +72,11 @@ const GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000";
 /** The placeholder subscription id used in ARM ids of the offline plan. */
 export const PLACEHOLDER_SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000";
 
-/** Facts a real cloud knows about the account the plan deploys to (read from the stack's config). */
-export interface MockCloudContext {
-    /** GCP project id -> project number. */
-    readonly gcpProjectNumbers?: Readonly<Record<string, string>>;
-    /** The AWS account the default credentials belong to. */
-    readonly awsAccountId?: string;
-}
+/**
+ * What the accounts the plan deploys to know, by cloud federation id (`gcp`, `aws`): the project's `<project>:<id>`
+ * section as JSON text (a GCP project's number, the AWS account id); each cloud's mocks read their own.
+ */
+export type MockCloudSections = Readonly<Record<string, string | undefined>>;
 
 export class AgentFedMocks implements pulumi.runtime.Mocks {
     readonly registrations: RecordedRegistration[] = [];
@@ -90,24 +90,19 @@ export class AgentFedMocks implements pulumi.runtime.Mocks {
     constructor(
         private readonly tenantId: string,
         private readonly overrides: MockOverrides = {},
-        /** What a cloud would know from the account itself: GCP project numbers, the AWS account id. */
-        private readonly cloud: MockCloudContext = {},
-    ) {}
-
-    private awsAccountId(): string {
-        if (this.cloud.awsAccountId) return this.cloud.awsAccountId;
-        this.placeholders.set("000000000000", "the AWS account id of the deploying credentials");
-        return "000000000000";
+        /** What each cloud would know from the account itself (a GCP project's number, the AWS account id). */
+        cloudSections: MockCloudSections = {},
+    ) {
+        const tools: MockTools = {
+            placeholder: (type, name, field, meaning) => this.placeholder(type, name, field, meaning),
+            note: (value, meaning) => void this.placeholders.set(value, meaning),
+            text,
+        };
+        this.clouds = CLOUDS.map((cloud) => cloud.mocks.bind(cloudSections[cloud.id], tools));
     }
 
-    private gcpProjectNumber(projectId: unknown): string {
-        const id = String(projectId);
-        const known = this.cloud.gcpProjectNumbers?.[id];
-        if (known) return known;
-        const value = "000000000000";
-        this.placeholders.set(value, `project number of GCP project ${id}`);
-        return value;
-    }
+    /** Each cloud federation's answers for its own resource types. */
+    private readonly clouds: readonly ((type: string, name: string, inputs: Record<string, unknown>) => MockedResource | undefined)[];
 
     private placeholder(type: string, name: string, field: string, meaning: string): string {
         const hex = createHash("sha256").update(`${type}::${name}::${field}`).digest("hex").slice(0, 12);
@@ -199,7 +194,11 @@ export class AgentFedMocks implements pulumi.runtime.Mocks {
         return this.providerSubscriptions.get(name) ?? PLACEHOLDER_SUBSCRIPTION_ID;
     }
 
-    private computed(type: string, name: string, inputs: Record<string, unknown>, subscriptionId: string): { id: string; state: Record<string, unknown> } {
+    private computed(type: string, name: string, inputs: Record<string, unknown>, subscriptionId: string): MockedResource {
+        for (const cloud of this.clouds) {
+            const answer = cloud(type, name, inputs);
+            if (answer) return answer;
+        }
         const sub = `/subscriptions/${subscriptionId}`;
         switch (type) {
             case "azure-native:resources:ResourceGroup":
@@ -314,31 +313,6 @@ export class AgentFedMocks implements pulumi.runtime.Mocks {
                         type: "Block",
                     },
                 };
-            case "gcp:projects/service:Service":
-                return { id: `${text(inputs.project)}/${text(inputs.service)}`, state: {} };
-            case "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": {
-                const poolName = `projects/${this.gcpProjectNumber(inputs.project)}/locations/global/workloadIdentityPools/${text(inputs.workloadIdentityPoolId)}`;
-                return { id: poolName, state: { name: poolName, state: "ACTIVE" } };
-            }
-            case "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": {
-                const providerName = `projects/${this.gcpProjectNumber(inputs.project)}/locations/global/workloadIdentityPools/${text(inputs.workloadIdentityPoolId)}/providers/${text(inputs.workloadIdentityPoolProviderId)}`;
-                return { id: providerName, state: { name: providerName, state: "ACTIVE" } };
-            }
-            case "gcp:serviceaccount/account:Account": {
-                const email = `${text(inputs.accountId)}@${text(inputs.project)}.iam.gserviceaccount.com`;
-                const uniqueId = this.placeholder(type, name, "uniqueId", `unique id of service account ${email}, assigned by GCP`);
-                return {
-                    id: `projects/${text(inputs.project)}/serviceAccounts/${email}`,
-                    state: { name: `projects/${text(inputs.project)}/serviceAccounts/${email}`, email, member: `serviceAccount:${email}`, uniqueId },
-                };
-            }
-            case "gcp:projects/iAMCustomRole:IAMCustomRole": {
-                const roleName = `projects/${text(inputs.project)}/roles/${text(inputs.roleId)}`;
-                return { id: roleName, state: { name: roleName, deleted: false } };
-            }
-            case "gcp:serviceaccount/iAMMember:IAMMember":
-            case "gcp:projects/iAMMember:IAMMember":
-                return { id: `${name}-binding`, state: { etag: "BwXplaceholder=" } };
             case "azuread:index/application:Application": {
                 const objectId = this.placeholder(type, name, "objectId", `object id of Entra app ${text(inputs.displayName)}`);
                 const clientId = this.placeholder(type, name, "clientId", `client id (appId) of Entra app ${text(inputs.displayName)}`);
@@ -350,14 +324,6 @@ export class AgentFedMocks implements pulumi.runtime.Mocks {
             }
             case "azuread:index/appRoleAssignment:AppRoleAssignment":
                 return { id: `${text(inputs.resourceObjectId)}/appRoleAssignment/${name}`, state: {} };
-            case "aws:iam/openIdConnectProvider:OpenIdConnectProvider": {
-                const arn = `arn:aws:iam::${this.awsAccountId()}:oidc-provider/${text(inputs.url).replace(/^https:\/\//, "")}`;
-                return { id: arn, state: { arn } };
-            }
-            case "aws:iam/role:Role": {
-                const arn = `arn:aws:iam::${this.awsAccountId()}:role/${text(inputs.name)}`;
-                return { id: text(inputs.name), state: { arn, uniqueId: "AROAPLACEHOLDER0000000" } };
-            }
             case "azure-native:authorization:RoleDefinition": {
                 const guid = this.placeholder(type, name, "name", `name (GUID) Azure assigns to custom role ${text(inputs.roleName)}`);
                 return {

@@ -1,8 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { TrustContract } from "../contracts";
+import { CLOUDS } from "../clouds";
 import { AgentFedMocks, MockOverrides } from "./mocks";
 import { MAIN_PROJECT, planProject, PlanProject } from "./projects";
 import { readProjectName, readStackConfig, toConfigString } from "./stack-files";
+import { AliasSpec, engineUrn } from "./urns";
 
 export interface PlanOptions {
     /** Stack name: reads Pulumi.<stack>.yaml. */
@@ -17,21 +19,28 @@ export interface PlanOptions {
     mockOverrides?: MockOverrides;
     /** Receives the mocks before the program runs, so a caller can inspect registrations even when the plan fails. */
     onMocks?: (mocks: AgentFedMocks) => void;
-    /** Record the dependency graph Pulumi sends with each registration (`PlanResult.graph`). Default false. */
+    /** Record every registration as the engine receives it (`PlanResult.graph`), with engine URNs. Default false. */
     recordGraph?: boolean;
 }
 
-/** One registration as the engine receives it: what it is and which resources it waits for. */
+/** One registration as the engine receives it: what it is, which resources it waits for, and what it was before. */
 export interface GraphNode {
+    /** The URN the engine gives it (full parent type chain, root stack omitted; see urns.ts), not the mock monitor's own. */
     readonly urn: string;
     readonly type: string;
     readonly name: string;
     readonly custom: boolean;
+    /** A component implemented by a provider (multi-language component); the engine's provider inheritance depends on it. */
+    readonly remote: boolean;
     readonly parent: string;
     /** URNs of the resources whose outputs (or explicit `dependsOn`) this registration waits for. */
     readonly dependencies: readonly string[];
     /** The provider reference (`<urn>::<id>`) of a custom resource with an explicit provider, else "". */
     readonly provider: string;
+    /** `protect` as sent; undefined: not set, so the engine takes the parent's. */
+    readonly protect: boolean | undefined;
+    /** The `aliases` option as sent: old URNs and alias specs (parent URNs in engine form). */
+    readonly aliases: readonly AliasSpec[];
 }
 
 export interface PlannedResource {
@@ -65,39 +74,108 @@ export interface PlanResult {
 }
 
 /** The shape of the mock monitor's registerResource the graph recorder wraps (a protobuf request and a callback). */
+interface AliasSpecLike {
+    getName(): string;
+    getType(): string;
+    getStack(): string;
+    getProject(): string;
+    hasParenturn(): boolean;
+    getParenturn(): string;
+    hasNoparent(): boolean;
+    getNoparent(): boolean;
+}
+/** pulumirpc.Alias (proto/alias_pb.d.ts): an old URN (case 1) or a spec (case 2). */
+interface AliasLike {
+    getAliasCase(): number;
+    getUrn(): string;
+    getSpec(): AliasSpecLike | undefined;
+}
+/** pulumirpc.RegisterResourceRequest (proto/resource_pb.d.ts, @pulumi/pulumi 3.270): the fields the recorder reads. */
 interface RegisterResourceRequestLike {
     getType(): string;
     getName(): string;
     getCustom(): boolean;
+    getRemote(): boolean;
     getParent(): string;
     getProvider(): string;
     getDependenciesList(): string[];
+    hasProtect(): boolean;
+    getProtect(): boolean | undefined;
+    getAliasurnsList(): string[];
+    getAliasesList(): AliasLike[];
+    getAliasspecs(): boolean;
 }
 type RegisterCallback = (err: unknown, response?: { getUrn(): string }) => void;
 interface MonitorLike {
     registerResource(req: RegisterResourceRequestLike, callback: RegisterCallback): unknown;
+    newUrn(parent: string, type: string, name: string): string;
 }
 
-/** Wraps the mock monitor so every registration's dependency list is recorded with the URN it was given. */
-function recordGraph(graph: GraphNode[]): void {
+/** The aliases of a registration as the engine parses them (source_eval.go): legacy URNs first, then the `aliases` list. */
+function aliasesOf(req: RegisterResourceRequestLike): AliasSpec[] {
+    const aliases: AliasSpec[] = [...req.getAliasurnsList()];
+    for (const alias of req.getAliasesList()) {
+        const spec = alias.getSpec();
+        if (alias.getAliasCase() !== 2 || !spec) {
+            aliases.push(alias.getUrn());
+            continue;
+        }
+        aliases.push({
+            name: spec.getName(),
+            type: spec.getType(),
+            stack: spec.getStack(),
+            project: spec.getProject(),
+            ...(spec.hasParenturn() ? { parentUrn: spec.getParenturn() } : {}),
+            ...(spec.hasNoparent() ? { noParent: spec.getNoparent() } : {}),
+        });
+    }
+    // Without `aliasSpecs`, the engine rewrites a Node.js SDK's specs (source_eval.go transformAliasForNodeJSCompat):
+    // what is recorded here would not be what the engine matches.
+    if (req.getAliasesList().length > 0 && !req.getAliasspecs())
+        throw new Error(`${req.getType()}::${req.getName()} sends alias specs without aliasSpecs; the engine would reinterpret them`);
+    return aliases;
+}
+
+/**
+ * Records every registration the program sends, as the engine receives it. The mock monitor's own URNs keep the
+ * stack's type and only the last parent type (MockMonitor.newUrn in @pulumi/pulumi runtime/mocks.js); the engine's
+ * keep every parent type and omit the root stack's. So the recorder first makes the mock monitor name resources as
+ * the engine does: every URN the program sees (parents, dependencies, providers, alias parents) is then the real one.
+ */
+export function recordGraph(graph: GraphNode[]): void {
     const monitor = pulumi.runtime.getMonitor() as unknown as MonitorLike | undefined;
     if (!monitor) throw new Error("no Pulumi monitor to record the dependency graph from");
+    if (typeof monitor.newUrn !== "function") throw new Error("the Pulumi mock monitor has no newUrn to make engine URNs with");
+    const stack = pulumi.getStack();
+    const project = pulumi.getProject();
+    monitor.newUrn = (parent, type, name) => engineUrn(stack, project, parent, type, name);
     const register = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req, callback) =>
-        register(req, (err, response) => {
+    monitor.registerResource = (req, callback) => {
+        let aliases: AliasSpec[];
+        try {
+            aliases = aliasesOf(req);
+        } catch (err) {
+            callback(err);
+            return undefined;
+        }
+        return register(req, (err, response) => {
             if (!err && response) {
                 graph.push({
                     urn: response.getUrn(),
                     type: req.getType(),
                     name: req.getName(),
                     custom: req.getCustom(),
+                    remote: req.getRemote(),
                     parent: req.getParent(),
                     dependencies: req.getDependenciesList(),
                     provider: req.getProvider(),
+                    protect: req.hasProtect() ? req.getProtect() : undefined,
+                    aliases,
                 });
             }
             callback(err, response);
         });
+    };
 }
 
 const STACK_TYPE = "pulumi:pulumi:Stack";
@@ -109,16 +187,6 @@ function jsonField(text: string | undefined, field: string): string | undefined 
         return typeof value === "string" || typeof value === "number" ? String(value) : undefined;
     } catch {
         return undefined;
-    }
-}
-
-/** The GCP project id -> number the stack declares, so mocked resource names carry the number GCP would. */
-function gcpProjectNumbers(gcpConfig: string | undefined): Record<string, string> {
-    try {
-        const gcp = JSON.parse(gcpConfig ?? "null") as { projectId?: unknown; projectNumber?: unknown } | null;
-        return gcp && typeof gcp.projectId === "string" ? { [gcp.projectId]: String(gcp.projectNumber) } : {};
-    } catch {
-        return {};
     }
 }
 
@@ -138,10 +206,8 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     }
 
     const tenantId = config[`${project}:tenantId`] ?? jsonField(config[`${project}:azure`], "tenantId") ?? "";
-    const mocks = new AgentFedMocks(tenantId, options.mockOverrides, {
-        gcpProjectNumbers: gcpProjectNumbers(config[`${project}:gcp`]),
-        awsAccountId: jsonField(config[`${project}:aws`], "accountId"),
-    });
+    // Each cloud's mocks read what its account knows from the project's section of the same name.
+    const mocks = new AgentFedMocks(tenantId, options.mockOverrides, Object.fromEntries(CLOUDS.map((c) => [c.id, config[`${project}:${c.id}`]])));
     options.onMocks?.(mocks);
     pulumi.runtime.setAllConfig(config);
     await pulumi.runtime.setMocks(mocks, project, options.stack, false);

@@ -341,23 +341,3 @@ export function awsAgentEnv(roleArn: string, region: string, sessionName: string
         { name: "AWS_ROLE_SESSION_NAME", value: sessionName },
     ];
 }
-
-/**
- * What an agent's container app needs for its cloud federations: the GCP subject-token target (the UAMI's token
- * under Option 1, the sidecar-minted Agent Identity JWT under Option 2) and, under Option 2, the sidecar entries
- * that mint that JWT for each cloud's dedicated audience. The AWS target comes from the AWS federation itself.
- */
-export function cloudFederationWiring(
-    agentIdentity: { readonly clientId: string; readonly cloudFederationAudience: { readonly identifierUri: string } } | undefined,
-    clouds: { readonly gcp: boolean; readonly awsAudienceUri: string | undefined },
-): { gcpTarget: TokenTarget | undefined; sidecarApis: DownstreamApi[] } {
-    if (!agentIdentity) return { gcpTarget: clouds.gcp ? GCP_TOKEN_TARGET : undefined, sidecarApis: [] };
-    const gcpAudienceUri = agentIdentity.cloudFederationAudience.identifierUri;
-    return {
-        gcpTarget: clouds.gcp ? sidecarTokenTarget("gcp", GCP_SUBJECT_TOKEN_FILE, GCP_FEDERATION_API, gcpAudienceUri, agentIdentity.clientId) : undefined,
-        sidecarApis: [
-            ...(clouds.gcp ? [cloudFederationApi(GCP_FEDERATION_API, "https://sts.googleapis.com", gcpAudienceUri)] : []),
-            ...(clouds.awsAudienceUri ? [cloudFederationApi(AWS_FEDERATION_API, "https://sts.amazonaws.com", clouds.awsAudienceUri)] : []),
-        ],
-    };
-}

@@ -1,22 +1,27 @@
-import { Json, Reader } from "./reader";
-import { boolean, list, object, text } from "./spec";
+import { Json, JsonObject, Reader } from "../../config/reader";
+import type { CloudConfig } from "../cloud";
+import { boolean, list, object, reuse, text } from "../../config/spec";
 
-/** GCP workload identity federation for the agent's model calls (`agentfed:gcp`). Absent: no GCP resources. */
-export interface GcpConfig {
-    /** Project id (e.g. `contoso-agents-prod`): where the pool, provider and service account are created. */
+/** What every agent federating to GCP shares (`agentfed:gcp`): the project and the pool. */
+export interface GcpSharedConfig {
+    /** Project id (e.g. `contoso-agents-prod`): where the pool, providers and service accounts are created. */
     readonly projectId: string;
     /** Project number (digits): it appears in principal:// members and the STS audience. */
     readonly projectNumber: string;
     /** Workload identity pool id. Deleted ids cannot be reused for 30 days. */
     readonly poolId: string;
+    /** Enable the iam, sts, iamcredentials and aiplatform APIs (never disabled on destroy). Default true. */
+    readonly enableApis: boolean;
+}
+
+/** One agent's GCP principal: the primary agent's (in `agentfed:gcp`) or a class's (`agentClasses[i].gcp`). */
+export interface GcpAgentConfig {
     /** Workload identity pool provider id. Deleted ids cannot be reused for 30 days. */
     readonly providerId: string;
     /** Account id of the dedicated service account the agent impersonates. */
     readonly serviceAccountId: string;
     /** Project roles for the service account (the model's permissions). Default: roles/aiplatform.user. */
     readonly modelRoles: readonly string[];
-    /** Enable the iam, sts, iamcredentials and aiplatform APIs (never disabled on destroy). Default true. */
-    readonly enableApis: boolean;
 }
 
 const PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
@@ -66,33 +71,46 @@ export const PROVIDER_ID_RULE = "4-32 lowercase letters, digits or '-', not star
 export const GCP_KEYS = object(
     {
         summary:
-            "GCP workload identity federation for the agent's model (Vertex AI): a pool, a provider trusting exactly this stack's UAMI, and a service account it impersonates. Absent: no GCP resources.",
+            "GCP workload identity federation for the agents' model (Vertex AI): the project and pool every agent shares, and the primary agent's provider trusting exactly its UAMI and the service account it impersonates. With only the shared keys, the primary agent gets no GCP principal and agent classes still federate through the pool. Absent: no GCP resources.",
         section: "GCP federation",
         see: "gcp-federation.md",
     },
     {
         projectId: text({
             summary: "Project id.",
+            scope: "shared",
             required: true,
             rule: "6-30 lowercase letters, digits or '-', starting with a letter",
             example: "contoso-agents-prod",
         }),
         projectNumber: text({
             summary: "Project number: it appears in principal:// members and the STS audience.",
+            scope: "shared",
             required: true,
             rule: "digits, quoted in YAML (a number beyond 2^53 would be rounded)",
             example: "123456789012",
         }),
-        poolId: text({ summary: "Workload identity pool id.", required: true, rule: PROVIDER_ID_RULE, example: "agentfed-prod" }),
-        providerId: text({ summary: "Workload identity pool provider id.", required: true, rule: PROVIDER_ID_RULE, example: "entra-uami" }),
+        poolId: text({ summary: "Workload identity pool id.", required: true, scope: "shared", rule: PROVIDER_ID_RULE, example: "agentfed-prod" }),
+        providerId: text({
+            summary: "Workload identity pool provider id.",
+            required: "for the primary agent's GCP principal (with serviceAccountId)",
+            scope: "agent",
+            rule: PROVIDER_ID_RULE,
+            example: "entra-uami",
+        }),
         serviceAccountId: text({
             summary: "Account id of the dedicated service account.",
-            required: true,
+            required: "for the primary agent's GCP principal (with providerId)",
+            scope: "agent",
             rule: SERVICE_ACCOUNT_ID_RULE,
             example: "weather-agent-llm",
         }),
-        modelRoles: MODEL_ROLES_KEY,
-        enableApis: boolean({ summary: "Enable the iam, sts, iamcredentials and aiplatform APIs (never disabled on destroy).", default: true }),
+        modelRoles: reuse(MODEL_ROLES_KEY, { scope: "agent" }),
+        enableApis: boolean({
+            summary: "Enable the iam, sts, iamcredentials and aiplatform APIs (never disabled on destroy).",
+            default: true,
+            scope: "shared",
+        }),
     },
 );
 const K = GCP_KEYS.fields;
@@ -143,11 +161,31 @@ export function parseServiceAccountId(r: Reader, path: string, value: Json | und
     return r.matching(path, value, SERVICE_ACCOUNT_ID, "a service account id", "use 6-30 lowercase letters, digits or '-', starting with a letter");
 }
 
-/** Parses `agentfed:gcp`. */
-export function parseGcpConfig(r: Reader): GcpConfig | undefined {
+/** The keys of `agentfed:gcp` that describe the primary agent's principal; the others are shared. */
+export const GCP_AGENT_KEYS = ["providerId", "serviceAccountId", "modelRoles"] as const;
+
+/** One agent's provider id, service account and model roles, under `path` (`gcp`, `agentClasses[i].gcp`). */
+export function parseGcpAgent(r: Reader, path: string, root: JsonObject, providerExample: string): GcpAgentConfig {
+    const providerId = r.text(`${path}.providerId`, root.providerId) ?? "";
+    if (providerId !== "" || root.providerId === undefined || root.providerId === null || root.providerId === "") {
+        const problem = poolOrProviderIdProblem(providerId);
+        if (problem) r.report(`${path}.providerId`, problem, `choose an id such as ${providerExample}; a deleted id stays reserved for 30 days`);
+    }
+    return {
+        providerId,
+        serviceAccountId: parseServiceAccountId(r, `${path}.serviceAccountId`, root.serviceAccountId),
+        modelRoles: parseModelRoles(r, `${path}.modelRoles`, root.modelRoles),
+    };
+}
+
+/**
+ * Parses `agentfed:gcp`: the shared project and pool, and the primary agent's principal when any of its keys
+ * (`GCP_AGENT_KEYS`) is set; without them the primary agent has no GCP principal.
+ */
+export function parseGcpConfig(r: Reader): { gcp: GcpSharedConfig | undefined; primary: GcpAgentConfig | undefined } {
     const key = "gcp";
     const root = r.object(key, `set ${r.key(key)} to { projectId, projectNumber, poolId, providerId, serviceAccountId }`, false);
-    if (!root) return undefined;
+    if (!root) return { gcp: undefined, primary: undefined };
     r.onlyKnownFields(key, root, Object.keys(K));
 
     const projectId = r.matching(
@@ -166,23 +204,54 @@ export function parseGcpConfig(r: Reader): GcpConfig | undefined {
             `gcloud projects describe ${projectId || "<project>"} --format='value(projectNumber)'; quote it in YAML`,
         );
     }
-    const ids: Record<"poolId" | "providerId", string> = { poolId: "", providerId: "" };
-    for (const field of ["poolId", "providerId"] as const) {
-        const id = r.text(`${key}.${field}`, root[field]);
-        if (id === undefined && root[field] !== undefined && root[field] !== null && root[field] !== "") continue;
-        const problem = poolOrProviderIdProblem(id ?? "");
-        if (problem) r.report(`${key}.${field}`, problem, "choose an id such as agentfed-prod; a deleted id stays reserved for 30 days");
-        ids[field] = id ?? "";
+    const poolId = r.text(`${key}.poolId`, root.poolId);
+    if (poolId !== undefined || root.poolId === undefined || root.poolId === null || root.poolId === "") {
+        const problem = poolOrProviderIdProblem(poolId ?? "");
+        if (problem) r.report(`${key}.poolId`, problem, "choose an id such as agentfed-prod; a deleted id stays reserved for 30 days");
     }
-    const serviceAccountId = parseServiceAccountId(r, `${key}.serviceAccountId`, root.serviceAccountId);
-    const modelRoles = parseModelRoles(r, `${key}.modelRoles`, root.modelRoles);
+    const agentKeySet = GCP_AGENT_KEYS.some((k) => root[k] !== undefined && root[k] !== null);
+    const primary = agentKeySet ? parseGcpAgent(r, key, root, "agentfed-prod") : undefined;
     return {
-        projectId,
-        projectNumber,
-        poolId: ids.poolId,
-        providerId: ids.providerId,
-        serviceAccountId,
-        modelRoles,
-        enableApis: r.boolean(`${key}.enableApis`, root.enableApis, K.enableApis),
+        gcp: { projectId, projectNumber, poolId: poolId ?? "", enableApis: r.boolean(`${key}.enableApis`, root.enableApis, K.enableApis) },
+        primary,
     };
 }
+
+/** `agentClasses[].gcp`: one class's provider (in the stack's pool) and service account. */
+export const GCP_CLASS_KEYS = object(
+    { summary: "The class's GCP provider (in the stack's pool) and service account.", rule: "needs the stack's gcp" },
+    {
+        providerId: text({ summary: "Workload identity pool provider id.", required: true, rule: PROVIDER_ID_RULE, example: "agent-finance" }),
+        serviceAccountId: text({
+            summary: "Account id of the class's service account.",
+            required: true,
+            rule: SERVICE_ACCOUNT_ID_RULE,
+            example: "agent-finance-llm",
+        }),
+        modelRoles: MODEL_ROLES_KEY,
+    },
+);
+
+/** GCP's configuration, as the stack's parser reads every cloud's. */
+export const GCP_CONFIG: CloudConfig<GcpSharedConfig, GcpAgentConfig> = {
+    keys: GCP_KEYS,
+    classKeys: GCP_CLASS_KEYS,
+    parse(r) {
+        const { gcp, primary } = parseGcpConfig(r);
+        return { shared: gcp, primary, warnings: [] };
+    },
+    parseClass(r, path, value, shared) {
+        r.onlyKnownFields(path, value, Object.keys(GCP_CLASS_KEYS.fields));
+        if (!shared) r.report(path, `needs ${r.key("gcp")}: classes share its project and pool`, `configure ${r.key("gcp")}, or remove ${r.key(path)}`);
+        return parseGcpAgent(r, path, value, "agent-finance");
+    },
+    uniqueValues: (agent) => [
+        { field: "providerId", value: agent.providerId, what: "GCP provider id" },
+        { field: "serviceAccountId", value: agent.serviceAccountId, what: "GCP service account id" },
+    ],
+    // The Agent Identity requests the dedicated cloud-federation audience GCP's provider lists: no mode to check.
+    option2Problem: () => undefined,
+    pinsTokenSubject: false,
+    option2Audience: () => undefined,
+    primaryKeysHint: "providerId and serviceAccountId",
+};

@@ -2,37 +2,39 @@ import * as pulumi from "@pulumi/pulumi";
 import * as iam from "@pulumi/gcp/iam";
 import * as projects from "@pulumi/gcp/projects";
 import * as serviceaccount from "@pulumi/gcp/serviceaccount";
-import type { GcpConfig } from "../config/gcp";
-import { ExternalAccountCredentialConfig, externalAccountCredentialConfig, GcpProviderContract, gcpProviderContract, WorkloadSubject } from "../contracts";
+import { GcpSharedFederation } from "./shared-federation";
+import { ExternalAccountCredentialConfig, externalAccountCredentialConfig, GcpProviderContract, gcpProviderContract, WorkloadSubject } from "../../contracts";
+
+/** One agent's provider and service account in the shared pool. */
+export interface GcpFederationSettings {
+    /** Workload identity pool provider id: one per workload subject. A deleted id stays reserved for 30 days. */
+    readonly providerId: string;
+    /** Account id of the dedicated service account only the subject may impersonate. */
+    readonly serviceAccountId: string;
+    /** Project roles granted to the service account (the model's permissions). */
+    readonly modelRoles: readonly string[];
+}
 
 export interface GcpFederationArgs {
     /** The workload subject the provider must accept; wire it from its source (e.g. `ManagedIdentity.workloadSubject`). */
     subject: pulumi.Input<WorkloadSubject>;
-    /** Project, pool/provider ids, service account and model roles: the validated `agentfed:gcp` section. */
-    settings: GcpConfig;
+    /** The agent's provider id, service account and model roles. */
+    settings: GcpFederationSettings;
+    /** The stack's project, pool and APIs. */
+    shared: GcpSharedFederation;
     /** Path of the subject-token file the token refresher writes, named in the credential configuration. */
     subjectTokenFile: string;
-    /** An agent class: add the provider to the primary federation's pool instead of creating a pool (and APIs). */
-    sharedPool?: GcpSharedPool;
     /** Display name of the service account. Default: "agentfed agent (federated)". */
     serviceAccountDisplayName?: string;
-    /** Protect the pool and provider (their ids stay reserved for 30 days after deletion). Default: true. */
+    /** Protect the provider (its id stays reserved for 30 days after deletion). Default: true. */
     protect?: boolean;
 }
 
-/** What agent classes reuse from the primary federation: the pool, and the APIs their resources need. */
-export interface GcpSharedPool {
-    readonly pool: iam.WorkloadIdentityPool;
-    readonly apis: readonly pulumi.Resource[];
-}
-
-const APIS = ["iam.googleapis.com", "sts.googleapis.com", "iamcredentials.googleapis.com", "aiplatform.googleapis.com"];
-
 /**
- * GCP workload identity federation for one workload subject: a pool, an OIDC provider whose audiences and
- * condition come from the subject, a dedicated service account only that subject may impersonate, and the
- * project roles the model needs. The contract is computed by the pure `gcpProviderContract`; the resources
- * register exactly that contract.
+ * GCP workload identity federation for one agent's workload subject: an OIDC provider in the stack's shared pool
+ * whose audiences and condition come from the subject, a dedicated service account only that subject may
+ * impersonate, and the project roles the model needs. The contract is computed by the pure `gcpProviderContract`;
+ * the resources register exactly that contract.
  */
 export class GcpFederation extends pulumi.ComponentResource {
     /** Full provider resource name (projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>). */
@@ -43,41 +45,24 @@ export class GcpFederation extends pulumi.ComponentResource {
     public readonly contract: pulumi.Output<GcpProviderContract>;
     /** The agent's `external_account` credential configuration (JSON text). */
     public readonly credentialConfig: pulumi.Output<string>;
-    /** What agent classes reuse (set on a federation that created its pool). */
-    public readonly shared: GcpSharedPool | undefined;
 
     constructor(name: string, args: GcpFederationArgs, opts?: pulumi.ComponentResourceOptions) {
         super("agentfed:gcp:Federation", name, {}, opts);
         const s = args.settings;
+        const shared = args.shared.settings;
         const protect = args.protect ?? true;
-        const project = s.projectId;
-
-        const apis = args.sharedPool
-            ? args.sharedPool.apis
-            : s.enableApis
-              ? APIS.map((service) => new projects.Service(`${name}-${service.split(".")[0]}`, { project, service, disableOnDestroy: false }, { parent: this }))
-              : [];
+        const project = shared.projectId;
+        const apis = args.shared.apis;
+        const pool = args.shared.pool;
 
         // The service account's email is known before it exists; the contract does not wait for the account.
         const serviceAccountEmail = `${s.serviceAccountId}@${project}.iam.gserviceaccount.com`;
         this.contract = pulumi
             .output(args.subject)
             .apply((subject) =>
-                gcpProviderContract({ projectNumber: s.projectNumber, poolId: s.poolId, providerId: s.providerId }, serviceAccountEmail, subject),
+                gcpProviderContract({ projectNumber: shared.projectNumber, poolId: shared.poolId, providerId: s.providerId }, serviceAccountEmail, subject),
             );
 
-        const pool =
-            args.sharedPool?.pool ??
-            new iam.WorkloadIdentityPool(
-                name,
-                {
-                    project,
-                    workloadIdentityPoolId: s.poolId,
-                    displayName: s.poolId,
-                    description: "Workload identity federation for the agent's UAMI. Managed by Pulumi (agentfed).",
-                },
-                { parent: this, protect, dependsOn: [...apis] },
-            );
         const provider = new iam.WorkloadIdentityPoolProvider(
             name,
             {
@@ -115,7 +100,6 @@ export class GcpFederation extends pulumi.ComponentResource {
 
         this.providerName = pulumi.all([provider.name, this.contract]).apply(([, c]) => c.name);
         this.serviceAccountEmail = account.email;
-        this.shared = args.sharedPool ? undefined : { pool, apis };
         this.credentialConfig = this.contract.apply((c) =>
             JSON.stringify(externalAccountCredentialConfig(c, args.subjectTokenFile) satisfies ExternalAccountCredentialConfig, null, 2),
         );
