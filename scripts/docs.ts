@@ -1,7 +1,8 @@
 /**
  * `npm run docs`: writes the generated documentation from the code that enforces it: docs/configuration.md, rendered
  * from the configuration keys the main project's parser reads (src/config), and docs/ci-bootstrap-configuration.md,
- * from the keys the CI bootstrap's parser reads (bootstrap/config.ts). test/config-reference.test.ts and
+ * from the keys the CI bootstrap's parser reads (bootstrap/config.ts), and the deploy identities' table in
+ * docs/deploying.md, from what the bootstrap grants (bootstrap/deployer-roles.ts). test/config-reference.test.ts and
  * test/bootstrap-config-reference.test.ts fail when a committed page differs from what this writes.
  *
  * `npm run docs -- --check` writes nothing: it exits 0 when every page is what it would write, 1 naming each stale
@@ -9,6 +10,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import { deployingPage } from "../bootstrap/deployer-roles";
 import { renderBootstrapConfigurationReference } from "../bootstrap/reference";
 import { parseCliArgs, UsageError } from "../src/cli-args";
 import { CliIo, EXIT, processIo } from "../src/cli-io";
@@ -21,6 +23,8 @@ export function generatedPages(): { file: string; content: string }[] {
     return [
         { file: "docs/configuration.md", content: renderConfigurationReference() },
         { file: "docs/ci-bootstrap-configuration.md", content: renderBootstrapConfigurationReference() },
+        // A generated section inside a written page: what the bootstrap grants each environment (bootstrap/deployer-roles.ts).
+        deployingPage(path.resolve(__dirname, "..")),
     ];
 }
 
