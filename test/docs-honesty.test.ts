@@ -2,6 +2,14 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
+import { runBenchCli } from "../scripts/bench";
+import { runDocsCli } from "../scripts/docs";
+import { runAuditCli } from "../src/audit/cli";
+import { runDoctor } from "../src/doctor/cli";
+import { runJwks } from "../src/jwks/cli";
+import { runPlanCli } from "../src/plan/cli";
+import { PLAN_PROJECTS } from "../src/plan/projects";
+import { capture, Captured } from "./cli-capture";
 
 /**
  * What a reader of the repository can follow and run: every citation names something public (docs/sources.md lists
@@ -117,5 +125,79 @@ describe("citations a reader can follow", () => {
             const normal = form.replace(/'/g, '"').replace(/, Parts (\d) and (\d)$/, ", Part $1");
             assert.ok(sources.includes(`| ${normal} |`), `${form}: not a short form docs/sources.md defines`);
         }
+    });
+});
+
+/** Where a reader copies commands from: the front page, the docs, the workflows and CI, and the CLIs' own messages. */
+const COMMAND_SOURCES = ["README.md", "docs", ".github", ".ci/run", "src", "scripts", "bootstrap", "examples"];
+
+interface QuotedCommand {
+    readonly where: string;
+    readonly script: string;
+    /** The arguments after `--`, as written (placeholders such as `<jwt>` included). */
+    readonly args: readonly string[];
+}
+
+/** Every `npm run <script> [-- <args>]` quoted in the sources, up to the end of the command (a backtick, `|`, `#`, `&&`, `;`). */
+function quotedCommands(): QuotedCommand[] {
+    const out: QuotedCommand[] = [];
+    for (const file of COMMAND_SOURCES.flatMap(files)) {
+        readFileSync(path.join(ROOT, file), "utf8")
+            .split("\n")
+            .forEach((line, i) => {
+                for (const m of line.matchAll(/npm run ((?:--?[a-z-]+ )*)([a-z][\w:-]*)((?: -- [^`|#;&"\\)]*)?)/g)) {
+                    const args = (m[3] ?? "").replace(/^ -- /, "").trim();
+                    out.push({ where: `${file}:${i + 1}`, script: m[2]!, args: args === "" ? [] : args.split(/\s+/) });
+                }
+            });
+    }
+    return out;
+}
+
+/** Each CLI run in-process: with `--help` last, a well-formed line prints the usage and runs nothing. */
+const CLIS: Readonly<Record<string, (argv: string[]) => Promise<Captured>>> = {
+    plan: (argv) => capture((io) => runPlanCli(argv, io)),
+    doctor: (argv) => capture((io) => runDoctor(argv, io)),
+    audit: (argv) => capture((io) => runAuditCli(argv, io, { env: {} })),
+    jwks: (argv) => capture((io) => runJwks(argv, io)),
+    bench: (argv) => capture((io) => runBenchCli(argv, io, () => assert.fail("--help must not run the benchmark"))),
+    docs: (argv) => capture((io) => runDocsCli(argv, io, ROOT, [])),
+};
+
+describe("commands a reader can run", () => {
+    const commands = quotedCommands();
+
+    it("finds the commands the docs quote", () => {
+        assert.ok(commands.filter((c) => c.args.length > 0).length > 30, `found only ${commands.length} commands`);
+    });
+
+    it("names only scripts package.json defines", () => {
+        const scripts = Object.keys((JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts);
+        const unknown = commands.filter((c) => !scripts.includes(c.script)).map((c) => `${c.where}: npm run ${c.script}`);
+        assert.deepEqual(unknown, []);
+    });
+
+    it("quotes only flags the CLI's parser accepts, and only projects the plan knows", async () => {
+        const problems: string[] = [];
+        for (const c of commands) {
+            const run = CLIS[c.script];
+            if (!run) continue;
+            const flags = new Set(c.args.map((a) => a.replace(/^[[(]+/, "").replace(/[\])]+$/, "")).filter((a) => /^--[a-z]/.test(a)));
+            for (const flag of flags) {
+                const name = flag.split("=")[0]!;
+                const r = await run([`${name}=x`, "--help"]);
+                if (r.stderr.includes(`unknown option ${name}`)) problems.push(`${c.where}: npm run ${c.script} -- ${name}: not an option of ${c.script}`);
+            }
+            const project = c.args.indexOf("--project");
+            const value = project >= 0 ? c.args[project + 1] : undefined;
+            if (value !== undefined && !/^[<[]/.test(value) && !(value.replace(/\/+$/, "") in PLAN_PROJECTS))
+                problems.push(`${c.where}: --project ${value}: not a project the plan knows (${Object.keys(PLAN_PROJECTS).join(", ")})`);
+        }
+        assert.deepEqual(problems, []);
+    });
+
+    it("would catch a quoted flag no parser has", async () => {
+        const r = await CLIS.plan!(["--stack-name=x", "--help"]);
+        assert.match(r.stderr, /unknown option --stack-name/);
     });
 });
