@@ -144,7 +144,7 @@ export class AgentFedMocks implements pulumi.runtime.Mocks {
         });
 
         if (args.type === "pulumi:pulumi:StackReference") {
-            const name = String(inputs.name ?? args.name);
+            const name = typeof inputs.name === "string" ? inputs.name : args.name;
             const referenced = this.stackReferences.get(name);
             if (!referenced)
                 throw new Error(
