@@ -88,8 +88,9 @@ export function gcpAllowedAudiences(subject: WorkloadSubject): string[] {
 }
 
 /**
- * The claim that identifies the workload: `oid` for an Agent Identity (Option 2 of Rais, "Entra Agent ID Across Clouds", Part 3, pins
- * `assertion.oid == '<agent identity oid>'`), `sub` for everything else.
+ * The claim that identifies the workload: `oid` for an Agent Identity (Option 2 of
+ * Rais, "Entra Agent ID Across Clouds", Part 3: the condition pins `assertion.oid == '<agent identity oid>'`), `sub`
+ * for everything else.
  */
 export function gcpSubjectClaim(subject: WorkloadSubject): "oid" | "sub" {
     return subject.source === "agent-identity" ? "oid" : "sub";
