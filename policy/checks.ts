@@ -87,7 +87,7 @@ export function ficContract(props: Props): string[] {
 
 /**
  * A GCP provider's condition pins a subject (not only the tenant), and an Entra issuer's GUID audience is listed
- * (it is what arrives on the wire; seed 000).
+ * (it is what arrives on the wire; Rais, "Entra Agent ID Across Clouds", Part 2).
  */
 export function gcpProviderContract(props: Props): string[] {
     const v: string[] = [];
@@ -515,7 +515,7 @@ export function sidecarTagVersion(image: string): [number, number, number, boole
  * The sidecar answers loopback callers only (its /healthz excepted): an image of 1.1.0 or later (1.0.x only filters
  * the Host header, which any caller sets), never the Development environment (which skips the check), and no
  * forwarded-headers processing (X-Forwarded-For would let a remote caller pass as 127.0.0.1; the sidecar refuses it
- * outside Development only in releases after 1.1.x, microsoft-identity-web #4018).
+ * outside Development only in releases after 1.1.x, AzureAD/microsoft-identity-web#4018).
  */
 export function sidecarLoopbackOnly(type: string, props: Props): string[] {
     return sidecarsOf(type, props).flatMap(({ where, env, image }) => {

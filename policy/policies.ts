@@ -17,7 +17,7 @@ export const policies: Policies = [
     {
         name: "container-apps-user-assigned-identity-only",
         description:
-            "Container apps run as user-assigned managed identities only: a system-assigned identity changes object id on every recreate, silently breaking every FIC and cloud condition pinned to it (seed 001).",
+            "Container apps run as user-assigned managed identities only: a system-assigned identity changes object id on every recreate, silently breaking every FIC and cloud condition pinned to it (Rais, 'Entra Agent ID Across Clouds', Part 3).",
         enforcementLevel: "mandatory",
         validateResource: forTypes([checks.TYPES.containerApp], checks.containerAppIdentity),
     },
@@ -127,7 +127,7 @@ export const policies: Policies = [
     {
         name: "cloud-contracts-reject-downstream-audiences",
         description:
-            "No cloud contract accepts the audience of a downstream API the sidecar calls (e.g. api://weather): a token minted for one service must never buy cloud credentials (the confused deputy of seed 001).",
+            "No cloud contract accepts the audience of a downstream API the sidecar calls (e.g. api://weather): a token minted for one service must never buy cloud credentials (the confused deputy of Rais, 'Entra Agent ID Across Clouds', Part 3).",
         enforcementLevel: "mandatory",
         configSchema: { properties: { forbiddenAudiences: { type: "array", items: { type: "string" }, default: ["api://weather"] } } },
         validateStack: (args: StackValidationArgs, report) => {

@@ -26,14 +26,14 @@ const AUDIENCE = `api://${TENANT}/agentfed-aws-prod`;
 const uami = uamiWorkloadSubject(TENANT, UAMI_OID);
 const role = { accountId: "123456789012", roleName: "agentfed-weather-agent-bedrock" };
 const workload = awsRoleContract({ ...role, mode: "workload" }, awsWebIdentitySubject(uami, "workload", AUDIENCE));
-/** The UAMI's v1 token for the intermediary app, as seed 000 and DESIGN.md describe it. */
+/** The UAMI's v1 token for the intermediary app, as Rais, "Entra Agent ID Across Clouds", Part 2, describes it. */
 const workloadToken = { iss: `https://sts.windows.net/${TENANT}/`, sub: UAMI_OID, oid: UAMI_OID, aud: AUDIENCE, tid: TENANT, exp: 1748736000 };
 const AT = 1748736000 - 60;
 
 describe("AWS role contract", () => {
     it("names the condition keys after the provider URL without https://, in every mode and in the policy it writes", () => {
         // AWS names a web identity provider's condition keys <provider URL without https://>:aud and :sub (IAM User
-        // Guide, "Available keys for AWS web identity federation"); DESIGN.md spells them out for the v1 issuer.
+        // Guide, "Available keys for AWS web identity federation").
         // Expected values are written out here, never computed by the function under test.
         const spAid = "77777777-aaaa-bbbb-cccc-777777777777";
         const expected: Record<AwsAudienceMode, { providerUrl: string; aud: string; sub: string }> = {

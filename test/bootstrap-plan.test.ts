@@ -629,7 +629,7 @@ describe("npm run doctor -- --project bootstrap", () => {
         assert.equal(result.code, 2);
         assert.match(
             result.stderr,
-            /^plan: --project nope: unknown project; known projects are \., bootstrap \(directories relative to the repository root\)\nusage: npm run plan/,
+            /^plan: --project nope: unknown project; known projects are \., bootstrap, examples\/consumer \(directories relative to the repository root\)\nusage: npm run plan/,
         );
     });
 });

@@ -12,6 +12,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { BENCH_USAGE, runBenchCli } from "../scripts/bench";
+import { DOC_BLOCKS } from "../scripts/doc-blocks";
 import { DOCS_USAGE, generatedPages, runDocsCli } from "../scripts/docs";
 import { AUDIT_USAGE, runAuditCli } from "../src/audit/cli";
 import { parseCliArgs, UsageError } from "../src/cli-args";
@@ -117,16 +118,49 @@ describe("docs --check: honoured, never writes", () => {
         mkdirSync(path.join(root, "docs"), { recursive: true });
         const pages = generatedPages();
         for (const page of pages) writeFileSync(path.join(root, page.file), page.content);
-        const fresh = await capture((io) => runDocsCli(["--check"], io, root));
+        const fresh = await capture((io) => runDocsCli(["--check"], io, root, []));
         assert.deepEqual([fresh.code, fresh.stderr], [0, ""]);
         writeFileSync(path.join(root, pages[0]!.file), "stale\n");
-        const stale = await capture((io) => runDocsCli(["--check"], io, root));
+        const stale = await capture((io) => runDocsCli(["--check"], io, root, []));
         assert.equal(stale.code, 1);
         assert.equal(stale.stderr, `docs: ${pages[0]!.file} is stale: run npm run docs\n`);
         assert.equal(readFileSync(path.join(root, pages[0]!.file), "utf8"), "stale\n", "--check wrote a page");
-        const write = await capture((io) => runDocsCli([], io, root));
+        const write = await capture((io) => runDocsCli([], io, root, []));
         assert.equal(write.code, 0);
         assert.equal(readFileSync(path.join(root, pages[0]!.file), "utf8"), pages[0]!.content);
+    });
+});
+
+describe("docs --check: numbers in hand-written pages are generated from the plan", () => {
+    const PAGE = "docs/ci-bootstrap.md";
+    const blocks = DOC_BLOCKS.filter((b) => b.file === PAGE);
+    const committed = readFileSync(path.join(PROJECT_DIR, PAGE), "utf8");
+
+    it("fails when a number drifts from the plan, and npm run docs puts the plan's back", async () => {
+        assert.ok(blocks.length > 0, `${PAGE} has no generated block`);
+        const root = path.join(dir, "blocks-root");
+        mkdirSync(path.join(root, "docs"), { recursive: true });
+        for (const page of generatedPages()) writeFileSync(path.join(root, page.file), page.content);
+        const drifted = committed.replace(/(<!-- generated:bootstrap-plan-counts -->)[^<]*/, "$1110 resources");
+        assert.notEqual(drifted, committed);
+        writeFileSync(path.join(root, PAGE), drifted);
+        const stale = await capture((io) => runDocsCli(["--check"], io, root, blocks));
+        assert.deepEqual([stale.code, stale.stderr], [1, `docs: ${PAGE} is stale: run npm run docs\n`]);
+        const write = await capture((io) => runDocsCli([], io, root, blocks));
+        assert.equal(write.code, 0);
+        assert.equal(readFileSync(path.join(root, PAGE), "utf8"), committed);
+    });
+
+    it("fails, naming the page and the marker, when a block's markers are gone", async () => {
+        const root = path.join(dir, "blocks-root-no-marker");
+        mkdirSync(path.join(root, "docs"), { recursive: true });
+        writeFileSync(path.join(root, PAGE), committed.replace(/<!-- \/?generated:bootstrap-plan-counts -->/g, ""));
+        const r = await capture((io) => runDocsCli(["--check"], io, root, blocks));
+        assert.equal(r.code, 1);
+        assert.match(
+            r.stderr,
+            /^docs: docs\/ci-bootstrap\.md: needs exactly one <!-- generated:bootstrap-plan-counts --> … <!-- \/generated:bootstrap-plan-counts --> block/,
+        );
     });
 });
 
@@ -176,6 +210,6 @@ describe("real processes: the wiring of bench and docs", () => {
     it("docs --check exits 0 on the committed pages, writing nothing", () => {
         const r = run("docs.ts", "--check");
         assert.equal(r.status, 0, r.stderr);
-        assert.equal(r.stdout, `every generated page is fresh (${generatedPages().length})\n`);
+        assert.equal(r.stdout, `every generated page is fresh (${generatedPages().length + new Set(DOC_BLOCKS.map((b) => b.file)).size})\n`);
     });
 });

@@ -1,7 +1,13 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { runPlanCli } from "../src/plan/cli";
 import { runPlan } from "../src/plan/run-plan";
+import { PROJECT_DIR } from "../src/plan/stack-files";
+import { capture } from "./cli-capture";
 import { STACK_OUTPUT_NAMES } from "../src/outputs";
 import { agentIdentityOutputs } from "../src/outputs-reader";
 import { runConsumer, STORAGE_BLOB_DATA_READER } from "../examples/consumer/program";
@@ -173,5 +179,43 @@ describe("agentIdentityOutputs (typed StackReference reader)", () => {
         assert.deepEqual(await resolve(agent.agentClasses), {});
         assert.equal(await resolve(agent.agentIdentityObjectId), null);
         assert.equal(await resolve(agent.uamiOid), prod.uamiOid);
+    });
+});
+
+describe("npm run plan -- --project examples/consumer", () => {
+    it("plans the consumer with its own stack file, reading the prod stack's offline outputs through the StackReference", async () => {
+        const prod = await planOutputs("prod");
+        const r = await capture((io) => runPlanCli(["--project", "examples/consumer", "--stack", "example", "--json"], io));
+        assert.equal(r.code, 0, r.stderr);
+        const plan = JSON.parse(r.stdout) as { resources: Registration[]; outputs: Record<string, unknown>; placeholders: Record<string, string> };
+        const assignment = plan.resources.find((x) => x.type === "azure-native:authorization:RoleAssignment");
+        assert.equal(assignment?.inputs.principalId, prod.uamiOid);
+        assert.equal(plan.outputs.agentUamiOid, prod.uamiOid);
+        assert.equal(plan.outputs.gcsReader, `serviceAccount:${String(prod.gcpServiceAccountEmail)}`);
+        assert.match(
+            plan.placeholders[String(prod.uamiOid)] ?? "",
+            /UAMI .* \(stack contoso\/agentfed\/prod\)$/,
+            "the referenced stack's placeholders stay marked",
+        );
+    });
+
+    it("refuses, before planning, a reference to a stack of another project", async () => {
+        const dir = mkdtempSync(path.join(tmpdir(), "agentfed-consumer-"));
+        try {
+            const consumer = path.join(PROJECT_DIR, "examples", "consumer");
+            writeFileSync(path.join(dir, "Pulumi.yaml"), readFileSync(path.join(consumer, "Pulumi.yaml")));
+            writeFileSync(
+                path.join(dir, "Pulumi.example.yaml"),
+                readFileSync(path.join(consumer, "Pulumi.example.yaml"), "utf8").replace("contoso/agentfed/prod", "contoso/network/prod"),
+            );
+            const r = await capture((io) => runPlanCli(["--project", "examples/consumer", "--stack", "example"], io, { projectDir: dir }));
+            assert.equal(r.code, 2);
+            assert.match(
+                r.stderr,
+                /^plan: agentfed-consumer:agentfedStack is "contoso\/network\/prod": the offline plan reads a stack of this repository's project, <organization>\/agentfed\/<stack>/,
+            );
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
     });
 });

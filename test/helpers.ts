@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { ConfigError, parseStackConfig } from "../src/config";
 import { readStackConfig } from "../src/plan/stack-files";
 
-/** Values from seed 000's worked example, used across the tests. */
+/** Values from the worked example of Rais, "Entra Agent ID Across Clouds", Part 2, used across the tests. */
 export const TENANT = "11111111-1111-1111-1111-111111111111";
 export const OTHER_TENANT = "99999999-9999-9999-9999-999999999999";
 export const UAMI_CLIENT_ID = "22222222-2222-2222-2222-222222222222";
@@ -11,7 +11,7 @@ export const OTHER_OID = "88888888-8888-8888-8888-888888888888";
 export const BLUEPRINT_APP_ID = "44444444-4444-4444-4444-444444444444";
 export const BLUEPRINT_OBJECT_ID = "55555555-5555-5555-5555-555555555555";
 
-/** The decoded managed-identity JWT of seed 000 ("A worked example of one JWT across two clouds"). */
+/** The decoded managed-identity JWT of Rais, "Entra Agent ID Across Clouds", Part 2 ("A worked example of one JWT across two clouds"). */
 export const SEED_UAMI_TOKEN_CLAIMS = {
     iss: `https://login.microsoftonline.com/${TENANT}/v2.0`,
     sub: UAMI_OID,

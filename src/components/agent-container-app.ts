@@ -175,7 +175,7 @@ export class AgentContainerApp extends pulumi.ComponentResource {
         // Probes connect to the replica's address, not its loopback (Container Apps has HTTP and TCP probes only), so
         // the sidecar listens on every interface and /healthz is the one path it answers there (sidecar >= 1.1.0,
         // LocalCallerRestriction.cs). `Host: localhost` is for sidecars that also filter the Host header (1.0.0, and
-        // #4023 on later ones, which keeps /healthz exempt): harmless where not needed.
+        // AzureAD/microsoft-identity-web#4023 on later ones, which keeps /healthz exempt): harmless where not needed.
         const healthz = { path: SIDECAR_HEALTH_PATH, port: SIDECAR_PORT, httpHeaders: [{ name: "Host", value: "localhost" }] };
         const sidecar: ContainerArgs = {
             name: "entra-auth-sidecar",

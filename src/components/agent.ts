@@ -80,7 +80,7 @@ export interface AgentResourceNames {
     readonly kindWorkload: string;
 }
 
-/** Option 2: the Agent Identity the agent's cloud contracts trust instead of its UAMI (seed 001). */
+/** Option 2: the Agent Identity the agent's cloud contracts trust instead of its UAMI (Rais, "Entra Agent ID Across Clouds", Part 3). */
 export interface AgentIdentityArgs {
     /** Object id of the Agent Identity (its service principal): what the GCP provider and the AWS app role pin. */
     readonly objectId: string;
@@ -168,7 +168,7 @@ export interface AgentArgs {
 }
 
 /**
- * One agent, the primary one or a class (seed 001: one UAMI per agent class): its UAMI, the FICs on its Blueprint
+ * One agent, the primary one or a class (Rais, "Entra Agent ID Across Clouds", Part 3: one UAMI per agent class): its UAMI, the FICs on its Blueprint
  * (the UAMI's, declared ones, the Kind service account's), its cloud principals in the stack's shared pool and behind
  * its shared OIDC provider, its container app in a shared or its own environment, and its Kind workload. Every agent
  * is built by this code; its resources take their names from `names`, and nothing shared takes an input from it.
@@ -222,7 +222,7 @@ export class Agent extends pulumi.ComponentResource {
         const kindFic = args.kind && this.onKind(args.kind, args, child);
 
         // Option 1 (default): the clouds trust the UAMI, the same Output the FIC pins. Option 2: they trust the Agent
-        // Identity, minted by the sidecar for a dedicated cloud-federation audience (seed 001).
+        // Identity, minted by the sidecar for a dedicated cloud-federation audience (Rais, "Entra Agent ID Across Clouds", Part 3).
         const agentIdentity = args.agentIdentity === undefined ? undefined : pulumi.output(args.agentIdentity);
         this.cloudSubject = agentIdentity
             ? agentIdentity.apply((ai) => agentIdentityWorkloadSubject(args.tenantId, ai.objectId, ai.cloudFederationAudience))

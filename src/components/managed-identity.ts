@@ -15,7 +15,7 @@ export interface ManagedIdentityArgs {
     tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /**
      * Protect the UAMI from deletion and replacement. A recreated UAMI gets a new object id and every trust contract
-     * pinned to the old one breaks silently (seed 001), so this defaults to true.
+     * pinned to the old one breaks silently (Rais, "Entra Agent ID Across Clouds", Part 3), so this defaults to true.
      */
     protect?: boolean;
 }

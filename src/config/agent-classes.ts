@@ -58,7 +58,7 @@ export interface AgentConfig extends CloudAgentConfigs {
 }
 
 /**
- * One agent class (`agentfed:agentClasses[i]`, seed 001's "one UAMI per agent class"): its own UAMI, a FIC on its
+ * One agent class (`agentfed:agentClasses[i]`, Rais, "Entra Agent ID Across Clouds", Part 3: "one UAMI per agent class"): its own UAMI, a FIC on its
  * Blueprint, and its own cloud principals, beside the stack's primary agent. Shared: the resource group, the GCP
  * pool, the AWS OIDC provider and intermediary audience, the Container Apps environment.
  */
@@ -72,7 +72,7 @@ const CLASS_NAME_MAX = 24;
 const UAMI_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{2,127}$/;
 const BLUEPRINT_KINDS: readonly BlueprintKind[] = ["agentIdentityBlueprint", "application"];
 
-const OPTION_2 = "agent-classes.md#option-1-or-option-2-seed-001-should-the-cloud-federate-the-uami-or-the-agent-identity";
+const OPTION_2 = "agent-classes.md#option-1-or-option-2-should-the-cloud-federate-the-uami-or-the-agent-identity";
 
 /** `cloudPrincipal` (and an agent class's). */
 export const CLOUD_PRINCIPAL_KEY = text({
@@ -142,7 +142,7 @@ const CLOUD_CLASS_KEYS = Object.fromEntries(CLOUDS.map((c) => [c.id, c.config.cl
 export const AGENT_CLASSES_KEYS = list(
     {
         summary:
-            "Agent classes beside the primary agent (seed 001: one UAMI per agent class): each its own UAMI, FIC and cloud principals, sharing the resource group, the GCP pool, the AWS OIDC provider and intermediary audience, and the Container Apps environment.",
+            "Agent classes beside the primary agent (Rais, 'Entra Agent ID Across Clouds', Part 3: one UAMI per agent class): each its own UAMI, FIC and cloud principals, sharing the resource group, the GCP pool, the AWS OIDC provider and intermediary audience, and the Container Apps environment.",
         rule: "names, UAMIs, GCP providers and service accounts, AWS roles, container apps and Agent Identities unique across the primary agent and every class; at most 20 FICs per Blueprint",
         section: "Agent classes",
         see: "agent-classes.md",
@@ -540,7 +540,7 @@ function reportSharedOption2Blueprints(r: Reader, agents: readonly Agent[]): voi
 }
 
 /**
- * Option 2's audience trap (seed 001): a cloud-federation audience is never a downstream API's audience, anywhere
+ * Option 2's audience trap (Rais, "Entra Agent ID Across Clouds", Part 3): a cloud-federation audience is never a downstream API's audience, anywhere
  * in the stack, nor an audience the stack owns for a cloud (the AWS intermediary's); and that audience is never a
  * downstream API's when Option 2 agents request it.
  */
@@ -568,7 +568,7 @@ function reportAudienceTraps(r: Reader, ctx: AgentClassContext, agents: readonly
             r.report(
                 `${prefix}agentIdentity.cloudFederationAudience`,
                 problem,
-                "define a dedicated scope on the Blueprint used only to feed the cloud's STS, e.g. api://agentfed-<agent>-cloud (seed 001, the audience trap)",
+                "define a dedicated scope on the Blueprint used only to feed the cloud's STS, e.g. api://agentfed-<agent>-cloud (Rais, 'Entra Agent ID Across Clouds', Part 3, the audience trap)",
             );
     }
 }

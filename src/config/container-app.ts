@@ -116,7 +116,7 @@ export const CONTAINER_APP_KEYS = object(
             summary: "The app's identity type.",
             allowed: ["UserAssigned"],
             default: "UserAssigned",
-            rule: "only UserAssigned: a system-assigned identity gets a new object id on every recreate and every trust contract pinned to it breaks (seed 001)",
+            rule: "only UserAssigned: a system-assigned identity gets a new object id on every recreate and every trust contract pinned to it breaks (Rais, 'Entra Agent ID Across Clouds', Part 3)",
         }),
         environment: object(
             {
@@ -296,7 +296,7 @@ export function parseContainerAppObject(r: Reader, key: string, root: JsonObject
         r.report(
             `${key}.identityType`,
             `is ${JSON.stringify(root.identityType)}: only UserAssigned is allowed`,
-            "remove the key. A system-assigned identity gets a new object id on every recreate and every trust contract pinned to it breaks (seed 001); the app runs as the stack's UAMI",
+            "remove the key. A system-assigned identity gets a new object id on every recreate and every trust contract pinned to it breaks (Rais, 'Entra Agent ID Across Clouds', Part 3); the app runs as the stack's UAMI",
         );
     }
     const name = r.matching(

@@ -60,7 +60,7 @@ export interface KindConfig {
 export const KIND_KEYS = object(
     {
         summary:
-            "The Kind lower environment (seed 002): a local cluster whose service-account tokens Entra trusts, its issuer documents on Azure Blob, the FIC, and optionally the workload. Absent: no Kind environment.",
+            "The Kind lower environment (Posta, 'Microsoft Entra Agent ID on Kubernetes', Part Four): a local cluster whose service-account tokens Entra trusts, its issuer documents on Azure Blob, the FIC, and optionally the workload. Absent: no Kind environment.",
         section: "Kind lower environment",
         see: "kind.md",
     },

@@ -460,7 +460,7 @@ export function parseStackConfig(source: ConfigSource, namespace: string, option
     }
     const clouds = shared as unknown as CloudSharedConfigs;
     const primaryPrincipals = primaryClouds as unknown as CloudAgentConfigs;
-    // Option 1 or Option 2 for the primary agent (seed 001); classes choose their own.
+    // Option 1 or Option 2 for the primary agent (Rais, "Entra Agent ID Across Clouds", Part 3); classes choose their own.
     const agentIdentityObj = r.object("agentIdentity", `set ${r.key("agentIdentity")} to { objectId, clientId, cloudFederationAudience }`, false);
     const { cloudPrincipal, agentIdentity } = parseCloudPrincipal(
         r,

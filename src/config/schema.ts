@@ -63,7 +63,7 @@ export interface StackConfig extends CloudSharedConfigs {
      * section holds only the shared keys).
      */
     readonly primaryAgent: AgentConfig;
-    /** Agent classes beside the primary agent (seed 001: one UAMI per agent class); empty when none. */
+    /** Agent classes beside the primary agent (Rais, "Entra Agent ID Across Clouds", Part 3: one UAMI per agent class); empty when none. */
     readonly agentClasses: readonly AgentClassConfig[];
     /** Accepted but risky choices, shown by the plan and logged by `pulumi preview`. */
     readonly warnings: readonly string[];

@@ -3,7 +3,7 @@ import { isTokenExchangeAudience } from "./constants";
 import { audienceProblem, guidProblem, textProblem } from "./validation";
 
 /**
- * The Microsoft Graph contract of the Entra Agent ID objects this stack can create (issue 27): an Agent ID Blueprint
+ * The Microsoft Graph contract of the Entra Agent ID objects this stack can create: an Agent ID Blueprint
  * (an `agentIdentityBlueprint` application), its Blueprint principal (`agentIdentityBlueprintPrincipal`) and Agent
  * Identities (`agentIdentity` service principals). Paths, the permission each call needs, and the validators the
  * providers' `check` and (later) the config parser share. Pure: no Pulumi, no I/O.

@@ -3,7 +3,7 @@ import { audienceProblem, guidProblem } from "./validation";
 import { TrustContractError, WorkloadSubject } from "./workload-subject";
 
 /**
- * Option 2 of seed 001 ("Should the cloud federate the UAMI or the Agent Identity?"): the cloud trusts the Agent
+ * Option 2 of Rais, "Entra Agent ID Across Clouds", Part 3 ("Should the cloud federate the UAMI or the Agent Identity?"): the cloud trusts the Agent
  * Identity JWT the sidecar mints through the Blueprint's FIC, not the UAMI's token. The JWT must be minted for a
  * dedicated cloud-federation audience: a token minted for a downstream API (api://weather) must never buy cloud
  * credentials, or any holder of a Weather token could replay it at the cloud's STS (the confused deputy).

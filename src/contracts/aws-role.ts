@@ -2,7 +2,7 @@ import { entraV1Issuer, entraV2Issuer, TOKEN_EXCHANGE_APP_ID } from "./constants
 import { TrustContractError, WorkloadSubject } from "./workload-subject";
 
 /**
- * How the workload's token gets an audience AWS will accept (seed 000, "Why the same token federates to one cloud
+ * How the workload's token gets an audience AWS will accept (Rais, "Entra Agent ID Across Clouds", Part 2, "Why the same token federates to one cloud
  * but not another"):
  *  - `workload`: the UAMI asks for a token for an intermediary app (`api://<tenantId>/<name>`, v1 tokens). aud is scoped to
  *    this workload, sub is the UAMI oid. The default.

@@ -1,6 +1,7 @@
 /**
  * The exact strings every trust contract depends on. Each one is written once, here; a typo in any of them is a
- * deployment that looks healthy and rejects every token. Sources: ../shared/DESIGN.md and seeds 000/001.
+ * deployment that looks healthy and rejects every token. Sources: docs/sources.md
+ * (Rais, "Entra Agent ID Across Clouds", Parts 2 and 3, and the Microsoft references listed there).
  */
 
 /** The audience a workload requests (and a FIC must list) for Entra token exchange. URI form. */
@@ -8,7 +9,7 @@ export const TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
 
 /**
  * The appId of the first-party "Azure AD Token Exchange" application. Entra normalises the URI above to this GUID,
- * so it is what arrives in the `aud` claim of a managed-identity token (seed 000, "The audience claim is a GUID").
+ * so it is what arrives in the `aud` claim of a managed-identity token (Rais, "Entra Agent ID Across Clouds", Part 2, "The audience claim is a GUID").
  */
 export const TOKEN_EXCHANGE_APP_ID = "fb60f99c-7a34-4190-8149-302f77469936";
 

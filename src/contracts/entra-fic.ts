@@ -132,7 +132,8 @@ export function ficSetProblems(fics: readonly DeclaredFic[]): string[] {
 }
 
 /**
- * Entra's FIC check, as seed 000 and DESIGN.md describe it: issuer and subject match exactly (case- and
+ * Entra's FIC check, as Rais, "Entra Agent ID Across Clouds", Part 2, and Microsoft's
+ * "Workload identity federation" (Microsoft Entra docs) describe it: issuer and subject match exactly (case- and
  * whitespace-sensitive), and the token's audience is the token-exchange audience in either spelling.
  * `now` (seconds) enables the lifetime check (AADSTS700024).
  */

@@ -79,7 +79,7 @@ export function gcpSubjectPrincipal(projectNumber: string, poolId: string, subje
 
 /**
  * Audiences the provider must allow for a subject. A token minted for the token-exchange audience carries the GUID
- * on the wire (seed 000) while people configure the URI, so both spellings are listed; any other audience is
+ * on the wire (Rais, "Entra Agent ID Across Clouds", Part 2) while people configure the URI, so both spellings are listed; any other audience is
  * listed exactly.
  */
 export function gcpAllowedAudiences(subject: WorkloadSubject): string[] {
@@ -88,8 +88,9 @@ export function gcpAllowedAudiences(subject: WorkloadSubject): string[] {
 }
 
 /**
- * The claim that identifies the workload: `oid` for an Agent Identity (Option 2 of seed 001 pins
- * `assertion.oid == '<agent identity oid>'`), `sub` for everything else.
+ * The claim that identifies the workload: `oid` for an Agent Identity (Option 2 of
+ * Rais, "Entra Agent ID Across Clouds", Part 3: the condition pins `assertion.oid == '<agent identity oid>'`), `sub`
+ * for everything else.
  */
 export function gcpSubjectClaim(subject: WorkloadSubject): "oid" | "sub" {
     return subject.source === "agent-identity" ? "oid" : "sub";
@@ -143,7 +144,7 @@ export function gcpProviderContract(location: GcpProviderLocation, serviceAccoun
 }
 
 /**
- * GitHub Actions through one shared provider (DESIGN.md, "GitHub Actions as a workload subject"): the provider's
+ * GitHub Actions through one shared provider (docs/ci-bootstrap.md; GitHub's "About security hardening with OpenID Connect"): the provider's
  * condition admits only tokens of one repository, pinned by its immutable ids (`repository_id`,
  * `repository_owner_id`: a deleted and re-created owner or repository of the same name gets other ids), and only
  * the listed environment subjects; each environment's service account then grants

@@ -5,8 +5,8 @@ import { TrustContractError } from "./workload-subject";
 import { textProblem } from "./validation";
 
 /**
- * A Kubernetes service-account issuer hosted as two static documents (seed 002, DESIGN.md "Kind OIDC issuer on Azure
- * Blob"). Everything here is pure: the Pulumi component, `npm run jwks` and the tests render the documents with these
+ * A Kubernetes service-account issuer hosted as two static documents (Posta, "Microsoft Entra Agent ID on Kubernetes", Part Four;
+ * Kubernetes "Service account issuer discovery"). Everything here is pure: the Pulumi component, `npm run jwks` and the tests render the documents with these
  * functions, so what is published is byte for byte what was tested.
  */
 
@@ -28,7 +28,7 @@ export const KUBERNETES_API_AUDIENCE = "https://kubernetes.default.svc";
  * it would let anyone holding an exchange token (the sidecar's, which Entra also accepts) call the Kubernetes API.
  */
 export const KIND_API_AUDIENCES: readonly string[] = [KUBERNETES_API_AUDIENCE];
-/** Where the signing key is mounted inside the Kind control-plane node (seed 002). */
+/** Where the signing key is mounted inside the Kind control-plane node (Posta, "Microsoft Entra Agent ID on Kubernetes", Part Four). */
 export const KIND_SIGNING_KEY_CONTAINER_PATH = "/etc/kubernetes/pki/sa-signer.key";
 
 const STORAGE_ACCOUNT_NAME = /^[a-z0-9]{3,24}$/;
@@ -152,7 +152,8 @@ export interface KindClusterConfigArgs {
 }
 
 /**
- * The Kind cluster configuration (kind.x-k8s.io/v1alpha4) of seed 002, generated: the signing key mounted into the
+ * The Kind cluster configuration (kind.x-k8s.io/v1alpha4) of Posta, "Microsoft Entra Agent ID on Kubernetes", Part Four,
+ * generated: the signing key mounted into the
  * control plane, the API server signing with it under `issuer`, and the controller manager using it too.
  */
 export function renderKindClusterConfig(args: KindClusterConfigArgs): string {

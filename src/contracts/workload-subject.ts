@@ -44,7 +44,7 @@ function assertValid(what: string, problem: string | undefined): void {
 
 /**
  * The subject of a user-assigned managed identity's token for `api://AzureADTokenExchange`, as seen on the wire:
- * v2.0 Entra issuer, `sub` = the UAMI object id, `aud` = the token-exchange appId GUID (seed 000).
+ * v2.0 Entra issuer, `sub` = the UAMI object id, `aud` = the token-exchange appId GUID (Rais, "Entra Agent ID Across Clouds", Part 2).
  */
 export function uamiWorkloadSubject(tenantId: string, uamiObjectId: string): WorkloadSubject {
     assertValid("UAMI tenant id", guidProblem(tenantId));

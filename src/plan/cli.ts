@@ -1,5 +1,5 @@
 /**
- * Offline plan: `npm run plan -- [--project bootstrap] --stack <name> [--json]`. The logic lives here (tested
+ * Offline plan: `npm run plan -- [--project bootstrap|examples/consumer] --stack <name> [--json]`. The logic lives here (tested
  * in-process); scripts/plan.ts only wires it to the process.
  *
  * Exit 0 with the plan; 2 when the input cannot be planned (a usage error, a stack name that is not one, a stack file
@@ -15,7 +15,7 @@ import { planJson, renderPlanText } from "./render";
 import { runPlan } from "./run-plan";
 import { StackFileError, stackNameProblem } from "./stack-files";
 
-export const PLAN_USAGE = "usage: npm run plan -- [--project bootstrap] --stack <name> [--json]";
+export const PLAN_USAGE = "usage: npm run plan -- [--project bootstrap|examples/consumer] --stack <name> [--json]";
 
 const OPTIONS = { project: { type: "string" }, stack: { type: "string", short: "s" }, json: { type: "boolean" } } as const;
 

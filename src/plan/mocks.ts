@@ -78,6 +78,17 @@ export const PLACEHOLDER_SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000
  */
 export type MockCloudSections = Readonly<Record<string, string | undefined>>;
 
+/** What a `StackReference` reads in the offline plan, by the stack's full name (`<organization>/<project>/<stack>`). */
+export type MockStackReferences = ReadonlyMap<
+    string,
+    {
+        readonly outputs: Record<string, unknown>;
+        readonly secretOutputNames: readonly string[];
+        /** The referenced plan's placeholders: the outputs carry them, so this plan marks them too. */
+        readonly placeholders?: Readonly<Record<string, string>>;
+    }
+>;
+
 export class AgentFedMocks implements pulumi.runtime.Mocks {
     readonly registrations: RecordedRegistration[] = [];
     /** Every invoke the program made: its token and the provider reference it went through ("" for the default provider). */
@@ -92,6 +103,8 @@ export class AgentFedMocks implements pulumi.runtime.Mocks {
         private readonly overrides: MockOverrides = {},
         /** What each cloud would know from the account itself (a GCP project's number, the AWS account id). */
         cloudSections: MockCloudSections = {},
+        /** The stacks a `StackReference` may read (a consumer project's plan); any other reference is refused. */
+        private readonly stackReferences: MockStackReferences = new Map(),
     ) {
         const tools: MockTools = {
             placeholder: (type, name, field, meaning) => this.placeholder(type, name, field, meaning),
@@ -130,6 +143,16 @@ export class AgentFedMocks implements pulumi.runtime.Mocks {
             provider: providerName(args.provider),
         });
 
+        if (args.type === "pulumi:pulumi:StackReference") {
+            const name = typeof inputs.name === "string" ? inputs.name : args.name;
+            const referenced = this.stackReferences.get(name);
+            if (!referenced)
+                throw new Error(
+                    `StackReference ${name}: the offline plan answers only references to this repository's own stacks (${[...this.stackReferences.keys()].join(", ") || "none here"})`,
+                );
+            for (const [value, meaning] of Object.entries(referenced.placeholders ?? {})) this.placeholders.set(value, `${meaning} (stack ${name})`);
+            return { id: name, state: { name, outputs: referenced.outputs, secretOutputNames: [...referenced.secretOutputNames] } };
+        }
         if (args.type === "pulumi:providers:azure-native" && typeof inputs.subscriptionId === "string")
             this.providerSubscriptions.set(args.name, inputs.subscriptionId);
         const computed = this.computed(args.type, args.name, inputs, this.subscriptionOf(args.provider));

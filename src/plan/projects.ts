@@ -1,5 +1,6 @@
 import * as path from "node:path";
-import { PROJECT_DIR } from "./stack-files";
+import type { MockStackReferences } from "./mocks";
+import { PROJECT_DIR, readProjectName, StackFileError } from "./stack-files";
 
 /** A program as the offline plan runs it: config validated first (before the stack exists), then the program. */
 export interface PlanProgram {
@@ -10,6 +11,11 @@ export interface PlanProgram {
 /** A Pulumi project the plan can run: its directory (Pulumi.yaml, Pulumi.<stack>.yaml) and its program. */
 export interface PlanProject {
     readonly dir: string;
+    /**
+     * The stacks the program reads through `StackReference`, planned first (before this project's mocks are set),
+     * by full name; `config` is the project's stack configuration, by full key.
+     */
+    stackReferences?(config: Readonly<Record<string, string>>, project: string): Promise<MockStackReferences>;
     /** Imported only once config and mocks are set: provider SDKs read settings on first use. */
     load(): Promise<PlanProgram>;
 }
@@ -44,8 +50,44 @@ export const BOOTSTRAP_PROJECT: PlanProject = {
     },
 };
 
+/**
+ * The example consumer (`examples/consumer`): a team's stack that grants the agent's identities access to its data,
+ * reading them from an agentfed stack. The plan answers its `StackReference` with the offline plan of the stack it
+ * names (`agentfed-consumer:agentfedStack`, `<organization>/agentfed/<stack>`), so what the consumer reads is what
+ * this repository's stack exports.
+ */
+export const CONSUMER_PROJECT: PlanProject = {
+    dir: path.join(PROJECT_DIR, "examples", "consumer"),
+    async stackReferences(config, project) {
+        const key = `${project}:agentfedStack`;
+        const name = config[key];
+        const mainProject = readProjectName(PROJECT_DIR);
+        const parts = name?.split("/") ?? [];
+        if (parts.length !== 3 || parts[1] !== mainProject || parts.some((p) => p === ""))
+            throw new StackFileError(
+                `${key} is ${JSON.stringify(name)}: the offline plan reads a stack of this repository's project, <organization>/${mainProject}/<stack>, e.g. contoso/${mainProject}/prod`,
+            );
+        const { runPlan } = await import("./run-plan.js");
+        const { SECRET_OUTPUT_NAMES } = await import("../outputs.js");
+        const referenced = await runPlan({ stack: parts[2]! });
+        return new Map([[name!, { outputs: referenced.outputs, secretOutputNames: SECRET_OUTPUT_NAMES, placeholders: referenced.placeholders }]]);
+    },
+    async load() {
+        const { runConsumer } = await import("../../examples/consumer/program.js");
+        return {
+            prepare() {
+                return { warnings: [], run: () => runConsumer() };
+            },
+        };
+    },
+};
+
 /** Projects by the directory `--project` names, relative to the repository root ("." is the main project). */
-export const PLAN_PROJECTS: Readonly<Record<string, PlanProject>> = { ".": MAIN_PROJECT, bootstrap: BOOTSTRAP_PROJECT };
+export const PLAN_PROJECTS: Readonly<Record<string, PlanProject>> = {
+    ".": MAIN_PROJECT,
+    bootstrap: BOOTSTRAP_PROJECT,
+    "examples/consumer": CONSUMER_PROJECT,
+};
 
 /** The project a `--project` value names; unknown names are refused with the list of known ones. */
 export function planProject(name: string | undefined): PlanProject {

@@ -205,9 +205,17 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
         else config[fullKey] = toConfigString(fullKey, value);
     }
 
+    // Planned before this project's mocks are set: Pulumi's runtime holds one set of mocks per process.
+    const stackReferences = (await planned.stackReferences?.(config, project)) ?? new Map();
+
     const tenantId = config[`${project}:tenantId`] ?? jsonField(config[`${project}:azure`], "tenantId") ?? "";
     // Each cloud's mocks read what its account knows from the project's section of the same name.
-    const mocks = new AgentFedMocks(tenantId, options.mockOverrides, Object.fromEntries(CLOUDS.map((c) => [c.id, config[`${project}:${c.id}`]])));
+    const mocks = new AgentFedMocks(
+        tenantId,
+        options.mockOverrides,
+        Object.fromEntries(CLOUDS.map((c) => [c.id, config[`${project}:${c.id}`]])),
+        stackReferences,
+    );
     options.onMocks?.(mocks);
     pulumi.runtime.setAllConfig(config);
     await pulumi.runtime.setMocks(mocks, project, options.stack, false);

@@ -7,7 +7,7 @@
  * app-only token (`BLUEPRINT_FIC_GRAPH_PERMISSIONS` lists the permission each call needs). Azure CLI user tokens carry
  * `Directory.AccessAsUser.All` and are refused, so the default credential chain deliberately omits the CLI.
  *
- * Fault model (issue 19, part 2), each rule tested against a loopback fault server (test/fake-graph.ts):
+ * Fault model, each rule tested against a loopback fault server (test/fake-graph.ts):
  *  - Transient answers are retried with bounded backoff (attempts and total time): 429, 5xx, request timeouts and
  *    connection resets. `Retry-After` is honoured in both forms RFC 9110 allows (seconds or an HTTP date), capped.
  *  - A create is idempotent: after a POST whose outcome is unknown (5xx, timeout, reset) the provider first looks the

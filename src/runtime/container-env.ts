@@ -8,9 +8,9 @@
  *
  * 1.1.x, not the 1.0.0 the Microsoft samples pin: only from 1.1.0 does the sidecar refuse callers that are not on the
  * replica's loopback (AzureAD/microsoft-identity-web, src/Microsoft.Identity.Web.Sidecar/CHANGELOG.md, 1.1.0:
- * #3897 loopback callers, #3871 AgentIdentity gated by AllowOverrides, #3794 per-route AllowOverrides, #3919
+ * its references 3897 loopback callers, 3871 AgentIdentity gated by AllowOverrides, 3794 per-route AllowOverrides, 3919
  * per-request options). 1.0.0 only filters the Host header (`AddHostFiltering` with `AllowedHosts = ["localhost"]`,
- * #3579), which any caller that can reach the port sets. 1.1.2 is the newest 1.1.x tag on
+ * AzureAD/microsoft-identity-web#3579), which any caller that can reach the port sets. 1.1.2 is the newest 1.1.x tag on
  * mcr.microsoft.com/entra-sdk/auth-sidecar (MCR tag list, 2026-10-02); `MIN_SIDECAR_VERSION` is the floor config
  * enforces. Before bumping, read the sidecar CHANGELOG and pin the digest with
  * `crane digest <image>` (or `docker buildx imagetools inspect <image>`).

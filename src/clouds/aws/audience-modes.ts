@@ -1,7 +1,7 @@
 import { awsAgentIdentitySubject, AwsAudienceMode, awsWebIdentitySubject, TOKEN_EXCHANGE_AUDIENCE, TrustContractError, WorkloadSubject } from "../../contracts";
 
 /**
- * What each AWS audience mode needs, one row per mode (seed 000, "Why the same token federates to one cloud but not
+ * What each AWS audience mode needs, one row per mode (Rais, "Entra Agent ID Across Clouds", Part 2, "Why the same token federates to one cloud but not
  * another"; the modes are described at `AwsAudienceMode`). The AWS components, the config parser and the docs read
  * this table; nothing else branches on the mode.
  */

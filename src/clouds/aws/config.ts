@@ -198,7 +198,7 @@ export function parseAwsConfig(r: Reader, tenantId: string): { aws: AwsSharedCon
             r.report(
                 `${key}.audienceMode`,
                 "is tenant: the role would trust the tenant-wide token-exchange audience, so any identity in the tenant whose token carried this sub could assume it",
-                `prefer workload; to accept the trade-off (seed 000), also set ${r.key(`${key}.acknowledgeTenantWideAudience`)}: true`,
+                `prefer workload; to accept the trade-off (Rais, 'Entra Agent ID Across Clouds', Part 2), also set ${r.key(`${key}.acknowledgeTenantWideAudience`)}: true`,
             );
         } else {
             warnings.push(

@@ -20,7 +20,7 @@ export interface AwsFederationArgs {
     /** The agent's UAMI workload subject; the AWS-side subject is derived from it (never retyped). */
     uamiSubject: pulumi.Input<WorkloadSubject>;
     /**
-     * Option 2 (seed 001): the Agent Identity the role trusts instead of the UAMI, with the client id the refresher
+     * Option 2 (Rais, "Entra Agent ID Across Clouds", Part 3): the Agent Identity the role trusts instead of the UAMI, with the client id the refresher
      * names to have the sidecar mint it through the reserved AWS entry. Needs mode workload: the Agent Identity
      * requests the intermediary audience. Default: Option 1, the UAMI.
      */
