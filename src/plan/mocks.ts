@@ -227,6 +227,55 @@ export class AgentFedMocks implements pulumi.runtime.Mocks {
                 const credentialId = this.placeholder(type, name, "credentialId", `id Graph assigns to Blueprint FIC ${text(inputs.name)}`);
                 return { id: `${text(inputs.blueprintObjectId)}/federatedIdentityCredentials/${credentialId}`, state: { credentialId } };
             }
+            case "pulumi-nodejs:dynamic/agentfed:AgentIdentityBlueprint": {
+                const objectId = this.placeholder(
+                    type,
+                    name,
+                    "objectId",
+                    `object id of Agent ID Blueprint ${text(inputs.displayName)}, assigned by Entra on create`,
+                );
+                const appId = this.placeholder(
+                    type,
+                    name,
+                    "appId",
+                    `appId (client id) of Agent ID Blueprint ${text(inputs.displayName)}, assigned by Entra on create`,
+                );
+                const sponsorIds = [...((inputs.sponsorUserIds as string[] | undefined) ?? []), ...((inputs.sponsorGroupIds as string[] | undefined) ?? [])];
+                return {
+                    id: objectId,
+                    state: {
+                        objectId,
+                        appId,
+                        identifierUris: inputs.identifierUris ?? [],
+                        sponsorIds: sponsorIds.map((i) => i.toLowerCase()).sort(),
+                        sponsorsChecked: true,
+                    },
+                };
+            }
+            case "pulumi-nodejs:dynamic/agentfed:AgentIdentityBlueprintPrincipal": {
+                const objectId = this.placeholder(type, name, "objectId", `object id of the Blueprint principal of ${name}, assigned by Entra on create`);
+                return { id: objectId, state: { objectId, appId: inputs.blueprintAppId, displayName: name, accountEnabled: true } };
+            }
+            case "pulumi-nodejs:dynamic/agentfed:AgentIdentity": {
+                // An Agent Identity's client id is its object id (Learn, "Agent identities").
+                const objectId = this.placeholder(
+                    type,
+                    name,
+                    "objectId",
+                    `object id (= client id) of Agent Identity ${text(inputs.displayName)}, assigned by Entra on create`,
+                );
+                const sponsorIds = [...((inputs.sponsorUserIds as string[] | undefined) ?? []), ...((inputs.sponsorGroupIds as string[] | undefined) ?? [])];
+                return {
+                    id: objectId,
+                    state: {
+                        objectId,
+                        clientId: objectId,
+                        sponsorIds: sponsorIds.map((i) => i.toLowerCase()).sort(),
+                        sponsorsChecked: false,
+                        accountEnabled: true,
+                    },
+                };
+            }
             case "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential": {
                 const credentialId = this.placeholder(type, name, "credentialId", `id Entra assigns to FIC ${text(inputs.displayName)}`);
                 const objectId = text(inputs.applicationId).replace("/applications/", "");
