@@ -1,7 +1,14 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import * as yaml from "js-yaml";
+import { loadTargetStack } from "../bootstrap/targets";
+import { graphPermissions, TENANT_WIDE_GRAPH_WRITES } from "../bootstrap/permissions";
+import { agentIdGraphPermissions } from "../src/contracts";
 import { ConfigError, parseStackConfig } from "../src/config";
-import { readStackConfig } from "../src/plan/stack-files";
+import { PROJECT_DIR, readStackConfig } from "../src/plan/stack-files";
 import { PlanResult, runPlan } from "../src/plan/run-plan";
 import { BLUEPRINT_FIC_TYPE } from "./helpers";
 import { agentClass } from "./fixtures/agent-classes";
@@ -224,5 +231,82 @@ describe("create mode: the plan", () => {
         const plan = await runPlan({ stack: "prod", config });
         assert.equal(plan.resources.filter((r) => r.type === BLUEPRINT || r.type === PRINCIPAL).length, 0);
         assert.equal(only(plan, AGENT_IDENTITY).inputs.blueprintAppId, "44444444-4444-4444-4444-444444444444");
+    });
+});
+
+describe("create mode: the CI bootstrap's Graph permissions", () => {
+    /** The target the bootstrap derives from a stack file with prod's configuration and `overrides`. */
+    function target(overrides: Record<string, unknown>) {
+        const dir = mkdtempSync(path.join(tmpdir(), "agentfed-create-"));
+        try {
+            copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+            const parsed = (text: string): unknown => {
+                try {
+                    return JSON.parse(text) as unknown;
+                } catch {
+                    return text;
+                }
+            };
+            const config: Record<string, unknown> = Object.fromEntries(Object.entries(readStackConfig("prod")).map(([k, v]) => [k, parsed(v)]));
+            for (const [k, v] of Object.entries(overrides)) {
+                if (v === undefined) delete config[`agentfed:${k}`];
+                else config[`agentfed:${k}`] = v;
+            }
+            writeFileSync(path.join(dir, "Pulumi.sandbox.yaml"), yaml.dump({ config }));
+            return loadTargetStack("sandbox", dir);
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
+    }
+
+    it("grants a stack that creates its Blueprint and Agent Identity exactly AGENT_ID_GRAPH_CALLS' rows, appended once, and nothing tenant-wide beyond", () => {
+        const ids = target({ aws: undefined }); // createModeConfig leaves AWS out
+        const created = target(createModeConfig());
+        assert.deepEqual(created.entra.agentIdCreation, { blueprints: true, agentIdentities: true, identifierUris: true });
+        const needs = created.entra.agentIdCreation;
+        for (const access of ["deploy", "preview"] as const) {
+            const before = graphPermissions(access, ids);
+            const after = graphPermissions(access, created);
+            assert.deepEqual(after.slice(0, before.length), before, `${access}: what an ids-mode stack holds comes first, unchanged`);
+            assert.deepEqual(
+                after.slice(before.length).sort(),
+                agentIdGraphPermissions(needs, access)
+                    .filter((p) => !before.includes(p))
+                    .sort(),
+            );
+            assert.equal(new Set(after).size, after.length, `${access}: each permission once`);
+            for (const p of ["Directory.ReadWrite.All", "AgentIdentityBlueprint.ReadWrite.All", "AgentIdentity.ReadWrite.All"])
+                assert.ok(!after.includes(p), p);
+        }
+        // Deploys: every write of the providers, including identifier URIs (the Option 2 audience on the created Blueprint).
+        const deploy = graphPermissions("deploy", created);
+        for (const p of [
+            "AgentIdentityBlueprint.Create",
+            "AgentIdentityBlueprintPrincipal.Create",
+            "AgentIdentity.Create.All",
+            "AgentIdentityBlueprint.UpdateAuthProperties.All",
+        ])
+            assert.ok(deploy.includes(p), p);
+        // Not granted by default: sponsor changes need a tenant-wide application write (Application.ReadWrite.All).
+        assert.ok(!deploy.includes("Application.ReadWrite.All"));
+        // Previews only read.
+        assert.deepEqual(
+            graphPermissions("preview", created).filter((p) => !p.endsWith(".Read.All")),
+            [],
+        );
+        for (const p of deploy.filter((p) => !p.endsWith(".Read.All") && p !== "Application.ReadWrite.OwnedBy"))
+            assert.ok(TENANT_WIDE_GRAPH_WRITES.includes(p), `${p} is tenant-wide`);
+    });
+
+    it("an ids-mode stack, or one creating only an Agent Identity, gets no Blueprint creation permission", () => {
+        assert.deepEqual(target({}).entra.agentIdCreation, { blueprints: false, agentIdentities: false, identifierUris: false });
+        const onlyIdentity = target({
+            ...createModeConfig(),
+            blueprint: JSON.parse(readStackConfig("prod")["agentfed:blueprint"]!) as unknown,
+            agentIdentity: { ...(createModeConfig().agentIdentity as object), sponsors: { userIds: [SPONSOR] } },
+        });
+        const deploy = graphPermissions("deploy", onlyIdentity);
+        assert.ok(deploy.includes("AgentIdentity.Create.All"));
+        assert.ok(!deploy.includes("AgentIdentityBlueprintPrincipal.Create") && !deploy.includes("AgentIdentityBlueprint.UpdateAuthProperties.All"));
     });
 });

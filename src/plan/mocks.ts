@@ -1,6 +1,7 @@
 import { createHash, generateKeyPairSync } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { kubernetesKeyId } from "../contracts/oidc-issuer";
+import { AGENT_ID_GRAPH_CALLS } from "../contracts/agent-id-graph";
 import { CLOUDS } from "../clouds";
 import type { MockedResource, MockTools } from "../clouds/cloud";
 
@@ -155,16 +156,20 @@ export class AgentFedMocks implements pulumi.runtime.Mocks {
         const values =
             clientId === GRAPH_APP_ID
                 ? [
-                      "Application.Read.All",
-                      "Application.ReadWrite.OwnedBy",
-                      "Application.ReadWrite.All",
-                      "AppRoleAssignment.ReadWrite.All",
-                      "AgentIdentityBlueprint.Read.All",
-                      "AgentIdentityBlueprint.Create",
-                      "AgentIdentityBlueprint.AddRemoveCreds.All",
-                      "AgentIdentityBlueprint.DeleteRestore.All",
-                      "AgentIdentityBlueprint.ReadWrite.All",
-                      "Directory.Read.All",
+                      ...new Set([
+                          "Application.Read.All",
+                          "Application.ReadWrite.OwnedBy",
+                          "Application.ReadWrite.All",
+                          "AppRoleAssignment.ReadWrite.All",
+                          "AgentIdentityBlueprint.Read.All",
+                          "AgentIdentityBlueprint.Create",
+                          "AgentIdentityBlueprint.AddRemoveCreds.All",
+                          "AgentIdentityBlueprint.DeleteRestore.All",
+                          "AgentIdentityBlueprint.ReadWrite.All",
+                          "Directory.Read.All",
+                          // The Agent ID object providers' permissions (create mode).
+                          ...AGENT_ID_GRAPH_CALLS.map((c) => c.application),
+                      ]),
                   ]
                 : [];
         const appRoles = values.map((value) => ({
