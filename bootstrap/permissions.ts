@@ -1,4 +1,4 @@
-import { awsOidcProviderArn, BLUEPRINT_FIC_GRAPH_PERMISSIONS } from "../src/contracts";
+import { AGENT_ID_GRAPH_CALLS, agentIdGraphPermissions, awsOidcProviderArn, BLUEPRINT_FIC_GRAPH_PERMISSIONS } from "../src/contracts";
 import type { EnvironmentAccess } from "./config";
 import type { PermissionPolicy } from "./components/ci-aws-federation";
 import type { TargetStack } from "./targets";
@@ -21,32 +21,44 @@ export const MICROSOFT_GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000";
  *  - for FICs on an Entra Agent ID Blueprint (Graph beta), one permission per verb the Blueprint FIC provider calls
  *    (BLUEPRINT_FIC_GRAPH_PERMISSIONS, from the beta pages' "Permissions for an agentIdentityBlueprint" tables): list and
  *    get need AgentIdentityBlueprint.Read.All (previews and the live audit read them too), create, update and delete
- *    need AgentIdentityBlueprint.Create, .AddRemoveCreds.All and .DeleteRestore.All.
+ *    need AgentIdentityBlueprint.Create, .AddRemoveCreds.All and .DeleteRestore.All;
+ *  - for the Agent ID objects a stack creates (create mode: Blueprints, their principals, Agent Identities), exactly
+ *    the least-privileged permission of each Graph call their providers make, derived from AGENT_ID_GRAPH_CALLS
+ *    (`agentIdGraphPermissions`; previews get its read-only rows). Never AgentIdentityBlueprint.ReadWrite.All,
+ *    Application.ReadWrite.All or Directory.ReadWrite.All; the opt-ins (sponsor changes, renames) are not granted.
  */
 export function graphPermissions(access: EnvironmentAccess, target: TargetStack): string[] {
     const e = target.entra;
     const blueprintRead = e.usesAgentIdentityBlueprint ? [BLUEPRINT_FIC_GRAPH_PERMISSIONS.get] : [];
-    if (access === "preview") return ["Application.Read.All", ...blueprintRead];
-    return [
+    const creating = agentIdGraphPermissions(e.agentIdCreation, access);
+    // Appended, each once: a stack that creates nothing is granted exactly what it was before.
+    const withCreation = (base: string[]): string[] => [...base, ...creating.filter((p) => !base.includes(p))];
+    if (access === "preview") return withCreation(["Application.Read.All", ...blueprintRead]);
+    return withCreation([
         "Application.Read.All",
         ...(e.createsIntermediaryApp || e.ownedApplicationObjectIds.length > 0 ? ["Application.ReadWrite.OwnedBy"] : []),
         ...(e.createsIntermediaryApp ? ["AppRoleAssignment.ReadWrite.All"] : []),
         ...(e.usesAgentIdentityBlueprint
             ? [...blueprintRead, BLUEPRINT_FIC_GRAPH_PERMISSIONS.create, BLUEPRINT_FIC_GRAPH_PERMISSIONS.update, BLUEPRINT_FIC_GRAPH_PERMISSIONS.delete]
             : []),
-    ];
+    ]);
 }
 
 /**
  * Graph application permissions that reach every object of their kind in the tenant, with no owned-by variant: the
- * Agent ID Blueprint writes (Graph beta, "Permissions for an agentIdentityBlueprint": any Blueprint's FICs) and
- * AppRoleAssignment.ReadWrite.All (any app role, Graph's own included, to any service principal).
+ * Agent ID Blueprint writes (Graph beta, "Permissions for an agentIdentityBlueprint": any Blueprint's FICs), the
+ * Agent ID object writes of create mode (AGENT_ID_GRAPH_CALLS: create, update, delete any Blueprint, principal or
+ * Agent Identity) and AppRoleAssignment.ReadWrite.All (any app role, Graph's own included, to any service principal).
  */
 export const TENANT_WIDE_GRAPH_WRITES: readonly string[] = [
-    BLUEPRINT_FIC_GRAPH_PERMISSIONS.create,
-    BLUEPRINT_FIC_GRAPH_PERMISSIONS.update,
-    BLUEPRINT_FIC_GRAPH_PERMISSIONS.delete,
-    "AppRoleAssignment.ReadWrite.All",
+    ...new Set([
+        BLUEPRINT_FIC_GRAPH_PERMISSIONS.create,
+        BLUEPRINT_FIC_GRAPH_PERMISSIONS.update,
+        BLUEPRINT_FIC_GRAPH_PERMISSIONS.delete,
+        "AppRoleAssignment.ReadWrite.All",
+        // Every write of the Agent ID object providers: each reaches every Blueprint or Agent Identity in the tenant.
+        ...AGENT_ID_GRAPH_CALLS.filter((c) => !c.readOnly).map((c) => c.application),
+    ]),
 ];
 
 /** A custom role the bootstrap defines in a stack's project (`projects/<project>/roles/<id>`). */

@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import { AWS_AUDIENCE_MODE_TABLE } from "../src/clouds/aws/audience-modes";
-import { awsOidcProviderUrl } from "../src/contracts";
+import { AgentIdCreationNeeds, awsOidcProviderUrl } from "../src/contracts";
+import { createdBlueprintArgs } from "../src/stack-args";
 import { ConfigError, parseStackConfig, StackConfig } from "../src/config";
 import { readProjectName, readStackConfig } from "../src/plan/stack-files";
 
@@ -29,6 +30,8 @@ export interface TargetStack {
         readonly usesAgentIdentityBlueprint: boolean;
         /** The stack creates the intermediary app for AWS and assigns its app role (Application.ReadWrite.OwnedBy, AppRoleAssignment.ReadWrite.All). */
         readonly createsIntermediaryApp: boolean;
+        /** The Agent ID objects the stack creates (create mode): which rows of AGENT_ID_GRAPH_CALLS its deploys call. */
+        readonly agentIdCreation: AgentIdCreationNeeds;
     };
     readonly gcp:
         | {
@@ -82,6 +85,11 @@ export function loadTargetStack(stack: string, mainDir: string): TargetStack {
             ownedApplicationObjectIds: [...new Set(blueprints.filter((b) => b.kind === "application").map((b) => b.objectId))],
             usesAgentIdentityBlueprint: blueprints.some((b) => b.kind === "agentIdentityBlueprint"),
             createsIntermediaryApp: intermediary,
+            agentIdCreation: {
+                blueprints: blueprints.some((b) => b.create !== undefined),
+                agentIdentities: [config.primaryAgent, ...config.agentClasses].some((a) => a.agentIdentity?.create !== undefined),
+                identifierUris: createdBlueprintArgs(config).some((b) => (b.args.identifierUris ?? []).length > 0),
+            },
         },
         gcp: config.gcp && {
             projectId: config.gcp.projectId,

@@ -15,6 +15,9 @@ export const TYPES = {
     armFic: "azure-native:managedidentity:FederatedIdentityCredential",
     appFic: "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential",
     blueprintFic: "pulumi-nodejs:dynamic/agentfed:BlueprintFederatedIdentityCredential",
+    agentIdBlueprint: "pulumi-nodejs:dynamic/agentfed:AgentIdentityBlueprint",
+    blueprintPrincipal: "pulumi-nodejs:dynamic/agentfed:AgentIdentityBlueprintPrincipal",
+    agentIdentity: "pulumi-nodejs:dynamic/agentfed:AgentIdentity",
     gcpPool: "gcp:iam/workloadIdentityPool:WorkloadIdentityPool",
     gcpProvider: "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider",
     gcpSaMember: "gcp:serviceaccount/iAMMember:IAMMember",
@@ -44,6 +47,10 @@ export const IDENTITY_TYPES: readonly string[] = [
     TYPES.armFic,
     TYPES.appFic,
     TYPES.blueprintFic,
+    // Created in create mode: a recreated Blueprint has a new appId, a recreated Agent Identity a new object id.
+    TYPES.agentIdBlueprint,
+    TYPES.blueprintPrincipal,
+    TYPES.agentIdentity,
     TYPES.gcpPool,
     TYPES.gcpProvider,
     TYPES.awsOidcProvider,
@@ -68,6 +75,27 @@ export function containerAppIdentity(props: Props): string[] {
     const ids = identity.userAssignedIdentities;
     if (!Array.isArray(ids) || ids.length === 0) return ["identity is UserAssigned but lists no identity"];
     return [];
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * An Agent ID Blueprint or Agent Identity the stack creates has someone accountable for it: at least one sponsor, each
+ * an object id (Learn, "Administrative relationships in Microsoft Entra Agent ID": a sponsor is required when creating
+ * either, and an app-only creator must name one). A Blueprint's identifier URIs never include the token-exchange
+ * audience, which is reserved for FIC assertions; a token minted for it would be a FIC assertion for every Blueprint.
+ */
+export function agentIdObject(type: string, props: Props): string[] {
+    if (type !== TYPES.agentIdBlueprint && type !== TYPES.agentIdentity) return [];
+    const v: string[] = [];
+    const ids = [props.sponsorUserIds, props.sponsorGroupIds].flatMap((list) => (Array.isArray(list) ? (list as unknown[]) : []));
+    if (ids.length === 0) v.push("names no sponsor: every Blueprint and Agent Identity the stack creates needs a person or group accountable for it");
+    for (const id of ids) if (typeof id !== "string" || !GUID.test(id)) v.push(`sponsor ${JSON.stringify(id)} is not an object id`);
+    if (type === TYPES.agentIdBlueprint && Array.isArray(props.identifierUris))
+        for (const uri of props.identifierUris as unknown[])
+            if (typeof uri === "string" && [TOKEN_EXCHANGE_AUDIENCE.toLowerCase(), TOKEN_EXCHANGE_APP_ID].includes(uri.toLowerCase().replace(/\/+$/, "")))
+                v.push(`identifier URI ${uri} is the token-exchange audience, reserved for FIC assertions`);
+    return v;
 }
 
 /** A FIC pins an exact https issuer, one non-wildcard subject, and the single token-exchange audience. */

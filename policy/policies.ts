@@ -114,9 +114,18 @@ export const policies: Policies = [
         ],
     },
     {
+        name: "agent-id-objects-accountable",
+        description:
+            "Every Entra Agent ID Blueprint and Agent Identity the stack creates names at least one sponsor (a person or group accountable for it, as Entra requires), and a created Blueprint never exposes the token-exchange audience as an identifier URI.",
+        enforcementLevel: "mandatory",
+        validateResource: (args, report) => {
+            for (const v of checks.agentIdObject(args.type, args.props)) report(v);
+        },
+    },
+    {
         name: "identity-resources-protected-in-prod",
         description:
-            "In production stacks, identity resources (UAMI, FICs, GCP pool/provider, AWS OIDC provider and role) are protected, so a replacement that would change pinned identifiers fails loudly instead.",
+            "In production stacks, identity resources (UAMI, FICs, Agent ID Blueprints, their principals and Agent Identities the stack creates, GCP pool/provider, AWS OIDC provider and role) are protected, so a replacement that would change pinned identifiers fails loudly instead.",
         enforcementLevel: "mandatory",
         configSchema: { properties: { prodStacks: { type: "array", items: { type: "string" }, default: DEFAULT_PROD_STACKS } } },
         validateResource: (args, report) => {

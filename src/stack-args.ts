@@ -10,6 +10,71 @@ import { CLOUDS } from "./clouds";
 import type { AgentLabel, CloudFederation } from "./clouds/cloud";
 import type { AgentArgs, AgentCloud, AgentCloudFederation, AgentResourceNames } from "./components/agent";
 import type { ContainerAppsEnvironmentChoice, SharedCloud, SharedInfrastructure, SharedInfrastructureArgs } from "./components/shared-infrastructure";
+import type { AgentIdBlueprint, AgentIdBlueprintArgs } from "./components/agent-id-blueprint";
+import { createdId, parseCreatedId } from "./config/agent-id-objects";
+
+/** The Blueprints the stack creates (create mode), by the config key that declares each (`blueprint`, `agentClasses[i].blueprint`). */
+export type CreatedBlueprints = ReadonlyMap<string, AgentIdBlueprint>;
+
+/** A Blueprint the stack creates: its config key, its resource name, and its args. */
+export interface CreatedBlueprintArgs {
+    readonly key: string;
+    readonly name: string;
+    readonly args: AgentIdBlueprintArgs;
+}
+
+/**
+ * The Blueprints the stack creates: the stack's own (`blueprint`, resource `blueprint`) and each class's own
+ * (`class-<name>-blueprint`). Each exposes, besides the identifier URIs its config lists, the cloud-federation
+ * audience of every Option 2 agent on it whose audience app is that Blueprint (the default), so the audience a
+ * sidecar requests exists without a hand-made step.
+ */
+export function createdBlueprintArgs(config: StackConfig): CreatedBlueprintArgs[] {
+    const agents = [config.primaryAgent, ...config.agentClasses];
+    const declared = [
+        { blueprint: config.primaryAgent.blueprint, name: "blueprint" },
+        ...config.agentClasses.map((c) => ({ blueprint: c.blueprint, name: `class-${c.name}-blueprint` })),
+    ];
+    return declared.flatMap(({ blueprint, name }): CreatedBlueprintArgs[] => {
+        const create = blueprint.create;
+        // A class without a Blueprint of its own shares the stack's: created once, under the stack's key.
+        if (!create || (name !== "blueprint" && create.key === "blueprint")) return [];
+        const audiences = agents.flatMap((a) => {
+            const audience = a.agentIdentity?.cloudFederationAudience;
+            return a.blueprint.create?.key === create.key && audience?.appId === createdId(create.key, "appId") ? [audience.identifierUri] : [];
+        });
+        const uris: string[] = [];
+        for (const uri of [...create.identifierUris, ...audiences])
+            if (!uris.some((u) => u.toLowerCase().replace(/\/+$/, "") === uri.toLowerCase().replace(/\/+$/, ""))) uris.push(uri);
+        return [
+            {
+                key: create.key,
+                name,
+                args: {
+                    graphEndpoint: config.blueprint.graphEndpoint,
+                    displayName: create.displayName,
+                    ...(create.description ? { description: create.description } : {}),
+                    sponsorUserIds: create.sponsors.userIds ?? [],
+                    sponsorGroupIds: create.sponsors.groupIds ?? [],
+                    identifierUris: uris,
+                    protect: config.protectIdentities,
+                },
+            },
+        ];
+    });
+}
+
+/**
+ * An id as the resources take it: the GUID config names, or, for a stand-in (create mode), the Output of the object the
+ * stack creates. A stand-in of an Agent Identity is resolved by its agent (`agentIdentityCreation`), never here.
+ */
+export function resolveId(id: string, blueprints: CreatedBlueprints): pulumi.Input<string> {
+    const created = parseCreatedId(id);
+    if (!created) return id;
+    const blueprint = blueprints.get(created.key);
+    if (!blueprint || created.field === "clientId") throw new Error(`no created Blueprint for ${id}`);
+    return created.field === "appId" ? blueprint.appId : blueprint.objectId;
+}
 
 /** A cloud federation some agent of the stack uses, bound to its section; each agent's settings are found by the cloud's id. */
 export interface StackCloud extends SharedCloud {
@@ -107,6 +172,7 @@ const PRIMARY_NAMES: AgentResourceNames = {
     app: "agent",
     kindFic: "kind-sa",
     kindWorkload: "agent",
+    agentIdentity: "agent-identity",
 };
 
 /** An agent class's resource names: every one derives from the class name, so adding a class renames nothing. */
@@ -120,6 +186,7 @@ function classNames(className: string): AgentResourceNames {
         app: base,
         kindFic: `${base}-kind-sa`,
         kindWorkload: base,
+        agentIdentity: `${base}-agent-identity`,
     };
 }
 
@@ -132,12 +199,13 @@ export function primaryAgentArgs(
     shared: SharedInfrastructure,
     clouds: readonly StackCloud[],
     resourceGroupName: pulumi.Input<string>,
+    blueprints: CreatedBlueprints = new Map(),
 ): AgentArgs {
     const kind = config.kind;
     const kindIssuer = shared.kindIssuer;
     const agent = config.primaryAgent;
     return {
-        ...agentArgs(config, agent, shared, clouds, resourceGroupName, {
+        ...agentArgs(config, agent, shared, clouds, resourceGroupName, blueprints, {
             names: PRIMARY_NAMES,
             className: undefined,
             tags: stackTags(config),
@@ -167,8 +235,9 @@ export function agentClassArgs(
     shared: SharedInfrastructure,
     clouds: readonly StackCloud[],
     resourceGroupName: pulumi.Input<string>,
+    blueprints: CreatedBlueprints = new Map(),
 ): AgentArgs {
-    return agentArgs(config, c, shared, clouds, resourceGroupName, {
+    return agentArgs(config, c, shared, clouds, resourceGroupName, blueprints, {
         names: classNames(c.name),
         className: c.name,
         tags: { ...stackTags(config), "agent-class": c.name },
@@ -192,8 +261,10 @@ function agentArgs(
     shared: SharedInfrastructure,
     clouds: readonly StackCloud[],
     resourceGroupName: pulumi.Input<string>,
+    blueprints: CreatedBlueprints,
     labels: AgentLabels,
 ): AgentArgs {
+    const { kind, appId, objectId } = agent.blueprint;
     return {
         names: labels.names,
         tenantId: config.tenantId,
@@ -202,11 +273,46 @@ function agentArgs(
         tags: labels.tags,
         protect: config.protectIdentities,
         uamiName: agent.uami.name,
-        blueprint: { ...agent.blueprint, graphEndpoint: config.blueprint.graphEndpoint, ficName: agent.ficName, ficDescription: labels.ficDescription },
-        ...(agent.agentIdentity ? { agentIdentity: agent.agentIdentity } : {}),
+        blueprint: {
+            kind,
+            appId: resolveId(appId, blueprints),
+            objectId: resolveId(objectId, blueprints),
+            graphEndpoint: config.blueprint.graphEndpoint,
+            ficName: agent.ficName,
+            ficDescription: labels.ficDescription,
+        },
+        ...agentIdentityArgs(config, agent, blueprints),
         // Its principal in each cloud it federates to: each cloud maps its own settings (src/clouds/<cloud>/stack-cloud.ts).
         clouds: clouds.flatMap((cloud) => cloud.forAgent(agent, { className: labels.className }) ?? []),
         ...appArgs(agent.containerApp, shared),
+    };
+}
+
+/**
+ * An agent's Option 2 Agent Identity: named by its ids (`agentIdentity`), or created under its Blueprint
+ * (`agentIdentityCreation`, create mode), after the Blueprint's principal when the stack creates that too. A created
+ * Blueprint's appId in the audience is its Output.
+ */
+function agentIdentityArgs(config: StackConfig, agent: AgentConfig, blueprints: CreatedBlueprints): Pick<AgentArgs, "agentIdentity" | "agentIdentityCreation"> {
+    const ai = agent.agentIdentity;
+    if (!ai) return {};
+    const audience = pulumi.output(resolveId(ai.cloudFederationAudience.appId, blueprints)).apply((appId) => ({ ...ai.cloudFederationAudience, appId }));
+    if (!ai.create) {
+        const { objectId, clientId, tokenSubject } = ai;
+        return { agentIdentity: audience.apply((cloudFederationAudience) => ({ objectId, clientId, tokenSubject, cloudFederationAudience })) };
+    }
+    const principal = agent.blueprint.create && blueprints.get(agent.blueprint.create.key)?.principal;
+    return {
+        agentIdentityCreation: {
+            graphEndpoint: config.blueprint.graphEndpoint,
+            displayName: ai.create.displayName,
+            sponsorUserIds: ai.create.sponsors.userIds ?? [],
+            sponsorGroupIds: ai.create.sponsors.groupIds ?? [],
+            // The object id's stand-in (tokenSubject's default) becomes the created object id.
+            tokenSubject: parseCreatedId(ai.tokenSubject) ? undefined : ai.tokenSubject,
+            cloudFederationAudience: audience,
+            ...(principal ? { dependsOn: [principal] } : {}),
+        },
     };
 }
 

@@ -5,8 +5,20 @@ import { CLOUDS } from "./clouds";
 import { TrustContract } from "./contracts";
 import { Agent } from "./components/agent";
 import { SharedInfrastructure } from "./components/shared-infrastructure";
+import { AgentIdBlueprint } from "./components/agent-id-blueprint";
 import { StackOutputs } from "./outputs";
-import { agentClassArgs, PRIMARY_AGENT_NAME, primaryAgentArgs, sharedInfrastructureArgs, StackCloud, stackClouds, stackTags } from "./stack-args";
+import {
+    agentClassArgs,
+    createdBlueprintArgs,
+    CreatedBlueprints,
+    PRIMARY_AGENT_NAME,
+    primaryAgentArgs,
+    resolveId,
+    sharedInfrastructureArgs,
+    StackCloud,
+    stackClouds,
+    stackTags,
+} from "./stack-args";
 
 /**
  * Composes the stack from a validated config: the shared infrastructure once, then one `Agent` per agent (the primary
@@ -26,10 +38,12 @@ export function createAgentIdentityStack(config: StackConfig): StackOutputs {
     // The cloud federations some agent uses, each mapping its own section of the config.
     const clouds = stackClouds(config);
     const shared = new SharedInfrastructure("shared", sharedInfrastructureArgs(config, clouds, resourceGroupName));
-    const primary = new Agent(PRIMARY_AGENT_NAME, primaryAgentArgs(config, shared, clouds, resourceGroupName));
+    // Create mode: the Blueprints the stack creates, each with its principal, before the agents that federate to them.
+    const blueprints: CreatedBlueprints = new Map(createdBlueprintArgs(config).map((b) => [b.key, new AgentIdBlueprint(b.name, b.args)]));
+    const primary = new Agent(PRIMARY_AGENT_NAME, primaryAgentArgs(config, shared, clouds, resourceGroupName, blueprints));
     // Agent classes only add resources: nothing shared and nothing of another agent takes a class's input.
-    const classes = config.agentClasses.map((c) => new Agent(c.name, agentClassArgs(config, c, shared, clouds, resourceGroupName)));
-    return stackOutputs(config, shared, clouds, primary, classes);
+    const classes = config.agentClasses.map((c) => new Agent(c.name, agentClassArgs(config, c, shared, clouds, resourceGroupName, blueprints)));
+    return stackOutputs(config, shared, clouds, primary, classes, blueprints);
 }
 
 /** Every output a cloud federation adds to an agent class's entry, null until a cloud the class uses sets it. */
@@ -44,6 +58,7 @@ function stackOutputs(
     clouds: readonly StackCloud[],
     primary: Agent,
     classes: readonly Agent[],
+    blueprints: CreatedBlueprints,
 ): StackOutputs {
     const kindIssuer = shared.kindIssuer;
     const app = primary.app;
@@ -53,8 +68,8 @@ function stackOutputs(
         uamiClientId: primary.uami.clientId,
         uamiResourceId: primary.uami.resourceId,
         uamiName: primary.uami.resourceName,
-        blueprintAppId: pulumi.output(config.blueprint.appId),
-        blueprintObjectId: pulumi.output(config.blueprint.objectId),
+        blueprintAppId: pulumi.output(resolveId(config.blueprint.appId, blueprints)),
+        blueprintObjectId: pulumi.output(resolveId(config.blueprint.objectId, blueprints)),
         blueprintKind: pulumi.output(config.blueprint.kind),
         blueprintFicName: primary.uamiFederation.ficName,
         trustContracts: pulumi.all([primary.contracts, ...classes.map((c) => c.contracts)]).apply((perAgent) => perAgent.flat() as TrustContract[]),
@@ -69,7 +84,7 @@ function stackOutputs(
         ...Object.fromEntries(CLOUD_STACK_OUTPUT_NAMES.map((name) => [name, pulumi.output(null)])),
         ...Object.assign({}, ...clouds.map((cloud) => cloud.stackOutputs(primary.clouds.get(cloud.id)))),
         cloudPrincipal: pulumi.output(config.cloudPrincipal),
-        agentIdentityObjectId: pulumi.output(config.agentIdentity?.objectId ?? null),
+        agentIdentityObjectId: primary.outputs.apply((o) => (o.agentIdentityObjectId as string | null) ?? null),
         containerAppName: app ? app.appName : pulumi.output(null),
         containerAppFqdn: app ? app.fqdn : pulumi.output(null),
     };

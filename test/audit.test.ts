@@ -17,6 +17,7 @@ import type { AuditReport } from "../src/audit/findings";
 import { retryAfterMs } from "../src/audit/http";
 import type { TrustContract } from "../src/contracts";
 import { runPlan } from "../src/plan/run-plan";
+import { createModeConfig } from "./fixtures/create-mode";
 import { capture, INTERNAL } from "./cli-capture";
 import { ArmStandIn, AwsStandIn, GcpStandIn, GraphStandIn, startArmStandIn, startAwsStandIn, startGcpStandIn, startGraphStandIn } from "./cloud-stand-ins";
 import { agentClass, option2Class } from "./fixtures/agent-classes";
@@ -537,6 +538,25 @@ describe("audit: the agent classes' contracts, from the stack's own plan", () =>
             dirty.findings[0]!.resource,
             new RegExp(`${research.target.objectId}/microsoft\\.graph\\.agentIdentityBlueprint/federatedIdentityCredentials/debug$`),
         );
+    });
+});
+
+describe("audit: a create-mode stack (the stack created its Blueprint and Agent Identity)", () => {
+    it("audits the created Blueprint by the ids in the outputs, and finds a backdoor FIC on it", async () => {
+        const plan = await runPlan({ stack: "prod", config: createModeConfig() });
+        const file = path.join(dir, "create-mode-outputs.json");
+        writeFileSync(file, JSON.stringify(plan.outputs));
+        seed(plan.trustContracts, plan.outputs);
+        const clean = await report(["--outputs", file, "--json"]);
+        assert.deepEqual([clean.code, clean.findings, clean.errors], [0, [], []]);
+        const created = plan.outputs.blueprintObjectId as string;
+        assert.match(plan.placeholders[created] ?? "", /assigned by Entra on create/);
+        graph.applications
+            .get(created)!
+            .fics.push({ id: "bd", name: "debug", issuer: "https://x.example", subject: "s", audiences: ["api://AzureADTokenExchange"] });
+        const dirty = await report(["--outputs", file, "--json"]);
+        assert.equal(dirty.code, 1);
+        assert.match(dirty.findings[0]!.resource, new RegExp(`${created}/microsoft\\.graph\\.agentIdentityBlueprint/federatedIdentityCredentials/debug$`));
     });
 });
 

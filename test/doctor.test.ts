@@ -9,6 +9,7 @@ import type { TrustContract } from "../src/contracts";
 import { evaluateContracts } from "../src/doctor/evaluate";
 import { runPlan } from "../src/plan/run-plan";
 import { OTHER_OID, OTHER_TENANT, SEED_UAMI_TOKEN_CLAIMS, TENANT, UAMI_CLIENT_ID, UAMI_OID, UAMI_TYPE } from "./helpers";
+import { createModeConfig } from "./fixtures/create-mode";
 
 // Contracts as `pulumi stack output --json` would hold them for the seed's deployment (UAMI oid 3333...).
 let contracts: TrustContract[];
@@ -127,5 +128,43 @@ describe("npm run doctor", () => {
         const outputs = run("--stack", "prod", "--claims", noContracts, "--outputs", noContracts);
         assert.equal(outputs.status, 2);
         assert.match(outputs.stderr, /has no trustContracts output;.*pulumi stack output --json/);
+    });
+});
+
+describe("doctor on a create-mode stack (the stack created its Blueprint and Agent Identity)", () => {
+    it("reads the created ids from the stack outputs: the Agent Identity's token passes GCP, another's is rejected", async () => {
+        const plan = await runPlan({ stack: "prod", config: createModeConfig() });
+        const file = path.join(dir, "create-mode-outputs.json");
+        writeFileSync(file, JSON.stringify(plan.outputs));
+        const appId = plan.outputs.blueprintAppId as string;
+        const oid = plan.outputs.agentIdentityObjectId as string;
+        // What the sidecar mints for the Agent Identity: a v2 app-only token whose aud is the created Blueprint's appId.
+        const claims = { iss: `https://login.microsoftonline.com/${TENANT}/v2.0`, tid: TENANT, oid, sub: oid, aud: appId, exp: AT + 3600 };
+        const claimsFile = path.join(dir, "create-mode-claims.json");
+        const gcpVerdict = (c: Record<string, unknown>) => {
+            writeFileSync(claimsFile, JSON.stringify(c));
+            const r = spawnSync(
+                process.execPath,
+                [
+                    "--import",
+                    "tsx",
+                    "scripts/doctor.ts",
+                    "--stack",
+                    "prod",
+                    "--claims",
+                    claimsFile,
+                    "--outputs",
+                    file,
+                    "--at",
+                    "2025-05-31T12:00:00Z",
+                    "--json",
+                ],
+                { cwd: path.resolve(__dirname, ".."), encoding: "utf8" },
+            );
+            assert.equal(r.status, 0, r.stderr);
+            return (JSON.parse(r.stdout) as { verdicts: { kind: string; accepted: boolean }[] }).verdicts.find((v) => v.kind === "gcp-provider")!.accepted;
+        };
+        assert.equal(gcpVerdict(claims), true);
+        assert.equal(gcpVerdict({ ...claims, oid: OTHER_OID, sub: OTHER_OID }), false);
     });
 });

@@ -8,6 +8,7 @@ import { TOKEN_EXCHANGE_AUDIENCE_ALIASES } from "../src/contracts";
 import { RESERVED_API_PREFIX } from "../src/runtime/container-env";
 import { runPlan } from "../src/plan/run-plan";
 import { readStackConfig } from "../src/plan/stack-files";
+import { createModeConfig } from "./fixtures/create-mode";
 import { agentClass, option2Class } from "./fixtures/agent-classes";
 
 // The policies run in-process: each one is called exactly as the CrossGuard engine calls it.
@@ -132,6 +133,30 @@ describe("policy pack", () => {
             const resources = plan.resources.filter((r) => r.custom).map((r) => ({ type: r.type, name: r.name, props: r.inputs, protect: r.protect, stack }));
             assert.deepEqual(await violations(resources), {}, `stack ${stack}`);
         }
+    });
+
+    it("create mode: passes the prod plan that creates its Blueprint and Agent Identity, and flags them unprotected or unsponsored", async () => {
+        const plan = await runPlan({ stack: "prod", config: createModeConfig() });
+        const resources = plan.resources
+            .filter((r) => r.custom)
+            .map((r) => ({ type: r.type, name: r.name, props: r.inputs, protect: r.protect, stack: "prod" }));
+        assert.ok(resources.some((r) => r.type === TYPES.agentIdBlueprint) && resources.some((r) => r.type === TYPES.agentIdentity));
+        assert.deepEqual(await violations(resources), {});
+        const created = resources.filter((r) => [TYPES.agentIdBlueprint, TYPES.blueprintPrincipal, TYPES.agentIdentity].includes(r.type as never));
+        const unprotected = await violations(
+            created.map((r) => ({ ...r, protect: false })),
+            "identity-resources-protected-in-prod",
+        );
+        assert.equal(unprotected["identity-resources-protected-in-prod"]?.length, 3);
+        const unsponsored = await violations([
+            { type: TYPES.agentIdBlueprint, props: { displayName: "x", sponsorUserIds: [], identifierUris: ["API://AzureADTokenExchange/"] } },
+            { type: TYPES.agentIdentity, props: { displayName: "x", sponsorUserIds: ["not-an-id"] } },
+        ]);
+        assert.deepEqual(unsponsored["agent-id-objects-accountable"], [
+            "names no sponsor: every Blueprint and Agent Identity the stack creates needs a person or group accountable for it",
+            "identifier URI API://AzureADTokenExchange/ is the token-exchange audience, reserved for FIC assertions",
+            'sponsor "not-an-id" is not an object id',
+        ]);
     });
 
     it("passes the prod plan with an Option 2 primary agent, an Option 1 and an Option 2 agent class", async () => {

@@ -13,6 +13,7 @@ import { AgentContainerApp, ConfigFile, ContainerAppSettings } from "./agent-con
 import { BlueprintFederation, BlueprintTargetArgs } from "./blueprint-federation";
 import { KindWorkload } from "./kind-workload";
 import { ManagedIdentity } from "./managed-identity";
+import { AgentIdentity } from "../providers/agent-identity-resource";
 
 /** What an agent tells a cloud federation when it federates (src/clouds/*). */
 export interface AgentCloudContext {
@@ -78,6 +79,8 @@ export interface AgentResourceNames {
     readonly kindFic: string;
     /** The Kind workload (`KindWorkload`). */
     readonly kindWorkload: string;
+    /** The Agent Identity the agent creates under its Blueprint (create mode). */
+    readonly agentIdentity: string;
 }
 
 /** Option 2: the Agent Identity the agent's cloud contracts trust instead of its UAMI (Rais, "Entra Agent ID Across Clouds", Part 3). */
@@ -90,6 +93,26 @@ export interface AgentIdentityArgs {
     readonly tokenSubject: string;
     /** The dedicated cloud-federation audience the sidecar mints its tokens for; never a downstream API's. */
     readonly cloudFederationAudience: CloudFederationAudience;
+}
+
+/**
+ * Option 2 with an Agent Identity the agent creates under its Blueprint (create mode): its object id and client id
+ * come from the created object, and the cloud contracts pin them as Outputs.
+ */
+export interface AgentIdentityCreationArgs {
+    /** Graph root. */
+    readonly graphEndpoint: string;
+    /** The Agent Identity's display name; updated in place. */
+    readonly displayName: string;
+    /** Object ids of the accountable users; with `sponsorGroupIds`, at least one (Entra requires a sponsor). */
+    readonly sponsorUserIds: readonly string[];
+    readonly sponsorGroupIds: readonly string[];
+    /** The `sub` of its app-only tokens when the config names it (AWS pins it); undefined: its object id. */
+    readonly tokenSubject: string | undefined;
+    /** The dedicated cloud-federation audience; its appId may be the created Blueprint's Output. */
+    readonly cloudFederationAudience: pulumi.Input<CloudFederationAudience>;
+    /** Created after these: the Blueprint principal, when the stack creates the Blueprint too. Default: none. */
+    readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 /** A FIC declared literally (a CI workflow's subject, say), on the agent's Blueprint beside the UAMI's. */
@@ -154,6 +177,8 @@ export interface AgentArgs {
     declaredFederatedCredentials?: readonly DeclaredFederatedCredentialArgs[];
     /** Option 2: the Agent Identity the clouds trust (it may be an output of the same stack). Default: Option 1, the UAMI. */
     agentIdentity?: pulumi.Input<AgentIdentityArgs>;
+    /** Option 2 with an Agent Identity created here, under the agent's Blueprint (instead of `agentIdentity`). Default: none. */
+    agentIdentityCreation?: AgentIdentityCreationArgs;
     /** The agent's principals in the cloud federations it uses (src/clouds), in the order their contracts are listed. Default: none. */
     clouds?: readonly AgentCloud[];
     /** The agent's container app and the environment it runs in. Default: none. */
@@ -223,7 +248,11 @@ export class Agent extends pulumi.ComponentResource {
 
         // Option 1 (default): the clouds trust the UAMI, the same Output the FIC pins. Option 2: they trust the Agent
         // Identity, minted by the sidecar for a dedicated cloud-federation audience (Rais, "Entra Agent ID Across Clouds", Part 3).
-        const agentIdentity = args.agentIdentity === undefined ? undefined : pulumi.output(args.agentIdentity);
+        const agentIdentity = args.agentIdentityCreation
+            ? this.createAgentIdentity(n.agentIdentity, args.agentIdentityCreation, args, child)
+            : args.agentIdentity === undefined
+              ? undefined
+              : pulumi.output(args.agentIdentity);
         this.cloudSubject = agentIdentity
             ? agentIdentity.apply((ai) => agentIdentityWorkloadSubject(args.tenantId, ai.objectId, ai.cloudFederationAudience))
             : this.uami.workloadSubject;
@@ -268,6 +297,36 @@ export class Agent extends pulumi.ComponentResource {
             containerAppName: nullable(this.app?.appName),
             containerAppFqdn: nullable(this.app?.fqdn),
         }) as pulumi.Output<Record<string, unknown>>;
+    }
+
+    /**
+     * The agent's Agent Identity, created under its Blueprint (create mode), protected like the UAMI: the cloud
+     * contracts pin its object id. Its client id equals its object id (the resource asserts it).
+     */
+    private createAgentIdentity(
+        name: string,
+        creation: AgentIdentityCreationArgs,
+        args: AgentArgs,
+        opts: pulumi.ComponentResourceOptions,
+    ): pulumi.Output<AgentIdentityArgs> {
+        const created = new AgentIdentity(
+            name,
+            {
+                graphEndpoint: creation.graphEndpoint,
+                blueprintAppId: args.blueprint.appId,
+                displayName: creation.displayName,
+                sponsorUserIds: [...creation.sponsorUserIds],
+                sponsorGroupIds: [...creation.sponsorGroupIds],
+            },
+            // A new resource: none of the aliases of the agent's older children.
+            { parent: opts.parent ?? this, protect: args.protect, ...(creation.dependsOn ? { dependsOn: creation.dependsOn } : {}) },
+        );
+        return pulumi.all([created.objectId, created.clientId, creation.cloudFederationAudience]).apply(([objectId, clientId, cloudFederationAudience]) => ({
+            objectId,
+            clientId,
+            tokenSubject: creation.tokenSubject ?? objectId,
+            cloudFederationAudience,
+        }));
     }
 
     /** A FIC on the agent's Blueprint trusting `subject`. */

@@ -1,4 +1,5 @@
 import {
+    AgentIdSponsors,
     BlueprintKind,
     CLOUD_PRINCIPALS,
     CloudFederationAudience,
@@ -18,6 +19,17 @@ import type { ContainerAppConfig } from "./container-app";
 import { CONTAINER_APP_KEYS, parseContainerAppObject } from "./container-app";
 import { guid, isJsonObject, Json, JsonObject, Reader } from "./reader";
 import { list, object, ObjectSpec, reuse, text, value } from "./spec";
+import {
+    AGENT_IDENTITY_CREATE_KEYS,
+    AgentIdentityCreateConfig,
+    BLUEPRINT_CREATE_KEYS,
+    BlueprintCreateConfig,
+    createdId,
+    agentIdentityCreation,
+    parseAgentIdentityCreation,
+    parseBlueprintIds,
+    parseCreatedId,
+} from "./agent-id-objects";
 
 /** The Agent Identity an agent class federates to the clouds under Option 2. */
 export interface AgentIdentityConfig {
@@ -34,6 +46,17 @@ export interface AgentIdentityConfig {
     readonly tokenSubject: string;
     /** The dedicated cloud-federation audience (GCP), defined on the Blueprint; never a downstream API's. */
     readonly cloudFederationAudience: CloudFederationAudience;
+    /** Create mode: the Agent Identity the stack creates (objectId and clientId are then stand-ins); undefined in ids mode. */
+    readonly create?: AgentIdentityCreateConfig;
+}
+
+/** An agent's Blueprint: named by its ids, or (create mode) created by the stack, its ids then stand-ins. */
+export interface AgentBlueprintConfig {
+    readonly kind: BlueprintKind;
+    readonly appId: string;
+    readonly objectId: string;
+    /** Create mode: what the stack creates; undefined in ids mode. */
+    readonly create?: BlueprintCreateConfig;
 }
 
 /**
@@ -46,7 +69,7 @@ export interface AgentConfig extends CloudAgentConfigs {
     /** The agent's UAMI. */
     readonly uami: { readonly name: string };
     /** The Blueprint the agent's FIC is added to (a class's defaults to the stack's). */
-    readonly blueprint: { readonly kind: BlueprintKind; readonly appId: string; readonly objectId: string };
+    readonly blueprint: AgentBlueprintConfig;
     /** Immutable name of the FIC that trusts the agent's UAMI. Default `uami-<uami name>`. */
     readonly ficName: string;
     /** Which identity the cloud contracts trust: `uami` (Option 1, default) or `agentIdentity` (Option 2). */
@@ -95,16 +118,17 @@ export const AGENT_IDENTITY_KEYS = object(
     {
         objectId: value("GUID", {
             summary: "Object id of the Agent Identity (its service principal id): what the cloud contracts pin.",
-            required: true,
+            required: "unless displayName is set (create mode)",
             rule: "a GUID; not the tenant id, nor a Blueprint's appId or objectId; one Agent Identity per agent",
             example: "eeeeeeee-0000-4000-8000-000000000001",
         }),
         clientId: value("GUID", {
             summary: "Its client (app) id: the AgentIdentity parameter the refresher passes to the sidecar.",
-            required: true,
+            required: "unless displayName is set (create mode)",
             rule: "a GUID; not the tenant id, nor a Blueprint's appId or objectId",
             example: "eeeeeeee-0000-4000-8000-000000000002",
         }),
+        ...AGENT_IDENTITY_CREATE_KEYS,
         tokenSubject: text({
             summary: "The sub claim of its app-only tokens, which the AWS role pins (AWS has no oid condition key).",
             defaultText: "objectId",
@@ -172,8 +196,17 @@ export const AGENT_CLASSES_KEYS = list(
                 { summary: "The Blueprint the class's FIC is added to.", defaultText: "the stack's blueprint" },
                 {
                     kind: text({ summary: "Blueprint kind.", default: "agentIdentityBlueprint", allowed: BLUEPRINT_KINDS }),
-                    appId: value("GUID", { summary: "Its application (client) id.", required: true, rule: "a GUID, not its objectId nor the tenant id" }),
-                    objectId: value("GUID", { summary: "Its application object id.", required: true, rule: "a GUID, not its appId nor the tenant id" }),
+                    appId: value("GUID", {
+                        summary: "Its application (client) id.",
+                        required: "unless displayName is set (create mode)",
+                        rule: "a GUID, not its objectId nor the tenant id",
+                    }),
+                    objectId: value("GUID", {
+                        summary: "Its application object id.",
+                        required: "unless displayName is set (create mode)",
+                        rule: "a GUID, not its appId nor the tenant id",
+                    }),
+                    ...BLUEPRINT_CREATE_KEYS,
                 },
             ),
             ficName: text({
@@ -206,17 +239,26 @@ function objectAt(r: Reader, path: string, value: Json | undefined, fix: string)
 
 /** What the class parser needs from the rest of the stack's configuration. */
 export interface AgentClassContext {
-    readonly blueprint: { readonly kind: BlueprintKind; readonly appId: string; readonly objectId: string };
+    readonly blueprint: AgentBlueprintConfig;
     /** Each cloud's shared settings, which a class's principals need. */
     readonly clouds: CloudSharedConfigs;
 }
 
-function parseAgentIdentity(r: Reader, at: string, value: Json | undefined, blueprintAppId: string): AgentIdentityConfig | undefined {
+function parseAgentIdentity(
+    r: Reader,
+    at: string,
+    value: Json | undefined,
+    blueprintAppId: string,
+    created: AgentIdentityCreation,
+): AgentIdentityConfig | undefined {
     const root = objectAt(r, at, value, `write ${r.key(at)} as { objectId, clientId, cloudFederationAudience }`);
     if (!root) return undefined;
     r.onlyKnownFields(at, root, Object.keys(AI));
-    const objectId = guid(r, `${at}.objectId`, root.objectId, "Agent Identity's object id (its service principal id)");
-    const clientId = guid(r, `${at}.clientId`, root.clientId, "Agent Identity's client (app) id");
+    // Create mode (displayName instead of objectId and clientId): src/config/agent-id-objects.ts.
+    const creation = parseAgentIdentityCreation(r, at, root);
+    const create = creation && created(at, creation);
+    const objectId = create ? createdId(at, "objectId") : guid(r, `${at}.objectId`, root.objectId, "Agent Identity's object id (its service principal id)");
+    const clientId = create ? createdId(at, "clientId") : guid(r, `${at}.clientId`, root.clientId, "Agent Identity's client (app) id");
     const rawSubject = root.tokenSubject === undefined || root.tokenSubject === null ? objectId : root.tokenSubject;
     const tokenSubject = typeof rawSubject === "string" ? rawSubject : "";
     const tokenSubjectProblem = subjectProblem(rawSubject);
@@ -252,8 +294,12 @@ function parseAgentIdentity(r: Reader, at: string, value: Json | undefined, blue
             appId,
             tokenVersion: tokenVersion === 1 ? 1 : 2,
         },
+        ...(create ? { create } : {}),
     };
 }
+
+/** Completes an Agent Identity's create mode from its agent's Blueprint (sponsors default to a created Blueprint's). */
+export type AgentIdentityCreation = (at: string, creation: { displayName: string; sponsors: AgentIdSponsors | undefined }) => AgentIdentityCreateConfig;
 
 function parseClass(r: Reader, at: string, entry: JsonObject, ctx: AgentClassContext): AgentClassConfig {
     r.onlyKnownFields(at, entry, Object.keys(C));
@@ -283,11 +329,11 @@ function parseClass(r: Reader, at: string, entry: JsonObject, ctx: AgentClassCon
                 `must be one of ${BLUEPRINT_KINDS.join(", ")} (got ${JSON.stringify(bpObj.kind)})`,
                 "use agentIdentityBlueprint or application",
             );
-        blueprint = {
-            kind,
-            appId: guid(r, `${at}.blueprint.appId`, bpObj.appId, "class Blueprint's application (client) id"),
-            objectId: guid(r, `${at}.blueprint.objectId`, bpObj.objectId, "class Blueprint's application object id"),
-        };
+        const ids = parseBlueprintIds(r, `${at}.blueprint`, bpObj, kind, {
+            appIdWhat: "class Blueprint's application (client) id",
+            objectIdWhat: "class Blueprint's application object id",
+        });
+        blueprint = { kind, ...ids };
     }
     const ficName = r.text(`${at}.ficName`, entry.ficName) ?? `uami-${uamiName}`;
     const ficProblem = ficNameProblem(ficName);
@@ -316,6 +362,7 @@ function parseClass(r: Reader, at: string, entry: JsonObject, ctx: AgentClassCon
         blueprint.appId,
         ctx.clouds,
         clouds,
+        (aiAt, creation) => agentIdentityCreation(r, aiAt, creation, blueprint, bpObj ? `${at}.blueprint` : "blueprint"),
     );
 
     let containerApp: ContainerAppConfig | undefined;
@@ -357,6 +404,7 @@ export function parseCloudPrincipal(
     blueprintAppId: string,
     clouds: CloudSharedConfigs,
     principals: CloudAgentConfigs,
+    created: AgentIdentityCreation,
 ): { cloudPrincipal: CloudPrincipal; agentIdentity: AgentIdentityConfig | undefined } {
     const federated = CLOUDS.filter((cloud) => principals[cloud.id] !== undefined);
     const cloudPrincipal = (raw.cloudPrincipal ?? CLOUD_PRINCIPAL_KEY.default) as CloudPrincipal;
@@ -366,7 +414,7 @@ export function parseCloudPrincipal(
             `must be one of ${CLOUD_PRINCIPALS.join(", ")} (got ${JSON.stringify(raw.cloudPrincipal)})`,
             "uami (Option 1, the default) or agentIdentity (Option 2); see docs/agent-classes.md, Option 1 or Option 2",
         );
-    const agentIdentity = parseAgentIdentity(r, `${prefix}agentIdentity`, raw.agentIdentity, blueprintAppId);
+    const agentIdentity = parseAgentIdentity(r, `${prefix}agentIdentity`, raw.agentIdentity, blueprintAppId, created);
     if (cloudPrincipal === "agentIdentity") {
         if (raw.agentIdentity === undefined)
             r.report(
@@ -563,7 +611,10 @@ function reportAudienceTraps(r: Reader, ctx: AgentClassContext, agents: readonly
     }
     for (const { prefix, agentIdentity } of agents) {
         if (!agentIdentity) continue;
-        const problem = cloudFederationAudienceProblem(agentIdentity.cloudFederationAudience, [...downstream, ...owned.map((a) => a.uri)]);
+        // A created Blueprint's appId is not known yet (a stand-in): nothing typed in config can equal it, so a neutral GUID stands in for the check.
+        const audience = agentIdentity.cloudFederationAudience;
+        const checked = parseCreatedId(audience.appId) ? { ...audience, appId: "00000000-0000-0000-0000-000000000000" } : audience;
+        const problem = cloudFederationAudienceProblem(checked, [...downstream, ...owned.map((a) => a.uri)]);
         if (problem)
             r.report(
                 `${prefix}agentIdentity.cloudFederationAudience`,

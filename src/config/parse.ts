@@ -26,6 +26,7 @@ import {
     reportAgentIdentityOverride,
 } from "./agent-classes";
 import { DeclaredFederatedCredential, StackConfig } from "./schema";
+import { agentIdentityCreation, BLUEPRINT_CREATE_KEYS, describeId, parseBlueprintIds } from "./agent-id-objects";
 import { boolean, list, map, object, ObjectSpec, reuse, text, value } from "./spec";
 
 const BLUEPRINT_KINDS: readonly BlueprintKind[] = ["agentIdentityBlueprint", "application"];
@@ -74,16 +75,17 @@ const BLUEPRINT_KEYS = object(
         }),
         appId: value("GUID", {
             summary: "The Blueprint's application (client) id: the sidecar's AzureAd__ClientId.",
-            required: true,
+            required: "unless displayName is set (create mode)",
             rule: "a GUID (az ad app show --id <name> --query appId); not the objectId, the tenant id or an Agent Identity",
             example: GUID_EXAMPLE,
         }),
         objectId: value("GUID", {
             summary: "The Blueprint's application object id (not its service principal's): Graph paths address it.",
-            required: true,
+            required: "unless displayName is set (create mode)",
             rule: "a GUID (az ad app show --id <appId> --query id); not the appId, the tenant id or an Agent Identity",
             example: "55555555-5555-5555-5555-555555555555",
         }),
+        ...BLUEPRINT_CREATE_KEYS,
         graphEndpoint: text({
             summary: "Microsoft Graph root used for the Blueprint's FICs.",
             scope: "shared",
@@ -259,7 +261,7 @@ function reportClassFics(r: Reader, primaryObjectId: string, primaryCount: numbe
         if (owner !== undefined)
             r.report(
                 `agentClasses[${i}].ficName`,
-                `repeats FIC name ${JSON.stringify(c.ficName)} on Blueprint ${c.blueprint.objectId} (already used under ${r.key(owner)}); names must be unique per application`,
+                `repeats FIC name ${JSON.stringify(c.ficName)} on Blueprint ${describeId(c.blueprint.objectId)} (already used under ${r.key(owner)}); names must be unique per application`,
                 "set a distinct ficName (it defaults to uami-<uami.name>)",
             );
         else entry.names.set(c.ficName.toLowerCase(), `agentClasses[${i}]`);
@@ -270,7 +272,7 @@ function reportClassFics(r: Reader, primaryObjectId: string, primaryCount: numbe
         if (entry.count > MAX_FICS_PER_APPLICATION && entry.firstClass !== undefined)
             r.report(
                 `agentClasses[${entry.firstClass}].blueprint`,
-                `Blueprint ${blueprintObjectId} would carry ${entry.count} federated identity credentials; Entra allows at most ${MAX_FICS_PER_APPLICATION} per application`,
+                `Blueprint ${describeId(blueprintObjectId)} would carry ${entry.count} federated identity credentials; Entra allows at most ${MAX_FICS_PER_APPLICATION} per application`,
                 "give some classes their own Blueprint (agentClasses[i].blueprint)",
             );
     }
@@ -426,13 +428,12 @@ export function parseStackConfig(source: ConfigSource, namespace: string, option
         K.blueprint.fields.kind,
         "use agentIdentityBlueprint for an Entra Agent ID Blueprint, application for a classic app registration",
     ) as BlueprintKind;
-    const appId = guid(r, "blueprint.appId", bpObj.appId, "Blueprint's application (client) id: az ad app show --id <name> --query appId");
-    const objectId = guid(
-        r,
-        "blueprint.objectId",
-        bpObj.objectId,
-        "Blueprint's application object id (not the service principal's): az ad app show --id <appId> --query id",
-    );
+    // Ids mode (appId, objectId) or create mode (displayName, sponsors): src/config/agent-id-objects.ts.
+    const { appId, objectId, create } = parseBlueprintIds(r, "blueprint", bpObj, kind, {
+        appIdWhat: "Blueprint's application (client) id: az ad app show --id <name> --query appId",
+        objectIdWhat: "Blueprint's application object id (not the service principal's): az ad app show --id <appId> --query id",
+    });
+    const blueprintRef = { kind, appId, objectId, ...(create ? { create } : {}) };
     const graphEndpoint = (r.text("blueprint.graphEndpoint", bpObj.graphEndpoint) ?? K.blueprint.fields.graphEndpoint.default ?? "").replace(/\/+$/, "");
     if (!GRAPH_ENDPOINTS.includes(graphEndpoint))
         r.report(
@@ -469,18 +470,19 @@ export function parseStackConfig(source: ConfigSource, namespace: string, option
         appId,
         clouds,
         primaryPrincipals,
+        (at, creation) => agentIdentityCreation(r, at, creation, blueprintRef, "blueprint"),
     );
     reportAgentIdentityOverride(r, "containerApp", containerApp, cloudPrincipal);
     const primaryAgent: AgentConfig = {
         uami: { name: uamiName },
-        blueprint: { kind, appId, objectId },
+        blueprint: blueprintRef,
         ficName: uamiFicName,
         cloudPrincipal,
         agentIdentity,
         ...primaryPrincipals,
         containerApp,
     };
-    const agentClasses = parseAgentClasses(r, { blueprint: { kind, appId, objectId }, clouds }, primaryAgent);
+    const agentClasses = parseAgentClasses(r, { blueprint: blueprintRef, clouds }, primaryAgent);
     reportUnusedClouds(r, clouds, [primaryAgent, ...agentClasses]);
     const tags = parseTags(r, kindCluster !== undefined, agentClasses.length > 0);
 
@@ -518,7 +520,7 @@ export function parseStackConfig(source: ConfigSource, namespace: string, option
         protectIdentities,
         tags,
         uami: { name: uamiName },
-        blueprint: { kind, appId, objectId, graphEndpoint, uamiFicName, additionalFederatedCredentials: additional },
+        blueprint: { ...blueprintRef, graphEndpoint, uamiFicName, additionalFederatedCredentials: additional },
         containerApp,
         ...clouds,
         warnings,

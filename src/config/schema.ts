@@ -4,6 +4,7 @@ import type { CloudSharedConfigs } from "../clouds";
 import type { KindConfig } from "./kind";
 import type { AgentClassConfig, AgentConfig, AgentIdentityConfig } from "./agent-classes";
 import type { CloudPrincipal } from "../contracts";
+import type { BlueprintCreateConfig } from "./agent-id-objects";
 
 /** A FIC declared literally in config (for example a GitHub Actions or CI subject), besides the UAMI's own. */
 export interface DeclaredFederatedCredential {
@@ -40,8 +41,12 @@ export interface StackConfig extends CloudSharedConfigs {
     /** The Entra application the UAMI federates to. */
     readonly blueprint: {
         readonly kind: BlueprintKind;
+        /** The appId, or in create mode a stand-in for the created Blueprint's (src/config/agent-id-objects.ts). */
         readonly appId: string;
+        /** The object id, or in create mode a stand-in for the created Blueprint's. */
         readonly objectId: string;
+        /** Create mode: the Blueprint (and principal) the stack creates; undefined when it is named by its ids. */
+        readonly create?: BlueprintCreateConfig;
         /** Microsoft Graph root used for Agent ID Blueprints (sovereign clouds differ). */
         readonly graphEndpoint: string;
         /** Name of the FIC that trusts the UAMI. */

@@ -1,6 +1,7 @@
 import { createHash, generateKeyPairSync } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { kubernetesKeyId } from "../contracts/oidc-issuer";
+import { AGENT_ID_GRAPH_CALLS } from "../contracts/agent-id-graph";
 import { CLOUDS } from "../clouds";
 import type { MockedResource, MockTools } from "../clouds/cloud";
 
@@ -178,16 +179,20 @@ export class AgentFedMocks implements pulumi.runtime.Mocks {
         const values =
             clientId === GRAPH_APP_ID
                 ? [
-                      "Application.Read.All",
-                      "Application.ReadWrite.OwnedBy",
-                      "Application.ReadWrite.All",
-                      "AppRoleAssignment.ReadWrite.All",
-                      "AgentIdentityBlueprint.Read.All",
-                      "AgentIdentityBlueprint.Create",
-                      "AgentIdentityBlueprint.AddRemoveCreds.All",
-                      "AgentIdentityBlueprint.DeleteRestore.All",
-                      "AgentIdentityBlueprint.ReadWrite.All",
-                      "Directory.Read.All",
+                      ...new Set([
+                          "Application.Read.All",
+                          "Application.ReadWrite.OwnedBy",
+                          "Application.ReadWrite.All",
+                          "AppRoleAssignment.ReadWrite.All",
+                          "AgentIdentityBlueprint.Read.All",
+                          "AgentIdentityBlueprint.Create",
+                          "AgentIdentityBlueprint.AddRemoveCreds.All",
+                          "AgentIdentityBlueprint.DeleteRestore.All",
+                          "AgentIdentityBlueprint.ReadWrite.All",
+                          "Directory.Read.All",
+                          // The Agent ID object providers' permissions (create mode).
+                          ...AGENT_ID_GRAPH_CALLS.map((c) => c.application),
+                      ]),
                   ]
                 : [];
         const appRoles = values.map((value) => ({
@@ -249,6 +254,55 @@ export class AgentFedMocks implements pulumi.runtime.Mocks {
             case "pulumi-nodejs:dynamic/agentfed:BlueprintFederatedIdentityCredential": {
                 const credentialId = this.placeholder(type, name, "credentialId", `id Graph assigns to Blueprint FIC ${text(inputs.name)}`);
                 return { id: `${text(inputs.blueprintObjectId)}/federatedIdentityCredentials/${credentialId}`, state: { credentialId } };
+            }
+            case "pulumi-nodejs:dynamic/agentfed:AgentIdentityBlueprint": {
+                const objectId = this.placeholder(
+                    type,
+                    name,
+                    "objectId",
+                    `object id of Agent ID Blueprint ${text(inputs.displayName)}, assigned by Entra on create`,
+                );
+                const appId = this.placeholder(
+                    type,
+                    name,
+                    "appId",
+                    `appId (client id) of Agent ID Blueprint ${text(inputs.displayName)}, assigned by Entra on create`,
+                );
+                const sponsorIds = [...((inputs.sponsorUserIds as string[] | undefined) ?? []), ...((inputs.sponsorGroupIds as string[] | undefined) ?? [])];
+                return {
+                    id: objectId,
+                    state: {
+                        objectId,
+                        appId,
+                        identifierUris: inputs.identifierUris ?? [],
+                        sponsorIds: sponsorIds.map((i) => i.toLowerCase()).sort(),
+                        sponsorsChecked: true,
+                    },
+                };
+            }
+            case "pulumi-nodejs:dynamic/agentfed:AgentIdentityBlueprintPrincipal": {
+                const objectId = this.placeholder(type, name, "objectId", `object id of the Blueprint principal of ${name}, assigned by Entra on create`);
+                return { id: objectId, state: { objectId, appId: inputs.blueprintAppId, displayName: name, accountEnabled: true } };
+            }
+            case "pulumi-nodejs:dynamic/agentfed:AgentIdentity": {
+                // An Agent Identity's client id is its object id (Learn, "Agent identities").
+                const objectId = this.placeholder(
+                    type,
+                    name,
+                    "objectId",
+                    `object id (= client id) of Agent Identity ${text(inputs.displayName)}, assigned by Entra on create`,
+                );
+                const sponsorIds = [...((inputs.sponsorUserIds as string[] | undefined) ?? []), ...((inputs.sponsorGroupIds as string[] | undefined) ?? [])];
+                return {
+                    id: objectId,
+                    state: {
+                        objectId,
+                        clientId: objectId,
+                        sponsorIds: sponsorIds.map((i) => i.toLowerCase()).sort(),
+                        sponsorsChecked: false,
+                        accountEnabled: true,
+                    },
+                };
             }
             case "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential": {
                 const credentialId = this.placeholder(type, name, "credentialId", `id Entra assigns to FIC ${text(inputs.displayName)}`);
