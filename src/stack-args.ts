@@ -203,7 +203,9 @@ function agentArgs(
         protect: config.protectIdentities,
         uamiName: agent.uami.name,
         blueprint: { ...agent.blueprint, graphEndpoint: config.blueprint.graphEndpoint, ficName: agent.ficName, ficDescription: labels.ficDescription },
+        // The Agent Identity the agent calls its APIs as (config requires it on a Blueprint with APIs), whichever option.
         ...(agent.agentIdentity ? { agentIdentity: agent.agentIdentity } : {}),
+        cloudPrincipal: agent.cloudPrincipal,
         // Its principal in each cloud it federates to: each cloud maps its own settings (src/clouds/<cloud>/stack-cloud.ts).
         clouds: clouds.flatMap((cloud) => cloud.forAgent(agent, { className: labels.className }) ?? []),
         ...appArgs(agent.containerApp, shared),

@@ -70,6 +70,7 @@ function stackOutputs(
         ...Object.assign({}, ...clouds.map((cloud) => cloud.stackOutputs(primary.clouds.get(cloud.id)))),
         cloudPrincipal: pulumi.output(config.cloudPrincipal),
         agentIdentityObjectId: pulumi.output(config.agentIdentity?.objectId ?? null),
+        agentIdentityClientId: pulumi.output(config.agentIdentity?.clientId ?? null),
         containerAppName: app ? app.appName : pulumi.output(null),
         containerAppFqdn: app ? app.fqdn : pulumi.output(null),
     };
