@@ -188,7 +188,7 @@ describe("Kind workload on an Agent ID Blueprint", () => {
         objectId: "77777777-7777-7777-7777-777777777777",
         uamiFicName: "uami-mi-weather-agent-dev",
     };
-    const agentIdentity = { objectId: "88888888-8888-8888-8888-888888888888", clientId: "99999999-9999-9999-9999-999999999999" };
+    const agentIdentity = { objectId: "12121212-1212-1212-1212-121212121212", clientId: "34343434-3434-3434-3434-343434343434" };
 
     it("calls as the primary agent's Agent Identity: the agent is told its client id, the sidecar honours it", async () => {
         const plan = await runPlan({ stack: "dev", config: { ...personalStackConfig(), blueprint, agentIdentity } });
