@@ -110,7 +110,7 @@ describe("doctor: the third leg, the Agent Identity token a downstream API recei
     };
     let outputs: Record<string, unknown>;
     before(async () => {
-        outputs = (await runPlan({ stack: "prod" })).outputs as Record<string, unknown>;
+        outputs = (await runPlan({ stack: "prod" })).outputs;
     });
     const judge = (claims: Record<string, unknown>, apis = ["api://weather"]) => evaluateAgentIdentities(declaredIdentities(outputs), claims, AT, apis);
 

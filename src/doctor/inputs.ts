@@ -114,7 +114,7 @@ const str = (value: unknown): string | undefined => (typeof value === "string" &
 export function declaredIdentities(outputs: Readonly<Record<string, unknown>>): DeclaredIdentities {
     const tenantId = str(outputs.tenantId);
     if (tenantId === undefined) return { agentIdentities: [], blueprints: [] };
-    const agents: { agent: string; o: Record<string, unknown> }[] = [{ agent: "the primary agent", o: outputs as Record<string, unknown> }];
+    const agents: { agent: string; o: Record<string, unknown> }[] = [{ agent: "the primary agent", o: outputs }];
     const classes = outputs.agentClasses;
     if (classes !== null && typeof classes === "object" && !Array.isArray(classes))
         for (const [name, o] of Object.entries(classes as Record<string, unknown>))
