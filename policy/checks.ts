@@ -574,23 +574,110 @@ export function sidecarLoopbackOnly(type: string, props: Props): string[] {
 export const AGENT_IDENTITY_OVERRIDE_ENV = "Sidecar__AllowOverrides__GetAuthorizationHeaderUnauthenticated";
 
 /**
- * The unauthenticated routes' overrides stay off except for Option 2. With
- * `Sidecar__AllowOverrides__GetAuthorizationHeaderUnauthenticated=true` any process that reaches the sidecar chooses
- * the Agent Identity (or agent user), the scopes, app or user token, the tenant and the FmiPath of the tokens it gets
- * (the sidecar's BindableDownstreamApiOptions.cs and AuthorizationHeaderEndpoint.cs). Option 2 needs it (the token
- * refresher names the Agent Identity), and is recognised by its reserved `Agentfed*` entries; nothing here needs
- * `CallDownstreamApiUnauthenticated`.
+ * The sidecar's other per-route override flags (AzureAD/microsoft-identity-web, src/Microsoft.Identity.Web.Sidecar/
+ * Configuration/SidecarOptions.cs): `GetAuthorizationHeader` and `CallDownstreamApi` default to true, so they must be
+ * written false, not left out. Mirrors `OTHER_OVERRIDE_ENVS` in src/runtime/container-env.ts.
+ */
+export const OTHER_OVERRIDE_ENVS: readonly string[] = [
+    "Sidecar__AllowOverrides__GetAuthorizationHeader",
+    "Sidecar__AllowOverrides__CallDownstreamApi",
+    "Sidecar__AllowOverrides__CallDownstreamApiUnauthenticated",
+];
+
+/** The environment variable that names the Agent Identity an agent container calls as (src/runtime/container-env.ts). */
+export const AGENT_IDENTITY_CLIENT_ID_ENV = "AGENT_IDENTITY_CLIENT_ID";
+
+/**
+ * The port a sidecar listens on, from `ASPNETCORE_URLS` (`http://+:5000`) or `ASPNETCORE_HTTP_PORTS`; 8080 when
+ * neither is set (the default of .NET 8 and later container images).
+ */
+function sidecarPorts(env: Readonly<Record<string, string>>): number[] {
+    const urls = env["ASPNETCORE_URLS"];
+    if (urls) return urls.split(";").flatMap((u) => /:(\d+)\/?$/.exec(u.trim())?.slice(1).map(Number) ?? []);
+    const ports = env["ASPNETCORE_HTTP_PORTS"];
+    if (ports)
+        return ports
+            .split(/[;,]/)
+            .map((p) => Number(p.trim()))
+            .filter((p) => Number.isInteger(p));
+    return [8080];
+}
+
+/** The ports a container app's ingress sends traffic to: its target port and any additional port mappings. */
+function ingressPorts(props: Props): number[] {
+    const ingress = (props.configuration as { ingress?: { targetPort?: unknown; additionalPortMappings?: { targetPort?: unknown }[] } } | undefined)?.ingress;
+    if (!ingress) return [];
+    return [ingress.targetPort, ...(ingress.additionalPortMappings ?? []).map((m) => m.targetPort)].filter((p): p is number => typeof p === "number");
+}
+
+/**
+ * What bounds `Sidecar__AllowOverrides__GetAuthorizationHeaderUnauthenticated=true`. An agent on an Entra Agent ID
+ * Blueprint needs it: the sidecar picks the Agent Identity only from `?AgentIdentity=`, which 1.1.x ignores on that
+ * route unless the flag is on (CHANGELOG 1.1.0, AzureAD/microsoft-identity-web#3871), and a Blueprint gets no API token of its own. With it on, any
+ * process that reaches the route chooses the Agent Identity (or agent user), scopes, app token, tenant and FmiPath
+ * (BindableDownstreamApiOptions.cs, AuthorizationHeaderEndpoint.cs). So the flag is accepted only where only the
+ * replica's own processes reach it: sidecar 1.1.0 or later (loopback callers only), not the Development environment
+ * (which skips that check), no forwarded headers, the sidecar's port outside the app's ingress; and the three other
+ * override flags written false (the authenticated routes default to honouring overrides for any bearer token the
+ * sidecar accepts). `CallDownstreamApiUnauthenticated=true` is refused whether or not the flag is on.
  */
 export function sidecarOverrides(type: string, props: Props): string[] {
-    return sidecarsOf(type, props).flatMap(({ where, env }) => {
+    return sidecarsOf(type, props).flatMap(({ where, env, image }) => {
         const v: string[] = [];
-        const option2 = Object.keys(env).some((k) => k.toLowerCase().startsWith(`DownstreamApis__${CLOUD_FEDERATION_API_PREFIX}`.toLowerCase()));
-        if ((env[AGENT_IDENTITY_OVERRIDE_ENV] ?? "").toLowerCase() === "true" && !option2)
-            v.push(
-                `${where}: ${AGENT_IDENTITY_OVERRIDE_ENV}=true without Option 2's entries: any process in the replica could choose the Agent Identity, scopes, tenant and FmiPath of the tokens it gets`,
-            );
-        if ((env["Sidecar__AllowOverrides__CallDownstreamApiUnauthenticated"] ?? "").toLowerCase() === "true")
+        const isTrue = (name: string) => (env[name] ?? "").toLowerCase() === "true";
+        if (isTrue("Sidecar__AllowOverrides__CallDownstreamApiUnauthenticated"))
             v.push(`${where}: Sidecar__AllowOverrides__CallDownstreamApiUnauthenticated=true lets callers rewrite the sidecar's own downstream calls`);
+        if (!isTrue(AGENT_IDENTITY_OVERRIDE_ENV)) return v;
+        const opened = `${AGENT_IDENTITY_OVERRIDE_ENV}=true lets whoever reaches the sidecar choose the Agent Identity, scopes, tenant and FmiPath of the tokens it mints`;
+        if (image !== undefined) {
+            const version = sidecarTagVersion(image);
+            const [major, minor, patch, pre] = version ?? [0, 0, 0, false];
+            if (!version || major < 1 || (major === 1 && minor < 1) || (major === 1 && minor === 1 && patch === 0 && pre))
+                v.push(
+                    `${where}: ${opened}, and sidecar ${JSON.stringify(image)} is not shown to be 1.1.0 or later, the first to answer loopback callers only`,
+                );
+        }
+        if ((env["ASPNETCORE_ENVIRONMENT"] ?? env["DOTNET_ENVIRONMENT"] ?? "").toLowerCase() === "development")
+            v.push(`${where}: ${opened}, and the Development environment turns the loopback-only check off`);
+        if (isTrue("ASPNETCORE_FORWARDEDHEADERS_ENABLED"))
+            v.push(`${where}: ${opened}, and ASPNETCORE_FORWARDEDHEADERS_ENABLED lets a remote caller pass as a loopback one`);
+        for (const name of OTHER_OVERRIDE_ENVS)
+            if ((env[name] ?? "").toLowerCase() !== "false")
+                v.push(
+                    `${where}: ${AGENT_IDENTITY_OVERRIDE_ENV}=true needs ${name}=false written out (got ${env[name] === undefined ? "nothing, and it may default to true" : JSON.stringify(env[name])})`,
+                );
+        if (type === TYPES.containerApp) {
+            const exposed = sidecarPorts(env).filter((p) => ingressPorts(props).includes(p));
+            if (exposed.length > 0) v.push(`${where}: ${opened}, and the app's ingress sends traffic to the sidecar's port ${exposed.join(", ")}`);
+        }
         return v;
     });
+}
+
+/**
+ * Container apps whose agents call as different Agent Identities of one Blueprint (the sidecar's `AzureAd__ClientId`):
+ * any replica the Blueprint trusts can have its sidecar mint a token as any of the Blueprint's Agent Identities. That
+ * is Entra's model (an Agent Identity's tokens go to its parent Blueprint's credential), so it is advice, not a fault.
+ */
+export function sharedBlueprintIdentities(resources: readonly { type: string; name: string; props: Props }[]): string[] {
+    const byBlueprint = new Map<string, Map<string, string[]>>();
+    for (const r of resources) {
+        if (r.type !== TYPES.containerApp) continue;
+        const containers = ((r.props.template as { containers?: unknown } | undefined)?.containers ?? []) as Container[];
+        const env = (c: Container) => Object.fromEntries((c.env ?? []).map((e) => [String(e.name), String(e.value)]));
+        const blueprint = containers.map(env).find((e) => "AzureAd__ClientId" in e)?.["AzureAd__ClientId"];
+        const identity = containers.map(env).find((e) => AGENT_IDENTITY_CLIENT_ID_ENV in e)?.[AGENT_IDENTITY_CLIENT_ID_ENV];
+        if (!blueprint || !identity) continue;
+        const identities = byBlueprint.get(blueprint.toLowerCase()) ?? new Map<string, string[]>();
+        identities.set(identity.toLowerCase(), [...(identities.get(identity.toLowerCase()) ?? []), r.name]);
+        byBlueprint.set(blueprint.toLowerCase(), identities);
+    }
+    return [...byBlueprint].flatMap(([blueprint, identities]) =>
+        identities.size < 2
+            ? []
+            : [
+                  `container apps ${[...identities.values()].flat().join(", ")} call as ${identities.size} different Agent Identities of Blueprint ${blueprint}: ` +
+                      "any replica the Blueprint trusts can have its sidecar mint a token as any of them (Entra's model); give an agent its own Blueprint where that matters",
+              ],
+    );
 }

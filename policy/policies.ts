@@ -38,12 +38,21 @@ export const policies: Policies = [
         },
     },
     {
-        name: "entra-sidecar-overrides-only-for-option-2",
+        name: "entra-sidecar-overrides-bounded",
         description:
-            "Sidecar__AllowOverrides__GetAuthorizationHeaderUnauthenticated is on only with Option 2's cloud-federation entries: it lets any process in the replica choose the Agent Identity or agent user, scopes, app token, tenant and FmiPath of the tokens the sidecar mints (BindableDownstreamApiOptions.cs). CallDownstreamApiUnauthenticated overrides stay off.",
+            "Sidecar__AllowOverrides__GetAuthorizationHeaderUnauthenticated=true (which every agent on an Agent ID Blueprint needs: the sidecar takes the Agent Identity only from ?AgentIdentity=) only where nothing but the replica reaches the sidecar: 1.1.0 or later, not Development, no forwarded headers, the sidecar port outside ingress, and GetAuthorizationHeader, CallDownstreamApi and CallDownstreamApiUnauthenticated written false. CallDownstreamApiUnauthenticated overrides never.",
         enforcementLevel: "mandatory",
         validateResource: (args, report) => {
             for (const v of checks.sidecarOverrides(args.type, args.props)) report(v);
+        },
+    },
+    {
+        name: "agent-identities-share-blueprint",
+        description:
+            "Advice: container apps whose agents call as different Agent Identities of one Blueprint. Any replica the Blueprint trusts can act as any of its Agent Identities (Entra's model, not a sidecar setting); give an agent a Blueprint of its own where that matters.",
+        enforcementLevel: "advisory",
+        validateStack: (args: StackValidationArgs, report) => {
+            for (const v of checks.sharedBlueprintIdentities(args.resources)) report(v);
         },
     },
     {

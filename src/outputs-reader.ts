@@ -31,7 +31,15 @@ const ADDED_LATER: Partial<Record<keyof AgentIdentityStackOutputs, unknown>> = {
 };
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const GUID_OUTPUTS: readonly (keyof AgentIdentityStackOutputs)[] = ["tenantId", "uamiOid", "uamiClientId", "blueprintAppId", "blueprintObjectId"];
+const GUID_OUTPUTS: readonly (keyof AgentIdentityStackOutputs)[] = [
+    "tenantId",
+    "uamiOid",
+    "uamiClientId",
+    "blueprintAppId",
+    "blueprintObjectId",
+    "agentIdentityObjectId",
+    "agentIdentityClientId",
+];
 /** Outputs whose value is an object: the classes, and each cloud federation's it declares (the AWS refresher's settings). */
 const OBJECT_OUTPUTS: readonly (keyof AgentIdentityStackOutputs)[] = [
     "agentClasses",

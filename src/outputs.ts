@@ -13,8 +13,13 @@ export interface AgentCoreOutputs {
     blueprintFicName: string;
     /** `uami` (Option 1) or `agentIdentity` (Option 2): the identity the class's cloud contracts trust. */
     cloudPrincipal: CloudPrincipal;
-    /** The Agent Identity's object id under Option 2, else null. */
+    /**
+     * The object id of the Agent Identity the class calls its APIs as (the `oid` of its tokens; under Option 2 also what
+     * the clouds trust), or null when it has none (a classic app registration).
+     */
     agentIdentityObjectId: string | null;
+    /** That Agent Identity's client id (the `appid`/`azp` of its tokens, and the sidecar's `?AgentIdentity=`), or null. */
+    agentIdentityClientId: string | null;
 }
 
 /** An agent's container app, in its outputs. */
@@ -63,8 +68,13 @@ export interface StackCoreOutputs {
     trustContracts: TrustContract[];
     /** Which identity the primary agent's cloud contracts trust: `uami` (Option 1) or `agentIdentity` (Option 2). */
     cloudPrincipal: CloudPrincipal;
-    /** The primary agent's Agent Identity object id under Option 2, else null. */
+    /**
+     * The object id of the Agent Identity the primary agent (and its Kind workload) calls its APIs as: the `oid` of its
+     * tokens, under Option 2 also what the clouds trust. Null when it has none (a classic app registration).
+     */
     agentIdentityObjectId: string | null;
+    /** That Agent Identity's client id: the `appid`/`azp` of its tokens and the sidecar's `?AgentIdentity=`; null when none. */
+    agentIdentityClientId: string | null;
     /** The agent classes (`agentClasses` config), keyed by class name: identities, cloud principals, app. Empty without classes. */
     agentClasses: Record<string, AgentClassOutputs>;
     /** The agent's container app name, or null when this stack deploys none. */
@@ -106,6 +116,7 @@ const LATER_OUTPUT_NAMES = [
     "agentClasses",
     "cloudPrincipal",
     "agentIdentityObjectId",
+    "agentIdentityClientId",
 ] as const satisfies readonly (keyof AgentIdentityStackOutputs)[];
 
 /** The names of the stack outputs, in a stable order: the core ones, each cloud's (in the registry's order), the rest. */

@@ -281,7 +281,9 @@ function agentArgs(
             ficName: agent.ficName,
             ficDescription: labels.ficDescription,
         },
+        // The Agent Identity the agent calls its APIs as (config requires it on a Blueprint with APIs), whichever option.
         ...agentIdentityArgs(config, agent, blueprints),
+        cloudPrincipal: agent.cloudPrincipal,
         // Its principal in each cloud it federates to: each cloud maps its own settings (src/clouds/<cloud>/stack-cloud.ts).
         clouds: clouds.flatMap((cloud) => cloud.forAgent(agent, { className: labels.className }) ?? []),
         ...appArgs(agent.containerApp, shared),
@@ -289,17 +291,22 @@ function agentArgs(
 }
 
 /**
- * An agent's Option 2 Agent Identity: named by its ids (`agentIdentity`), or created under its Blueprint
- * (`agentIdentityCreation`, create mode), after the Blueprint's principal when the stack creates that too. A created
- * Blueprint's appId in the audience is its Output.
+ * The Agent Identity an agent calls its APIs as (and, under Option 2, the clouds trust): named by its ids
+ * (`agentIdentity`), or created under its Blueprint (`agentIdentityCreation`, create mode), after the Blueprint's
+ * principal when the stack creates that too. A created Blueprint's appId in an Option 2 audience is its Output.
  */
 function agentIdentityArgs(config: StackConfig, agent: AgentConfig, blueprints: CreatedBlueprints): Pick<AgentArgs, "agentIdentity" | "agentIdentityCreation"> {
     const ai = agent.agentIdentity;
     if (!ai) return {};
-    const audience = pulumi.output(resolveId(ai.cloudFederationAudience.appId, blueprints)).apply((appId) => ({ ...ai.cloudFederationAudience, appId }));
+    const declared = ai.cloudFederationAudience;
+    const audience = declared && pulumi.output(resolveId(declared.appId, blueprints)).apply((appId) => ({ ...declared, appId }));
     if (!ai.create) {
         const { objectId, clientId, tokenSubject } = ai;
-        return { agentIdentity: audience.apply((cloudFederationAudience) => ({ objectId, clientId, tokenSubject, cloudFederationAudience })) };
+        return {
+            agentIdentity: audience
+                ? audience.apply((cloudFederationAudience) => ({ objectId, clientId, tokenSubject, cloudFederationAudience }))
+                : { objectId, clientId, tokenSubject },
+        };
     }
     const principal = agent.blueprint.create && blueprints.get(agent.blueprint.create.key)?.principal;
     return {

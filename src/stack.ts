@@ -85,6 +85,7 @@ function stackOutputs(
         ...Object.assign({}, ...clouds.map((cloud) => cloud.stackOutputs(primary.clouds.get(cloud.id)))),
         cloudPrincipal: pulumi.output(config.cloudPrincipal),
         agentIdentityObjectId: primary.outputs.apply((o) => (o.agentIdentityObjectId as string | null) ?? null),
+        agentIdentityClientId: primary.outputs.apply((o) => (o.agentIdentityClientId as string | null) ?? null),
         containerAppName: app ? app.appName : pulumi.output(null),
         containerAppFqdn: app ? app.fqdn : pulumi.output(null),
     };

@@ -91,13 +91,18 @@ describe("agent classes: configuration", () => {
         );
     });
 
-    it("Option 2 needs the Agent Identity, and the Agent Identity is only accepted with Option 2", () => {
+    it("Option 2 needs the Agent Identity and its audience; Option 1 takes the Agent Identity's ids only", () => {
         const { agentIdentity, ...withoutIdentity } = option2Class("research");
         assert.match(classIssues([withoutIdentity]).join("\n"), /agentClasses\[0\]\.agentIdentity: is not set, but cloudPrincipal is agentIdentity/);
+        const { cloudFederationAudience: _a, ...idsOnly } = agentIdentity;
         assert.match(
-            classIssues([{ ...agentClass("finance"), agentIdentity }]).join("\n"),
-            /agentClasses\[0\]\.agentIdentity: is set, but cloudPrincipal is uami/,
+            classIssues([{ ...option2Class("research"), agentIdentity: idsOnly }]).join("\n"),
+            /agentClasses\[0\]\.agentIdentity\.cloudFederationAudience: is not set, but cloudPrincipal is agentIdentity/,
         );
+        const option1 = classIssues([{ ...agentClass("finance"), blueprint: option2Class("research").blueprint, agentIdentity }]).join("\n");
+        assert.match(option1, /agentClasses\[0\]\.agentIdentity\.cloudFederationAudience: is set, but cloudPrincipal is uami/);
+        assert.match(option1, /agentClasses\[0\]\.agentIdentity\.tokenSubject: is set, but cloudPrincipal is uami/);
+        assert.doesNotMatch(option1, /agentClasses\[0\]\.agentIdentity: /, "the ids themselves are what an Option 1 agent calls as");
         assert.match(classIssues([{ ...option2Class("research"), gcp: undefined, aws: undefined }]).join("\n"), /federates to no cloud/);
     });
 
@@ -153,6 +158,21 @@ describe("agent classes: configuration", () => {
         assert.match(classIssues([research, sameClient]).join("\n"), /agentClasses\[1\]\.agentIdentity\.clientId: repeats Agent Identity client id/);
     });
 
+    it("warns when agents with different Agent Identities share one Blueprint, and only then", () => {
+        const warningsWith = (classes: unknown[]) => {
+            const raw = readStackConfig("prod");
+            raw["agentfed:agentClasses"] = JSON.stringify(classes);
+            return parseStackConfig({ get: (k) => raw[`agentfed:${k}`] }, "agentfed").warnings.join("\n");
+        };
+        // finance runs on the stack's Blueprint with an Agent Identity of its own: either replica can act as the other.
+        assert.match(
+            warningsWith([agentClass("finance")]),
+            /the primary agent, agent class finance share Blueprint 55555555-5555-5555-5555-555555555555 with different Agent Identities: any replica the Blueprint trusts can have the sidecar mint a token as any of them/,
+        );
+        // research has a Blueprint of its own.
+        assert.doesNotMatch(warningsWith([option2Class("research")]), /share Blueprint/);
+    });
+
     it("warns when an Option 2 primary agent's Blueprint also trusts other workloads", () => {
         const raw = readStackConfig("prod");
         raw["agentfed:cloudPrincipal"] = "agentIdentity";
@@ -176,16 +196,42 @@ describe("agent classes: configuration", () => {
         );
     });
 
-    it("keeps the sidecar's AgentIdentity override for Option 2 classes: refused on an Option 1 class, implied on an Option 2 one", () => {
+    it("implies the sidecar's AgentIdentity override for every class with an Agent Identity, and refuses it on one without", () => {
         const withOverride = <T extends { containerApp: object }>(c: T) => ({
             ...c,
             containerApp: { ...c.containerApp, sidecar: { ...(c.containerApp as { sidecar: object }).sidecar, allowAgentIdentityOverride: true } },
         });
+        const { agentIdentity: _i, ...classic } = agentClass("legacy");
+        const onApplication = {
+            ...classic,
+            blueprint: { kind: "application", appId: "abcdabcd-0000-4000-8000-000000000001", objectId: "abcdabcd-0000-4000-8000-000000000002" },
+        };
+        assert.deepEqual(classIssues([onApplication]), [], "a classic app registration calls as the app, with no Agent Identity");
         assert.match(
-            classIssues([withOverride(agentClass("finance"))]).join("\n"),
-            /agentClasses\[0\]\.containerApp\.sidecar\.allowAgentIdentityOverride: is true, but this agent does not use Option 2/,
+            classIssues([withOverride(onApplication)]).join("\n"),
+            /agentClasses\[0\]\.containerApp\.sidecar\.allowAgentIdentityOverride: is true, but this agent calls no API as an Agent Identity/,
         );
+        assert.deepEqual(classIssues([withOverride(agentClass("finance"))]), []);
         assert.deepEqual(classIssues([withOverride(option2Class("research"))]), []);
+    });
+
+    it("requires the Agent Identity of every class calling APIs on an Agent ID Blueprint, and refuses one on a classic app registration", () => {
+        const { agentIdentity, ...withoutIdentity } = agentClass("finance");
+        const missing = classIssues([withoutIdentity]).join("\n");
+        assert.match(
+            missing,
+            /agentClasses\[0\]\.agentIdentity: is not set, but the agent calls agentfed:agentClasses\[0\]\.containerApp\.sidecar\.downstreamApis \(Ledger\) through the sidecar on an Agent ID Blueprint/,
+        );
+        assert.match(missing, /set agentfed:agentClasses\[0\]\.agentIdentity to \{ objectId, clientId \}/);
+        // Without downstream APIs nothing calls as an Agent Identity, so none is needed.
+        const noApis = { ...withoutIdentity, containerApp: { ...withoutIdentity.containerApp, sidecar: {} } };
+        assert.deepEqual(classIssues([noApis]), []);
+        const onApplication = {
+            ...agentClass("legacy"),
+            blueprint: { kind: "application", appId: "abcdabcd-0000-4000-8000-000000000001", objectId: "abcdabcd-0000-4000-8000-000000000002" },
+        };
+        assert.match(classIssues([onApplication]).join("\n"), /agentClasses\[0\]\.agentIdentity: is set, but the agent's blueprint\.kind is application/);
+        void agentIdentity;
     });
 
     it("names the key and the fix for every malformed class setting", () => {
@@ -517,7 +563,7 @@ describe("Option 2 for the stack's primary agent", () => {
             issues({ cloudPrincipal: "agentIdentity", agentIdentity: { ...agentIdentity, cloudFederationAudience: { identifierUri: "api://weather" } } }),
             /agentfed:agentIdentity\.cloudFederationAudience equals the audience of a downstream API/,
         );
-        assert.match(issues({ agentIdentity }), /agentfed:agentIdentity is set, but cloudPrincipal is uami/);
+        assert.match(issues({ agentIdentity }), /agentfed:agentIdentity\.cloudFederationAudience is set, but cloudPrincipal is uami/);
         // Option 2 on AWS pins sub, which is not the object id in Microsoft's sample: tokenSubject must be read, not assumed.
         const { tokenSubject: _omitted, ...withoutSubject } = agentIdentity;
         assert.match(

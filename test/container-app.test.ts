@@ -5,7 +5,11 @@ import { runPlan, PlanResult } from "../src/plan/run-plan";
 import type { AgentFedMocks } from "../src/plan/mocks";
 import {
     AGENT_IDENTITY_OVERRIDE_OPENS,
+    agentBaseEnv,
     agentIdentityOverrideProblem,
+    agentSidecarEnv,
+    authorizationHeaderUrl,
+    sidecarOverrideEnv,
     DEFAULT_SIDECAR_IMAGE,
     downstreamApiEnv,
     kindSidecarEnv,
@@ -92,7 +96,40 @@ describe("agent container app (prod plan under mocks)", () => {
         const env = Object.fromEntries(byName["entra-auth-sidecar"]!.env.map((e) => [e.name, e.value]));
         assert.equal(env["ASPNETCORE_URLS"], "http://+:5000", "every interface, so the probe reaches /healthz");
         assert.equal(env["ASPNETCORE_ENVIRONMENT"], "Production", "the loopback-only check is skipped in Development");
-        assert.equal(env["Sidecar__AllowOverrides__GetAuthorizationHeaderUnauthenticated"], undefined, "no Option 2, no override");
+        // The agent calls Weather as its Agent Identity, named per request: the unauthenticated route honours it; the
+        // authenticated routes (which default to honouring overrides) and the downstream-call routes are off, explicitly.
+        assert.deepEqual(Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith("Sidecar__AllowOverrides__"))), {
+            Sidecar__AllowOverrides__GetAuthorizationHeaderUnauthenticated: "true",
+            Sidecar__AllowOverrides__GetAuthorizationHeader: "false",
+            Sidecar__AllowOverrides__CallDownstreamApi: "false",
+            Sidecar__AllowOverrides__CallDownstreamApiUnauthenticated: "false",
+        });
+    });
+
+    it("tells the agent who it is and the exact request for each downstream API", async () => {
+        const plan = await runPlan({ stack: "prod" });
+        const { env } = containerApp(plan);
+        const agent = env("agent");
+        assert.equal(agent.AGENT_IDENTITY_CLIENT_ID, "34343434-3434-3434-3434-343434343434");
+        assert.equal(
+            agent.AGENTFED_AUTHORIZATION_URL_WEATHER,
+            "http://localhost:5000/AuthorizationHeaderUnauthenticated/Weather?AgentIdentity=34343434-3434-3434-3434-343434343434",
+        );
+        assert.equal(plan.outputs.agentIdentityObjectId, "12121212-1212-1212-1212-121212121212");
+        assert.equal(plan.outputs.agentIdentityClientId, "34343434-3434-3434-3434-343434343434");
+    });
+
+    it("keeps every override off, and names no Agent Identity, for an agent on a classic app registration", async () => {
+        const raw = readStackConfig("prod");
+        const blueprint = { ...(JSON.parse(raw["agentfed:blueprint"]!) as object), kind: "application" };
+        const plan = await runPlan({ stack: "prod", config: { blueprint, agentIdentity: undefined } });
+        const { env } = containerApp(plan);
+        const sidecar = env("entra-auth-sidecar");
+        for (const flag of ["GetAuthorizationHeaderUnauthenticated", "GetAuthorizationHeader", "CallDownstreamApi", "CallDownstreamApiUnauthenticated"])
+            assert.equal(sidecar[`Sidecar__AllowOverrides__${flag}`], "false", flag);
+        assert.equal(env("agent").AGENT_IDENTITY_CLIENT_ID, undefined);
+        assert.equal(env("agent").AGENTFED_AUTHORIZATION_URL_WEATHER, "http://localhost:5000/AuthorizationHeaderUnauthenticated/Weather");
+        assert.equal(plan.outputs.agentIdentityClientId, null);
     });
 
     it("creates a managed environment whose logs reach its workspace through Azure Monitor, with no shared key anywhere", async () => {
@@ -311,15 +348,19 @@ describe("sidecar image: the version that keeps the sidecar private to the repli
     });
 });
 
-describe("the AgentIdentity override: Option 2 only", () => {
-    it("is refused without Option 2, with what it would open", () => {
+describe("the AgentIdentity override: on exactly for agents that call as an Agent Identity", () => {
+    it("accepts the key where the stack turns the override on anyway, and refuses it on an agent without an Agent Identity", () => {
         assert.equal(agentIdentityOverrideProblem(false, false), undefined);
         assert.equal(agentIdentityOverrideProblem(true, true), undefined);
-        const [issue] = prodConfigIssues("containerApp", { sidecar: { allowAgentIdentityOverride: true } });
-        assert.match(issue!, /^agentfed:containerApp\.sidecar\.allowAgentIdentityOverride: is true, but this agent does not use Option 2/);
-        assert.match(issue!, /Agent Identity, scopes, tenant and FMI path/);
-        assert.match(issue!, /\| remove the key; Option 2 \(cloudPrincipal: agentIdentity\) turns the override on by itself/);
-        assert.deepEqual(prodConfigIssues("containerApp", { sidecar: { allowAgentIdentityOverride: false } }), []);
+        assert.match(agentIdentityOverrideProblem(true, false)!, /calls no API as an Agent Identity/);
+        const sidecar = (JSON.parse(readStackConfig("prod")["agentfed:containerApp"]!) as { sidecar: object }).sidecar;
+        assert.deepEqual(prodConfigIssues("containerApp", { sidecar: { ...sidecar, allowAgentIdentityOverride: true } }), []);
+        assert.deepEqual(prodConfigIssues("containerApp", { sidecar: { ...sidecar, allowAgentIdentityOverride: false } }), []);
+        const [issue] = prodConfigIssues("blueprint", { kind: "application" });
+        assert.match(
+            issue!,
+            /^agentfed:agentIdentity: is set, but the agent's blueprint\.kind is application: a classic app registration has no Agent Identity/,
+        );
     });
 
     it("names everything the override opens, as the sidecar's BindableDownstreamApiOptions binds it", () => {
@@ -345,6 +386,7 @@ describe("sidecar settings", () => {
             tokenFile: "/t",
             instance: "https://login.microsoftonline.com/",
             downstreamApis: apis,
+            allowAgentIdentityOverride: false,
         });
         const entries = downstreamApiEnv(apis);
         assert.deepEqual(
@@ -366,18 +408,68 @@ describe("sidecar settings", () => {
                 entries,
             );
         }
-        assert.ok(!kind.some((e) => e.name.startsWith("Sidecar__")), "never the override on Kind");
+        for (const allow of [true, false]) {
+            const overrides = (env: Env) => env.filter((e) => e.name.startsWith("Sidecar__"));
+            const acaFlags = overrides(
+                sidecarEnv({
+                    tenantId: TENANT,
+                    blueprintAppId: BLUEPRINT_APP_ID,
+                    uamiClientId: UAMI_CLIENT_ID,
+                    downstreamApis: apis,
+                    allowAgentIdentityOverride: allow,
+                }),
+            );
+            const kindFlags = overrides(
+                kindSidecarEnv({
+                    tenantId: TENANT,
+                    blueprintAppId: BLUEPRINT_APP_ID,
+                    tokenFile: "/t",
+                    instance: "https://login.microsoftonline.com/",
+                    downstreamApis: apis,
+                    allowAgentIdentityOverride: allow,
+                }),
+            );
+            assert.deepEqual(acaFlags, kindFlags, "the same override flags on Container Apps and Kind");
+            assert.deepEqual(acaFlags, sidecarOverrideEnv(allow));
+        }
     });
 
-    it("honour ?AgentIdentity= only when explicitly allowed (sidecar >= 1.1.0)", () => {
-        const base = { tenantId: TENANT, blueprintAppId: BLUEPRINT_APP_ID, uamiClientId: UAMI_CLIENT_ID, downstreamApis: [] };
-        assert.equal(
-            sidecarEnv({ ...base, allowAgentIdentityOverride: false }).some((e) => e.name.startsWith("Sidecar__AllowOverrides")),
-            false,
+    it("honour ?AgentIdentity= only for an agent that calls as one, and write the three other override flags false", () => {
+        assert.deepEqual(
+            sidecarOverrideEnv(true).map((e) => `${e.name}=${e.value}`),
+            [
+                "Sidecar__AllowOverrides__GetAuthorizationHeaderUnauthenticated=true",
+                "Sidecar__AllowOverrides__GetAuthorizationHeader=false",
+                "Sidecar__AllowOverrides__CallDownstreamApi=false",
+                "Sidecar__AllowOverrides__CallDownstreamApiUnauthenticated=false",
+            ],
         );
-        assert.deepEqual(sidecarEnv({ ...base, allowAgentIdentityOverride: true }).at(-1), {
-            name: "Sidecar__AllowOverrides__GetAuthorizationHeaderUnauthenticated",
-            value: "true",
-        });
+        assert.ok(
+            sidecarOverrideEnv(false).every((e) => e.value === "false"),
+            "no Agent Identity: every route ignores overrides",
+        );
+    });
+
+    it("give the agent its Agent Identity and one request per API, the same on Container Apps and Kind", () => {
+        const apis = [
+            { name: "Weather", baseUrl: "https://weather.contoso.example", scopes: ["api://weather/.default"] },
+            { name: "Ledger2", baseUrl: "https://ledger.contoso.example", scopes: ["api://ledger/.default"] },
+        ];
+        const env = agentSidecarEnv("eeeeeeee-0000-4000-8000-000000000002", apis);
+        assert.deepEqual(
+            env.map((e) => `${e.name}=${e.value}`),
+            [
+                "SIDECAR_URL=http://localhost:5000",
+                "AGENT_IDENTITY_CLIENT_ID=eeeeeeee-0000-4000-8000-000000000002",
+                "AGENTFED_AUTHORIZATION_URL_WEATHER=http://localhost:5000/AuthorizationHeaderUnauthenticated/Weather?AgentIdentity=eeeeeeee-0000-4000-8000-000000000002",
+                "AGENTFED_AUTHORIZATION_URL_LEDGER2=http://localhost:5000/AuthorizationHeaderUnauthenticated/Ledger2?AgentIdentity=eeeeeeee-0000-4000-8000-000000000002",
+            ],
+        );
+        assert.deepEqual(agentBaseEnv(UAMI_CLIENT_ID, "eeeeeeee-0000-4000-8000-000000000002", apis), [
+            { name: "AZURE_CLIENT_ID", value: UAMI_CLIENT_ID },
+            ...env,
+        ]);
+        assert.equal(authorizationHeaderUrl("Weather", undefined), "http://localhost:5000/AuthorizationHeaderUnauthenticated/Weather");
+        assert.ok(!agentSidecarEnv(undefined, apis).some((e) => e.name === "AGENT_IDENTITY_CLIENT_ID"), "a classic app registration calls as the app");
     });
 });

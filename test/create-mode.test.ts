@@ -65,7 +65,7 @@ describe("create mode: configuration", () => {
         // The Agent Identity borrows the sponsors of the Blueprint the stack creates.
         assert.deepEqual(config.agentIdentity?.create?.sponsors, { userIds: [SPONSOR], groupIds: [] });
         // Its audience app defaults to the created Blueprint.
-        assert.equal(config.agentIdentity?.cloudFederationAudience.appId, "created:blueprint#appId");
+        assert.equal(config.agentIdentity?.cloudFederationAudience?.appId, "created:blueprint#appId");
     });
 
     it("refuses appId or objectId beside displayName, naming both forms", () => {
@@ -204,6 +204,28 @@ describe("create mode: the plan", () => {
         assert.ok(node(AGENT_IDENTITY, "agent-identity").dependencies.includes(node(PRINCIPAL, "blueprint-principal").urn));
         assert.ok(node(BLUEPRINT_FIC_TYPE, "uami").dependencies.includes(node(BLUEPRINT, "blueprint").urn));
         // No stand-in reaches a resource, an output or a contract.
+        assert.doesNotMatch(JSON.stringify({ resources: plan.resources, outputs: plan.outputs }), /created:/);
+    });
+
+    it("Option 1 with a created Agent Identity: the agent and its sidecar call as it, the clouds keep trusting the UAMI", async () => {
+        const plan = await runPlan({
+            stack: "prod",
+            config: { blueprint: createdBlueprint(), cloudPrincipal: undefined, agentIdentity: { displayName: "Weather agent (prod)" } },
+        });
+        const identity = only(plan, AGENT_IDENTITY, "agent-identity");
+        assert.equal(identity.protect, true);
+        const clientId = plan.outputs.agentIdentityClientId as string;
+        assert.match(plan.placeholders[clientId] ?? "", /assigned by Entra on create/, clientId);
+        const containers = (only(plan, APP).inputs.template as { containers: { name: string; env?: { name: string; value?: string }[] }[] }).containers;
+        const env = (name: string) => Object.fromEntries((containers.find((c) => c.name === name)?.env ?? []).map((e) => [e.name, e.value]));
+        // The agent is told who it is, and the sidecar honours ?AgentIdentity= on the unauthenticated route only.
+        assert.equal(env("agent").AGENT_IDENTITY_CLIENT_ID, clientId);
+        assert.equal(env("entra-auth-sidecar").Sidecar__AllowOverrides__GetAuthorizationHeaderUnauthenticated, "true");
+        for (const flag of ["GetAuthorizationHeader", "CallDownstreamApi", "CallDownstreamApiUnauthenticated"])
+            assert.equal(env("entra-auth-sidecar")[`Sidecar__AllowOverrides__${flag}`], "false", flag);
+        // Option 1: the GCP condition pins the UAMI, never the Agent Identity.
+        const condition = String(only(plan, GCP_PROVIDER).inputs.attributeCondition);
+        assert.ok(!condition.includes(clientId), condition);
         assert.doesNotMatch(JSON.stringify({ resources: plan.resources, outputs: plan.outputs }), /created:/);
     });
 

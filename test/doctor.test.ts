@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { generateKeyPair, SignJWT } from "jose";
 import type { TrustContract } from "../src/contracts";
-import { evaluateContracts } from "../src/doctor/evaluate";
+import { evaluateAgentIdentities, evaluateContracts } from "../src/doctor/evaluate";
+import { declaredIdentities } from "../src/doctor/inputs";
 import { runPlan } from "../src/plan/run-plan";
 import { OTHER_OID, OTHER_TENANT, SEED_UAMI_TOKEN_CLAIMS, TENANT, UAMI_CLIENT_ID, UAMI_OID, UAMI_TYPE } from "./helpers";
 import { createModeConfig } from "./fixtures/create-mode";
@@ -92,6 +93,87 @@ describe("doctor verdicts on the seed's worked example", () => {
     });
 });
 
+describe("doctor: the third leg, the Agent Identity token a downstream API receives", () => {
+    // Pulumi.prod.yaml's placeholders: the Blueprint and the Agent Identity the agent calls Weather as.
+    const BLUEPRINT = "44444444-4444-4444-4444-444444444444";
+    const AI_OID = "12121212-1212-1212-1212-121212121212";
+    const AI_CLIENT = "34343434-3434-3434-3434-343434343434";
+    /** An app token for Weather, as Entra issues it to the Agent Identity (v2: azp; the parent Blueprint in xms_par_app_azp). */
+    const agentToken = {
+        iss: `https://login.microsoftonline.com/${TENANT}/v2.0`,
+        aud: "api://weather",
+        tid: TENANT,
+        oid: AI_OID,
+        sub: AI_OID,
+        azp: AI_CLIENT,
+        xms_par_app_azp: BLUEPRINT,
+        exp: AT + 3600,
+    };
+    let outputs: Record<string, unknown>;
+    before(async () => {
+        outputs = (await runPlan({ stack: "prod" })).outputs;
+    });
+    const judge = (claims: Record<string, unknown>, apis = ["api://weather"]) => evaluateAgentIdentities(declaredIdentities(outputs), claims, AT, apis);
+
+    it("accepts the Agent Identity's token (v2 azp, or v1 appid and the v1 issuer)", () => {
+        const { agentIdentities, diagnosis } = judge(agentToken);
+        assert.deepEqual(
+            agentIdentities.map((v) => [v.identity, v.accepted, v.reasons]),
+            [[`the primary agent: Agent Identity ${AI_CLIENT} (oid ${AI_OID}) under Blueprint ${BLUEPRINT}`, true, []]],
+        );
+        assert.equal(diagnosis, undefined);
+        const { azp: _azp, ...v1 } = agentToken;
+        assert.equal(judge({ ...v1, appid: AI_CLIENT, iss: `https://sts.windows.net/${TENANT}/` }).agentIdentities[0]!.accepted, true);
+    });
+
+    it("rejects another Agent Identity, another tenant, another API, a federation assertion, another parent and an expired token, each by name", () => {
+        const reasons = (claims: Record<string, unknown>, apis?: string[]) => judge(claims, apis).agentIdentities[0]!.reasons.join("\n");
+        assert.match(reasons({ ...agentToken, oid: OTHER_OID }), /oid "[^"]+" is not the Agent Identity's object id 1212/);
+        assert.match(reasons({ ...agentToken, azp: OTHER_OID }), /appid\/azp "[^"]+" is not the Agent Identity's client id 3434/);
+        assert.match(reasons({ ...agentToken, tid: OTHER_TENANT }), /tid "[^"]+" is not the stack's tenant/);
+        assert.match(reasons({ ...agentToken, iss: `https://login.microsoftonline.com/${OTHER_TENANT}/v2.0` }), /iss .* is neither/);
+        assert.match(reasons({ ...agentToken, aud: "api://ledger" }), /aud api:\/\/ledger is none of the stack's downstream APIs \(api:\/\/weather\)/);
+        assert.match(reasons({ ...agentToken, aud: "api://AzureADTokenExchange" }), /token-exchange audience: this is a federation assertion/);
+        assert.match(reasons({ ...agentToken, xms_par_app_azp: OTHER_OID }), /xms_par_app_azp .* is not the agent's Blueprint 4444/);
+        assert.match(reasons({ ...agentToken, exp: AT - 600 }), /AADSTS700024: the token expired/);
+        // A v2 token's aud is the API's appId, which only the API knows: not held against the token.
+        assert.equal(reasons({ ...agentToken, aud: "12345678-1234-1234-1234-123456789012" }), "");
+    });
+
+    it("recognises the Blueprint's own token and names the cause (the sidecar ignored AgentIdentity) and the fix", () => {
+        const blueprintToken = { ...agentToken, oid: "bbbbbbbb-0000-4000-8000-000000000099", sub: "bbbbbbbb-0000-4000-8000-000000000099", azp: BLUEPRINT };
+        const { agentIdentities, diagnosis } = judge(blueprintToken);
+        assert.equal(agentIdentities[0]!.accepted, false);
+        assert.match(
+            diagnosis!,
+            /issued to Blueprint 44444444-4444-4444-4444-444444444444 \(the primary agent\) itself, not to an Agent Identity: the sidecar ignored \?AgentIdentity=/,
+        );
+        assert.match(diagnosis!, /Sidecar__AllowOverrides__GetAuthorizationHeaderUnauthenticated is not true/);
+        assert.match(diagnosis!, /Fix: declare agentIdentity \{ objectId, clientId \}/);
+    });
+
+    it("reads each class's Agent Identity from the outputs, and none from a stack without them", () => {
+        const declared = declaredIdentities({
+            tenantId: TENANT,
+            blueprintAppId: BLUEPRINT,
+            agentIdentityObjectId: null,
+            agentClasses: {
+                finance: { blueprintAppId: "aaaaaaaa-0000-4000-8000-000000000001", agentIdentityObjectId: "o", agentIdentityClientId: "c" },
+                broken: "x",
+            },
+        });
+        assert.deepEqual(
+            declared.agentIdentities.map((a) => [a.agent, a.objectId, a.clientId, a.blueprintAppId]),
+            [["agent class finance", "o", "c", "aaaaaaaa-0000-4000-8000-000000000001"]],
+        );
+        assert.deepEqual(
+            declared.blueprints.map((b) => b.agent),
+            ["the primary agent", "agent class finance"],
+        );
+        assert.deepEqual(declaredIdentities({}), { agentIdentities: [], blueprints: [] });
+    });
+});
+
 describe("npm run doctor", () => {
     const run = (...args: string[]) =>
         spawnSync(process.execPath, ["--import", "tsx", "scripts/doctor.ts", ...args], { cwd: path.resolve(__dirname, ".."), encoding: "utf8" });
@@ -114,6 +196,29 @@ describe("npm run doctor", () => {
         assert.equal(result.status, 0, result.stderr);
         assert.match(result.stdout, /REJECTED {2}\[entra-fic\]/, "the plan's oid is a placeholder, not the seed's");
         assert.match(result.stdout, /offline plan of stack prod/);
+    });
+
+    it("prints the Agent Identity verdicts and the Blueprint-token diagnosis, from deployed outputs", () => {
+        const claims = path.join(dir, "blueprint-claims.json");
+        writeFileSync(
+            claims,
+            JSON.stringify({
+                iss: `https://login.microsoftonline.com/${TENANT}/v2.0`,
+                aud: "api://weather",
+                tid: TENANT,
+                oid: OTHER_OID,
+                azp: "44444444-4444-4444-4444-444444444444",
+                exp: AT + 3600,
+            }),
+        );
+        const result = run("--stack", "prod", "--claims", claims, "--outputs", outputsFile, "--at", "2025-05-31T12:00:00Z");
+        assert.equal(result.status, 0, result.stderr);
+        assert.match(result.stdout, /REJECTED {2}\[agent-identity\] the primary agent: Agent Identity 34343434/);
+        assert.match(result.stdout, /BLUEPRINT TOKEN: this token was issued to Blueprint 44444444-4444-4444-4444-444444444444/);
+        const json = JSON.parse(
+            run("--stack", "prod", "--claims", claims, "--outputs", outputsFile, "--at", "2025-05-31T12:00:00Z", "--json").stdout,
+        ) as Record<string, unknown>;
+        assert.deepEqual(Object.keys(json), ["verdicts", "agentIdentities", "diagnosis"]);
     });
 
     it("exits non-zero with a clear message on unreadable input", () => {

@@ -144,9 +144,12 @@ describe("Kind OIDC issuer in a personal dev stack (plan)", () => {
             DownstreamApis__Weather__BaseUrl: "https://weather.contoso.example",
             DownstreamApis__Weather__Scopes__0: "api://weather/.default",
             DownstreamApis__Weather__RequestAppToken: "true",
+            // dev's classic app registration has no Agent Identity: the workload calls as the app, every override off.
+            Sidecar__AllowOverrides__GetAuthorizationHeaderUnauthenticated: "false",
+            Sidecar__AllowOverrides__GetAuthorizationHeader: "false",
+            Sidecar__AllowOverrides__CallDownstreamApi: "false",
+            Sidecar__AllowOverrides__CallDownstreamApiUnauthenticated: "false",
         });
-        // No Option 2 on Kind: the override that opens AgentIdentity, scopes, tenant and FmiPath is never set.
-        assert.ok(!Object.keys(cm?.inputs.data ?? {}).some((k) => k.startsWith("Sidecar__AllowOverrides")));
         assert.deepEqual(
             only(plan, "kubernetes:core/v1:ServiceAccount").map((r) => r.inputs.metadata),
             [{ name: "sidecar-sa", namespace: "entra-demo", labels: { app: "agent", "app.kubernetes.io/managed-by": "pulumi-agentfed" } }],
@@ -170,8 +173,47 @@ describe("Kind OIDC issuer in a personal dev stack (plan)", () => {
             ],
         );
         const agent = pod.containers.find((c: any) => c.name === "agent");
-        assert.deepEqual(agent.env, [{ name: "SIDECAR_URL", value: "http://localhost:5000" }]);
+        assert.deepEqual(agent.env, [
+            { name: "SIDECAR_URL", value: "http://localhost:5000" },
+            { name: "AGENTFED_AUTHORIZATION_URL_WEATHER", value: "http://localhost:5000/AuthorizationHeaderUnauthenticated/Weather" },
+        ]);
         assert.doesNotMatch(JSON.stringify(pod), /ClientSecret|CLIENT_SECRET/i);
+    });
+});
+
+describe("Kind workload on an Agent ID Blueprint", () => {
+    const blueprint = {
+        kind: "agentIdentityBlueprint",
+        appId: "66666666-6666-6666-6666-666666666666",
+        objectId: "77777777-7777-7777-7777-777777777777",
+        uamiFicName: "uami-mi-weather-agent-dev",
+    };
+    const agentIdentity = { objectId: "12121212-1212-1212-1212-121212121212", clientId: "34343434-3434-3434-3434-343434343434" };
+
+    it("calls as the primary agent's Agent Identity: the agent is told its client id, the sidecar honours it", async () => {
+        const plan = await runPlan({ stack: "dev", config: { ...personalStackConfig(), blueprint, agentIdentity } });
+        const [cm] = only(plan, "kubernetes:core/v1:ConfigMap");
+        const data = cm?.inputs.data as Record<string, string>;
+        assert.equal(data.Sidecar__AllowOverrides__GetAuthorizationHeaderUnauthenticated, "true");
+        for (const flag of ["GetAuthorizationHeader", "CallDownstreamApi", "CallDownstreamApiUnauthenticated"])
+            assert.equal(data[`Sidecar__AllowOverrides__${flag}`], "false", flag);
+        const [deployment] = only(plan, "kubernetes:apps/v1:Deployment");
+        const agent = (deployment?.inputs.spec as any).template.spec.containers.find((c: any) => c.name === "agent");
+        assert.deepEqual(agent.env, [
+            { name: "SIDECAR_URL", value: "http://localhost:5000" },
+            { name: "AGENT_IDENTITY_CLIENT_ID", value: agentIdentity.clientId },
+            {
+                name: "AGENTFED_AUTHORIZATION_URL_WEATHER",
+                value: `http://localhost:5000/AuthorizationHeaderUnauthenticated/Weather?AgentIdentity=${agentIdentity.clientId}`,
+            },
+        ]);
+    });
+
+    it("is refused without the Agent Identity, naming the key and the fix", async () => {
+        await assert.rejects(
+            runPlan({ stack: "dev", config: { ...personalStackConfig(), blueprint } }),
+            /agentfed:agentIdentity is not set, but the agent calls agentfed:kind\.downstreamApis \(Weather\) through the sidecar on an Agent ID Blueprint/,
+        );
     });
 });
 

@@ -38,6 +38,8 @@ const PINNED_OUTPUT_NAMES = [
     "agentClasses",
     "cloudPrincipal",
     "agentIdentityObjectId",
+    // Added when every agent on a Blueprint calls its APIs as its Agent Identity: an addition.
+    "agentIdentityClientId",
 ];
 
 describe("stack outputs", () => {

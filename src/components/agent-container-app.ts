@@ -80,11 +80,14 @@ export interface AgentContainerAppArgs {
     tokenTargets?: readonly pulumi.Input<TokenTarget>[];
     /** The Container Apps environment the app runs in: the stack's shared one, or an existing one. */
     environmentId: pulumi.Input<string>;
-    /**
-     * Option 2: sidecar entries minting the Agent Identity JWT for each cloud's federation audience. They turn on the
-     * sidecar's AgentIdentity override, which the refresher needs to name the Agent Identity. Default: none.
-     */
+    /** Option 2: sidecar entries minting the Agent Identity JWT for each cloud's federation audience. Default: none. */
     cloudFederationApis?: pulumi.Input<DownstreamApi[]>;
+    /**
+     * The client id of the Agent Identity the agent calls its APIs as: the agent reads it (`AGENT_IDENTITY_CLIENT_ID`)
+     * and names it in `?AgentIdentity=`, so the sidecar's override flag is on (`sidecarOverrideEnv`). Default: none,
+     * for an agent on a classic app registration, which calls as the app (the flag stays off).
+     */
+    agentIdentityClientId?: pulumi.Input<string>;
 }
 
 type ContainerArgs = appInputs.ContainerArgs;
@@ -168,7 +171,9 @@ export class AgentContainerApp extends pulumi.ComponentResource {
         const agent: ContainerArgs = {
             name: "agent",
             image: s.agent.image,
-            env: pulumi.all([args.uami.clientId, args.agentEnv ?? []]).apply(([clientId, extra]) => [...agentBaseEnv(clientId), ...extra]),
+            env: pulumi
+                .all([args.uami.clientId, args.agentIdentityClientId, args.agentEnv ?? []])
+                .apply(([clientId, agentIdentityClientId, extra]) => [...agentBaseEnv(clientId, agentIdentityClientId, s.sidecar.downstreamApis), ...extra]),
             resources: { cpu: s.agent.cpu, memory: s.agent.memory },
             volumeMounts: [...tokenMount, ...configMount],
         };
@@ -180,16 +185,19 @@ export class AgentContainerApp extends pulumi.ComponentResource {
         const sidecar: ContainerArgs = {
             name: "entra-auth-sidecar",
             image: s.sidecar.image,
-            env: pulumi.all([args.uami.clientId, args.blueprintAppId, cloudFederationApis]).apply(([uamiClientId, blueprintAppId, federationApis]) =>
-                sidecarEnv({
-                    tenantId: args.tenantId,
-                    blueprintAppId,
-                    uamiClientId,
-                    downstreamApis: [...s.sidecar.downstreamApis, ...federationApis],
-                    // Option 2 only (config refuses the key's true anywhere else): the refresher names the Agent Identity.
-                    allowAgentIdentityOverride: federationApis.length > 0,
+            env: pulumi
+                .all([args.uami.clientId, args.blueprintAppId, cloudFederationApis, args.agentIdentityClientId])
+                .apply(([uamiClientId, blueprintAppId, federationApis, agentIdentityClientId]) => {
+                    const downstreamApis = [...s.sidecar.downstreamApis, ...federationApis];
+                    return sidecarEnv({
+                        tenantId: args.tenantId,
+                        blueprintAppId,
+                        uamiClientId,
+                        downstreamApis,
+                        // On exactly when something names the Agent Identity: the agent for its APIs, the refresher for Option 2's.
+                        allowAgentIdentityOverride: agentIdentityClientId !== undefined && downstreamApis.length > 0,
+                    });
                 }),
-            ),
             resources: SMALL,
             probes: [
                 { type: "Liveness", httpGet: healthz, periodSeconds: 30 },

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import {
     agentIdentityWorkloadSubject,
     CloudFederationAudience,
+    CloudPrincipal,
     externalWorkloadSubject,
     kubernetesServiceAccountSubject,
     TOKEN_EXCHANGE_AUDIENCE,
@@ -21,8 +22,8 @@ export interface AgentCloudContext {
     readonly uamiSubject: pulumi.Output<WorkloadSubject>;
     /** The subject the agent's cloud contracts trust: the UAMI's (Option 1) or the Agent Identity's (Option 2). */
     readonly cloudSubject: pulumi.Output<WorkloadSubject>;
-    /** Option 2: the Agent Identity; undefined under Option 1. */
-    readonly agentIdentity: pulumi.Output<AgentIdentityArgs> | undefined;
+    /** Option 2: the Agent Identity the clouds trust; undefined under Option 1. */
+    readonly agentIdentity: pulumi.Output<CloudAgentIdentityArgs> | undefined;
     /** Entra tenant id. */
     readonly tenantId: string;
     /** Protect the identity resources. */
@@ -83,21 +84,30 @@ export interface AgentResourceNames {
     readonly agentIdentity: string;
 }
 
-/** Option 2: the Agent Identity the agent's cloud contracts trust instead of its UAMI (Rais, "Entra Agent ID Across Clouds", Part 3). */
+/**
+ * The Agent Identity an agent calls its downstream APIs as (the sidecar mints its tokens through the Blueprint), and,
+ * under Option 2, the identity its cloud contracts trust instead of its UAMI (Rais, "Entra Agent ID Across Clouds", Part 3).
+ */
 export interface AgentIdentityArgs {
-    /** Object id of the Agent Identity (its service principal): what the GCP provider and the AWS app role pin. */
+    /** Object id of the Agent Identity (its service principal): the `oid` of its tokens; under Option 2 what the GCP provider and the AWS app role pin. */
     readonly objectId: string;
-    /** Its client (app) id: the `AgentIdentity` parameter the token refresher passes to the sidecar. */
+    /** Its client (app) id: the `AgentIdentity` parameter of every token request the agent and the refresher make. */
     readonly clientId: string;
-    /** The `sub` of its app-only tokens, which the AWS role pins (AWS has no `oid` condition key). */
+    /** Option 2: the `sub` of its app-only tokens, which the AWS role pins (AWS has no `oid` condition key). */
+    readonly tokenSubject?: string | undefined;
+    /** Option 2: the dedicated cloud-federation audience the sidecar mints its tokens for; never a downstream API's. */
+    readonly cloudFederationAudience?: CloudFederationAudience | undefined;
+}
+
+/** The Agent Identity under Option 2, with what the clouds need of it. */
+export interface CloudAgentIdentityArgs extends AgentIdentityArgs {
     readonly tokenSubject: string;
-    /** The dedicated cloud-federation audience the sidecar mints its tokens for; never a downstream API's. */
     readonly cloudFederationAudience: CloudFederationAudience;
 }
 
 /**
- * Option 2 with an Agent Identity the agent creates under its Blueprint (create mode): its object id and client id
- * come from the created object, and the cloud contracts pin them as Outputs.
+ * An Agent Identity the agent creates under its Blueprint (create mode): its object id and client id come from the
+ * created object, and the sidecar settings and (under Option 2) the cloud contracts take them as Outputs.
  */
 export interface AgentIdentityCreationArgs {
     /** Graph root. */
@@ -107,12 +117,18 @@ export interface AgentIdentityCreationArgs {
     /** Object ids of the accountable users; with `sponsorGroupIds`, at least one (Entra requires a sponsor). */
     readonly sponsorUserIds: readonly string[];
     readonly sponsorGroupIds: readonly string[];
-    /** The `sub` of its app-only tokens when the config names it (AWS pins it); undefined: its object id. */
+    /** Option 2: the `sub` of its app-only tokens when the config names it (AWS pins it); undefined: its object id. */
     readonly tokenSubject: string | undefined;
-    /** The dedicated cloud-federation audience; its appId may be the created Blueprint's Output. */
-    readonly cloudFederationAudience: pulumi.Input<CloudFederationAudience>;
+    /** Option 2: the dedicated cloud-federation audience; its appId may be the created Blueprint's Output. */
+    readonly cloudFederationAudience: pulumi.Input<CloudFederationAudience> | undefined;
     /** Created after these: the Blueprint principal, when the stack creates the Blueprint too. Default: none. */
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/** The Option 2 view of an Agent Identity; config guarantees both settings under Option 2, so a gap is a program error. */
+function option2Identity(ai: AgentIdentityArgs): CloudAgentIdentityArgs {
+    if (ai.cloudFederationAudience === undefined) throw new Error(`Option 2 needs the cloud-federation audience of Agent Identity ${ai.clientId}`);
+    return { ...ai, tokenSubject: ai.tokenSubject ?? ai.objectId, cloudFederationAudience: ai.cloudFederationAudience };
 }
 
 /** A FIC declared literally (a CI workflow's subject, say), on the agent's Blueprint beside the UAMI's. */
@@ -175,10 +191,15 @@ export interface AgentArgs {
     };
     /** Further FICs on the Blueprint, declared literally. Default: none. */
     declaredFederatedCredentials?: readonly DeclaredFederatedCredentialArgs[];
-    /** Option 2: the Agent Identity the clouds trust (it may be an output of the same stack). Default: Option 1, the UAMI. */
+    /**
+     * The Agent Identity the agent (its container app and its Kind workload) calls its downstream APIs as; it may be an
+     * output of the same stack. Default: none, for an agent on a classic app registration, which calls as the app.
+     */
     agentIdentity?: pulumi.Input<AgentIdentityArgs>;
-    /** Option 2 with an Agent Identity created here, under the agent's Blueprint (instead of `agentIdentity`). Default: none. */
+    /** An Agent Identity created here, under the agent's Blueprint (instead of `agentIdentity`). Default: none. */
     agentIdentityCreation?: AgentIdentityCreationArgs;
+    /** `agentIdentity` (Option 2): the clouds trust the Agent Identity, which must then carry its audience. Default: `uami` (Option 1). */
+    cloudPrincipal?: CloudPrincipal;
     /** The agent's principals in the cloud federations it uses (src/clouds), in the order their contracts are listed. Default: none. */
     clouds?: readonly AgentCloud[];
     /** The agent's container app and the environment it runs in. Default: none. */
@@ -244,15 +265,18 @@ export class Agent extends pulumi.ComponentResource {
                 child,
             ),
         );
-        const kindFic = args.kind && this.onKind(args.kind, args, child);
-
-        // Option 1 (default): the clouds trust the UAMI, the same Output the FIC pins. Option 2: they trust the Agent
-        // Identity, minted by the sidecar for a dedicated cloud-federation audience (Rais, "Entra Agent ID Across Clouds", Part 3).
-        const agentIdentity = args.agentIdentityCreation
+        // The Agent Identity the agent calls its APIs as: created here (create mode) or named by its ids.
+        const callerIdentity = args.agentIdentityCreation
             ? this.createAgentIdentity(n.agentIdentity, args.agentIdentityCreation, args, child)
             : args.agentIdentity === undefined
               ? undefined
               : pulumi.output(args.agentIdentity);
+        const kindFic = args.kind && this.onKind(args.kind, callerIdentity, args, child);
+
+        // Option 1 (default): the clouds trust the UAMI, the same Output the FIC pins. Option 2: they trust the Agent
+        // Identity, minted by the sidecar for a dedicated cloud-federation audience (Rais, "Entra Agent ID Across Clouds", Part 3).
+        const agentIdentity = args.cloudPrincipal === "agentIdentity" && callerIdentity ? callerIdentity.apply(option2Identity) : undefined;
+        if (args.cloudPrincipal === "agentIdentity" && !callerIdentity) throw new Error(`agent ${name}: Option 2 needs an Agent Identity`);
         this.cloudSubject = agentIdentity
             ? agentIdentity.apply((ai) => agentIdentityWorkloadSubject(args.tenantId, ai.objectId, ai.cloudFederationAudience))
             : this.uami.workloadSubject;
@@ -266,7 +290,7 @@ export class Agent extends pulumi.ComponentResource {
         };
         this.clouds = new Map((args.clouds ?? []).map((cloud) => [cloud.id, cloud.federate(`${n.cloudPrefix}${cloud.id}`, ctx, child)]));
         const federations = [...this.clouds.values()];
-        this.app = args.containerApp && this.runOnContainerApps(n.app, args.containerApp, federations, args, child);
+        this.app = args.containerApp && this.runOnContainerApps(n.app, args.containerApp, federations, callerIdentity, args, child);
 
         this.contracts = pulumi.all<TrustContract>([
             this.uamiFederation.contract,
@@ -274,14 +298,14 @@ export class Agent extends pulumi.ComponentResource {
             ...(kindFic ? [kindFic.contract] : []),
             ...federations.map((f) => f.contract),
         ]);
-        this.outputs = this.outputsOf(args, agentIdentity, federations);
+        this.outputs = this.outputsOf(args, callerIdentity, federations);
         this.registerOutputs({ outputs: this.outputs, contracts: this.contracts });
     }
 
     /** The agent's identities, the outputs of the clouds it federates to, and its app's. */
     private outputsOf(
         args: AgentArgs,
-        agentIdentity: pulumi.Output<AgentIdentityArgs> | undefined,
+        callerIdentity: pulumi.Output<AgentIdentityArgs> | undefined,
         federations: readonly AgentCloudFederation[],
     ): pulumi.Output<Record<string, unknown>> {
         const nullable = <T>(o: pulumi.Output<T> | undefined): pulumi.Output<T | null> => o ?? pulumi.output(null);
@@ -291,8 +315,10 @@ export class Agent extends pulumi.ComponentResource {
             uamiResourceId: this.uami.resourceId,
             blueprintAppId: args.blueprint.appId,
             blueprintFicName: this.uamiFederation.ficName,
-            cloudPrincipal: agentIdentity ? "agentIdentity" : "uami",
-            agentIdentityObjectId: agentIdentity ? agentIdentity.objectId : null,
+            cloudPrincipal: args.cloudPrincipal ?? "uami",
+            // The Agent Identity the agent calls its APIs as (and the clouds trust under Option 2), whichever option.
+            agentIdentityObjectId: callerIdentity ? callerIdentity.objectId : null,
+            agentIdentityClientId: callerIdentity ? callerIdentity.clientId : null,
             ...Object.assign({}, ...federations.map((f) => f.outputs)),
             containerAppName: nullable(this.app?.appName),
             containerAppFqdn: nullable(this.app?.fqdn),
@@ -300,8 +326,9 @@ export class Agent extends pulumi.ComponentResource {
     }
 
     /**
-     * The agent's Agent Identity, created under its Blueprint (create mode), protected like the UAMI: the cloud
-     * contracts pin its object id. Its client id equals its object id (the resource asserts it).
+     * The agent's Agent Identity, created under its Blueprint (create mode), protected like the UAMI: the sidecar is
+     * asked for its tokens and, under Option 2, the cloud contracts pin its object id. Its client id equals its object
+     * id (the resource asserts it).
      */
     private createAgentIdentity(
         name: string,
@@ -324,8 +351,8 @@ export class Agent extends pulumi.ComponentResource {
         return pulumi.all([created.objectId, created.clientId, creation.cloudFederationAudience]).apply(([objectId, clientId, cloudFederationAudience]) => ({
             objectId,
             clientId,
-            tokenSubject: creation.tokenSubject ?? objectId,
-            cloudFederationAudience,
+            ...(creation.tokenSubject === undefined ? {} : { tokenSubject: creation.tokenSubject }),
+            ...(cloudFederationAudience === undefined ? {} : { cloudFederationAudience }),
         }));
     }
 
@@ -350,7 +377,12 @@ export class Agent extends pulumi.ComponentResource {
      * Kind: the FIC's subject is computed from the issuer's URL (an output of the storage account), so the FIC, the
      * discovery document and the API server flag share one string; the workload only once the cluster exists.
      */
-    private onKind(kind: AgentKindArgs, args: AgentArgs, opts: pulumi.ComponentResourceOptions): BlueprintFederation {
+    private onKind(
+        kind: AgentKindArgs,
+        callerIdentity: pulumi.Output<AgentIdentityArgs> | undefined,
+        args: AgentArgs,
+        opts: pulumi.ComponentResourceOptions,
+    ): BlueprintFederation {
         const subject = kind.issuerUrl.apply((issuer) =>
             kubernetesServiceAccountSubject(issuer, kind.namespace, kind.serviceAccountName, [TOKEN_EXCHANGE_AUDIENCE]),
         );
@@ -370,6 +402,7 @@ export class Agent extends pulumi.ComponentResource {
                     agentImage: w.agentImage,
                     sidecarImage: w.sidecarImage,
                     downstreamApis: w.downstreamApis,
+                    ...(callerIdentity ? { agentIdentityClientId: callerIdentity.clientId } : {}),
                 },
                 { ...opts, dependsOn: [fic] },
             );
@@ -382,6 +415,7 @@ export class Agent extends pulumi.ComponentResource {
         name: string,
         app: NonNullable<AgentArgs["containerApp"]>,
         federations: readonly AgentCloudFederation[],
+        callerIdentity: pulumi.Output<AgentIdentityArgs> | undefined,
         args: AgentArgs,
         opts: pulumi.ComponentResourceOptions,
     ): AgentContainerApp {
@@ -401,6 +435,7 @@ export class Agent extends pulumi.ComponentResource {
                 configFiles: wiring.flatMap((w) => w.configFiles),
                 tokenTargets: wiring.flatMap((w) => w.tokenTargets),
                 cloudFederationApis: pulumi.all(wiring.map((w) => w.sidecarApis)).apply((apis) => apis.flat()),
+                ...(callerIdentity ? { agentIdentityClientId: callerIdentity.clientId } : {}),
             },
             opts,
         );

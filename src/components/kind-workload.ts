@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { TOKEN_EXCHANGE_AUDIENCE } from "../contracts";
-import { DownstreamApi, kindSidecarEnv, SIDECAR_HEALTH_PATH, SIDECAR_PORT, SIDECAR_URL } from "../runtime/container-env";
+import { agentSidecarEnv, DownstreamApi, kindSidecarEnv, SIDECAR_HEALTH_PATH, SIDECAR_PORT } from "../runtime/container-env";
 
 /** Directory the projected service-account token is mounted at in the sidecar. */
 export const TOKEN_MOUNT_PATH = "/var/run/secrets/tokens";
@@ -27,6 +27,12 @@ export interface KindWorkloadArgs {
     sidecarImage: string;
     /** The APIs the sidecar mints tokens for; config requires at least one. */
     downstreamApis: readonly DownstreamApi[];
+    /**
+     * The client id of the Agent Identity the workload calls its APIs as (the stack's primary agent's): the agent reads
+     * it (`AGENT_IDENTITY_CLIENT_ID`) and the sidecar's override flag is on, as on Container Apps. Default: none, for a
+     * classic app registration, which calls as the app.
+     */
+    agentIdentityClientId?: pulumi.Input<string>;
     /** Entra authority root. Default: https://login.microsoftonline.com/. */
     instance?: string;
     /** Lifetime of the projected token in seconds; the kubelet refreshes it at 80%. Default: 3600. */
@@ -64,7 +70,7 @@ export class KindWorkload extends pulumi.ComponentResource {
             {
                 metadata: { name: `${name}-sidecar`, namespace: ns.metadata.name, labels },
                 // The same pure builder as the Container Apps sidecar's settings, with a file credential instead of a UAMI.
-                data: pulumi.all([args.tenantId, args.blueprintAppId]).apply(([tenantId, blueprintAppId]) =>
+                data: pulumi.all([args.tenantId, args.blueprintAppId, args.agentIdentityClientId]).apply(([tenantId, blueprintAppId, agentIdentityClientId]) =>
                     Object.fromEntries(
                         kindSidecarEnv({
                             tenantId,
@@ -72,6 +78,7 @@ export class KindWorkload extends pulumi.ComponentResource {
                             tokenFile: `${TOKEN_MOUNT_PATH}/${TOKEN_FILE_NAME}`,
                             instance: args.instance ?? "https://login.microsoftonline.com/",
                             downstreamApis: args.downstreamApis,
+                            allowAgentIdentityOverride: agentIdentityClientId !== undefined && args.downstreamApis.length > 0,
                         }).map((e) => [e.name, e.value]),
                     ),
                 ),
@@ -116,7 +123,10 @@ function deploymentSpec(
                     {
                         name: "agent",
                         image: args.agentImage,
-                        env: [{ name: "SIDECAR_URL", value: SIDECAR_URL }],
+                        // Who the agent is and the request to make for each API (`agentSidecarEnv`), as on Container Apps.
+                        env: pulumi
+                            .output(args.agentIdentityClientId)
+                            .apply((agentIdentityClientId) => agentSidecarEnv(agentIdentityClientId, args.downstreamApis)),
                     },
                     {
                         name: "sidecar",

@@ -31,11 +31,14 @@ import {
     parseCreatedId,
 } from "./agent-id-objects";
 
-/** The Agent Identity an agent class federates to the clouds under Option 2. */
+/**
+ * The Agent Identity an agent calls its downstream APIs as (Option 1 and Option 2 alike), and which its cloud
+ * contracts trust under Option 2.
+ */
 export interface AgentIdentityConfig {
-    /** Object id of the Agent Identity (service principal): what the cloud contracts pin. */
+    /** Object id of the Agent Identity (service principal): the `oid` of its tokens, what the cloud contracts pin under Option 2. */
     readonly objectId: string;
-    /** Its client (app) id: the `AgentIdentity` parameter the token refresher passes to the sidecar. */
+    /** Its client (app) id: the `AgentIdentity` parameter of every token request the agent and the refresher make to the sidecar. */
     readonly clientId: string;
     /**
      * The `sub` claim of its app-only tokens, which the AWS role pins (AWS has no `oid` condition key). Required when
@@ -44,8 +47,11 @@ export interface AgentIdentityConfig {
      * assumed. Without AWS it defaults to the object id and nothing pins it.
      */
     readonly tokenSubject: string;
-    /** The dedicated cloud-federation audience (GCP), defined on the Blueprint; never a downstream API's. */
-    readonly cloudFederationAudience: CloudFederationAudience;
+    /**
+     * Option 2: the dedicated cloud-federation audience, defined on the Blueprint; never a downstream API's. Always set
+     * under Option 2 (config refuses it missing), never under Option 1.
+     */
+    readonly cloudFederationAudience: CloudFederationAudience | undefined;
     /** Create mode: the Agent Identity the stack creates (objectId and clientId are then stand-ins); undefined in ids mode. */
     readonly create?: AgentIdentityCreateConfig;
 }
@@ -74,7 +80,11 @@ export interface AgentConfig extends CloudAgentConfigs {
     readonly ficName: string;
     /** Which identity the cloud contracts trust: `uami` (Option 1, default) or `agentIdentity` (Option 2). */
     readonly cloudPrincipal: CloudPrincipal;
-    /** Required for Option 2; undefined otherwise. */
+    /**
+     * The Agent Identity the agent calls its downstream APIs as, and the clouds trust under Option 2. Required on an
+     * Agent ID Blueprint when the agent has downstream APIs, and under Option 2; undefined on a classic app
+     * registration, which calls as the app.
+     */
     readonly agentIdentity: AgentIdentityConfig | undefined;
     /** The agent's container app; undefined when not deployed here. */
     readonly containerApp: ContainerAppConfig | undefined;
@@ -107,23 +117,29 @@ export const CLOUD_PRINCIPAL_KEY = text({
     see: OPTION_2,
 });
 
+/** Where the docs explain the Agent Identity every agent on a Blueprint calls its APIs as. */
+const AGENT_IDENTITY_DOC = "entra-federation.md#the-agent-identity-leg";
+
 /** `agentIdentity` (and an agent class's). */
 export const AGENT_IDENTITY_KEYS = object(
     {
-        summary: "The agent's Agent Identity, which the cloud contracts trust under Option 2.",
-        required: "with cloudPrincipal: agentIdentity, and only then",
+        summary:
+            "The Agent Identity the agent calls its downstream APIs as (the sidecar mints its tokens through the Blueprint), and which the cloud contracts trust under Option 2.",
+        required:
+            "on an agentIdentityBlueprint whenever the agent has downstream APIs (its containerApp.sidecar.downstreamApis; for the primary agent also kind.downstreamApis), and with cloudPrincipal: agentIdentity; never on a classic app registration (blueprint.kind: application), which calls as the app",
         section: "Option 1 or Option 2",
-        see: OPTION_2,
+        see: AGENT_IDENTITY_DOC,
     },
     {
         objectId: value("GUID", {
-            summary: "Object id of the Agent Identity (its service principal id): what the cloud contracts pin.",
+            summary: "Object id of the Agent Identity (its service principal id): the oid of its tokens, and what the cloud contracts pin under Option 2.",
             required: "unless displayName is set (create mode)",
             rule: "a GUID; not the tenant id, nor a Blueprint's appId or objectId; one Agent Identity per agent",
             example: "eeeeeeee-0000-4000-8000-000000000001",
         }),
         clientId: value("GUID", {
-            summary: "Its client (app) id: the AgentIdentity parameter the refresher passes to the sidecar.",
+            summary:
+                "Its client (app) id: the AgentIdentity parameter of every token request to the sidecar (the agent reads it from AGENT_IDENTITY_CLIENT_ID).",
             required: "unless displayName is set (create mode)",
             rule: "a GUID; not the tenant id, nor a Blueprint's appId or objectId",
             example: "eeeeeeee-0000-4000-8000-000000000002",
@@ -132,10 +148,14 @@ export const AGENT_IDENTITY_KEYS = object(
         tokenSubject: text({
             summary: "The sub claim of its app-only tokens, which the AWS role pins (AWS has no oid condition key).",
             defaultText: "objectId",
-            rule: "exact: no wildcard, padding or control character; read it from a real token (npm run doctor -- --token ...)",
+            rule: "only with cloudPrincipal: agentIdentity; exact: no wildcard, padding or control character; read it from a real token (npm run doctor -- --token ...)",
         }),
         cloudFederationAudience: object(
-            { summary: "The dedicated cloud-federation audience, defined on the Blueprint; never a downstream API's.", required: true },
+            {
+                summary: "The dedicated cloud-federation audience, defined on the Blueprint; never a downstream API's.",
+                required: "with cloudPrincipal: agentIdentity, and only then",
+                see: OPTION_2,
+            },
             {
                 identifierUri: text({
                     summary: "The identifier URI the sidecar requests (<uri>/.default).",
@@ -244,6 +264,11 @@ export interface AgentClassContext {
     readonly clouds: CloudSharedConfigs;
 }
 
+/**
+ * Parses one agent's `agentIdentity` section: the ids of the Agent Identity it calls as (or, in create mode, what the
+ * stack creates), and Option 2's cloud settings when written (whether they are needed is `parseCloudPrincipal`'s to
+ * say). Undefined when the section is absent.
+ */
 function parseAgentIdentity(
     r: Reader,
     at: string,
@@ -251,7 +276,7 @@ function parseAgentIdentity(
     blueprintAppId: string,
     created: AgentIdentityCreation,
 ): AgentIdentityConfig | undefined {
-    const root = objectAt(r, at, value, `write ${r.key(at)} as { objectId, clientId, cloudFederationAudience }`);
+    const root = objectAt(r, at, value, `write ${r.key(at)} as { objectId, clientId }, or { displayName } to create it`);
     if (!root) return undefined;
     r.onlyKnownFields(at, root, Object.keys(AI));
     // Create mode (displayName instead of objectId and clientId): src/config/agent-id-objects.ts.
@@ -266,10 +291,7 @@ function parseAgentIdentity(
         r.report(`${at}.tokenSubject`, tokenSubjectProblem, "copy the sub claim of a token the sidecar minted for this Agent Identity, or remove the key");
     const audPath = `${at}.cloudFederationAudience`;
     const aud = objectAt(r, audPath, root.cloudFederationAudience, `write ${r.key(audPath)} as { identifierUri, appId, tokenVersion }`);
-    if (!aud) {
-        r.report(audPath, "is not set", `set it to the dedicated audience defined on the Blueprint, e.g. { identifierUri: api://agentfed-<class>-cloud }`);
-        return undefined;
-    }
+    if (!aud) return { objectId, clientId, tokenSubject, cloudFederationAudience: undefined, ...(create ? { create } : {}) };
     r.onlyKnownFields(audPath, aud, Object.keys(AI.cloudFederationAudience.fields));
     const tokenVersion =
         aud.tokenVersion === undefined || aud.tokenVersion === null ? AI.cloudFederationAudience.fields.tokenVersion.default : aud.tokenVersion;
@@ -369,7 +391,7 @@ function parseClass(r: Reader, at: string, entry: JsonObject, ctx: AgentClassCon
     const appObj = objectAt(r, `${at}.containerApp`, entry.containerApp, `write ${r.key(`${at}.containerApp`)} as { name, agent: { image } }`);
     if (appObj) {
         containerApp = parseContainerAppObject(r, `${at}.containerApp`, appObj);
-        reportAgentIdentityOverride(r, `${at}.containerApp`, containerApp, cloudPrincipal);
+        reportAgentIdentityOverride(r, `${at}.containerApp`, containerApp, blueprint.kind, agentIdentity);
         const environment = appObj.environment;
         if (isJsonObject(environment) && environment.logRetentionDays !== undefined && environment.existingId === undefined)
             r.report(
@@ -378,6 +400,9 @@ function parseClass(r: Reader, at: string, entry: JsonObject, ctx: AgentClassCon
                 `drop it: the shared environment keeps its logs for ${r.key("containerApp.environment.logRetentionDays")} days (30 without that key)`,
             );
     }
+    reportAgentIdentityNeed(r, `${at}.`, blueprint.kind, agentIdentity, cloudPrincipal, [
+        { path: `${at}.containerApp.sidecar.downstreamApis`, apis: containerApp?.sidecar.downstreamApis ?? [] },
+    ]);
 
     return {
         name,
@@ -422,6 +447,12 @@ export function parseCloudPrincipal(
                 "is not set, but cloudPrincipal is agentIdentity",
                 "set { objectId, clientId, cloudFederationAudience } of the agent's Agent Identity",
             );
+        else if (agentIdentity && agentIdentity.cloudFederationAudience === undefined)
+            r.report(
+                `${prefix}agentIdentity.cloudFederationAudience`,
+                "is not set, but cloudPrincipal is agentIdentity",
+                "set it to the dedicated audience defined on the Blueprint, e.g. { identifierUri: api://agentfed-<agent>-cloud }",
+            );
         if (federated.length === 0)
             r.report(
                 `${prefix}cloudPrincipal`,
@@ -450,27 +481,83 @@ export function parseCloudPrincipal(
                 "read it from a token the sidecar minted for this Agent Identity: `npm run doctor -- --stack <stack> --token <jwt>` prints its iss, sub and aud " +
                     "(docs/agent-classes.md, live smoke test); set tokenSubject to that sub",
             );
-    } else if (raw.agentIdentity !== undefined) {
-        r.report(
-            `${prefix}agentIdentity`,
-            "is set, but cloudPrincipal is uami (Option 1), so nothing would use it",
-            `set ${r.key(`${prefix}cloudPrincipal`)}: agentIdentity, or remove agentIdentity`,
-        );
+    } else if (isJsonObject(raw.agentIdentity)) {
+        // Option 1: the agent calls its APIs as the Agent Identity, but the clouds trust its UAMI.
+        for (const key of ["cloudFederationAudience", "tokenSubject"] as const)
+            if (raw.agentIdentity[key] !== undefined)
+                r.report(
+                    `${prefix}agentIdentity.${key}`,
+                    "is set, but cloudPrincipal is uami (Option 1): only Option 2 federates the Agent Identity to the clouds, so nothing would use it",
+                    `set ${r.key(`${prefix}cloudPrincipal`)}: agentIdentity, or remove ${key} (keep objectId and clientId: the agent calls its APIs as that Agent Identity)`,
+                );
     }
-    return { cloudPrincipal, agentIdentity: cloudPrincipal === "agentIdentity" ? agentIdentity : undefined };
+    return { cloudPrincipal, agentIdentity };
+}
+
+/** A list of downstream APIs an agent's sidecar calls, and where it is configured. */
+export interface AgentApiUse {
+    readonly path: string;
+    readonly apis: readonly { readonly name: string }[];
 }
 
 /**
- * Refuses `<at>.sidecar.allowAgentIdentityOverride: true` on an agent that does not use Option 2 (the rule is the
- * pure `agentIdentityOverrideProblem`); Option 2 turns the override on by itself.
+ * Whether the agent must, may or may not declare an Agent Identity. On an Entra Agent ID Blueprint the sidecar gets API
+ * tokens only as an Agent Identity: a Blueprint "can perform exactly one operation in the tenant: provision or
+ * deprovision agent identities" (Learn, "Agent identity blueprints"), and the API token is issued to the Agent
+ * Identity (Learn, "Agent autonomous app OAuth flow": T1 with fmi_path=<agent identity>, then client_id=<agent
+ * identity>). So an agent with downstream APIs there names its Agent Identity; a classic app registration has none and
+ * calls as the app; an Agent Identity nothing calls as yet (no API, Option 1) is only warned about.
  */
-export function reportAgentIdentityOverride(r: Reader, at: string, containerApp: ContainerAppConfig | undefined, cloudPrincipal: CloudPrincipal): void {
-    const problem = containerApp && agentIdentityOverrideProblem(containerApp.sidecar.allowAgentIdentityOverride, cloudPrincipal === "agentIdentity");
+export function reportAgentIdentityNeed(
+    r: Reader,
+    prefix: string,
+    blueprintKind: BlueprintKind,
+    agentIdentity: AgentIdentityConfig | undefined,
+    cloudPrincipal: CloudPrincipal,
+    uses: readonly AgentApiUse[],
+): void {
+    const calling = uses.filter((u) => u.apis.length > 0);
+    const where = calling.map((u) => `${r.key(u.path)} (${u.apis.map((a) => a.name).join(", ")})`).join(" and ");
+    if (blueprintKind === "application") {
+        if (agentIdentity)
+            r.report(
+                `${prefix}agentIdentity`,
+                "is set, but the agent's blueprint.kind is application: a classic app registration has no Agent Identity, and the agent calls its APIs as the app",
+                "remove agentIdentity, or point blueprint at an Entra Agent ID Blueprint (kind: agentIdentityBlueprint) and its Agent Identity",
+            );
+        return;
+    }
+    if (agentIdentity === undefined && calling.length > 0)
+        r.report(
+            `${prefix}agentIdentity`,
+            `is not set, but the agent calls ${where} through the sidecar on an Agent ID Blueprint, which gets no API token of its own: the sidecar would ask for it as the Blueprint and fail`,
+            `set ${r.key(`${prefix}agentIdentity`)} to { objectId, clientId } of the Agent Identity the agent calls as (its service principal's id and appId under the Blueprint), or to { displayName } to have the stack create it; and grant it the API's app role (docs/entra-federation.md, the Agent Identity leg)`,
+        );
+    else if (agentIdentity !== undefined && calling.length === 0 && cloudPrincipal !== "agentIdentity")
+        r.warnings.push(
+            `${r.key(`${prefix}agentIdentity`)} is set, but the agent calls no downstream API through the sidecar and cloudPrincipal is uami: ` +
+                `nothing calls as that Agent Identity yet (add the APIs under ${uses.map((u) => r.key(u.path)).join(" or ")}).`,
+        );
+}
+
+/**
+ * Refuses `<at>.sidecar.allowAgentIdentityOverride: true` on an agent that calls as no Agent Identity (the rule is the
+ * pure `agentIdentityOverrideProblem`); the stack turns the override on by itself for every agent that does.
+ */
+export function reportAgentIdentityOverride(
+    r: Reader,
+    at: string,
+    containerApp: ContainerAppConfig | undefined,
+    blueprintKind: BlueprintKind,
+    agentIdentity: AgentIdentityConfig | undefined,
+): void {
+    const callsAsAgentIdentity = blueprintKind === "agentIdentityBlueprint" && agentIdentity !== undefined;
+    const problem = containerApp && agentIdentityOverrideProblem(containerApp.sidecar.allowAgentIdentityOverride, callsAsAgentIdentity);
     if (problem)
         r.report(
             `${at}.sidecar.allowAgentIdentityOverride`,
             problem,
-            "remove the key; Option 2 (cloudPrincipal: agentIdentity) turns the override on by itself (docs/agent-classes.md, what the override opens)",
+            "remove the key; the stack turns the override on by itself for every agent with an Agent Identity (docs/container-app.md, the override flag)",
         );
 }
 
@@ -513,6 +600,7 @@ export function parseAgentClasses(r: Reader, ctx: AgentClassContext, primary: Ag
             principals: primary,
             containerApp: primary.containerApp,
             agentIdentity: primary.agentIdentity,
+            option2: primary.cloudPrincipal === "agentIdentity",
         },
         ...classes.map((c, i) => ({
             prefix: `${key}[${i}].`,
@@ -522,6 +610,7 @@ export function parseAgentClasses(r: Reader, ctx: AgentClassContext, primary: Ag
             principals: c,
             containerApp: c.containerApp,
             agentIdentity: c.agentIdentity,
+            option2: c.cloudPrincipal === "agentIdentity",
         })),
     ];
     // Names that must be unique across the primary agent and every class.
@@ -552,6 +641,7 @@ export function parseAgentClasses(r: Reader, ctx: AgentClassContext, primary: Ag
         ]),
     ]);
     reportSharedOption2Blueprints(r, agents);
+    reportSharedBlueprintIdentities(r, agents);
     reportAudienceTraps(r, ctx, agents);
     return classes;
 }
@@ -567,6 +657,8 @@ interface Agent {
     readonly principals: CloudAgentConfigs;
     readonly containerApp: ContainerAppConfig | undefined;
     readonly agentIdentity: AgentIdentityConfig | undefined;
+    /** Whether its cloud contracts trust its Agent Identity (Option 2). */
+    readonly option2: boolean;
 }
 
 /**
@@ -576,7 +668,7 @@ interface Agent {
  */
 function reportSharedOption2Blueprints(r: Reader, agents: readonly Agent[]): void {
     for (const agent of agents) {
-        if (!agent.agentIdentity) continue;
+        if (!agent.option2) continue;
         const others = agents.filter((o) => o !== agent && o.blueprintObjectId === agent.blueprintObjectId).map((o) => o.label);
         if (others.length > 0)
             r.report(
@@ -584,6 +676,29 @@ function reportSharedOption2Blueprints(r: Reader, agents: readonly Agent[]): voi
                 `is shared with ${others.join(", ")}: under Option 2 every agent the Blueprint trusts can have this agent's Agent Identity token minted, and with it its cloud credentials`,
                 "give each Option 2 agent a Blueprint of its own (agentClasses[i].blueprint), or use Option 1 (cloudPrincipal: uami)",
             );
+    }
+}
+
+/**
+ * Agents with different Agent Identities on one Blueprint: any replica the Blueprint trusts (through its FIC) can have
+ * the sidecar mint a token for any of the Blueprint's Agent Identities, by naming it in `?AgentIdentity=`. That is
+ * Entra's model (an Agent Identity's tokens are issued to its parent Blueprint's credential), not a sidecar setting,
+ * so it is a warning: the Blueprint is the boundary between agents, not the Agent Identity.
+ */
+function reportSharedBlueprintIdentities(r: Reader, agents: readonly Agent[]): void {
+    const byBlueprint = new Map<string, Agent[]>();
+    for (const agent of agents) {
+        if (!agent.agentIdentity) continue;
+        byBlueprint.set(agent.blueprintObjectId, [...(byBlueprint.get(agent.blueprintObjectId) ?? []), agent]);
+    }
+    for (const [blueprintObjectId, sharing] of byBlueprint) {
+        const identities = new Set(sharing.map((a) => a.agentIdentity!.clientId.toLowerCase()));
+        if (identities.size < 2) continue;
+        r.warnings.push(
+            `${sharing.map((a) => a.label).join(", ")} share Blueprint ${blueprintObjectId} with different Agent Identities: any replica the Blueprint trusts ` +
+                "can have the sidecar mint a token as any of them (Entra's model: an Agent Identity's tokens go to its Blueprint's credential). " +
+                "Give an agent a Blueprint of its own (agentClasses[i].blueprint) where that matters (docs/agent-classes.md).",
+        );
     }
 }
 
@@ -602,15 +717,15 @@ function reportAudienceTraps(r: Reader, ctx: AgentClassContext, agents: readonly
     });
     for (const audience of owned) {
         const clash = downstream.find((d) => sameEntraAudience(d, audience.uri));
-        if (clash !== undefined && agents.some((a) => a.agentIdentity && a.principals[audience.id] !== undefined))
+        if (clash !== undefined && agents.some((a) => a.option2 && a.principals[audience.id] !== undefined))
             r.report(
                 audience.key,
                 `equals the audience of a downstream API the sidecar calls (${clash}, which Entra resolves to ${audience.uri}); Option 2 agents request it as their ${audience.label} audience`,
                 audience.fix,
             );
     }
-    for (const { prefix, agentIdentity } of agents) {
-        if (!agentIdentity) continue;
+    for (const { prefix, agentIdentity, option2 } of agents) {
+        if (!option2 || agentIdentity?.cloudFederationAudience === undefined) continue;
         // A created Blueprint's appId is not known yet (a stand-in): nothing typed in config can equal it, so a neutral GUID stands in for the check.
         const audience = agentIdentity.cloudFederationAudience;
         const checked = parseCreatedId(audience.appId) ? { ...audience, appId: "00000000-0000-0000-0000-000000000000" } : audience;

@@ -23,6 +23,7 @@ import {
     CLOUD_PRINCIPAL_KEY,
     parseAgentClasses,
     parseCloudPrincipal,
+    reportAgentIdentityNeed,
     reportAgentIdentityOverride,
 } from "./agent-classes";
 import { DeclaredFederatedCredential, StackConfig } from "./schema";
@@ -302,7 +303,7 @@ function reportEqualIds(r: Reader, ids: readonly { path: string; value: string |
     }
 }
 
-/** The directory ids one agent names: its Blueprint's two ids, and its Agent Identity's under Option 2. */
+/** The directory ids one agent names: its Blueprint's two ids, its Agent Identity's, and Option 2's audience app. */
 function directoryIds(
     prefix: string,
     blueprint: AgentClassConfig["blueprint"],
@@ -315,11 +316,15 @@ function directoryIds(
             ? ([
                   { path: `${prefix}agentIdentity.objectId`, value: agentIdentity.objectId, kind: "Agent Identity" },
                   { path: `${prefix}agentIdentity.clientId`, value: agentIdentity.clientId, kind: "Agent Identity" },
-                  {
-                      path: `${prefix}agentIdentity.cloudFederationAudience.appId`,
-                      value: agentIdentity.cloudFederationAudience.appId,
-                      kind: "application (client) id",
-                  },
+                  ...(agentIdentity.cloudFederationAudience
+                      ? ([
+                            {
+                                path: `${prefix}agentIdentity.cloudFederationAudience.appId`,
+                                value: agentIdentity.cloudFederationAudience.appId,
+                                kind: "application (client) id",
+                            },
+                        ] as const)
+                      : []),
               ] as const)
             : []),
     ];
@@ -462,7 +467,7 @@ export function parseStackConfig(source: ConfigSource, namespace: string, option
     const clouds = shared as unknown as CloudSharedConfigs;
     const primaryPrincipals = primaryClouds as unknown as CloudAgentConfigs;
     // Option 1 or Option 2 for the primary agent (Rais, "Entra Agent ID Across Clouds", Part 3); classes choose their own.
-    const agentIdentityObj = r.object("agentIdentity", `set ${r.key("agentIdentity")} to { objectId, clientId, cloudFederationAudience }`, false);
+    const agentIdentityObj = r.object("agentIdentity", `set ${r.key("agentIdentity")} to { objectId, clientId }, or { displayName } to create it`, false);
     const { cloudPrincipal, agentIdentity } = parseCloudPrincipal(
         r,
         "",
@@ -472,7 +477,12 @@ export function parseStackConfig(source: ConfigSource, namespace: string, option
         primaryPrincipals,
         (at, creation) => agentIdentityCreation(r, at, creation, blueprintRef, "blueprint"),
     );
-    reportAgentIdentityOverride(r, "containerApp", containerApp, cloudPrincipal);
+    reportAgentIdentityOverride(r, "containerApp", containerApp, kind, agentIdentity);
+    // The primary agent calls its APIs from its container app and, on Kind, from its workload there: both as its Agent Identity.
+    reportAgentIdentityNeed(r, "", kind, agentIdentity, cloudPrincipal, [
+        { path: "containerApp.sidecar.downstreamApis", apis: containerApp?.sidecar.downstreamApis ?? [] },
+        { path: "kind.downstreamApis", apis: kindCluster?.workload?.downstreamApis ?? [] },
+    ]);
     const primaryAgent: AgentConfig = {
         uami: { name: uamiName },
         blueprint: blueprintRef,
@@ -503,7 +513,7 @@ export function parseStackConfig(source: ConfigSource, namespace: string, option
         }
         reportClassFics(r, objectId, primaryFics.length, [uamiFicName, ...additional.map((f) => f.name), ...(kindFic ? [kindFic.name] : [])], agentClasses);
     }
-    if (agentIdentity && (additional.length > 0 || kindFic)) {
+    if (cloudPrincipal === "agentIdentity" && (additional.length > 0 || kindFic)) {
         warnings.push(
             `${r.key("cloudPrincipal")} is agentIdentity and the Blueprint also trusts ${[...additional.map((f) => f.name), ...(kindFic ? [kindFic.name] : [])].join(", ")}: ` +
                 "every workload a Blueprint FIC trusts can have the Agent Identity's token minted, and with it the agent's cloud credentials.",

@@ -60,7 +60,7 @@ export interface StackConfig extends CloudSharedConfigs {
     readonly kind: KindConfig | undefined;
     /** Which identity the primary agent's cloud contracts trust: `uami` (Option 1, default) or `agentIdentity` (Option 2). */
     readonly cloudPrincipal: CloudPrincipal;
-    /** The primary agent's Agent Identity under Option 2; undefined under Option 1. */
+    /** The primary agent's Agent Identity (what it and its Kind workload call APIs as; Option 2: what the clouds trust); undefined when it has none. */
     readonly agentIdentity: AgentIdentityConfig | undefined;
     /**
      * The primary agent in the shape every agent has (`AgentConfig`), from the top-level keys: `uami`, `blueprint`,

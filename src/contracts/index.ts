@@ -6,6 +6,7 @@ export * from "./token-form";
 export * from "./workload-subject";
 export * from "./github-actions";
 export * from "./agent-identity";
+export * from "./agent-identity-token";
 export * from "./entra-fic";
 export * from "./gcp-provider";
 export * from "./aws-role";

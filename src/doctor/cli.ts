@@ -6,9 +6,30 @@
  */
 import { parseCliArgs, UsageError } from "../cli-args";
 import { CliIo, EXIT } from "../cli-io";
-import type { TrustContract } from "../contracts";
-import { evaluateContracts } from "./evaluate";
-import { claimsFromFile, contractsFromStackOutputs, decodeToken, DoctorInputError, parseInstant } from "./inputs";
+import { scopeAudience, TrustContract } from "../contracts";
+import { evaluateAgentIdentities, evaluateContracts } from "./evaluate";
+import { claimsFromFile, declaredIdentities, decodeToken, DoctorInputError, parseInstant, stackOutputsFromFile } from "./inputs";
+
+/** Prefix of the sidecar entries the stack adds for cloud federation (Option 2): not downstream APIs. */
+const CLOUD_FEDERATION_API = /^DownstreamApis__Agentfed/i;
+
+/** The audiences of the downstream APIs the plan's sidecars request (`DownstreamApis__<api>__Scopes__<n>`), in any resource. */
+function plannedApiAudiences(resources: readonly { inputs: Record<string, unknown> }[]): string[] {
+    const found = new Set<string>();
+    const visit = (value: unknown, key: string | undefined): void => {
+        if (typeof value === "string") {
+            if (key && /^DownstreamApis__.+__Scopes__\d+$/.test(key) && !CLOUD_FEDERATION_API.test(key)) found.add(scopeAudience(value));
+        } else if (Array.isArray(value)) {
+            for (const v of value) {
+                const entry = v as { name?: unknown; value?: unknown };
+                if (typeof entry?.name === "string") visit(entry.value, entry.name);
+                else visit(v, undefined);
+            }
+        } else if (value !== null && typeof value === "object") for (const [k, v] of Object.entries(value)) visit(v, k);
+    };
+    for (const r of resources) visit(r.inputs, undefined);
+    return [...found];
+}
 
 export const DOCTOR_USAGE =
     "usage: npm run doctor -- [--project bootstrap] --stack <name> (--token <jwt> | --claims <file.json>) [--outputs <stack-output.json>] [--at <ISO time>] [--json]";
@@ -53,26 +74,34 @@ async function doctor(argv: readonly string[], io: CliIo, nowMs: () => number): 
 
     let contracts: TrustContract[];
     let source: string;
+    let outputs: Readonly<Record<string, unknown>>;
+    // The APIs' audiences, which only the plan knows (a deployed stack's outputs do not carry them).
+    let apiAudiences: string[] = [];
     if (values.outputs) {
-        contracts = contractsFromStackOutputs(values.outputs);
+        const deployed = stackOutputsFromFile(values.outputs);
+        contracts = [...deployed.contracts];
+        outputs = deployed.outputs;
         source = `deployed outputs ${values.outputs}`;
     } else {
         const { runPlan } = await import("../plan/run-plan.js");
         const project = values.project !== undefined ? { project: values.project } : {};
         const planOf = `offline plan of ${values.project ? `project ${values.project}, ` : ""}stack ${values.stack}`;
         // The plan fails only on what it was given (project, stack, configuration): unusable input, exit 2.
-        contracts = (
-            await runPlan({ stack: values.stack, ...project }).catch((err: unknown) => {
-                throw new DoctorInputError(`the ${planOf} failed: ${err instanceof Error ? err.message : String(err)}`);
-            })
-        ).trustContracts;
+        const plan = await runPlan({ stack: values.stack, ...project }).catch((err: unknown) => {
+            throw new DoctorInputError(`the ${planOf} failed: ${err instanceof Error ? err.message : String(err)}`);
+        });
+        contracts = plan.trustContracts;
+        outputs = plan.outputs;
+        apiAudiences = plannedApiAudiences(plan.resources);
         source = `${planOf} (cloud-assigned ids are placeholders: use --outputs for a deployed stack)`;
         if (contracts.length === 0) throw new DoctorInputError(`the ${planOf} declares no trust contract`);
     }
     const verdicts = evaluateContracts(contracts, claims, Math.floor(at / 1000), form);
+    // The third leg: the token a downstream API receives, against the Agent Identities the stack declares.
+    const { agentIdentities, diagnosis } = evaluateAgentIdentities(declaredIdentities(outputs), claims, Math.floor(at / 1000), apiAudiences, form);
 
     if (values.json) {
-        io.out(`${JSON.stringify({ verdicts }, null, 2)}\n`);
+        io.out(`${JSON.stringify({ verdicts, agentIdentities, ...(diagnosis ? { diagnosis } : {}) }, null, 2)}\n`);
         return EXIT.ok;
     }
     const lines = [`Token iss=${JSON.stringify(claims.iss)} sub=${JSON.stringify(claims.sub)} aud=${JSON.stringify(claims.aud)}`, `Contracts: ${source}`, ""];
@@ -80,6 +109,12 @@ async function doctor(argv: readonly string[], io: CliIo, nowMs: () => number): 
         lines.push(`${v.accepted ? "ACCEPTED" : "REJECTED"}  [${v.kind}] ${v.contract}`);
         for (const r of v.reasons) lines.push(`    - ${r}`);
     }
+    if (agentIdentities.length > 0) lines.push("", "Agent Identities (the token a downstream API receives):");
+    for (const v of agentIdentities) {
+        lines.push(`${v.accepted ? "ACCEPTED" : "REJECTED"}  [agent-identity] ${v.identity}`);
+        for (const r of v.reasons) lines.push(`    - ${r}`);
+    }
+    if (diagnosis) lines.push("", `BLUEPRINT TOKEN: ${diagnosis}`);
     io.out(`${lines.join("\n")}\n`);
     return EXIT.ok;
 }

@@ -1,4 +1,6 @@
 import {
+    blueprintTokenDiagnosis,
+    evaluateAgentIdentityToken,
     evaluateEntraFic,
     evaluatePulumiOidcPolicy,
     JwtClaims,
@@ -10,6 +12,7 @@ import {
 } from "../contracts";
 import { CLOUDS } from "../clouds";
 import type { CloudContractKind } from "../clouds/cloud";
+import type { DeclaredIdentities } from "./inputs";
 
 /** One contract's verdict on one token. */
 export interface ContractVerdict {
@@ -67,4 +70,36 @@ export function evaluateContracts(contracts: readonly TrustContract[], claims: J
         const reasons = unsigned ? [tokenFormReason(contract.kind, unsigned), ...verdict.reasons] : verdict.reasons;
         return { contract: contractName(contract), kind: contract.kind, accepted: reasons.length === 0, reasons };
     });
+}
+
+/** One declared Agent Identity's verdict on a token a downstream API would receive. */
+export interface AgentIdentityVerdict {
+    /** The agent and its Agent Identity, for reports. */
+    readonly identity: string;
+    readonly accepted: boolean;
+    readonly reasons: readonly string[];
+}
+
+/**
+ * The third leg: the token against each Agent Identity the stack declares (`evaluateAgentIdentityToken`), and, when it
+ * was issued to one of the stack's Blueprints itself, the diagnosis naming the cause and the fix.
+ */
+export function evaluateAgentIdentities(
+    declared: DeclaredIdentities,
+    claims: JwtClaims,
+    now: number,
+    apiAudiences: readonly string[],
+    form?: TokenForm,
+): { agentIdentities: AgentIdentityVerdict[]; diagnosis: string | undefined } {
+    const unsigned = form ? tokenFormProblem(form) : undefined;
+    const agentIdentities = declared.agentIdentities.map((identity) => {
+        const verdict = evaluateAgentIdentityToken(identity, claims, now, apiAudiences);
+        const reasons = unsigned ? [`an API refuses it: ${unsigned}`, ...verdict.reasons] : verdict.reasons;
+        return {
+            identity: `${identity.agent}: Agent Identity ${identity.clientId} (oid ${identity.objectId}) under Blueprint ${identity.blueprintAppId}`,
+            accepted: reasons.length === 0,
+            reasons,
+        };
+    });
+    return { agentIdentities, diagnosis: blueprintTokenDiagnosis(declared.blueprints, claims) };
 }

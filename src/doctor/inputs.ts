@@ -1,6 +1,6 @@
 import { decodeJwt, decodeProtectedHeader } from "jose";
 import { MAX_SMALL_INPUT_BYTES, readJsonInput } from "../cli-io";
-import type { JwtClaims, TokenForm, TrustContract } from "../contracts";
+import type { DeclaredAgentIdentity, DeclaredBlueprint, JwtClaims, TokenForm, TrustContract } from "../contracts";
 import { readStackOutputsFile, StackOutputsError } from "../outputs-file";
 
 /** Input the doctor cannot use; the CLI turns it into a clear message and exit 2. */
@@ -44,8 +44,14 @@ export function claimsFromFile(file: string): JwtClaims {
  * exported as secrets arrive as "[secret]" unless `--show-secrets` was used; contracts are never secret.
  */
 export function contractsFromStackOutputs(file: string): TrustContract[] {
+    return [...stackOutputsFromFile(file).contracts];
+}
+
+/** The contracts and every output of a deployed stack (`pulumi stack output --json`), checked as for `contractsFromStackOutputs`. */
+export function stackOutputsFromFile(file: string): { contracts: readonly TrustContract[]; outputs: Readonly<Record<string, unknown>> } {
     try {
-        return [...readStackOutputsFile(file, "--outputs").contracts];
+        const doc = readStackOutputsFile(file, "--outputs");
+        return { contracts: doc.contracts, outputs: doc.outputs };
     } catch (err) {
         if (err instanceof StackOutputsError) throw new DoctorInputError(err.message);
         throw err;
@@ -90,4 +96,38 @@ export function parseInstant(value: string, flag = "--at"): number {
             `${flag} ${JSON.stringify(value)}: outside the years a token is judged in (${EARLIEST_YEAR}-01-01 to ${LATEST_YEAR}-12-31, UTC); ${fix}`,
         );
     return ms;
+}
+
+/** What the doctor knows of a stack's Agent Identities and Blueprints, from its outputs (deployed or planned). */
+export interface DeclaredIdentities {
+    readonly agentIdentities: readonly DeclaredAgentIdentity[];
+    readonly blueprints: readonly DeclaredBlueprint[];
+}
+
+const str = (value: unknown): string | undefined => (typeof value === "string" && value !== "" && value !== "[secret]" ? value : undefined);
+
+/**
+ * The Agent Identities and Blueprints a stack's outputs declare: the primary agent's (`agentIdentityObjectId`,
+ * `agentIdentityClientId`, `blueprintAppId`) and each class's under `agentClasses`. Outputs are untrusted input: an
+ * entry missing a field is skipped, never dereferenced. A stack deployed before these outputs declares none.
+ */
+export function declaredIdentities(outputs: Readonly<Record<string, unknown>>): DeclaredIdentities {
+    const tenantId = str(outputs.tenantId);
+    if (tenantId === undefined) return { agentIdentities: [], blueprints: [] };
+    const agents: { agent: string; o: Record<string, unknown> }[] = [{ agent: "the primary agent", o: outputs }];
+    const classes = outputs.agentClasses;
+    if (classes !== null && typeof classes === "object" && !Array.isArray(classes))
+        for (const [name, o] of Object.entries(classes as Record<string, unknown>))
+            if (o !== null && typeof o === "object" && !Array.isArray(o)) agents.push({ agent: `agent class ${name}`, o: o as Record<string, unknown> });
+    const agentIdentities: DeclaredAgentIdentity[] = [];
+    const blueprints: DeclaredBlueprint[] = [];
+    for (const { agent, o } of agents) {
+        const blueprintAppId = str(o.blueprintAppId);
+        if (blueprintAppId === undefined) continue;
+        blueprints.push({ agent, tenantId, appId: blueprintAppId });
+        const objectId = str(o.agentIdentityObjectId);
+        const clientId = str(o.agentIdentityClientId);
+        if (objectId !== undefined && clientId !== undefined) agentIdentities.push({ agent, tenantId, blueprintAppId, objectId, clientId });
+    }
+    return { agentIdentities, blueprints };
 }

@@ -173,17 +173,45 @@ export const AGENT_IDENTITY_OVERRIDE_OPENS: readonly string[] = [
 export const AGENT_IDENTITY_OVERRIDE_ENV = "Sidecar__AllowOverrides__GetAuthorizationHeaderUnauthenticated";
 
 /**
- * Why `containerApp.sidecar.allowAgentIdentityOverride` may not have this value, or undefined. The override exists
- * for Option 2 (the refresher names the Agent Identity), which turns it on by itself; anywhere else it would let any
- * process in the replica mint tokens for any scope, tenant, FMI path or Agent Identity of the Blueprint
- * (`AGENT_IDENTITY_OVERRIDE_OPENS`), so it is refused rather than merely warned about.
+ * The sidecar's other per-route override flags (AzureAD/microsoft-identity-web,
+ * src/Microsoft.Identity.Web.Sidecar/Configuration/SidecarOptions.cs, `AllowOverridesOptions`; CHANGELOG 1.1.0, AzureAD/microsoft-identity-web#3794
+ * per-route AllowOverrides). `GetAuthorizationHeader` and `CallDownstreamApi` default to `true`: the authenticated
+ * routes honour overrides for any bearer token the sidecar accepts. This stack uses none of these routes, so all three
+ * are written `false`, never left to a default.
  */
-export function agentIdentityOverrideProblem(requested: boolean, option2: boolean): string | undefined {
-    if (!requested || option2) return undefined;
+export const OTHER_OVERRIDE_ENVS: readonly string[] = [
+    "Sidecar__AllowOverrides__GetAuthorizationHeader",
+    "Sidecar__AllowOverrides__CallDownstreamApi",
+    "Sidecar__AllowOverrides__CallDownstreamApiUnauthenticated",
+];
+
+/**
+ * Why `containerApp.sidecar.allowAgentIdentityOverride: true` cannot hold for this agent, or undefined. The stack turns
+ * the override on by itself for every agent that calls as an Agent Identity (`sidecarOverrideEnv`); an agent without one
+ * (a classic app registration, or no API to call) has no Agent Identity to name, and the flag would only open
+ * `AGENT_IDENTITY_OVERRIDE_OPENS` to every process in the replica.
+ */
+export function agentIdentityOverrideProblem(requested: boolean, callsAsAgentIdentity: boolean): string | undefined {
+    if (!requested || callsAsAgentIdentity) return undefined;
     return (
-        "is true, but this agent does not use Option 2 (cloudPrincipal: agentIdentity), the only use this stack has for it: " +
+        "is true, but this agent calls no API as an Agent Identity (no agentIdentity, or a classic app registration): " +
         "it would let any process in the replica choose the Agent Identity, scopes, tenant and FMI path of the tokens the sidecar mints"
     );
+}
+
+/**
+ * The sidecar's four per-route override flags, from one function for Container Apps and Kind. An agent on an Entra
+ * Agent ID Blueprint calls its APIs as its Agent Identity, and the sidecar picks the Agent Identity only from the
+ * request's `?AgentIdentity=` (its docs/sidecar/faq.md in the 1.1.x documentation: agent identities are "selected
+ * purely via request query parameters"); from 1.1.0 that parameter is ignored on `/AuthorizationHeaderUnauthenticated`
+ * unless `GetAuthorizationHeaderUnauthenticated` is true (CHANGELOG 1.1.0, AzureAD/microsoft-identity-web#3871; AuthorizationHeaderEndpoint.cs),
+ * and the sidecar then asks for the token as the Blueprint itself, which Entra does not give API tokens to (Learn,
+ * "Agent identity blueprints": a Blueprint can only provision and deprovision agent identities). So the flag is on
+ * exactly for agents that call as an Agent Identity; what bounds it is the loopback-only check (1.1.0 and later,
+ * outside Development), the sidecar port outside ingress, and the three other flags written `false` here.
+ */
+export function sidecarOverrideEnv(callsAsAgentIdentity: boolean): EnvVar[] {
+    return [{ name: AGENT_IDENTITY_OVERRIDE_ENV, value: String(callsAsAgentIdentity) }, ...OTHER_OVERRIDE_ENVS.map((name) => ({ name, value: "false" }))];
 }
 
 /**
@@ -218,7 +246,8 @@ export interface SidecarEnvInput {
     readonly downstreamApis: readonly DownstreamApi[];
     /**
      * Honour `?AgentIdentity=` and `optionsOverride.*` on `/AuthorizationHeaderUnauthenticated/{api}` (sidecar
-     * 1.1.0 ignores both otherwise). Option 2 only: see `AGENT_IDENTITY_OVERRIDE_OPENS` for what it opens.
+     * 1.1.0 ignores both otherwise): true for an agent that calls as an Agent Identity (`sidecarOverrideEnv`; what it
+     * opens: `AGENT_IDENTITY_OVERRIDE_OPENS`).
      */
     readonly allowAgentIdentityOverride: boolean;
 }
@@ -233,7 +262,7 @@ export function sidecarEnv(input: SidecarEnvInput): EnvVar[] {
         { name: "AzureAd__ClientCredentials__0__SourceType", value: "SignedAssertionFromManagedIdentity" },
         { name: "AzureAd__ClientCredentials__0__ManagedIdentityClientId", value: input.uamiClientId },
         ...downstreamApiEnv(input.downstreamApis),
-        ...(input.allowAgentIdentityOverride ? [{ name: AGENT_IDENTITY_OVERRIDE_ENV, value: "true" }] : []),
+        ...sidecarOverrideEnv(input.allowAgentIdentityOverride),
     ];
 }
 
@@ -247,11 +276,13 @@ export interface KindSidecarEnvInput {
     readonly instance: string;
     /** The APIs the agent asks the sidecar for; without one every call answers 400 "No scopes found". */
     readonly downstreamApis: readonly DownstreamApi[];
+    /** Honour `?AgentIdentity=`: true when the workload calls as an Agent Identity, as on Container Apps. */
+    readonly allowAgentIdentityOverride: boolean;
 }
 
 /**
  * The sidecar's settings on Kind: the projected service-account token is its client credential. Same host
- * settings and downstream entries as on Container Apps; never the AgentIdentity override (no Option 2 on Kind).
+ * settings, downstream entries and override flags (`sidecarOverrideEnv`) as on Container Apps.
  */
 export function kindSidecarEnv(input: KindSidecarEnvInput): EnvVar[] {
     return [
@@ -262,15 +293,47 @@ export function kindSidecarEnv(input: KindSidecarEnvInput): EnvVar[] {
         { name: "AzureAd__ClientCredentials__0__SourceType", value: "SignedAssertionFilePath" },
         { name: "AzureAd__ClientCredentials__0__SignedAssertionFileDiskPath", value: input.tokenFile },
         ...downstreamApiEnv(input.downstreamApis),
+        ...sidecarOverrideEnv(input.allowAgentIdentityOverride),
     ];
 }
 
-/** The agent's own settings: which UAMI to ask for tokens, and where the sidecar is. */
-export function agentBaseEnv(uamiClientId: string): EnvVar[] {
+/**
+ * The agent's Agent Identity client id, beside `SIDECAR_URL`: the value of `?AgentIdentity=` on every token request
+ * (set only for an agent that calls as an Agent Identity; an agent on a classic app registration calls as the app).
+ */
+export const AGENT_IDENTITY_CLIENT_ID_ENV = "AGENT_IDENTITY_CLIENT_ID";
+/** Prefix of the per-API request variables: `AGENTFED_AUTHORIZATION_URL_<API NAME IN CAPITALS>`. */
+export const AUTHORIZATION_URL_ENV_PREFIX = "AGENTFED_AUTHORIZATION_URL_";
+
+/**
+ * The exact request an agent makes for a downstream API's Authorization header: the sidecar's unauthenticated route
+ * (loopback only), naming the Agent Identity when the agent has one. The sidecar answers
+ * `{ "authorizationHeader": "Bearer <jwt>" }`; the JWT's `oid` is the Agent Identity's object id.
+ */
+export function authorizationHeaderUrl(api: string, agentIdentityClientId: string | undefined): string {
+    const route = `${SIDECAR_URL}/AuthorizationHeaderUnauthenticated/${encodeURIComponent(api)}`;
+    return agentIdentityClientId === undefined ? route : `${route}?AgentIdentity=${encodeURIComponent(agentIdentityClientId)}`;
+}
+
+/**
+ * What tells the agent container who it is: `SIDECAR_URL`, its Agent Identity's client id (when it has one) and, for
+ * each downstream API, the request to make (`AGENTFED_AUTHORIZATION_URL_WEATHER` for `Weather`; API names are letters
+ * and digits, unique without case, so the capitalised names never collide). The same on Container Apps and Kind.
+ */
+export function agentSidecarEnv(agentIdentityClientId: string | undefined, apis: readonly DownstreamApi[]): EnvVar[] {
     return [
-        { name: "AZURE_CLIENT_ID", value: uamiClientId },
         { name: "SIDECAR_URL", value: SIDECAR_URL },
+        ...(agentIdentityClientId === undefined ? [] : [{ name: AGENT_IDENTITY_CLIENT_ID_ENV, value: agentIdentityClientId }]),
+        ...apis.map((api) => ({
+            name: `${AUTHORIZATION_URL_ENV_PREFIX}${api.name.toUpperCase()}`,
+            value: authorizationHeaderUrl(api.name, agentIdentityClientId),
+        })),
     ];
+}
+
+/** The agent's own settings on Container Apps: which UAMI to ask for tokens, and the sidecar's (`agentSidecarEnv`). */
+export function agentBaseEnv(uamiClientId: string, agentIdentityClientId?: string, apis: readonly DownstreamApi[] = []): EnvVar[] {
+    return [{ name: "AZURE_CLIENT_ID", value: uamiClientId }, ...agentSidecarEnv(agentIdentityClientId, apis)];
 }
 
 /** One file the refresher keeps fresh (mirrors the JSDoc `Target` of token-refresher.js). */

@@ -1,0 +1,89 @@
+/**
+ * The third leg: the token a downstream API receives from an agent on an Entra Agent ID Blueprint. The sidecar gets it
+ * in two exchanges (Learn, "Agent autonomous app OAuth flow"): the UAMI's token is the client assertion for the
+ * Blueprint's T1, requested with `fmi_path=<agent identity client id>`; T1 is then the client assertion for the
+ * resource token, requested with `client_id=<agent identity client id>`. That token names the Agent Identity: `oid` is
+ * its object id, `appid` (v1) or `azp` (v2) its client id, `xms_par_app_azp` the parent Blueprint's appId, `aud` the
+ * API, `tid` and `iss` the tenant. A token whose `appid`/`azp` is the Blueprint itself is what the sidecar asks for
+ * when it ignored `?AgentIdentity=` (sidecar 1.1.x with the override flag off): Entra gives a Blueprint no API token
+ * (Learn, "Agent identity blueprints"), and an API must never accept one as the agent.
+ */
+import { audiencesOf, JwtClaims, lifetimeProblems, Verdict } from "./claims";
+import { entraV1Issuer, entraV2Issuer, isTokenExchangeAudience } from "./constants";
+import { sameEntraAudience } from "./agent-identity";
+
+/** An Agent Identity a stack declares, as the doctor reads it from the stack outputs. */
+export interface DeclaredAgentIdentity {
+    /** Which agent calls as it: `the primary agent`, `agent class finance`. */
+    readonly agent: string;
+    readonly tenantId: string;
+    /** The parent Blueprint's appId (the sidecar's `AzureAd__ClientId`). */
+    readonly blueprintAppId: string;
+    readonly objectId: string;
+    readonly clientId: string;
+}
+
+/** A Blueprint of the stack, for recognising a token issued to the Blueprint itself. */
+export interface DeclaredBlueprint {
+    readonly agent: string;
+    readonly tenantId: string;
+    readonly appId: string;
+}
+
+/** Entra's clock-skew allowance, as for the other Entra verdicts here. */
+const SKEW_SECONDS = 300;
+
+const text = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
+const same = (a: string | undefined, b: string): boolean => a !== undefined && a.toLowerCase() === b.toLowerCase();
+
+/** The client a token was issued to: `azp` in a v2 access token, `appid` in a v1 one. */
+export function tokenClientId(claims: JwtClaims): string | undefined {
+    return text(claims.azp) ?? text(claims.appid);
+}
+
+/**
+ * Whether `claims` is the declared Agent Identity's token for a downstream API. `apiAudiences` are the audiences of
+ * the stack's downstream APIs when known (the offline plan knows them; deployed outputs do not): a v1 token's `aud`
+ * is the identifier URI and is compared with them, a v2 token's is the API's appId, which only the API knows.
+ */
+export function evaluateAgentIdentityToken(identity: DeclaredAgentIdentity, claims: JwtClaims, now: number, apiAudiences: readonly string[] = []): Verdict {
+    const reasons: string[] = [];
+    const tid = text(claims.tid);
+    if (!same(tid, identity.tenantId)) reasons.push(`tid ${JSON.stringify(claims.tid)} is not the stack's tenant ${identity.tenantId}`);
+    const iss = text(claims.iss);
+    if (iss !== entraV2Issuer(identity.tenantId) && iss !== entraV1Issuer(identity.tenantId))
+        reasons.push(`iss ${JSON.stringify(claims.iss)} is neither ${entraV2Issuer(identity.tenantId)} nor ${entraV1Issuer(identity.tenantId)}`);
+    if (!same(text(claims.oid), identity.objectId))
+        reasons.push(`oid ${JSON.stringify(claims.oid)} is not the Agent Identity's object id ${identity.objectId}`);
+    const client = tokenClientId(claims);
+    if (!same(client, identity.clientId))
+        reasons.push(`appid/azp ${JSON.stringify(client ?? null)} is not the Agent Identity's client id ${identity.clientId}`);
+    const parent = text(claims.xms_par_app_azp);
+    if (parent !== undefined && !same(parent, identity.blueprintAppId))
+        reasons.push(`xms_par_app_azp ${parent} is not the agent's Blueprint ${identity.blueprintAppId}`);
+    const audiences = audiencesOf(claims);
+    if (audiences.length === 0) reasons.push("the token has no aud");
+    for (const aud of audiences) {
+        if (isTokenExchangeAudience(aud)) reasons.push(`aud ${aud} is the token-exchange audience: this is a federation assertion, not an API token`);
+        else if (apiAudiences.length > 0 && !/^[0-9a-f-]{36}$/i.test(aud) && !apiAudiences.some((a) => sameEntraAudience(a, aud)))
+            reasons.push(`aud ${aud} is none of the stack's downstream APIs (${apiAudiences.join(", ")})`);
+    }
+    reasons.push(...lifetimeProblems(claims, now, SKEW_SECONDS, "AADSTS700024"));
+    return { accepted: reasons.length === 0, reasons };
+}
+
+/**
+ * When `claims` was issued to one of the stack's Blueprints itself (its `appid`/`azp` is the Blueprint's appId), the
+ * cause and the fix; otherwise undefined.
+ */
+export function blueprintTokenDiagnosis(blueprints: readonly DeclaredBlueprint[], claims: JwtClaims): string | undefined {
+    const client = tokenClientId(claims);
+    const blueprint = blueprints.find((b) => same(client, b.appId));
+    if (!blueprint) return undefined;
+    return (
+        `this token was issued to Blueprint ${blueprint.appId} (${blueprint.agent}) itself, not to an Agent Identity: the sidecar ignored ` +
+        "?AgentIdentity= and asked as the Blueprint. Cause: Sidecar__AllowOverrides__GetAuthorizationHeaderUnauthenticated is not true on that " +
+        "sidecar (1.1.x ignores AgentIdentity without it), or the request named no ?AgentIdentity=. Fix: declare agentIdentity { objectId, clientId } " +
+        "for the agent and redeploy (the stack turns the flag on), and call /AuthorizationHeaderUnauthenticated/<api>?AgentIdentity=$AGENT_IDENTITY_CLIENT_ID"
+    );
+}
