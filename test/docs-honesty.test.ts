@@ -22,13 +22,6 @@ const ROOT = path.resolve(__dirname, "..");
 const SCANNED = ["src", "docs", "policy", "bootstrap", "scripts", "examples", "README.md", "Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml"];
 const TEXT_FILE = /\.(ts|js|mjs|md|ya?ml|json|sh)$/;
 
-/**
- * Files whose text is deployed as is: src/runtime/token-refresher.js is the refresher container's `node -e` command,
- * so editing even a comment rolls a new Container Apps revision on the next `pulumi up` (and the URN baselines
- * record it as a change). Its references are fixed the next time its code changes; the test below fails once the
- * file no longer needs the exemption.
- */
-const DEPLOYED_VERBATIM = new Set(["src/runtime/token-refresher.js"]);
 
 function files(rel: string): string[] {
     const abs = path.join(ROOT, rel);
@@ -71,13 +64,9 @@ function findings(file: string): string[] {
 
 describe("citations a reader can follow", () => {
     it("refuses seed numbers, issue numbers, bare #numbers and notes the repository does not hold", () => {
-        const all = SCANNED.flatMap(files).filter((f) => !DEPLOYED_VERBATIM.has(f));
+        const all = SCANNED.flatMap(files);
         assert.ok(all.length > 100, `scanned only ${all.length} files`);
         assert.deepEqual(all.flatMap(findings), []);
-    });
-
-    it("keeps the exemption for text deployed verbatim only while it is needed", () => {
-        for (const file of DEPLOYED_VERBATIM) assert.ok(findings(file).length > 0, `${file} no longer needs its exemption: remove it from DEPLOYED_VERBATIM`);
     });
 
     it("recognises each kind of unfollowable reference, and leaves named upstream references alone", () => {

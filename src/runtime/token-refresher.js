@@ -9,7 +9,7 @@
  *    endpoint, `GET $IDENTITY_ENDPOINT?api-version=2019-08-01&resource=<resource>&client_id=$AZURE_CLIENT_ID` with
  *    header `X-IDENTITY-HEADER: $IDENTITY_HEADER` (both values change per replica, so they are read from the
  *    environment at every request).
- *  - A target with `sidecar` (Option 2 of seed 001) asks the Entra auth sidecar instead:
+ *  - A target with `sidecar` (Option 2: the clouds trust the Agent Identity) asks the Entra auth sidecar instead:
  *    `GET <url>/AuthorizationHeaderUnauthenticated/<api>?AgentIdentity=<client id>` returns
  *    `{ "authorizationHeader": "Bearer <Agent Identity JWT>" }`, minted for the entry's cloud-federation audience;
  *    its expiry is read from the JWT's `exp` claim.
@@ -29,7 +29,7 @@
  *    finite number of seconds, or is more than MAX_TOKEN_LIFETIME_MS ahead, is not believed and the next source is
  *    read. A token without a believable expiry, already expired, or with less than MIN_TOKEN_LIFETIME_MS left is
  *    refused like any failed request: never written, and retried with backoff (an endpoint handing out expired
- *    tokens once drove a loop of ~900 requests a second; issue 19).
+ *    tokens once drove a loop of ~900 requests a second).
  *  - It writes the token atomically (a unique temp file + rename, mode 0644 on a volume only this app's containers
  *    mount; the temp file is removed if the write or the rename fails), then sleeps until half the token's remaining
  *    lifetime has passed, capped at 30 minutes and at least 60 s before expiry, so a file is never served within its
