@@ -22,7 +22,6 @@ const ROOT = path.resolve(__dirname, "..");
 const SCANNED = ["src", "docs", "policy", "bootstrap", "scripts", "examples", "README.md", "Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml"];
 const TEXT_FILE = /\.(ts|js|mjs|md|ya?ml|json|sh)$/;
 
-
 function files(rel: string): string[] {
     const abs = path.join(ROOT, rel);
     if (statSync(abs).isFile()) return [rel];
