@@ -180,7 +180,7 @@ export const CONTAINER_APP_KEYS = object(
                 allowAgentIdentityOverride: boolean({
                     summary: "Let callers choose the Agent Identity per request (the sidecar's AgentIdentity parameter).",
                     default: false,
-                    rule: "only under Option 2 (cloudPrincipal: agentIdentity), which turns it on by itself: it lets any process in the replica choose the Agent Identity, scopes, tenant and FMI path of the tokens the sidecar mints",
+                    rule: "no longer needed: the stack turns the override on by itself for every agent that calls its APIs as an Agent Identity (Option 1 and Option 2), so true is accepted there and refused on an agent without one; it lets any process in the replica choose the Agent Identity, scopes, tenant and FMI path of the tokens the sidecar mints",
                     see: "agent-classes.md",
                 }),
             },
