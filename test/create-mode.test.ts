@@ -145,6 +145,34 @@ describe("create mode: configuration", () => {
         assert.deepEqual(issues({ ...idsBlueprint, agentIdentity: { ...(createModeConfig().agentIdentity as object), sponsors: { userIds: [SPONSOR] } } }), []);
     });
 
+    it("refuses a tokenSubject typed in the stand-in form, which would be taken for a created object's id or pinned as a literal", () => {
+        const audience = { identifierUri: "api://agentfed-weather-cloud" };
+        // Create mode: the typed value was dropped for the created Agent Identity's object id without a word.
+        for (const typed of ["created:blueprint#objectId", "created:agentIdentity#objectId"]) {
+            const found = issues({
+                ...createModeConfig(),
+                agentIdentity: { displayName: "Weather agent (prod)", tokenSubject: typed, cloudFederationAudience: audience },
+            });
+            assert.ok(
+                found.some((i) => i.startsWith(`agentfed:agentIdentity.tokenSubject: is ${JSON.stringify(typed)}, the form of the stand-in`)),
+                found.join("\n"),
+            );
+        }
+        // Ids mode: it would have reached the contracts as a subject no token carries.
+        const ids = { objectId: "12121212-1212-1212-1212-121212121212", clientId: "34343434-3434-3434-3434-343434343434" };
+        const found = issues({
+            aws: undefined,
+            cloudPrincipal: "agentIdentity",
+            agentIdentity: { ...ids, tokenSubject: "created:blueprint#appId", cloudFederationAudience: audience },
+        });
+        assert.ok(
+            found.some((i) => i.startsWith('agentfed:agentIdentity.tokenSubject: is "created:blueprint#appId"')),
+            found.join("\n"),
+        );
+        // Left out, it defaults to the created object's id.
+        assert.deepEqual(issues(createModeConfig()), []);
+    });
+
     it("an agent class creates its own Blueprint and Agent Identity; two classes creating Blueprints never share one", () => {
         const research = {
             ...agentClass("research"),
