@@ -140,6 +140,16 @@ describe("doctor: the third leg, the Agent Identity token a downstream API recei
         assert.equal(reasons({ ...agentToken, aud: "12345678-1234-1234-1234-123456789012" }), "");
     });
 
+    it("judges the issuer by the tenant, whatever case the outputs file writes it in", () => {
+        const tenant = "abcdef01-2345-4678-9abc-def012345678";
+        const claims = { ...agentToken, tid: tenant, iss: `https://login.microsoftonline.com/${tenant}/v2.0` };
+        const upper = { ...outputs, tenantId: tenant.toUpperCase() };
+        const verdict = evaluateAgentIdentities(declaredIdentities(upper), claims, AT, ["api://weather"]).agentIdentities[0]!;
+        assert.deepEqual(verdict.reasons, []);
+        const other = { ...claims, iss: `https://login.microsoftonline.com/${OTHER_TENANT}/v2.0` };
+        assert.match(evaluateAgentIdentities(declaredIdentities(upper), other, AT, []).agentIdentities[0]!.reasons.join("\n"), /iss .* is neither/);
+    });
+
     it("recognises the Blueprint's own token and names the cause (the sidecar ignored AgentIdentity) and the fix", () => {
         const blueprintToken = { ...agentToken, oid: "bbbbbbbb-0000-4000-8000-000000000099", sub: "bbbbbbbb-0000-4000-8000-000000000099", azp: BLUEPRINT };
         const { agentIdentities, diagnosis } = judge(blueprintToken);

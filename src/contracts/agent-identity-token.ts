@@ -50,9 +50,12 @@ export function evaluateAgentIdentityToken(identity: DeclaredAgentIdentity, clai
     const reasons: string[] = [];
     const tid = text(claims.tid);
     if (!same(tid, identity.tenantId)) reasons.push(`tid ${JSON.stringify(claims.tid)} is not the stack's tenant ${identity.tenantId}`);
+    // Entra writes the tenant in lowercase in iss; an outputs file may carry it as the user once typed it (a stack
+    // deployed before config lowercased GUIDs, or a hand-edited file), which must not fail Entra's own token.
+    const tenant = identity.tenantId.toLowerCase();
     const iss = text(claims.iss);
-    if (iss !== entraV2Issuer(identity.tenantId) && iss !== entraV1Issuer(identity.tenantId))
-        reasons.push(`iss ${JSON.stringify(claims.iss)} is neither ${entraV2Issuer(identity.tenantId)} nor ${entraV1Issuer(identity.tenantId)}`);
+    if (iss !== entraV2Issuer(tenant) && iss !== entraV1Issuer(tenant))
+        reasons.push(`iss ${JSON.stringify(claims.iss)} is neither ${entraV2Issuer(tenant)} nor ${entraV1Issuer(tenant)}`);
     if (!same(text(claims.oid), identity.objectId))
         reasons.push(`oid ${JSON.stringify(claims.oid)} is not the Agent Identity's object id ${identity.objectId}`);
     const client = tokenClientId(claims);
