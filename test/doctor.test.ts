@@ -150,6 +150,14 @@ describe("doctor: the third leg, the Agent Identity token a downstream API recei
         assert.match(evaluateAgentIdentities(declaredIdentities(upper), other, AT, []).agentIdentities[0]!.reasons.join("\n"), /iss .* is neither/);
     });
 
+    it("refuses a token whose azp and appid name different clients, or either is not a string, and diagnoses a Blueprint in either", () => {
+        const reasons = (claims: Record<string, unknown>) => judge(claims).agentIdentities[0]!.reasons.join("\n");
+        assert.match(reasons({ ...agentToken, appid: BLUEPRINT }), /azp 3434[-0-9]+ and appid 4444[-0-9]+ name different clients/);
+        assert.match(reasons({ ...agentToken, azp: 42, appid: AI_CLIENT }), /azp 42 is not a string/);
+        assert.equal(reasons({ ...agentToken, appid: AI_CLIENT.toUpperCase() }), "");
+        assert.match(judge({ ...agentToken, appid: BLUEPRINT }).diagnosis ?? "", /issued to Blueprint 4444/);
+    });
+
     it("recognises the Blueprint's own token and names the cause (the sidecar ignored AgentIdentity) and the fix", () => {
         const blueprintToken = { ...agentToken, oid: "bbbbbbbb-0000-4000-8000-000000000099", sub: "bbbbbbbb-0000-4000-8000-000000000099", azp: BLUEPRINT };
         const { agentIdentities, diagnosis } = judge(blueprintToken);
