@@ -173,6 +173,36 @@ describe("create mode: configuration", () => {
         assert.deepEqual(issues(createModeConfig()), []);
     });
 
+    it("refuses a sponsor that is the tenant, an application or an Agent Identity the config names, at the sponsor", () => {
+        const TENANT_ID = readStackConfig("prod")["agentfed:tenantId"]!;
+        const found = issues({ ...createModeConfig(), blueprint: createdBlueprint({ sponsors: { userIds: [SPONSOR], groupIds: [TENANT_ID.toUpperCase()] } }) });
+        assert.ok(
+            found.some((i) =>
+                i.startsWith(
+                    `agentfed:blueprint.sponsors.groupIds[0]: equals agentfed:tenantId (${TENANT_ID}): the tenant id and a sponsor (a user or group) are different directory objects | name a person or group`,
+                ),
+            ),
+            found.join("\n"),
+        );
+        // An Agent Identity created under a Blueprint named by its ids, sponsored by that Blueprint's application.
+        const idsBlueprint = JSON.parse(readStackConfig("prod")["agentfed:blueprint"]!) as { appId: string };
+        const own = issues({
+            ...createModeConfig(),
+            blueprint: idsBlueprint,
+            agentIdentity: {
+                displayName: "Weather agent (prod)",
+                sponsors: { userIds: [idsBlueprint.appId] },
+                cloudFederationAudience: { identifierUri: "api://agentfed-weather-cloud" },
+            },
+        });
+        assert.ok(
+            own.some((i) => i.startsWith("agentfed:agentIdentity.sponsors.userIds[0]: equals agentfed:blueprint.appId")),
+            own.join("\n"),
+        );
+        // The Agent Identity's sponsors defaulted from its Blueprint are not reported twice, nor a sponsor the config names once.
+        assert.deepEqual(issues(createModeConfig()), []);
+    });
+
     it("an agent class creates its own Blueprint and Agent Identity; two classes creating Blueprints never share one", () => {
         const research = {
             ...agentClass("research"),

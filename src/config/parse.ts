@@ -280,7 +280,12 @@ function reportClassFics(r: Reader, primaryObjectId: string, primaryCount: numbe
 }
 
 /** Which directory object an id names: ids of different kinds of object can never be equal. */
-type IdKind = "tenant" | "application (client) id" | "application object id" | "Agent Identity";
+type IdKind = "tenant" | "application (client) id" | "application object id" | "Agent Identity" | "sponsor (a user or group)";
+
+/** An id's kind in a message: "the tenant id", "an Agent Identity", "a sponsor (a user or group)". */
+function idKindName(kind: IdKind): string {
+    return kind === "tenant" ? "the tenant id" : `${/^[aeiou]/i.test(kind) ? "an" : "a"} ${kind}`;
+}
 
 /**
  * Ids that must differ but were found equal: the tenant id, an application's client id, an application's object id
@@ -297,10 +302,32 @@ function reportEqualIds(r: Reader, ids: readonly { path: string; value: string |
         else if (first.kind !== kind)
             r.report(
                 path,
-                `equals ${r.key(first.path)} (${value}): ${first.kind === "tenant" ? "the tenant id" : `an ${first.kind}`} and ${kind === "tenant" ? "the tenant id" : `an ${kind}`} are different directory objects`,
-                "copy each id from its own object: az account show (tenant), az ad app show (appId and id), the Agent Identity's service principal (id and appId)",
+                `equals ${r.key(first.path)} (${value}): ${idKindName(first.kind)} and ${idKindName(kind)} are different directory objects`,
+                kind === "sponsor (a user or group)"
+                    ? "name a person or group accountable for the object (az ad user show --id <upn> --query id); Entra refuses an application, a service principal or the tenant as a sponsor"
+                    : "copy each id from its own object: az account show (tenant), az ad app show (appId and id), the Agent Identity's service principal (id and appId)",
             );
     }
+}
+
+/**
+ * The sponsors one agent's created objects name (create mode), written after every other id so a sponsor that equals
+ * the tenant, an application or an Agent Identity is reported at the sponsor. An Agent Identity's defaulted sponsors
+ * are its Blueprint's, already listed.
+ */
+function sponsorIds(
+    prefix: string,
+    blueprint: AgentClassConfig["blueprint"],
+    agentIdentity: AgentClassConfig["agentIdentity"],
+): { path: string; value: string; kind: IdKind }[] {
+    // A class on the stack's Blueprint declares none of its sponsors.
+    const ownBlueprint = blueprint.create?.key === `${prefix}blueprint`;
+    const of = (at: string, sponsors: { userIds?: readonly string[]; groupIds?: readonly string[] } | undefined) =>
+        (["userIds", "groupIds"] as const).flatMap((field) =>
+            (sponsors?.[field] ?? []).map((value, i) => ({ path: `${at}.sponsors.${field}[${i}]`, value, kind: "sponsor (a user or group)" as const })),
+        );
+    const own = agentIdentity?.create && agentIdentity.create.sponsors !== blueprint.create?.sponsors ? agentIdentity.create.sponsors : undefined;
+    return [...of(`${prefix}blueprint`, ownBlueprint ? blueprint.create?.sponsors : undefined), ...of(`${prefix}agentIdentity`, own)];
 }
 
 /** The directory ids one agent names: its Blueprint's two ids, its Agent Identity's, and Option 2's audience app. */
@@ -500,6 +527,8 @@ export function parseStackConfig(source: ConfigSource, namespace: string, option
         { path: "tenantId", value: tenantId, kind: "tenant" },
         ...directoryIds("", { kind, appId, objectId }, agentIdentity),
         ...agentClasses.flatMap((c, i) => directoryIds(`agentClasses[${i}].`, c.blueprint, c.agentIdentity)),
+        ...sponsorIds("", blueprintRef, agentIdentity),
+        ...agentClasses.flatMap((c, i) => sponsorIds(`agentClasses[${i}].`, c.blueprint, c.agentIdentity)),
     ]);
 
     if (tenantId && !tenantProblem) {
