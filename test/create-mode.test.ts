@@ -173,6 +173,16 @@ describe("create mode: configuration", () => {
         assert.deepEqual(issues(createModeConfig()), []);
     });
 
+    it("refuses a description with a control character other than a line break or tab", () => {
+        assert.ok(
+            issues({ ...createModeConfig(), blueprint: createdBlueprint({ description: "a\u0000b" }) }).some((i) =>
+                i.startsWith('agentfed:blueprint.description: contains a control character other than a line break or tab ("a\\u0000b")'),
+            ),
+        );
+        assert.ok(issues({ ...createModeConfig(), blueprint: createdBlueprint({ description: "x\u001b[2J" }) }).length > 0);
+        assert.deepEqual(issues({ ...createModeConfig(), blueprint: createdBlueprint({ description: "Line one.\n\tLine two.\r\n" }) }), []);
+    });
+
     it("refuses a sponsor that is the tenant, an application or an Agent Identity the config names, at the sponsor", () => {
         const TENANT_ID = readStackConfig("prod")["agentfed:tenantId"]!;
         const found = issues({ ...createModeConfig(), blueprint: createdBlueprint({ sponsors: { userIds: [SPONSOR], groupIds: [TENANT_ID.toUpperCase()] } }) });

@@ -172,7 +172,7 @@ export function parseBlueprintIds(
     const name = displayName(r, `${at}.displayName`, obj.displayName ?? "");
     const description = r.text(`${at}.description`, obj.description);
     const descriptionProblem = agentIdDescriptionProblem(description);
-    if (descriptionProblem) r.report(`${at}.description`, descriptionProblem, "shorten it");
+    if (descriptionProblem) r.report(`${at}.description`, descriptionProblem, "write plain text of at most 1,024 characters (line breaks and tabs allowed)");
     let sponsors: AgentIdSponsors | undefined;
     if (obj.sponsors === undefined || obj.sponsors === null)
         r.report(
