@@ -213,6 +213,54 @@ describe("create mode: configuration", () => {
         assert.deepEqual(issues(createModeConfig()), []);
     });
 
+    it("refuses one App ID URI on two Blueprints (Graph: unique across the tenant), written or added as an Option 2 audience", () => {
+        const finance = (extra: Record<string, unknown>) => {
+            const c: Record<string, unknown> = {
+                ...agentClass("finance"),
+                blueprint: { displayName: "Finance agent", sponsors: { userIds: [SPONSOR] } },
+                ...extra,
+            };
+            delete c.aws;
+            return c;
+        };
+        const written = issues({
+            ...createModeConfig(),
+            blueprint: createdBlueprint({ identifierUris: ["api://agentfed-shared"] }),
+            agentClasses: [
+                finance({ blueprint: { displayName: "Finance agent", sponsors: { userIds: [SPONSOR] }, identifierUris: ["API://agentfed-shared/"] } }),
+            ],
+        });
+        assert.ok(
+            written.some((i) =>
+                i.startsWith(
+                    'agentfed:agentClasses[0].blueprint.identifierUris[0]: is "API://agentfed-shared/", which agentfed:blueprint.identifierUris[0] already puts on the Blueprint this stack creates at agentfed:blueprint',
+                ),
+            ),
+            written.join("\n"),
+        );
+        const audiences = issues({
+            ...createModeConfig(),
+            agentClasses: [
+                finance({
+                    cloudPrincipal: "agentIdentity",
+                    agentIdentity: { displayName: "Finance agent", cloudFederationAudience: { identifierUri: "api://agentfed-weather-cloud" } },
+                }),
+            ],
+        });
+        assert.ok(
+            audiences.some((i) =>
+                i.startsWith('agentfed:agentClasses[0].agentIdentity.cloudFederationAudience.identifierUri: is "api://agentfed-weather-cloud"'),
+            ),
+            audiences.join("\n"),
+        );
+        // Each Blueprint with its own audience: accepted.
+        const own = finance({
+            cloudPrincipal: "agentIdentity",
+            agentIdentity: { displayName: "Finance agent", cloudFederationAudience: { identifierUri: "api://agentfed-finance-cloud" } },
+        });
+        assert.deepEqual(issues({ ...createModeConfig(), agentClasses: [own] }), []);
+    });
+
     it("an agent class creates its own Blueprint and Agent Identity; two classes creating Blueprints never share one", () => {
         const research = {
             ...agentClass("research"),

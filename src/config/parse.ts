@@ -7,6 +7,7 @@ import {
     guidProblem,
     issuerProblem,
     MAX_FICS_PER_APPLICATION,
+    sameEntraAudience,
     subjectProblem,
     TOKEN_EXCHANGE_AUDIENCE,
 } from "../contracts";
@@ -27,7 +28,7 @@ import {
     reportAgentIdentityOverride,
 } from "./agent-classes";
 import { DeclaredFederatedCredential, StackConfig } from "./schema";
-import { agentIdentityCreation, BLUEPRINT_CREATE_KEYS, describeId, parseBlueprintIds } from "./agent-id-objects";
+import { agentIdentityCreation, BLUEPRINT_CREATE_KEYS, describeId, parseBlueprintIds, parseCreatedId } from "./agent-id-objects";
 import { boolean, list, map, object, ObjectSpec, reuse, text, value } from "./spec";
 
 const BLUEPRINT_KINDS: readonly BlueprintKind[] = ["agentIdentityBlueprint", "application"];
@@ -357,6 +358,41 @@ function directoryIds(
     ];
 }
 
+/**
+ * Each App ID URI on one application only: Graph's agentIdentityBlueprint resource says identifierUris "must be
+ * globally unique across Microsoft Entra ID". The URIs a created Blueprint lists and the Option 2 audiences the stack
+ * adds to it, and every Option 2 audience on an application named by its appId, are grouped by that application (a
+ * created Blueprint's by its appId stand-in); one URI under two applications is reported where it is written second,
+ * instead of failing at pulumi up when Graph refuses the second Blueprint.
+ */
+function reportIdentifierUriOwners(r: Reader, agents: readonly { prefix: string; agent: Pick<AgentClassConfig, "blueprint" | "agentIdentity"> }[]): void {
+    const seen: { uri: string; owner: string; path: string }[] = [];
+    const ownerName = (owner: string) => {
+        const created = parseCreatedId(owner);
+        return created ? `the Blueprint this stack creates at ${r.key(created.key)}` : `application ${owner}`;
+    };
+    const claim = (uri: string, owner: string, path: string) => {
+        const first = seen.find((s) => sameEntraAudience(s.uri, uri) && s.owner !== owner);
+        if (first)
+            r.report(
+                path,
+                `is ${JSON.stringify(uri)}, which ${r.key(first.path)} already puts on ${ownerName(first.owner)}; an App ID URI is unique across the tenant, so Graph would refuse the second`,
+                "give each Blueprint its own identifier URIs, e.g. api://<tenantId>/agentfed-<agent>-cloud",
+            );
+        else seen.push({ uri, owner, path });
+    };
+    for (const { prefix, agent } of agents) {
+        const create = agent.blueprint.create;
+        if (create && create.key === `${prefix}blueprint`)
+            create.identifierUris.forEach((uri, j) => claim(uri, agent.blueprint.appId, `${prefix}blueprint.identifierUris[${j}]`));
+    }
+    for (const { prefix, agent } of agents) {
+        const audience = agent.agentIdentity?.cloudFederationAudience;
+        if (audience && audience.identifierUri !== "")
+            claim(audience.identifierUri, audience.appId, `${prefix}agentIdentity.cloudFederationAudience.identifierUri`);
+    }
+}
+
 /** ARM's tag rules (see TAGS), with the stack's own additions: the agent-class tag, and storage accounts' shorter names. */
 function parseTags(r: Reader, withKind: boolean, withClasses: boolean): Record<string, string> {
     const tags: Record<string, string> = {};
@@ -530,6 +566,7 @@ export function parseStackConfig(source: ConfigSource, namespace: string, option
         ...sponsorIds("", blueprintRef, agentIdentity),
         ...agentClasses.flatMap((c, i) => sponsorIds(`agentClasses[${i}].`, c.blueprint, c.agentIdentity)),
     ]);
+    reportIdentifierUriOwners(r, [{ prefix: "", agent: primaryAgent }, ...agentClasses.map((agent, i) => ({ prefix: `agentClasses[${i}].`, agent }))]);
 
     if (tenantId && !tenantProblem) {
         const primaryFics = [{ name: uamiFicName, issuer: entraV2Issuer(tenantId), subject: undefined }, ...additional, ...(kindFic ? [kindFic] : [])];
