@@ -188,7 +188,28 @@ describe("doctor: the third leg, the Agent Identity token a downstream API recei
             declared.blueprints.map((b) => b.agent),
             ["the primary agent", "agent class finance"],
         );
-        assert.deepEqual(declaredIdentities({}), { agentIdentities: [], blueprints: [] });
+        assert.deepEqual(declared.unread, ['agentClasses.broken is the string "x", not an object: agent class broken is not checked']);
+        assert.deepEqual(declaredIdentities({}), { agentIdentities: [], blueprints: [], unread: [] });
+    });
+
+    it('says which outputs it cannot read (wrong type, "[secret]") instead of passing them for a stack without Agent Identities', () => {
+        const declared = declaredIdentities({
+            tenantId: TENANT,
+            blueprintAppId: BLUEPRINT,
+            agentIdentityObjectId: 5,
+            agentIdentityClientId: "[secret]",
+            agentClasses: { finance: { blueprintAppId: [], agentIdentityObjectId: null } },
+        });
+        assert.deepEqual(declared.agentIdentities, []);
+        assert.deepEqual(declared.unread, [
+            "agentIdentityObjectId is a number, not an id: is this file the output of pulumi stack output --json?",
+            'agentIdentityClientId is "[secret]": rerun pulumi stack output --json with --show-secrets (ids are no secret)',
+            "agentClasses.finance.blueprintAppId is an array, not an id: is this file the output of pulumi stack output --json?",
+        ]);
+        assert.deepEqual(declaredIdentities({ tenantId: 42 }).unread, [
+            "tenantId is a number, not an id: is this file the output of pulumi stack output --json?",
+        ]);
+        assert.match(declaredIdentities({ tenantId: TENANT, agentClasses: "[secret]" }).unread.join(), /agentClasses is "\[secret\]", not an object/);
     });
 });
 
