@@ -77,7 +77,10 @@ export const BLUEPRINT_CREATE_KEYS = {
         example: "Weather agent (prod)",
         see: "entra-federation.md#create-mode-or-ids-mode",
     }),
-    description: text({ summary: "Create mode: the created Blueprint's description.", rule: "at most 1,024 characters; no control character but line breaks and tabs" }),
+    description: text({
+        summary: "Create mode: the created Blueprint's description.",
+        rule: "at most 1,024 characters; no control character but line breaks and tabs",
+    }),
     sponsors: { ...SPONSORS_KEYS, required: "with displayName" },
     identifierUris: list(
         {
