@@ -490,9 +490,39 @@ export function downstreamAudiences(type: string, props: Props): string[] {
  */
 interface SidecarView {
     readonly where: string;
-    readonly env: Readonly<Record<string, string>>;
+    /** Its settings, by `settingKey`, each with every value written for it. */
+    readonly env: SidecarSettings;
     readonly image: string | undefined;
 }
+
+/** A sidecar's settings by `settingKey`, each with every value any entry writes for it (in order). */
+type SidecarSettings = Readonly<Record<string, readonly string[]>>;
+
+/**
+ * The key .NET configuration reads a setting under: environment variable names with `__` for `:`
+ * (EnvironmentVariablesConfigurationProvider), compared without case (configuration keys are case-insensitive). So
+ * `SIDECAR__ALLOWOVERRIDES__CALLDOWNSTREAMAPI` and `Sidecar:AllowOverrides:CallDownstreamApi` set the same flag the
+ * sidecar reads; the checks below must see them as one.
+ */
+function settingKey(name: string): string {
+    return name.replace(/__/g, ":").toLowerCase();
+}
+
+function settings(entries: readonly (readonly [unknown, unknown])[]): SidecarSettings {
+    const out: Record<string, string[]> = {};
+    for (const [name, value] of entries) (out[settingKey(String(name))] ??= []).push(String(value));
+    return out;
+}
+
+const valuesOf = (env: SidecarSettings, name: string): readonly string[] => env[settingKey(name)] ?? [];
+/** A boolean setting as .NET reads it: `bool.Parse` ignores case and surrounding white space. */
+const isBool = (value: string, expected: "true" | "false"): boolean => value.trim().toLowerCase() === expected;
+/** True when any entry writes it true (which entry wins is the platform's; the check assumes the worst). */
+const anyTrue = (env: SidecarSettings, name: string): boolean => valuesOf(env, name).some((v) => isBool(v, "true"));
+/** The one value of a setting the checks read as text (the last entry's). */
+const valueOf = (env: SidecarSettings, name: string): string | undefined => valuesOf(env, name).at(-1);
+const isDevelopment = (env: SidecarSettings): boolean =>
+    (valueOf(env, "ASPNETCORE_ENVIRONMENT") ?? valueOf(env, "DOTNET_ENVIRONMENT") ?? "").toLowerCase() === "development";
 
 type Container = { name?: unknown; image?: unknown; env?: { name?: unknown; value?: unknown }[]; envFrom?: unknown };
 
@@ -504,20 +534,26 @@ function sidecarsOf(type: string, props: Props): SidecarView[] {
         return containers
             .map((c) => ({
                 where: `container ${JSON.stringify(c.name)}`,
-                env: Object.fromEntries((c.env ?? []).map((e) => [String(e.name), String(e.value)])),
+                env: settings((c.env ?? []).map((e) => [e.name, e.value] as const)),
                 image: typeof c.image === "string" ? c.image : undefined,
             }))
-            .filter((c) => "AzureAd__ClientId" in c.env || isSidecarImage(c.image));
+            .filter((c) => valuesOf(c.env, "AzureAd__ClientId").length > 0 || isSidecarImage(c.image));
     }
     if (type === TYPES.k8sConfigMap) {
         const data = (props.data ?? {}) as Record<string, unknown>;
-        if (!("AzureAd__ClientId" in data)) return [];
-        return [{ where: "config map", env: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, String(v)])), image: undefined }];
+        const env = settings(Object.entries(data));
+        if (valuesOf(env, "AzureAd__ClientId").length === 0) return [];
+        return [{ where: "config map", env, image: undefined }];
     }
     if (type === TYPES.k8sDeployment) {
         const spec = props.spec as { template?: { spec?: { containers?: Container[] } } } | undefined;
         const containers = (spec?.template?.spec?.containers ?? []).filter((c) => isSidecarImage(c.image));
-        return containers.map((c) => ({ where: `container ${JSON.stringify(c.name)}`, env: {}, image: String(c.image) }));
+        // Its own env entries override the config map it loads (envFrom): checked too.
+        return containers.map((c) => ({
+            where: `container ${JSON.stringify(c.name)}`,
+            env: settings((c.env ?? []).map((e) => [e.name, e.value] as const)),
+            image: String(c.image),
+        }));
     }
     return [];
 }
@@ -562,9 +598,8 @@ export function sidecarLoopbackOnly(type: string, props: Props): string[] {
                     );
             }
         }
-        if ((env["ASPNETCORE_ENVIRONMENT"] ?? env["DOTNET_ENVIRONMENT"] ?? "").toLowerCase() === "development")
-            v.push(`${where}: the sidecar runs in the Development environment, which turns its loopback-only check off`);
-        if ((env["ASPNETCORE_FORWARDEDHEADERS_ENABLED"] ?? "").toLowerCase() === "true")
+        if (isDevelopment(env)) v.push(`${where}: the sidecar runs in the Development environment, which turns its loopback-only check off`);
+        if (anyTrue(env, "ASPNETCORE_FORWARDEDHEADERS_ENABLED"))
             v.push(`${where}: ASPNETCORE_FORWARDEDHEADERS_ENABLED lets X-Forwarded-For pass a remote caller off as a loopback one`);
         return v;
     });
@@ -591,10 +626,10 @@ export const AGENT_IDENTITY_CLIENT_ID_ENV = "AGENT_IDENTITY_CLIENT_ID";
  * The port a sidecar listens on, from `ASPNETCORE_URLS` (`http://+:5000`) or `ASPNETCORE_HTTP_PORTS`; 8080 when
  * neither is set (the default of .NET 8 and later container images).
  */
-function sidecarPorts(env: Readonly<Record<string, string>>): number[] {
-    const urls = env["ASPNETCORE_URLS"];
+function sidecarPorts(env: SidecarSettings): number[] {
+    const urls = valueOf(env, "ASPNETCORE_URLS");
     if (urls) return urls.split(";").flatMap((u) => /:(\d+)\/?$/.exec(u.trim())?.slice(1).map(Number) ?? []);
-    const ports = env["ASPNETCORE_HTTP_PORTS"];
+    const ports = valueOf(env, "ASPNETCORE_HTTP_PORTS");
     if (ports)
         return ports
             .split(/[;,]/)
@@ -624,7 +659,7 @@ function ingressPorts(props: Props): number[] {
 export function sidecarOverrides(type: string, props: Props): string[] {
     return sidecarsOf(type, props).flatMap(({ where, env, image }) => {
         const v: string[] = [];
-        const isTrue = (name: string) => (env[name] ?? "").toLowerCase() === "true";
+        const isTrue = (name: string) => anyTrue(env, name);
         if (isTrue("Sidecar__AllowOverrides__CallDownstreamApiUnauthenticated"))
             v.push(`${where}: Sidecar__AllowOverrides__CallDownstreamApiUnauthenticated=true lets callers rewrite the sidecar's own downstream calls`);
         if (!isTrue(AGENT_IDENTITY_OVERRIDE_ENV)) return v;
@@ -637,15 +672,16 @@ export function sidecarOverrides(type: string, props: Props): string[] {
                     `${where}: ${opened}, and sidecar ${JSON.stringify(image)} is not shown to be 1.1.0 or later, the first to answer loopback callers only`,
                 );
         }
-        if ((env["ASPNETCORE_ENVIRONMENT"] ?? env["DOTNET_ENVIRONMENT"] ?? "").toLowerCase() === "development")
-            v.push(`${where}: ${opened}, and the Development environment turns the loopback-only check off`);
+        if (isDevelopment(env)) v.push(`${where}: ${opened}, and the Development environment turns the loopback-only check off`);
         if (isTrue("ASPNETCORE_FORWARDEDHEADERS_ENABLED"))
             v.push(`${where}: ${opened}, and ASPNETCORE_FORWARDEDHEADERS_ENABLED lets a remote caller pass as a loopback one`);
-        for (const name of OTHER_OVERRIDE_ENVS)
-            if ((env[name] ?? "").toLowerCase() !== "false")
+        for (const name of OTHER_OVERRIDE_ENVS) {
+            const written = valuesOf(env, name);
+            if (written.length === 0 || !written.every((value) => isBool(value, "false")))
                 v.push(
-                    `${where}: ${AGENT_IDENTITY_OVERRIDE_ENV}=true needs ${name}=false written out (got ${env[name] === undefined ? "nothing, and it may default to true" : JSON.stringify(env[name])})`,
+                    `${where}: ${AGENT_IDENTITY_OVERRIDE_ENV}=true needs ${name}=false written out (got ${written.length === 0 ? "nothing, and it may default to true" : written.map((w) => JSON.stringify(w)).join(", ")})`,
                 );
+        }
         if (type === TYPES.containerApp) {
             const exposed = sidecarPorts(env).filter((p) => ingressPorts(props).includes(p));
             if (exposed.length > 0) v.push(`${where}: ${opened}, and the app's ingress sends traffic to the sidecar's port ${exposed.join(", ")}`);

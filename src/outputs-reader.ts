@@ -61,6 +61,20 @@ export class StackOutputError extends Error {
     }
 }
 
+/**
+ * A wrong value as a message may show it. Only an id or enum output's string is echoed (ids are no secret, and the
+ * wrong one is what the reader must see); any other value is described by its type alone, since a reference to the
+ * wrong stack, or an output such as kindServiceAccountSigningKey, may hold a credential, and a secret output arrives
+ * here unwrapped.
+ */
+function shown(name: keyof AgentIdentityStackOutputs, value: unknown): string {
+    const echoed = GUID_OUTPUTS.includes(name) || name in ENUM_OUTPUTS;
+    if (typeof value === "string")
+        return echoed ? JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}...` : value) : `a string of ${value.length} characters`;
+    if (Array.isArray(value)) return "an array";
+    return value === null ? "null" : typeof value === "object" ? "an object" : `a ${typeof value}`;
+}
+
 function checkedOutput(stack: string, name: keyof AgentIdentityStackOutputs, value: unknown): unknown {
     if (value === undefined || value === null) {
         // A core output is absent only when the reference names another kind of stack.
@@ -68,7 +82,7 @@ function checkedOutput(stack: string, name: keyof AgentIdentityStackOutputs, val
         return name in ADDED_LATER ? (value ?? ADDED_LATER[name]) : null;
     }
     const shape = (ok: boolean, expected: string): unknown => {
-        if (!ok) throw new StackOutputError(stack, name, `is not ${expected} (got ${JSON.stringify(value)})`);
+        if (!ok) throw new StackOutputError(stack, name, `is not ${expected} (got ${shown(name, value)})`);
         return value;
     };
     if (GUID_OUTPUTS.includes(name)) return shape(typeof value === "string" && GUID.test(value), "a GUID");

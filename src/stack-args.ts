@@ -316,7 +316,7 @@ function agentIdentityArgs(config: StackConfig, agent: AgentConfig, blueprints: 
             sponsorUserIds: ai.create.sponsors.userIds ?? [],
             sponsorGroupIds: ai.create.sponsors.groupIds ?? [],
             // The object id's stand-in (tokenSubject's default) becomes the created object id.
-            tokenSubject: parseCreatedId(ai.tokenSubject) ? undefined : ai.tokenSubject,
+            tokenSubject: ai.tokenSubject === ai.objectId ? undefined : ai.tokenSubject,
             cloudFederationAudience: audience,
             ...(principal ? { dependsOn: [principal] } : {}),
         },

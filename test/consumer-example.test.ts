@@ -170,6 +170,20 @@ describe("agentIdentityOutputs (typed StackReference reader)", () => {
         assert.equal(settled.uamiClientId, JSON.stringify(prod.uamiClientId));
     });
 
+    it("never echoes a wrong value of an output that may hold a credential, secret or not", async () => {
+        const prod = await planOutputs("prod");
+        const key = "-----BEGIN RSA PRIVATE KEY-----MIIEow";
+        await mockWith({ ...prod, kindServiceAccountSigningKey: { pem: key }, trustContracts: key, uamiOid: { pem: key } }, {}, [
+            "kindServiceAccountSigningKey",
+            "trustContracts",
+        ]);
+        const settled = await settleAll(agentIdentityOutputs(new pulumi.StackReference("contoso/agentfed/prod")));
+        assert.match(settled.kindServiceAccountSigningKey ?? "", /output kindServiceAccountSigningKey is not a string \(got an object\)/);
+        assert.match(settled.trustContracts ?? "", /output trustContracts is not a list of contracts \(got a string of 37 characters\)/);
+        assert.match(settled.uamiOid ?? "", /output uamiOid is not a GUID \(got an object\)/);
+        for (const message of Object.values(settled)) assert.ok(!(message ?? "").includes("PRIVATE KEY"), message);
+    });
+
     it("reads a stack deployed before Option 2 and agent classes with the values it meant", async () => {
         const prod = await planOutputs("prod");
         const { cloudPrincipal: _c, agentClasses: _a, agentIdentityObjectId: _i, ...older } = prod;

@@ -145,6 +145,122 @@ describe("create mode: configuration", () => {
         assert.deepEqual(issues({ ...idsBlueprint, agentIdentity: { ...(createModeConfig().agentIdentity as object), sponsors: { userIds: [SPONSOR] } } }), []);
     });
 
+    it("refuses a tokenSubject typed in the stand-in form, which would be taken for a created object's id or pinned as a literal", () => {
+        const audience = { identifierUri: "api://agentfed-weather-cloud" };
+        // Create mode: the typed value was dropped for the created Agent Identity's object id without a word.
+        for (const typed of ["created:blueprint#objectId", "created:agentIdentity#objectId"]) {
+            const found = issues({
+                ...createModeConfig(),
+                agentIdentity: { displayName: "Weather agent (prod)", tokenSubject: typed, cloudFederationAudience: audience },
+            });
+            assert.ok(
+                found.some((i) => i.startsWith(`agentfed:agentIdentity.tokenSubject: is ${JSON.stringify(typed)}, the form of the stand-in`)),
+                found.join("\n"),
+            );
+        }
+        // Ids mode: it would have reached the contracts as a subject no token carries.
+        const ids = { objectId: "12121212-1212-1212-1212-121212121212", clientId: "34343434-3434-3434-3434-343434343434" };
+        const found = issues({
+            aws: undefined,
+            cloudPrincipal: "agentIdentity",
+            agentIdentity: { ...ids, tokenSubject: "created:blueprint#appId", cloudFederationAudience: audience },
+        });
+        assert.ok(
+            found.some((i) => i.startsWith('agentfed:agentIdentity.tokenSubject: is "created:blueprint#appId"')),
+            found.join("\n"),
+        );
+        // Left out, it defaults to the created object's id.
+        assert.deepEqual(issues(createModeConfig()), []);
+    });
+
+    it("refuses a description with a control character other than a line break or tab", () => {
+        assert.ok(
+            issues({ ...createModeConfig(), blueprint: createdBlueprint({ description: "a\u0000b" }) }).some((i) =>
+                i.startsWith('agentfed:blueprint.description: contains a control character other than a line break or tab ("a\\u0000b")'),
+            ),
+        );
+        assert.ok(issues({ ...createModeConfig(), blueprint: createdBlueprint({ description: "x\u001b[2J" }) }).length > 0);
+        assert.deepEqual(issues({ ...createModeConfig(), blueprint: createdBlueprint({ description: "Line one.\n\tLine two.\r\n" }) }), []);
+    });
+
+    it("refuses a sponsor that is the tenant, an application or an Agent Identity the config names, at the sponsor", () => {
+        const TENANT_ID = readStackConfig("prod")["agentfed:tenantId"]!;
+        const found = issues({ ...createModeConfig(), blueprint: createdBlueprint({ sponsors: { userIds: [SPONSOR], groupIds: [TENANT_ID.toUpperCase()] } }) });
+        assert.ok(
+            found.some((i) =>
+                i.startsWith(
+                    `agentfed:blueprint.sponsors.groupIds[0]: equals agentfed:tenantId (${TENANT_ID}): the tenant id and a sponsor (a user or group) are different directory objects | name a person or group`,
+                ),
+            ),
+            found.join("\n"),
+        );
+        // An Agent Identity created under a Blueprint named by its ids, sponsored by that Blueprint's application.
+        const idsBlueprint = JSON.parse(readStackConfig("prod")["agentfed:blueprint"]!) as { appId: string };
+        const own = issues({
+            ...createModeConfig(),
+            blueprint: idsBlueprint,
+            agentIdentity: {
+                displayName: "Weather agent (prod)",
+                sponsors: { userIds: [idsBlueprint.appId] },
+                cloudFederationAudience: { identifierUri: "api://agentfed-weather-cloud" },
+            },
+        });
+        assert.ok(
+            own.some((i) => i.startsWith("agentfed:agentIdentity.sponsors.userIds[0]: equals agentfed:blueprint.appId")),
+            own.join("\n"),
+        );
+        // The Agent Identity's sponsors defaulted from its Blueprint are not reported twice, nor a sponsor the config names once.
+        assert.deepEqual(issues(createModeConfig()), []);
+    });
+
+    it("refuses one App ID URI on two Blueprints (Graph: unique across the tenant), written or added as an Option 2 audience", () => {
+        const finance = (extra: Record<string, unknown>) => {
+            const c: Record<string, unknown> = {
+                ...agentClass("finance"),
+                blueprint: { displayName: "Finance agent", sponsors: { userIds: [SPONSOR] } },
+                ...extra,
+            };
+            delete c.aws;
+            return c;
+        };
+        const written = issues({
+            ...createModeConfig(),
+            blueprint: createdBlueprint({ identifierUris: ["api://agentfed-shared"] }),
+            agentClasses: [
+                finance({ blueprint: { displayName: "Finance agent", sponsors: { userIds: [SPONSOR] }, identifierUris: ["API://agentfed-shared/"] } }),
+            ],
+        });
+        assert.ok(
+            written.some((i) =>
+                i.startsWith(
+                    'agentfed:agentClasses[0].blueprint.identifierUris[0]: is "API://agentfed-shared/", which agentfed:blueprint.identifierUris[0] already puts on the Blueprint this stack creates at agentfed:blueprint',
+                ),
+            ),
+            written.join("\n"),
+        );
+        const audiences = issues({
+            ...createModeConfig(),
+            agentClasses: [
+                finance({
+                    cloudPrincipal: "agentIdentity",
+                    agentIdentity: { displayName: "Finance agent", cloudFederationAudience: { identifierUri: "api://agentfed-weather-cloud" } },
+                }),
+            ],
+        });
+        assert.ok(
+            audiences.some((i) =>
+                i.startsWith('agentfed:agentClasses[0].agentIdentity.cloudFederationAudience.identifierUri: is "api://agentfed-weather-cloud"'),
+            ),
+            audiences.join("\n"),
+        );
+        // Each Blueprint with its own audience: accepted.
+        const own = finance({
+            cloudPrincipal: "agentIdentity",
+            agentIdentity: { displayName: "Finance agent", cloudFederationAudience: { identifierUri: "api://agentfed-finance-cloud" } },
+        });
+        assert.deepEqual(issues({ ...createModeConfig(), agentClasses: [own] }), []);
+    });
+
     it("an agent class creates its own Blueprint and Agent Identity; two classes creating Blueprints never share one", () => {
         const research = {
             ...agentClass("research"),

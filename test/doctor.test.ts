@@ -140,6 +140,24 @@ describe("doctor: the third leg, the Agent Identity token a downstream API recei
         assert.equal(reasons({ ...agentToken, aud: "12345678-1234-1234-1234-123456789012" }), "");
     });
 
+    it("judges the issuer by the tenant, whatever case the outputs file writes it in", () => {
+        const tenant = "abcdef01-2345-4678-9abc-def012345678";
+        const claims = { ...agentToken, tid: tenant, iss: `https://login.microsoftonline.com/${tenant}/v2.0` };
+        const upper = { ...outputs, tenantId: tenant.toUpperCase() };
+        const verdict = evaluateAgentIdentities(declaredIdentities(upper), claims, AT, ["api://weather"]).agentIdentities[0]!;
+        assert.deepEqual(verdict.reasons, []);
+        const other = { ...claims, iss: `https://login.microsoftonline.com/${OTHER_TENANT}/v2.0` };
+        assert.match(evaluateAgentIdentities(declaredIdentities(upper), other, AT, []).agentIdentities[0]!.reasons.join("\n"), /iss .* is neither/);
+    });
+
+    it("refuses a token whose azp and appid name different clients, or either is not a string, and diagnoses a Blueprint in either", () => {
+        const reasons = (claims: Record<string, unknown>) => judge(claims).agentIdentities[0]!.reasons.join("\n");
+        assert.match(reasons({ ...agentToken, appid: BLUEPRINT }), /azp 3434[-0-9]+ and appid 4444[-0-9]+ name different clients/);
+        assert.match(reasons({ ...agentToken, azp: 42, appid: AI_CLIENT }), /azp 42 is not a string/);
+        assert.equal(reasons({ ...agentToken, appid: AI_CLIENT.toUpperCase() }), "");
+        assert.match(judge({ ...agentToken, appid: BLUEPRINT }).diagnosis ?? "", /issued to Blueprint 4444/);
+    });
+
     it("recognises the Blueprint's own token and names the cause (the sidecar ignored AgentIdentity) and the fix", () => {
         const blueprintToken = { ...agentToken, oid: "bbbbbbbb-0000-4000-8000-000000000099", sub: "bbbbbbbb-0000-4000-8000-000000000099", azp: BLUEPRINT };
         const { agentIdentities, diagnosis } = judge(blueprintToken);
@@ -170,7 +188,28 @@ describe("doctor: the third leg, the Agent Identity token a downstream API recei
             declared.blueprints.map((b) => b.agent),
             ["the primary agent", "agent class finance"],
         );
-        assert.deepEqual(declaredIdentities({}), { agentIdentities: [], blueprints: [] });
+        assert.deepEqual(declared.unread, ['agentClasses.broken is the string "x", not an object: agent class broken is not checked']);
+        assert.deepEqual(declaredIdentities({}), { agentIdentities: [], blueprints: [], unread: [] });
+    });
+
+    it('says which outputs it cannot read (wrong type, "[secret]") instead of passing them for a stack without Agent Identities', () => {
+        const declared = declaredIdentities({
+            tenantId: TENANT,
+            blueprintAppId: BLUEPRINT,
+            agentIdentityObjectId: 5,
+            agentIdentityClientId: "[secret]",
+            agentClasses: { finance: { blueprintAppId: [], agentIdentityObjectId: null } },
+        });
+        assert.deepEqual(declared.agentIdentities, []);
+        assert.deepEqual(declared.unread, [
+            "agentIdentityObjectId is a number, not an id: is this file the output of pulumi stack output --json?",
+            'agentIdentityClientId is "[secret]": rerun pulumi stack output --json with --show-secrets (ids are no secret)',
+            "agentClasses.finance.blueprintAppId is an array, not an id: is this file the output of pulumi stack output --json?",
+        ]);
+        assert.deepEqual(declaredIdentities({ tenantId: 42 }).unread, [
+            "tenantId is a number, not an id: is this file the output of pulumi stack output --json?",
+        ]);
+        assert.match(declaredIdentities({ tenantId: TENANT, agentClasses: "[secret]" }).unread.join(), /agentClasses is "\[secret\]", not an object/);
     });
 });
 

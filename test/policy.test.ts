@@ -391,6 +391,32 @@ describe("policy pack: the Entra auth sidecar", () => {
         assert.match(await found(current, { Sidecar__AllowOverrides__CallDownstreamApiUnauthenticated: "true" }), /CallDownstreamApiUnauthenticated/);
     });
 
+    it("reads the override flags as .NET does: keys without case or with ':' for '__', booleans with white space, every duplicate", async () => {
+        const P = "entra-sidecar-overrides-bounded";
+        const found = async (env: Record<string, string>) => ((await violations([sidecar(current, env)], P))[P] ?? []).join("\n");
+        const bounded = {
+            ASPNETCORE_URLS: "http://+:5000",
+            Sidecar__AllowOverrides__GetAuthorizationHeaderUnauthenticated: "true",
+            Sidecar__AllowOverrides__GetAuthorizationHeader: "false",
+            Sidecar__AllowOverrides__CallDownstreamApi: "false",
+            Sidecar__AllowOverrides__CallDownstreamApiUnauthenticated: "false",
+        };
+        assert.equal(await found(bounded), "");
+        // Each of these turns a flag on in the sidecar (configuration keys are case-insensitive; bool.Parse trims).
+        assert.match(await found({ SIDECAR__ALLOWOVERRIDES__CALLDOWNSTREAMAPIUNAUTHENTICATED: "true" }), /CallDownstreamApiUnauthenticated=true/);
+        assert.match(await found({ "Sidecar:AllowOverrides:CallDownstreamApiUnauthenticated": "True" }), /CallDownstreamApiUnauthenticated=true/);
+        assert.match(await found({ Sidecar__AllowOverrides__CallDownstreamApiUnauthenticated: " true " }), /CallDownstreamApiUnauthenticated=true/);
+        assert.match(
+            await found({ ...bounded, sidecar__allowoverrides__calldownstreamapi: "true" }),
+            /needs Sidecar__AllowOverrides__CallDownstreamApi=false written out \(got "false", "true"\)/,
+        );
+        assert.match(await found({ ...bounded, aspnetcore_environment: "Development" }), /Development environment turns the loopback-only check off/);
+        assert.match(await found({ ...bounded, ASPNETCORE_FORWARDEDHEADERS_ENABLED: " TRUE" }), /ASPNETCORE_FORWARDEDHEADERS_ENABLED/);
+        // A flag written false in another spelling is still false.
+        const { Sidecar__AllowOverrides__GetAuthorizationHeader: _g, ...rest } = bounded;
+        assert.equal(await found({ ...rest, SIDECAR__ALLOWOVERRIDES__GETAUTHORIZATIONHEADER: " False" }), "");
+    });
+
     it("names the same override flags and Agent Identity variable as the program (the pack cannot import it)", () => {
         assert.deepEqual(PACK_OTHER_OVERRIDE_ENVS, OTHER_OVERRIDE_ENVS);
         assert.equal(PACK_AGENT_IDENTITY_CLIENT_ID_ENV, AGENT_IDENTITY_CLIENT_ID_ENV);

@@ -286,7 +286,13 @@ function parseAgentIdentity(
     const clientId = create ? createdId(at, "clientId") : guid(r, `${at}.clientId`, root.clientId, "Agent Identity's client (app) id");
     const rawSubject = root.tokenSubject === undefined || root.tokenSubject === null ? objectId : root.tokenSubject;
     const tokenSubject = typeof rawSubject === "string" ? rawSubject : "";
-    const tokenSubjectProblem = subjectProblem(rawSubject);
+    // A typed value in the stand-in form would be taken for the created object's id (src/stack-args.ts) or reach a
+    // contract as a literal subject no token carries: refused, naming the key.
+    const tokenSubjectProblem =
+        subjectProblem(rawSubject) ??
+        (rawSubject === root.tokenSubject && typeof rawSubject === "string" && parseCreatedId(rawSubject)
+            ? `is ${JSON.stringify(rawSubject)}, the form of the stand-in this stack uses for the id of an object it creates, never a token's sub`
+            : undefined);
     if (tokenSubjectProblem)
         r.report(`${at}.tokenSubject`, tokenSubjectProblem, "copy the sub claim of a token the sidecar minted for this Agent Identity, or remove the key");
     const audPath = `${at}.cloudFederationAudience`;

@@ -77,7 +77,10 @@ export const BLUEPRINT_CREATE_KEYS = {
         example: "Weather agent (prod)",
         see: "entra-federation.md#create-mode-or-ids-mode",
     }),
-    description: text({ summary: "Create mode: the created Blueprint's description.", rule: "at most 1,024 characters" }),
+    description: text({
+        summary: "Create mode: the created Blueprint's description.",
+        rule: "at most 1,024 characters; no control character but line breaks and tabs",
+    }),
     sponsors: { ...SPONSORS_KEYS, required: "with displayName" },
     identifierUris: list(
         {
@@ -172,7 +175,7 @@ export function parseBlueprintIds(
     const name = displayName(r, `${at}.displayName`, obj.displayName ?? "");
     const description = r.text(`${at}.description`, obj.description);
     const descriptionProblem = agentIdDescriptionProblem(description);
-    if (descriptionProblem) r.report(`${at}.description`, descriptionProblem, "shorten it");
+    if (descriptionProblem) r.report(`${at}.description`, descriptionProblem, "write plain text of at most 1,024 characters (line breaks and tabs allowed)");
     let sponsors: AgentIdSponsors | undefined;
     if (obj.sponsors === undefined || obj.sponsors === null)
         r.report(

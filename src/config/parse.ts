@@ -7,6 +7,7 @@ import {
     guidProblem,
     issuerProblem,
     MAX_FICS_PER_APPLICATION,
+    sameEntraAudience,
     subjectProblem,
     TOKEN_EXCHANGE_AUDIENCE,
 } from "../contracts";
@@ -27,7 +28,7 @@ import {
     reportAgentIdentityOverride,
 } from "./agent-classes";
 import { DeclaredFederatedCredential, StackConfig } from "./schema";
-import { agentIdentityCreation, BLUEPRINT_CREATE_KEYS, describeId, parseBlueprintIds } from "./agent-id-objects";
+import { agentIdentityCreation, BLUEPRINT_CREATE_KEYS, describeId, parseBlueprintIds, parseCreatedId } from "./agent-id-objects";
 import { boolean, list, map, object, ObjectSpec, reuse, text, value } from "./spec";
 
 const BLUEPRINT_KINDS: readonly BlueprintKind[] = ["agentIdentityBlueprint", "application"];
@@ -280,7 +281,12 @@ function reportClassFics(r: Reader, primaryObjectId: string, primaryCount: numbe
 }
 
 /** Which directory object an id names: ids of different kinds of object can never be equal. */
-type IdKind = "tenant" | "application (client) id" | "application object id" | "Agent Identity";
+type IdKind = "tenant" | "application (client) id" | "application object id" | "Agent Identity" | "sponsor (a user or group)";
+
+/** An id's kind in a message: "the tenant id", "an Agent Identity", "a sponsor (a user or group)". */
+function idKindName(kind: IdKind): string {
+    return kind === "tenant" ? "the tenant id" : `${/^[aeiou]/i.test(kind) ? "an" : "a"} ${kind}`;
+}
 
 /**
  * Ids that must differ but were found equal: the tenant id, an application's client id, an application's object id
@@ -297,10 +303,32 @@ function reportEqualIds(r: Reader, ids: readonly { path: string; value: string |
         else if (first.kind !== kind)
             r.report(
                 path,
-                `equals ${r.key(first.path)} (${value}): ${first.kind === "tenant" ? "the tenant id" : `an ${first.kind}`} and ${kind === "tenant" ? "the tenant id" : `an ${kind}`} are different directory objects`,
-                "copy each id from its own object: az account show (tenant), az ad app show (appId and id), the Agent Identity's service principal (id and appId)",
+                `equals ${r.key(first.path)} (${value}): ${idKindName(first.kind)} and ${idKindName(kind)} are different directory objects`,
+                kind === "sponsor (a user or group)"
+                    ? "name a person or group accountable for the object (az ad user show --id <upn> --query id); Entra refuses an application, a service principal or the tenant as a sponsor"
+                    : "copy each id from its own object: az account show (tenant), az ad app show (appId and id), the Agent Identity's service principal (id and appId)",
             );
     }
+}
+
+/**
+ * The sponsors one agent's created objects name (create mode), written after every other id so a sponsor that equals
+ * the tenant, an application or an Agent Identity is reported at the sponsor. An Agent Identity's defaulted sponsors
+ * are its Blueprint's, already listed.
+ */
+function sponsorIds(
+    prefix: string,
+    blueprint: AgentClassConfig["blueprint"],
+    agentIdentity: AgentClassConfig["agentIdentity"],
+): { path: string; value: string; kind: IdKind }[] {
+    // A class on the stack's Blueprint declares none of its sponsors.
+    const ownBlueprint = blueprint.create?.key === `${prefix}blueprint`;
+    const of = (at: string, sponsors: { userIds?: readonly string[]; groupIds?: readonly string[] } | undefined) =>
+        (["userIds", "groupIds"] as const).flatMap((field) =>
+            (sponsors?.[field] ?? []).map((value, i) => ({ path: `${at}.sponsors.${field}[${i}]`, value, kind: "sponsor (a user or group)" as const })),
+        );
+    const own = agentIdentity?.create && agentIdentity.create.sponsors !== blueprint.create?.sponsors ? agentIdentity.create.sponsors : undefined;
+    return [...of(`${prefix}blueprint`, ownBlueprint ? blueprint.create?.sponsors : undefined), ...of(`${prefix}agentIdentity`, own)];
 }
 
 /** The directory ids one agent names: its Blueprint's two ids, its Agent Identity's, and Option 2's audience app. */
@@ -328,6 +356,41 @@ function directoryIds(
               ] as const)
             : []),
     ];
+}
+
+/**
+ * Each App ID URI on one application only: Graph's agentIdentityBlueprint resource says identifierUris "must be
+ * globally unique across Microsoft Entra ID". The URIs a created Blueprint lists and the Option 2 audiences the stack
+ * adds to it, and every Option 2 audience on an application named by its appId, are grouped by that application (a
+ * created Blueprint's by its appId stand-in); one URI under two applications is reported where it is written second,
+ * instead of failing at pulumi up when Graph refuses the second Blueprint.
+ */
+function reportIdentifierUriOwners(r: Reader, agents: readonly { prefix: string; agent: Pick<AgentClassConfig, "blueprint" | "agentIdentity"> }[]): void {
+    const seen: { uri: string; owner: string; path: string }[] = [];
+    const ownerName = (owner: string) => {
+        const created = parseCreatedId(owner);
+        return created ? `the Blueprint this stack creates at ${r.key(created.key)}` : `application ${owner}`;
+    };
+    const claim = (uri: string, owner: string, path: string) => {
+        const first = seen.find((s) => sameEntraAudience(s.uri, uri) && s.owner !== owner);
+        if (first)
+            r.report(
+                path,
+                `is ${JSON.stringify(uri)}, which ${r.key(first.path)} already puts on ${ownerName(first.owner)}; an App ID URI is unique across the tenant, so Graph would refuse the second`,
+                "give each Blueprint its own identifier URIs, e.g. api://<tenantId>/agentfed-<agent>-cloud",
+            );
+        else seen.push({ uri, owner, path });
+    };
+    for (const { prefix, agent } of agents) {
+        const create = agent.blueprint.create;
+        if (create && create.key === `${prefix}blueprint`)
+            create.identifierUris.forEach((uri, j) => claim(uri, agent.blueprint.appId, `${prefix}blueprint.identifierUris[${j}]`));
+    }
+    for (const { prefix, agent } of agents) {
+        const audience = agent.agentIdentity?.cloudFederationAudience;
+        if (audience && audience.identifierUri !== "")
+            claim(audience.identifierUri, audience.appId, `${prefix}agentIdentity.cloudFederationAudience.identifierUri`);
+    }
 }
 
 /** ARM's tag rules (see TAGS), with the stack's own additions: the agent-class tag, and storage accounts' shorter names. */
@@ -500,7 +563,10 @@ export function parseStackConfig(source: ConfigSource, namespace: string, option
         { path: "tenantId", value: tenantId, kind: "tenant" },
         ...directoryIds("", { kind, appId, objectId }, agentIdentity),
         ...agentClasses.flatMap((c, i) => directoryIds(`agentClasses[${i}].`, c.blueprint, c.agentIdentity)),
+        ...sponsorIds("", blueprintRef, agentIdentity),
+        ...agentClasses.flatMap((c, i) => sponsorIds(`agentClasses[${i}].`, c.blueprint, c.agentIdentity)),
     ]);
+    reportIdentifierUriOwners(r, [{ prefix: "", agent: primaryAgent }, ...agentClasses.map((agent, i) => ({ prefix: `agentClasses[${i}].`, agent }))]);
 
     if (tenantId && !tenantProblem) {
         const primaryFics = [{ name: uamiFicName, issuer: entraV2Issuer(tenantId), subject: undefined }, ...additional, ...(kindFic ? [kindFic] : [])];

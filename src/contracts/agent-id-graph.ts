@@ -136,6 +136,11 @@ export function agentIdDisplayNameProblem(value: unknown): string | undefined {
 export function agentIdDescriptionProblem(value: unknown): string | undefined {
     if (value === undefined || value === "") return undefined;
     if (typeof value !== "string") return `is not a string (got ${JSON.stringify(value)})`;
+    // Line breaks and tabs are text; any other control character (NUL, an ESC sequence) is not, and would reach every
+    // terminal that lists the object.
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
+    if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/.test(value))
+        return `contains a control character other than a line break or tab (${JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}...` : value)})`;
     if ([...value].length > MAX_AGENT_ID_DESCRIPTION) return `is longer than ${MAX_AGENT_ID_DESCRIPTION} characters`;
     return undefined;
 }

@@ -42,6 +42,20 @@ export function tokenClientId(claims: JwtClaims): string | undefined {
 }
 
 /**
+ * Why the token's client claims cannot be read as one client, or undefined: Entra writes `azp` in a v2 access token
+ * and `appid` in a v1 one, as strings. A token carrying both with different values, or either as a non-string, is no
+ * token Entra issued, and which one an API reads is the API's library's choice: refused rather than read as `azp`.
+ */
+function clientClaimConflict(claims: JwtClaims): string | undefined {
+    for (const name of ["azp", "appid"] as const)
+        if (claims[name] !== undefined && typeof claims[name] !== "string") return `${name} ${JSON.stringify(claims[name])} is not a string`;
+    const { azp, appid } = claims as { azp?: string; appid?: string };
+    if (azp !== undefined && appid !== undefined && azp.toLowerCase() !== appid.toLowerCase())
+        return `azp ${azp} and appid ${appid} name different clients; Entra writes one of them (azp in v2, appid in v1)`;
+    return undefined;
+}
+
+/**
  * Whether `claims` is the declared Agent Identity's token for a downstream API. `apiAudiences` are the audiences of
  * the stack's downstream APIs when known (the offline plan knows them; deployed outputs do not): a v1 token's `aud`
  * is the identifier URI and is compared with them, a v2 token's is the API's appId, which only the API knows.
@@ -50,13 +64,18 @@ export function evaluateAgentIdentityToken(identity: DeclaredAgentIdentity, clai
     const reasons: string[] = [];
     const tid = text(claims.tid);
     if (!same(tid, identity.tenantId)) reasons.push(`tid ${JSON.stringify(claims.tid)} is not the stack's tenant ${identity.tenantId}`);
+    // Entra writes the tenant in lowercase in iss; an outputs file may carry it as the user once typed it (a stack
+    // deployed before config lowercased GUIDs, or a hand-edited file), which must not fail Entra's own token.
+    const tenant = identity.tenantId.toLowerCase();
     const iss = text(claims.iss);
-    if (iss !== entraV2Issuer(identity.tenantId) && iss !== entraV1Issuer(identity.tenantId))
-        reasons.push(`iss ${JSON.stringify(claims.iss)} is neither ${entraV2Issuer(identity.tenantId)} nor ${entraV1Issuer(identity.tenantId)}`);
+    if (iss !== entraV2Issuer(tenant) && iss !== entraV1Issuer(tenant))
+        reasons.push(`iss ${JSON.stringify(claims.iss)} is neither ${entraV2Issuer(tenant)} nor ${entraV1Issuer(tenant)}`);
     if (!same(text(claims.oid), identity.objectId))
         reasons.push(`oid ${JSON.stringify(claims.oid)} is not the Agent Identity's object id ${identity.objectId}`);
     const client = tokenClientId(claims);
-    if (!same(client, identity.clientId))
+    const clientConflict = clientClaimConflict(claims);
+    if (clientConflict) reasons.push(clientConflict);
+    else if (!same(client, identity.clientId))
         reasons.push(`appid/azp ${JSON.stringify(client ?? null)} is not the Agent Identity's client id ${identity.clientId}`);
     const parent = text(claims.xms_par_app_azp);
     if (parent !== undefined && !same(parent, identity.blueprintAppId))
@@ -77,8 +96,8 @@ export function evaluateAgentIdentityToken(identity: DeclaredAgentIdentity, clai
  * cause and the fix; otherwise undefined.
  */
 export function blueprintTokenDiagnosis(blueprints: readonly DeclaredBlueprint[], claims: JwtClaims): string | undefined {
-    const client = tokenClientId(claims);
-    const blueprint = blueprints.find((b) => same(client, b.appId));
+    const clients = [text(claims.azp), text(claims.appid)];
+    const blueprint = blueprints.find((b) => clients.some((client) => same(client, b.appId)));
     if (!blueprint) return undefined;
     return (
         `this token was issued to Blueprint ${blueprint.appId} (${blueprint.agent}) itself, not to an Agent Identity: the sidecar ignored ` +

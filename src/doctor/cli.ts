@@ -98,10 +98,12 @@ async function doctor(argv: readonly string[], io: CliIo, nowMs: () => number): 
     }
     const verdicts = evaluateContracts(contracts, claims, Math.floor(at / 1000), form);
     // The third leg: the token a downstream API receives, against the Agent Identities the stack declares.
-    const { agentIdentities, diagnosis } = evaluateAgentIdentities(declaredIdentities(outputs), claims, Math.floor(at / 1000), apiAudiences, form);
+    const declared = declaredIdentities(outputs);
+    const { agentIdentities, diagnosis } = evaluateAgentIdentities(declared, claims, Math.floor(at / 1000), apiAudiences, form);
+    const unread = declared.unread;
 
     if (values.json) {
-        io.out(`${JSON.stringify({ verdicts, agentIdentities, ...(diagnosis ? { diagnosis } : {}) }, null, 2)}\n`);
+        io.out(`${JSON.stringify({ verdicts, agentIdentities, ...(diagnosis ? { diagnosis } : {}), ...(unread.length > 0 ? { unread } : {}) }, null, 2)}\n`);
         return EXIT.ok;
     }
     const lines = [`Token iss=${JSON.stringify(claims.iss)} sub=${JSON.stringify(claims.sub)} aud=${JSON.stringify(claims.aud)}`, `Contracts: ${source}`, ""];
@@ -115,6 +117,7 @@ async function doctor(argv: readonly string[], io: CliIo, nowMs: () => number): 
         for (const r of v.reasons) lines.push(`    - ${r}`);
     }
     if (diagnosis) lines.push("", `BLUEPRINT TOKEN: ${diagnosis}`);
+    if (unread.length > 0) lines.push("", "NOT CHECKED (outputs the Agent Identity check cannot read):", ...unread.map((u) => `    - ${u}`));
     io.out(`${lines.join("\n")}\n`);
     return EXIT.ok;
 }

@@ -2,6 +2,7 @@ import { decodeJwt, decodeProtectedHeader } from "jose";
 import { MAX_SMALL_INPUT_BYTES, readJsonInput } from "../cli-io";
 import type { DeclaredAgentIdentity, DeclaredBlueprint, JwtClaims, TokenForm, TrustContract } from "../contracts";
 import { readStackOutputsFile, StackOutputsError } from "../outputs-file";
+import { describe } from "../json-checks";
 
 /** Input the doctor cannot use; the CLI turns it into a clear message and exit 2. */
 export class DoctorInputError extends Error {
@@ -102,26 +103,50 @@ export function parseInstant(value: string, flag = "--at"): number {
 export interface DeclaredIdentities {
     readonly agentIdentities: readonly DeclaredAgentIdentity[];
     readonly blueprints: readonly DeclaredBlueprint[];
+    /**
+     * Outputs the third leg would read but cannot: present, yet of the wrong type or exported as "[secret]". Said,
+     * so a broken outputs file does not pass for a stack without Agent Identities.
+     */
+    readonly unread: readonly string[];
 }
 
 const str = (value: unknown): string | undefined => (typeof value === "string" && value !== "" && value !== "[secret]" ? value : undefined);
 
+/** Why an output present in the file cannot be read as an id, or undefined (absent, null, or a usable string). */
+function unreadable(path: string, value: unknown): string | undefined {
+    if (value === undefined || value === null || str(value) !== undefined) return undefined;
+    return value === "[secret]"
+        ? `${path} is "[secret]": rerun pulumi stack output --json with --show-secrets (ids are no secret)`
+        : `${path} is ${describe(value)}, not an id: is this file the output of pulumi stack output --json?`;
+}
+
 /**
  * The Agent Identities and Blueprints a stack's outputs declare: the primary agent's (`agentIdentityObjectId`,
  * `agentIdentityClientId`, `blueprintAppId`) and each class's under `agentClasses`. Outputs are untrusted input: an
- * entry missing a field is skipped, never dereferenced. A stack deployed before these outputs declares none.
+ * entry missing a field is skipped, never dereferenced, and one present but unusable is listed in `unread`. A stack
+ * deployed before these outputs declares none.
  */
 export function declaredIdentities(outputs: Readonly<Record<string, unknown>>): DeclaredIdentities {
+    const unread: string[] = [];
     const tenantId = str(outputs.tenantId);
-    if (tenantId === undefined) return { agentIdentities: [], blueprints: [] };
-    const agents: { agent: string; o: Record<string, unknown> }[] = [{ agent: "the primary agent", o: outputs }];
+    const tenantProblem = unreadable("tenantId", outputs.tenantId);
+    if (tenantId === undefined) return { agentIdentities: [], blueprints: [], unread: tenantProblem ? [tenantProblem] : [] };
+    const agents: { agent: string; path: string; o: Record<string, unknown> }[] = [{ agent: "the primary agent", path: "", o: outputs }];
     const classes = outputs.agentClasses;
-    if (classes !== null && typeof classes === "object" && !Array.isArray(classes))
+    if (classes !== null && typeof classes === "object" && !Array.isArray(classes)) {
         for (const [name, o] of Object.entries(classes as Record<string, unknown>))
-            if (o !== null && typeof o === "object" && !Array.isArray(o)) agents.push({ agent: `agent class ${name}`, o: o as Record<string, unknown> });
+            if (o !== null && typeof o === "object" && !Array.isArray(o))
+                agents.push({ agent: `agent class ${name}`, path: `agentClasses.${name}.`, o: o as Record<string, unknown> });
+            else unread.push(`agentClasses.${name} is ${describe(o)}, not an object: agent class ${name} is not checked`);
+    } else if (classes !== undefined && classes !== null)
+        unread.push(`agentClasses is ${classes === "[secret]" ? '"[secret]"' : describe(classes)}, not an object: no agent class is checked`);
     const agentIdentities: DeclaredAgentIdentity[] = [];
     const blueprints: DeclaredBlueprint[] = [];
-    for (const { agent, o } of agents) {
+    for (const { agent, path, o } of agents) {
+        for (const field of ["blueprintAppId", "agentIdentityObjectId", "agentIdentityClientId"]) {
+            const problem = unreadable(`${path}${field}`, o[field]);
+            if (problem) unread.push(problem);
+        }
         const blueprintAppId = str(o.blueprintAppId);
         if (blueprintAppId === undefined) continue;
         blueprints.push({ agent, tenantId, appId: blueprintAppId });
@@ -129,5 +154,5 @@ export function declaredIdentities(outputs: Readonly<Record<string, unknown>>): 
         const clientId = str(o.agentIdentityClientId);
         if (objectId !== undefined && clientId !== undefined) agentIdentities.push({ agent, tenantId, blueprintAppId, objectId, clientId });
     }
-    return { agentIdentities, blueprints };
+    return { agentIdentities, blueprints, unread };
 }
