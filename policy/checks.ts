@@ -700,8 +700,12 @@ export function sharedBlueprintIdentities(resources: readonly { type: string; na
     for (const r of resources) {
         if (r.type !== TYPES.containerApp) continue;
         const containers = ((r.props.template as { containers?: unknown } | undefined)?.containers ?? []) as Container[];
+        // The sidecar reads its client id as .NET configuration does (any case, `:` or `__`); the agent reads its
+        // Agent Identity from the process environment, where names are exact.
+        const blueprint = containers
+            .map((c) => valueOf(settings((c.env ?? []).map((e) => [e.name, e.value] as const)), "AzureAd__ClientId"))
+            .find((v) => v !== undefined);
         const env = (c: Container) => Object.fromEntries((c.env ?? []).map((e) => [String(e.name), String(e.value)]));
-        const blueprint = containers.map(env).find((e) => "AzureAd__ClientId" in e)?.["AzureAd__ClientId"];
         const identity = containers.map(env).find((e) => AGENT_IDENTITY_CLIENT_ID_ENV in e)?.[AGENT_IDENTITY_CLIENT_ID_ENV];
         if (!blueprint || !identity) continue;
         const identities = byBlueprint.get(blueprint.toLowerCase()) ?? new Map<string, string[]>();

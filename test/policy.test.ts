@@ -439,6 +439,10 @@ describe("policy pack: the Entra auth sidecar", () => {
         const [advice] = (await violations([app("a", "bp-1", "ai-1"), app("b", "bp-1", "ai-2"), app("c", "bp-2", "ai-3")], P))[P]!;
         assert.match(advice!, /container apps a, b call as 2 different Agent Identities of Blueprint bp-1: any replica the Blueprint trusts/);
         assert.deepEqual(await violations([app("a", "bp-1", "ai-1"), app("b", "bp-2", "ai-2")], P), {});
+        // The sidecar reads AZUREAD:CLIENTID as AzureAd__ClientId (.NET configuration keys ignore case and take `:`).
+        const spelt = app("b", "bp-1", "ai-2");
+        spelt.props.template.containers[1]!.env = [{ name: "AZUREAD:CLIENTID", value: "bp-1" }];
+        assert.match((await violations([app("a", "bp-1", "ai-1"), spelt], P))[P]![0]!, /container apps a, b call as 2 different Agent Identities/);
         assert.equal((policies.find((p) => p.name === P) as { enforcementLevel?: string }).enforcementLevel, "advisory");
     });
 
