@@ -16,7 +16,7 @@ import * as yaml from "js-yaml";
 
 const ROOT = path.resolve(__dirname, "..");
 
-/** The child: mirrors run.js (pulumi 3.270) lines that register ts-node, then requires the program module. */
+/** The child: mirrors run.js (pulumi 3.276) lines that register ts-node, then requires the program module. */
 const LOADER = `
 const path = require("node:path");
 const tsutils = require("@pulumi/pulumi/tsutils");

@@ -90,7 +90,7 @@ interface AliasLike {
     getUrn(): string;
     getSpec(): AliasSpecLike | undefined;
 }
-/** pulumirpc.RegisterResourceRequest (proto/resource_pb.d.ts, @pulumi/pulumi 3.270): the fields the recorder reads. */
+/** pulumirpc.RegisterResourceRequest (proto/resource_pb.d.ts, @pulumi/pulumi 3.276): the fields the recorder reads. */
 interface RegisterResourceRequestLike {
     getType(): string;
     getName(): string;
