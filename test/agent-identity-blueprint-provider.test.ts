@@ -315,7 +315,7 @@ describe("Agent ID Blueprint provider: a create Graph committed but did not conf
         ["timed out", { kind: "hang", commit: true, method: "POST" }],
     ] as const) {
         it(`adopts the Blueprint when the POST was carried out but ${what}: one Blueprint, no second POST`, async () => {
-            const { provider } = faked({ retry: { requestTimeoutMs: 150 } });
+            const { provider } = faked({ retry: { requestTimeoutMs: 1_000 } });
             graph.fault(fault);
             const { id } = await provider.create(inputs());
             assert.equal(stored().length, 1);
@@ -337,7 +337,7 @@ describe("Agent ID Blueprint provider: a create Graph committed but did not conf
     });
 
     it("adopts, on the next pulumi up, the Blueprint an earlier run created but never heard back about", async () => {
-        const { provider } = faked({ retry: { requestTimeoutMs: 150, maxAttempts: 1 } });
+        const { provider } = faked({ retry: { requestTimeoutMs: 1_000, maxAttempts: 1 } });
         graph.fault({ kind: "hang", commit: true, method: "POST" });
         await assert.rejects(provider.create(inputs()), /failed after 1 attempt\(s\).*timed out.*first looks the Blueprint up by this stack's creation tag/s);
         assert.equal(stored().length, 1, "Graph carried the POST out");

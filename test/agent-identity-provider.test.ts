@@ -240,7 +240,7 @@ describe("Agent Identity provider: replication lag and idempotent create", () =>
         ["timed out", { kind: "hang", commit: true, method: "POST" }],
     ] as const) {
         it(`adopts the Agent Identity when the POST was carried out but ${what}: one identity, no second POST`, async () => {
-            const { provider } = faked({ retry: { requestTimeoutMs: 150 } });
+            const { provider } = faked({ retry: { requestTimeoutMs: 1_000 } });
             graph.fault(fault);
             const { id } = await provider.create(inputs());
             assert.equal(stored().length, 1);
@@ -260,7 +260,7 @@ describe("Agent Identity provider: replication lag and idempotent create", () =>
     });
 
     it("adopts, on the next pulumi up, the Agent Identity an earlier run created but never heard back about, and renames it to the declared name", async () => {
-        const { provider } = faked({ retry: { requestTimeoutMs: 150, maxAttempts: 1 } });
+        const { provider } = faked({ retry: { requestTimeoutMs: 1_000, maxAttempts: 1 } });
         graph.fault({ kind: "hang", commit: true, method: "POST" });
         await assert.rejects(provider.create(inputs()), /failed after 1 attempt\(s\).*first looks the Agent Identity up by this stack's creation tag/s);
         assert.equal(stored().length, 1);

@@ -104,7 +104,7 @@ describe("Blueprint FIC dynamic provider against a local Graph stand-in", () => 
     });
 
     it("adopts, on the next pulumi up, the FIC an earlier run committed but never heard back about (no manual import)", async () => {
-        const { provider } = faked({ retry: { requestTimeoutMs: 150, maxAttempts: 1 } });
+        const { provider } = faked({ retry: { requestTimeoutMs: 1_000, maxAttempts: 1 } });
         graph.fault({ kind: "hang", commit: true, method: "POST" });
         await assert.rejects(provider.create(inputs()), /failed after 1 attempt\(s\).*timed out.*the next create first looks the FIC up by name/s);
         assert.equal(stored().length, 1, "Graph carried the POST out");
@@ -255,7 +255,7 @@ describe("Blueprint FIC provider: transient faults and throttling", () => {
     });
 
     it("retries a read on a connection reset and on a timeout, like a 5xx", async () => {
-        const { provider, clock } = faked({ retry: { requestTimeoutMs: 150 } });
+        const { provider, clock } = faked({ retry: { requestTimeoutMs: 1_000 } });
         const { id, outs } = await provider.create(inputs());
         graph.fault({ kind: "reset", method: "GET" }, { kind: "hang", method: "GET" });
         const read = await provider.read(id, outs);
@@ -277,7 +277,7 @@ describe("Blueprint FIC provider: a create Graph committed but did not confirm",
         ["timed out", { kind: "hang", commit: true, method: "POST" }],
     ] as const) {
         it(`adopts the FIC when the POST was carried out but ${what}: no 409, no manual import`, async () => {
-            const { provider } = faked({ retry: { requestTimeoutMs: 150 } });
+            const { provider } = faked({ retry: { requestTimeoutMs: 1_000 } });
             graph.fault(fault);
             const { id, outs } = await provider.create(inputs());
             assert.equal(stored().length, 1);
