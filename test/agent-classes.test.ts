@@ -173,6 +173,20 @@ describe("agent classes: configuration", () => {
         assert.doesNotMatch(warningsWith([option2Class("research")]), /share Blueprint/);
     });
 
+    it("warns when an Agent Identity's objectId and clientId differ, which Entra never gives it", () => {
+        const warningsWith = (agentIdentity: Record<string, string>) => {
+            const raw = readStackConfig("prod");
+            raw["agentfed:agentIdentity"] = JSON.stringify(agentIdentity);
+            return parseStackConfig({ get: (k) => raw[`agentfed:${k}`] }, "agentfed").warnings.join("\n");
+        };
+        const same = "12121212-1212-1212-1212-121212121212";
+        assert.doesNotMatch(warningsWith({ objectId: same, clientId: same.toUpperCase() }), /differ/);
+        assert.match(
+            warningsWith({ objectId: same, clientId: "34343434-3434-4434-8434-343434343434" }),
+            /agentfed:agentIdentity: objectId 1212[-0-9]+ and clientId 3434[-0-9]+ differ, but an Agent Identity's object id and app id always have the same value/,
+        );
+    });
+
     it("warns when an Option 2 primary agent's Blueprint also trusts other workloads", () => {
         const raw = readStackConfig("prod");
         raw["agentfed:cloudPrincipal"] = "agentIdentity";

@@ -110,13 +110,13 @@ describe("agent container app (prod plan under mocks)", () => {
         const plan = await runPlan({ stack: "prod" });
         const { env } = containerApp(plan);
         const agent = env("agent");
-        assert.equal(agent.AGENT_IDENTITY_CLIENT_ID, "34343434-3434-3434-3434-343434343434");
+        assert.equal(agent.AGENT_IDENTITY_CLIENT_ID, "12121212-1212-1212-1212-121212121212");
         assert.equal(
             agent.AGENTFED_AUTHORIZATION_URL_WEATHER,
-            "http://localhost:5000/AuthorizationHeaderUnauthenticated/Weather?AgentIdentity=34343434-3434-3434-3434-343434343434",
+            "http://localhost:5000/AuthorizationHeaderUnauthenticated/Weather?AgentIdentity=12121212-1212-1212-1212-121212121212",
         );
         assert.equal(plan.outputs.agentIdentityObjectId, "12121212-1212-1212-1212-121212121212");
-        assert.equal(plan.outputs.agentIdentityClientId, "34343434-3434-3434-3434-343434343434");
+        assert.equal(plan.outputs.agentIdentityClientId, "12121212-1212-1212-1212-121212121212");
     });
 
     it("keeps every override off, and names no Agent Identity, for an agent on a classic app registration", async () => {

@@ -97,7 +97,7 @@ describe("doctor: the third leg, the Agent Identity token a downstream API recei
     // Pulumi.prod.yaml's placeholders: the Blueprint and the Agent Identity the agent calls Weather as.
     const BLUEPRINT = "44444444-4444-4444-4444-444444444444";
     const AI_OID = "12121212-1212-1212-1212-121212121212";
-    const AI_CLIENT = "34343434-3434-3434-3434-343434343434";
+    const AI_CLIENT = AI_OID; // an Agent Identity's object id and app id have the same value (Learn, Agent identities)
     /** An app token for Weather, as Entra issues it to the Agent Identity (v2: azp; the parent Blueprint in xms_par_app_azp). */
     const agentToken = {
         iss: `https://login.microsoftonline.com/${TENANT}/v2.0`,
@@ -129,7 +129,7 @@ describe("doctor: the third leg, the Agent Identity token a downstream API recei
     it("rejects another Agent Identity, another tenant, another API, a federation assertion, another parent and an expired token, each by name", () => {
         const reasons = (claims: Record<string, unknown>, apis?: string[]) => judge(claims, apis).agentIdentities[0]!.reasons.join("\n");
         assert.match(reasons({ ...agentToken, oid: OTHER_OID }), /oid "[^"]+" is not the Agent Identity's object id 1212/);
-        assert.match(reasons({ ...agentToken, azp: OTHER_OID }), /appid\/azp "[^"]+" is not the Agent Identity's client id 3434/);
+        assert.match(reasons({ ...agentToken, azp: OTHER_OID }), /appid\/azp "[^"]+" is not the Agent Identity's client id 1212/);
         assert.match(reasons({ ...agentToken, tid: OTHER_TENANT }), /tid "[^"]+" is not the stack's tenant/);
         assert.match(reasons({ ...agentToken, iss: `https://login.microsoftonline.com/${OTHER_TENANT}/v2.0` }), /iss .* is neither/);
         assert.match(reasons({ ...agentToken, aud: "api://ledger" }), /aud api:\/\/ledger is none of the stack's downstream APIs \(api:\/\/weather\)/);
@@ -152,7 +152,7 @@ describe("doctor: the third leg, the Agent Identity token a downstream API recei
 
     it("refuses a token whose azp and appid name different clients, or either is not a string, and diagnoses a Blueprint in either", () => {
         const reasons = (claims: Record<string, unknown>) => judge(claims).agentIdentities[0]!.reasons.join("\n");
-        assert.match(reasons({ ...agentToken, appid: BLUEPRINT }), /azp 3434[-0-9]+ and appid 4444[-0-9]+ name different clients/);
+        assert.match(reasons({ ...agentToken, appid: BLUEPRINT }), /azp 1212[-0-9]+ and appid 4444[-0-9]+ name different clients/);
         assert.match(reasons({ ...agentToken, azp: 42, appid: AI_CLIENT }), /azp 42 is not a string/);
         assert.equal(reasons({ ...agentToken, appid: AI_CLIENT.toUpperCase() }), "");
         assert.match(judge({ ...agentToken, appid: BLUEPRINT }).diagnosis ?? "", /issued to Blueprint 4444/);
@@ -252,7 +252,7 @@ describe("npm run doctor", () => {
         );
         const result = run("--stack", "prod", "--claims", claims, "--outputs", outputsFile, "--at", "2025-05-31T12:00:00Z");
         assert.equal(result.status, 0, result.stderr);
-        assert.match(result.stdout, /REJECTED {2}\[agent-identity\] the primary agent: Agent Identity 34343434/);
+        assert.match(result.stdout, /REJECTED {2}\[agent-identity\] the primary agent: Agent Identity 12121212/);
         assert.match(result.stdout, /BLUEPRINT TOKEN: this token was issued to Blueprint 44444444-4444-4444-4444-444444444444/);
         const json = JSON.parse(
             run("--stack", "prod", "--claims", claims, "--outputs", outputsFile, "--at", "2025-05-31T12:00:00Z", "--json").stdout,

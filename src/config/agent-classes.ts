@@ -524,6 +524,14 @@ export function reportAgentIdentityNeed(
 ): void {
     const calling = uses.filter((u) => u.apis.length > 0);
     const where = calling.map((u) => `${r.key(u.path)} (${u.apis.map((a) => a.name).join(", ")})`).join(" and ");
+    // An Agent Identity's object id and app id "always have the same value" (Learn, Agent identities); two different
+    // ids are most likely one copied from another object. A warning, not an error: only the sidecar uses clientId.
+    if (agentIdentity && !agentIdentity.create && agentIdentity.objectId.toLowerCase() !== agentIdentity.clientId.toLowerCase())
+        r.warnings.push(
+            `${r.key(`${prefix}agentIdentity`)}: objectId ${agentIdentity.objectId} and clientId ${agentIdentity.clientId} differ, but an Agent Identity's ` +
+                "object id and app id always have the same value (Learn, Agent identities): check that neither was copied from another object " +
+                "(the Blueprint, its principal, another Agent Identity).",
+        );
     if (blueprintKind === "application") {
         if (agentIdentity)
             r.report(
