@@ -140,6 +140,13 @@ describe("doctor: the third leg, the Agent Identity token a downstream API recei
         assert.equal(reasons({ ...agentToken, aud: "12345678-1234-1234-1234-123456789012" }), "");
     });
 
+    it("quotes a hostile claim clipped, with its length, never whole", () => {
+        const reasons = judge({ ...agentToken, oid: "x".repeat(100_000), aud: "y".repeat(100_000) }).agentIdentities[0]!.reasons;
+        assert.match(reasons.join("\n"), /oid "x{119}\.\.\. \(100002 characters\) is not the Agent Identity's object id/);
+        assert.match(reasons.join("\n"), /aud y{120}\.\.\. \(100000 characters\) is none of/);
+        for (const reason of reasons) assert.ok(reason.length < 400, reason.slice(0, 200));
+    });
+
     it("judges the issuer by the tenant, whatever case the outputs file writes it in", () => {
         const tenant = "abcdef01-2345-4678-9abc-def012345678";
         const claims = { ...agentToken, tid: tenant, iss: `https://login.microsoftonline.com/${tenant}/v2.0` };

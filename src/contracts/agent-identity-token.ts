@@ -8,7 +8,7 @@
  * when it ignored `?AgentIdentity=` (sidecar 1.1.x with the override flag off): Entra gives a Blueprint no API token
  * (Learn, "Agent identity blueprints"), and an API must never accept one as the agent.
  */
-import { audiencesOf, JwtClaims, lifetimeProblems, Verdict } from "./claims";
+import { audiencesOf, clipped, JwtClaims, lifetimeProblems, quoted, Verdict } from "./claims";
 import { entraV1Issuer, entraV2Issuer, isTokenExchangeAudience } from "./constants";
 import { sameEntraAudience } from "./agent-identity";
 
@@ -48,10 +48,10 @@ export function tokenClientId(claims: JwtClaims): string | undefined {
  */
 function clientClaimConflict(claims: JwtClaims): string | undefined {
     for (const name of ["azp", "appid"] as const)
-        if (claims[name] !== undefined && typeof claims[name] !== "string") return `${name} ${JSON.stringify(claims[name])} is not a string`;
+        if (claims[name] !== undefined && typeof claims[name] !== "string") return `${name} ${quoted(claims[name])} is not a string`;
     const { azp, appid } = claims as { azp?: string; appid?: string };
     if (azp !== undefined && appid !== undefined && azp.toLowerCase() !== appid.toLowerCase())
-        return `azp ${azp} and appid ${appid} name different clients; Entra writes one of them (azp in v2, appid in v1)`;
+        return `azp ${clipped(azp)} and appid ${clipped(appid)} name different clients; Entra writes one of them (azp in v2, appid in v1)`;
     return undefined;
 }
 
@@ -63,29 +63,27 @@ function clientClaimConflict(claims: JwtClaims): string | undefined {
 export function evaluateAgentIdentityToken(identity: DeclaredAgentIdentity, claims: JwtClaims, now: number, apiAudiences: readonly string[] = []): Verdict {
     const reasons: string[] = [];
     const tid = text(claims.tid);
-    if (!same(tid, identity.tenantId)) reasons.push(`tid ${JSON.stringify(claims.tid)} is not the stack's tenant ${identity.tenantId}`);
+    if (!same(tid, identity.tenantId)) reasons.push(`tid ${quoted(claims.tid)} is not the stack's tenant ${identity.tenantId}`);
     // Entra writes the tenant in lowercase in iss; an outputs file may carry it as the user once typed it (a stack
     // deployed before config lowercased GUIDs, or a hand-edited file), which must not fail Entra's own token.
     const tenant = identity.tenantId.toLowerCase();
     const iss = text(claims.iss);
     if (iss !== entraV2Issuer(tenant) && iss !== entraV1Issuer(tenant))
-        reasons.push(`iss ${JSON.stringify(claims.iss)} is neither ${entraV2Issuer(tenant)} nor ${entraV1Issuer(tenant)}`);
-    if (!same(text(claims.oid), identity.objectId))
-        reasons.push(`oid ${JSON.stringify(claims.oid)} is not the Agent Identity's object id ${identity.objectId}`);
+        reasons.push(`iss ${quoted(claims.iss)} is neither ${entraV2Issuer(tenant)} nor ${entraV1Issuer(tenant)}`);
+    if (!same(text(claims.oid), identity.objectId)) reasons.push(`oid ${quoted(claims.oid)} is not the Agent Identity's object id ${identity.objectId}`);
     const client = tokenClientId(claims);
     const clientConflict = clientClaimConflict(claims);
     if (clientConflict) reasons.push(clientConflict);
-    else if (!same(client, identity.clientId))
-        reasons.push(`appid/azp ${JSON.stringify(client ?? null)} is not the Agent Identity's client id ${identity.clientId}`);
+    else if (!same(client, identity.clientId)) reasons.push(`appid/azp ${quoted(client ?? null)} is not the Agent Identity's client id ${identity.clientId}`);
     const parent = text(claims.xms_par_app_azp);
     if (parent !== undefined && !same(parent, identity.blueprintAppId))
-        reasons.push(`xms_par_app_azp ${parent} is not the agent's Blueprint ${identity.blueprintAppId}`);
+        reasons.push(`xms_par_app_azp ${clipped(parent)} is not the agent's Blueprint ${identity.blueprintAppId}`);
     const audiences = audiencesOf(claims);
     if (audiences.length === 0) reasons.push("the token has no aud");
     for (const aud of audiences) {
-        if (isTokenExchangeAudience(aud)) reasons.push(`aud ${aud} is the token-exchange audience: this is a federation assertion, not an API token`);
+        if (isTokenExchangeAudience(aud)) reasons.push(`aud ${clipped(aud)} is the token-exchange audience: this is a federation assertion, not an API token`);
         else if (apiAudiences.length > 0 && !/^[0-9a-f-]{36}$/i.test(aud) && !apiAudiences.some((a) => sameEntraAudience(a, aud)))
-            reasons.push(`aud ${aud} is none of the stack's downstream APIs (${apiAudiences.join(", ")})`);
+            reasons.push(`aud ${clipped(aud)} is none of the stack's downstream APIs (${apiAudiences.join(", ")})`);
     }
     reasons.push(...lifetimeProblems(claims, now, SKEW_SECONDS, "AADSTS700024"));
     return { accepted: reasons.length === 0, reasons };

@@ -11,6 +11,19 @@ export interface JwtClaims {
     readonly [claim: string]: unknown;
 }
 
+/** Longest claim value a verdict quotes; a token is untrusted input, and a reason is a line a person reads. */
+export const QUOTED_CLAIM_MAX = 120;
+
+/** Text as a verdict quotes it: cut at QUOTED_CLAIM_MAX characters, with its full length said. */
+export function clipped(text: string): string {
+    return text.length <= QUOTED_CLAIM_MAX ? text : `${text.slice(0, QUOTED_CLAIM_MAX)}... (${text.length} characters)`;
+}
+
+/** A claim value of any type as a verdict quotes it: its JSON, clipped. */
+export function quoted(value: unknown): string {
+    return clipped(JSON.stringify(value) ?? String(value));
+}
+
 /** `aud` may be a string or an array of strings (RFC 7519 §4.1.3); anything else yields no audiences. */
 export function audiencesOf(claims: JwtClaims): string[] {
     if (typeof claims.aud === "string") return [claims.aud];
