@@ -25,6 +25,7 @@ import {
     BLUEPRINT_CREATE_KEYS,
     BlueprintCreateConfig,
     createdId,
+    describeId,
     agentIdentityCreation,
     parseAgentIdentityCreation,
     parseBlueprintIds,
@@ -709,7 +710,7 @@ function reportSharedBlueprintIdentities(r: Reader, agents: readonly Agent[]): v
         const identities = new Set(sharing.map((a) => a.agentIdentity!.clientId.toLowerCase()));
         if (identities.size < 2) continue;
         r.warnings.push(
-            `${sharing.map((a) => a.label).join(", ")} share Blueprint ${blueprintObjectId} with different Agent Identities: any replica the Blueprint trusts ` +
+            `${sharing.map((a) => a.label).join(", ")} share Blueprint ${describeId(blueprintObjectId)} with different Agent Identities: any replica the Blueprint trusts ` +
                 "can have the sidecar mint a token as any of them (Entra's model: an Agent Identity's tokens go to its Blueprint's credential). " +
                 "Give an agent a Blueprint of its own (agentClasses[i].blueprint) where that matters (docs/agent-classes.md).",
         );

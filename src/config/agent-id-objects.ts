@@ -47,7 +47,7 @@ export function parseCreatedId(id: string): { key: string; field: "appId" | "obj
     return m ? { key: m[1]!, field: m[2] as "appId" | "objectId" | "clientId" } : undefined;
 }
 
-/** An id for a message: the GUID, or "the Blueprint created at <key>". */
+/** An id for a message: the GUID, or "created by this stack (<key>)" for a stand-in, which names no object a reader can find. */
 export function describeId(id: string): string {
     const created = parseCreatedId(id);
     return created ? `created by this stack (${created.key})` : id;
