@@ -452,7 +452,7 @@ export function parseCloudPrincipal(
             r.report(
                 `${prefix}agentIdentity`,
                 "is not set, but cloudPrincipal is agentIdentity",
-                "set { objectId, clientId, cloudFederationAudience } of the agent's Agent Identity",
+                "set { objectId, clientId, cloudFederationAudience } of the agent's Agent Identity, or { displayName, cloudFederationAudience } to have the stack create it",
             );
         else if (agentIdentity && agentIdentity.cloudFederationAudience === undefined)
             r.report(
