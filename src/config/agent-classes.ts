@@ -42,10 +42,11 @@ export interface AgentIdentityConfig {
     /** Its client (app) id: the `AgentIdentity` parameter of every token request the agent and the refresher make to the sidecar. */
     readonly clientId: string;
     /**
-     * The `sub` claim of its app-only tokens, which the AWS role pins (AWS has no `oid` condition key). Required when
-     * the agent federates to AWS (`option2TokenSubjectProblem`): Microsoft's sample agent token shows a `sub` that
-     * differs from `oid`, so it is read from a real token (`npm run doctor -- --token ...` prints the claims), never
-     * assumed. Without AWS it defaults to the object id and nothing pins it.
+     * Option 2: the `sub` claim of its app-only tokens, which the AWS role pins (AWS has no `oid` condition key).
+     * Required when an Option 2 agent federates to AWS (`option2TokenSubjectProblem`): Microsoft's sample agent token
+     * shows a `sub` that differs from `oid`, so it is read from a real token (`npm run doctor -- --token ...` prints the
+     * claims), never assumed. Refused under Option 1. When not written it is the object id (in create mode its
+     * stand-in, which src/stack-args.ts drops so the created object id takes its place) and nothing pins it.
      */
     readonly tokenSubject: string;
     /**
