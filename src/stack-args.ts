@@ -12,6 +12,7 @@ import type { AgentArgs, AgentCloud, AgentCloudFederation, AgentResourceNames } 
 import type { ContainerAppsEnvironmentChoice, SharedCloud, SharedInfrastructure, SharedInfrastructureArgs } from "./components/shared-infrastructure";
 import type { AgentIdBlueprint, AgentIdBlueprintArgs } from "./components/agent-id-blueprint";
 import { createdId, parseCreatedId } from "./config/agent-id-objects";
+import { sameEntraAudience } from "./contracts";
 
 /** The Blueprints the stack creates (create mode), by the config key that declares each (`blueprint`, `agentClasses[i].blueprint`). */
 export type CreatedBlueprints = ReadonlyMap<string, AgentIdBlueprint>;
@@ -44,8 +45,7 @@ export function createdBlueprintArgs(config: StackConfig): CreatedBlueprintArgs[
             return a.blueprint.create?.key === create.key && audience?.appId === createdId(create.key, "appId") ? [audience.identifierUri] : [];
         });
         const uris: string[] = [];
-        for (const uri of [...create.identifierUris, ...audiences])
-            if (!uris.some((u) => u.toLowerCase().replace(/\/+$/, "") === uri.toLowerCase().replace(/\/+$/, ""))) uris.push(uri);
+        for (const uri of [...create.identifierUris, ...audiences]) if (!uris.some((u) => sameEntraAudience(u, uri))) uris.push(uri);
         return [
             {
                 key: create.key,

@@ -283,6 +283,22 @@ describe("create mode: configuration", () => {
             ),
         );
     });
+    it("warns about agents sharing a created Blueprint without its stand-in id, which names no object a reader can find", () => {
+        const finance = { ...agentClass("finance"), aws: undefined, agentIdentity: { displayName: "Finance agent" } };
+        const config = parse({
+            blueprint: createdBlueprint(),
+            aws: undefined,
+            agentIdentity: { displayName: "Weather agent (prod)" },
+            agentClasses: [finance],
+        });
+        const shared = config.warnings.filter((w) => w.includes("with different Agent Identities"));
+        assert.equal(shared.length, 1, config.warnings.join("\n"));
+        assert.ok(shared[0]!.includes("share Blueprint created by this stack (blueprint) with"), shared[0]);
+        assert.ok(
+            config.warnings.every((w) => !w.includes("created:")),
+            config.warnings.join("\n"),
+        );
+    });
 });
 
 describe("create mode: the plan", () => {

@@ -13,7 +13,7 @@ export interface AgentIdBlueprintArgs {
     sponsorUserIds: readonly string[];
     /** Object ids of the accountable groups. */
     sponsorGroupIds: readonly string[];
-    /** App ID URIs the Blueprint exposes (the Option 2 cloud-federation audiences of the agents on it). Default: none. */
+    /** App ID URIs the Blueprint exposes: those its config lists, and the Option 2 cloud-federation audiences of the agents on it. Default: none. */
     identifierUris?: readonly string[];
     /** Protect the Blueprint and its principal from deletion and replacement. */
     protect: boolean;

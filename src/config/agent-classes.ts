@@ -25,6 +25,7 @@ import {
     BLUEPRINT_CREATE_KEYS,
     BlueprintCreateConfig,
     createdId,
+    describeId,
     agentIdentityCreation,
     parseAgentIdentityCreation,
     parseBlueprintIds,
@@ -41,10 +42,11 @@ export interface AgentIdentityConfig {
     /** Its client (app) id: the `AgentIdentity` parameter of every token request the agent and the refresher make to the sidecar. */
     readonly clientId: string;
     /**
-     * The `sub` claim of its app-only tokens, which the AWS role pins (AWS has no `oid` condition key). Required when
-     * the agent federates to AWS (`option2TokenSubjectProblem`): Microsoft's sample agent token shows a `sub` that
-     * differs from `oid`, so it is read from a real token (`npm run doctor -- --token ...` prints the claims), never
-     * assumed. Without AWS it defaults to the object id and nothing pins it.
+     * Option 2: the `sub` claim of its app-only tokens, which the AWS role pins (AWS has no `oid` condition key).
+     * Required when an Option 2 agent federates to AWS (`option2TokenSubjectProblem`): Microsoft's sample agent token
+     * shows a `sub` that differs from `oid`, so it is read from a real token (`npm run doctor -- --token ...` prints the
+     * claims), never assumed. Refused under Option 1. When not written it is the object id (in create mode its
+     * stand-in, which src/stack-args.ts drops so the created object id takes its place) and nothing pins it.
      */
     readonly tokenSubject: string;
     /**
@@ -451,7 +453,7 @@ export function parseCloudPrincipal(
             r.report(
                 `${prefix}agentIdentity`,
                 "is not set, but cloudPrincipal is agentIdentity",
-                "set { objectId, clientId, cloudFederationAudience } of the agent's Agent Identity",
+                "set { objectId, clientId, cloudFederationAudience } of the agent's Agent Identity, or { displayName, cloudFederationAudience } to have the stack create it",
             );
         else if (agentIdentity && agentIdentity.cloudFederationAudience === undefined)
             r.report(
@@ -709,7 +711,7 @@ function reportSharedBlueprintIdentities(r: Reader, agents: readonly Agent[]): v
         const identities = new Set(sharing.map((a) => a.agentIdentity!.clientId.toLowerCase()));
         if (identities.size < 2) continue;
         r.warnings.push(
-            `${sharing.map((a) => a.label).join(", ")} share Blueprint ${blueprintObjectId} with different Agent Identities: any replica the Blueprint trusts ` +
+            `${sharing.map((a) => a.label).join(", ")} share Blueprint ${describeId(blueprintObjectId)} with different Agent Identities: any replica the Blueprint trusts ` +
                 "can have the sidecar mint a token as any of them (Entra's model: an Agent Identity's tokens go to its Blueprint's credential). " +
                 "Give an agent a Blueprint of its own (agentClasses[i].blueprint) where that matters (docs/agent-classes.md).",
         );

@@ -27,8 +27,6 @@ export interface BlueprintCreateConfig {
 
 /** What the stack creates for an Agent Identity given in create mode. */
 export interface AgentIdentityCreateConfig {
-    /** Where it is declared: `agentIdentity` or `agentClasses[i].agentIdentity`. */
-    readonly key: string;
     readonly displayName: string;
     /** The people accountable for it: its own `sponsors`, else its Blueprint's when the stack creates that too. */
     readonly sponsors: AgentIdSponsors;
@@ -47,7 +45,7 @@ export function parseCreatedId(id: string): { key: string; field: "appId" | "obj
     return m ? { key: m[1]!, field: m[2] as "appId" | "objectId" | "clientId" } : undefined;
 }
 
-/** An id for a message: the GUID, or "the Blueprint created at <key>". */
+/** An id for a message: the GUID, or "created by this stack (<key>)" for a stand-in, which names no object a reader can find. */
 export function describeId(id: string): string {
     const created = parseCreatedId(id);
     return created ? `created by this stack (${created.key})` : id;
@@ -250,5 +248,5 @@ export function agentIdentityCreation(
             "is not set, and the agent's Blueprint is not created by this stack to lend its sponsors; Entra requires at least one sponsor on every Agent Identity an application creates",
             `set ${r.key(`${at}.sponsors`)} to { userIds: [<object id of the accountable person>] }`,
         );
-    return { key: at, displayName: creation.displayName, sponsors: sponsors ?? {} };
+    return { displayName: creation.displayName, sponsors: sponsors ?? {} };
 }

@@ -101,6 +101,6 @@ export function blueprintTokenDiagnosis(blueprints: readonly DeclaredBlueprint[]
         `this token was issued to Blueprint ${blueprint.appId} (${blueprint.agent}) itself, not to an Agent Identity: the sidecar ignored ` +
         "?AgentIdentity= and asked as the Blueprint. Cause: Sidecar__AllowOverrides__GetAuthorizationHeaderUnauthenticated is not true on that " +
         "sidecar (1.1.x ignores AgentIdentity without it), or the request named no ?AgentIdentity=. Fix: declare agentIdentity { objectId, clientId } " +
-        "for the agent and redeploy (the stack turns the flag on), and call /AuthorizationHeaderUnauthenticated/<api>?AgentIdentity=$AGENT_IDENTITY_CLIENT_ID"
+        "(or { displayName } to have the stack create it) for the agent and redeploy (the stack turns the flag on), and call /AuthorizationHeaderUnauthenticated/<api>?AgentIdentity=$AGENT_IDENTITY_CLIENT_ID"
     );
 }
