@@ -69,7 +69,8 @@ export function loadTargetStack(stack: string, mainDir: string): TargetStack {
         const raw = readStackConfig(stack, mainDir);
         config = parseStackConfig({ get: (key) => raw[`${project}:${key}`] }, project);
     } catch (err) {
-        if (err instanceof ConfigError) throw new TargetStackError(err.issues.map((i) => `${i.key} ${i.problem}`));
+        // Each problem keeps the main project's own fix: the bootstrap's message is read by whoever must edit that file.
+        if (err instanceof ConfigError) throw new TargetStackError(err.issues.map((i) => `${i.key} ${i.problem} (fix: ${i.fix})`));
         throw new TargetStackError([(err as Error).message.replace(path.resolve(mainDir), "<main project>")]);
     }
     const blueprints = [config.blueprint, ...config.agentClasses.map((c) => c.blueprint)];

@@ -264,6 +264,20 @@ describe("bootstrap configuration", () => {
         );
     });
 
+    it("names a main stack whose configuration is wrong, with that project's own key, problem and fix", () => {
+        const dir = mkdtempSync(path.join(tmpdir(), "bootstrap-main-"));
+        const boot = path.join(dir, "bootstrap");
+        writeFileSync(path.join(dir, "Pulumi.yaml"), readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml")));
+        mkdirSync(boot);
+        for (const stack of ["dev", "prod"]) {
+            const text = readFileSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8");
+            writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), stack === "prod" ? text.replace(/^ {2}agentfed:agentIdentity:\n(?: {4}.*\n)+/m, "") : text);
+        }
+        const found = issues({}, boot).find((i) => i.includes("names main stack prod")) ?? "";
+        assert.match(found, /environments\[\d\]\.stack: names main stack prod, whose configuration cannot be used: agentfed:agentIdentity is not set/);
+        assert.match(found, /\(fix: set agentfed:agentIdentity to \{ objectId, clientId \}/);
+    });
+
     it("keeps one bootstrap to one tenant and one AWS account, and wants a cloud section for every cloud a stack uses", () => {
         const found = issues({
             azure: { tenantId: "99999999-9999-9999-9999-999999999999", subscriptionId: "22222222-0000-4000-8000-000000000001" },
