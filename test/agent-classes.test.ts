@@ -1,19 +1,14 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import * as path from "node:path";
-import * as yaml from "js-yaml";
-import { loadTargetStack } from "../bootstrap/targets";
 import type { AwsRoleContract, GcpProviderContract } from "../src/contracts";
 import { agentIdentityWorkloadSubject, gcpProviderContract, scopeAudience } from "../src/contracts";
 import { ConfigError, parseStackConfig } from "../src/config";
-import { PROJECT_DIR, readStackConfig } from "../src/plan/stack-files";
+import { readStackConfig } from "../src/plan/stack-files";
 import { PlannedResource, PlanResult, runPlan } from "../src/plan/run-plan";
 import { evaluateGcpProvider } from "../src/verifiers/gcp-sts";
 import { evaluateAwsRole } from "../src/verifiers/aws-sts";
 import { policies } from "../policy/policies";
-import { OTHER_OID, OTHER_TENANT, TENANT, UAMI_TYPE } from "./helpers";
+import { OTHER_OID, OTHER_TENANT, targetStackWith, TENANT, UAMI_TYPE } from "./helpers";
 import { agentClass, option2Class } from "./fixtures/agent-classes";
 
 // Agent classes (issue 9): each class adds a UAMI, a FIC on its Blueprint, a GCP provider + service account in the
@@ -811,29 +806,13 @@ describe("agents whose stack sections hold only the shared keys (issue 25)", () 
     });
 
     it("lets the CI bootstrap grant exactly what the agents use: the class's roles, none for the primary agent", () => {
-        const dir = mkdtempSync(path.join(tmpdir(), "agentfed-class-only-"));
-        try {
-            copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
-            const parsed = (text: string): unknown => {
-                try {
-                    return JSON.parse(text) as unknown;
-                } catch {
-                    return text;
-                }
-            };
-            const config = { config: Object.fromEntries(Object.entries(readStackConfig("prod")).map(([k, v]) => [k, parsed(v)])) };
-            Object.assign(config.config, {
-                "agentfed:gcp": gcpShared,
-                "agentfed:aws": awsShared,
-                "agentfed:agentClasses": [{ ...agentClass("finance"), gcp: { ...agentClass("finance").gcp, modelRoles: ["roles/aiplatform.viewer"] } }],
-            });
-            writeFileSync(path.join(dir, "Pulumi.classonly.yaml"), yaml.dump(config));
-            const target = loadTargetStack("classonly", dir);
-            assert.deepEqual(target.gcp?.grantedRoles, ["roles/aiplatform.viewer"]);
-            assert.deepEqual(target.aws?.roleNames, ["agentfed-finance-bedrock"]);
-            assert.equal(target.entra.createsIntermediaryApp, true);
-        } finally {
-            rmSync(dir, { recursive: true, force: true });
-        }
+        const target = targetStackWith({
+            gcp: gcpShared,
+            aws: awsShared,
+            agentClasses: [{ ...agentClass("finance"), gcp: { ...agentClass("finance").gcp, modelRoles: ["roles/aiplatform.viewer"] } }],
+        });
+        assert.deepEqual(target.gcp?.grantedRoles, ["roles/aiplatform.viewer"]);
+        assert.deepEqual(target.aws?.roleNames, ["agentfed-finance-bedrock"]);
+        assert.equal(target.entra.createsIntermediaryApp, true);
     });
 });

@@ -33,6 +33,22 @@ function issues(patch: Record<string, unknown>, projectDir?: string): string[] {
 }
 
 const github = () => JSON.parse(readStackConfig("github", BOOTSTRAP_DIR)[`${NS}:github`]!) as Record<string, unknown>;
+/**
+ * A scratch main project beside a `bootstrap/` folder: the committed Pulumi.yaml, and dev's and prod's stack files with
+ * `edit` applied to their text. Returns the bootstrap folder to parse against.
+ */
+function mainProjectWith(edit: Partial<Record<"dev" | "prod", (text: string) => string>>): string {
+    const dir = mkdtempSync(path.join(tmpdir(), "bootstrap-main-"));
+    const boot = path.join(dir, "bootstrap");
+    mkdirSync(boot);
+    writeFileSync(path.join(dir, "Pulumi.yaml"), readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml")));
+    for (const stack of ["dev", "prod"] as const) {
+        const text = readFileSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8");
+        writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), edit[stack]?.(text) ?? text);
+    }
+    return boot;
+}
+
 const environments = () => JSON.parse(readStackConfig("github", BOOTSTRAP_DIR)[`${NS}:environments`]!) as Record<string, unknown>[];
 
 describe("bootstrap configuration", () => {
@@ -110,14 +126,12 @@ describe("bootstrap configuration", () => {
 
     it("refuses tenant-wide Graph writes (Agent ID Blueprint writes, app role assignments) for deploy environments of two stacks in one tenant, unless acknowledged by name", () => {
         // A main project whose dev stack writes FICs on an Agent ID Blueprint too, like prod.
-        const dir = mkdtempSync(path.join(tmpdir(), "bootstrap-main-"));
-        const boot = path.join(dir, "bootstrap");
-        mkdirSync(boot);
-        writeFileSync(path.join(dir, "Pulumi.yaml"), readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml")));
-        writeFileSync(path.join(dir, "Pulumi.prod.yaml"), readFileSync(path.join(PROJECT_DIR, "Pulumi.prod.yaml")));
-        const dev = readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8");
-        assert.match(dev, /kind: application\n/);
-        writeFileSync(path.join(dir, "Pulumi.dev.yaml"), dev.replace("kind: application\n", "kind: agentIdentityBlueprint\n"));
+        const boot = mainProjectWith({
+            dev: (dev) => {
+                assert.match(dev, /kind: application\n/);
+                return dev.replace("kind: application\n", "kind: agentIdentityBlueprint\n");
+            },
+        });
         const azure = JSON.parse(readStackConfig("github", BOOTSTRAP_DIR)[`${NS}:azure`]!) as Record<string, unknown>;
         const found = issues({}, boot);
         assert.equal(found.length, 1, found.join("\n"));
@@ -235,14 +249,7 @@ describe("bootstrap configuration", () => {
     });
 
     it("grants on the resource group of a stack that creates its own by id, with a warning that it must exist first", () => {
-        const dir = mkdtempSync(path.join(tmpdir(), "bootstrap-main-"));
-        const boot = path.join(dir, "bootstrap");
-        writeFileSync(path.join(dir, "Pulumi.yaml"), readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml")));
-        mkdirSync(boot);
-        for (const stack of ["dev", "prod"]) {
-            const text = readFileSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8");
-            writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), stack === "prod" ? text.replace("create: false", "create: true") : text);
-        }
+        const boot = mainProjectWith({ prod: (text) => text.replace("create: false", "create: true") });
         const c = parse({}, boot);
         assert.deepEqual(
             c.environments.map((e) => [e.name, e.target.resourceGroup.create]),
@@ -265,14 +272,7 @@ describe("bootstrap configuration", () => {
     });
 
     it("names a main stack whose configuration is wrong, with that project's own key, problem and fix", () => {
-        const dir = mkdtempSync(path.join(tmpdir(), "bootstrap-main-"));
-        const boot = path.join(dir, "bootstrap");
-        writeFileSync(path.join(dir, "Pulumi.yaml"), readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml")));
-        mkdirSync(boot);
-        for (const stack of ["dev", "prod"]) {
-            const text = readFileSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8");
-            writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), stack === "prod" ? text.replace(/^ {2}agentfed:agentIdentity:\n(?: {4}.*\n)+/m, "") : text);
-        }
+        const boot = mainProjectWith({ prod: (text) => text.replace(/^ {2}agentfed:agentIdentity:\n(?: {4}.*\n)+/m, "") });
         const found = issues({}, boot).find((i) => i.includes("names main stack prod")) ?? "";
         assert.match(found, /environments\[\d\]\.stack: names main stack prod, whose configuration cannot be used: agentfed:agentIdentity is not set/);
         assert.match(found, /\(fix: set agentfed:agentIdentity to \{ objectId, clientId \}/);

@@ -1,18 +1,13 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import * as path from "node:path";
-import * as yaml from "js-yaml";
-import { loadTargetStack } from "../bootstrap/targets";
 import { graphPermissions, TENANT_WIDE_GRAPH_WRITES } from "../bootstrap/permissions";
 import { agentIdGraphPermissions } from "../src/contracts";
 import { ConfigError, parseStackConfig } from "../src/config";
-import { PROJECT_DIR, readStackConfig } from "../src/plan/stack-files";
+import { readStackConfig } from "../src/plan/stack-files";
 import { PlanResult, runPlan } from "../src/plan/run-plan";
-import { BLUEPRINT_FIC_TYPE } from "./helpers";
+import { BLUEPRINT_FIC_TYPE, targetStackWith } from "./helpers";
 import { agentClass } from "./fixtures/agent-classes";
-import { createdBlueprint, createModeConfig, SPONSOR } from "./fixtures/create-mode";
+import { createdBlueprint, createdResearchClass, createModeConfig, SPONSOR } from "./fixtures/create-mode";
 
 // Create mode: the stack creates the Agent ID Blueprint, its principal and the Agent Identities, and every id the
 // rest of the stack needs flows from them as Outputs. Ids mode (the shipped stack files) is unchanged: see
@@ -262,13 +257,7 @@ describe("create mode: configuration", () => {
     });
 
     it("an agent class creates its own Blueprint and Agent Identity; two classes creating Blueprints never share one", () => {
-        const research = {
-            ...agentClass("research"),
-            aws: undefined,
-            blueprint: { displayName: "Research agent", sponsors: { userIds: [SPONSOR] } },
-            cloudPrincipal: "agentIdentity",
-            agentIdentity: { displayName: "Research agent", cloudFederationAudience: { identifierUri: "api://agentfed-research-cloud" } },
-        };
+        const research = createdResearchClass();
         const config = parse({
             agentClasses: [research, { ...agentClass("finance"), blueprint: { displayName: "Finance agent", sponsors: { userIds: [SPONSOR] } } }],
         });
@@ -362,13 +351,7 @@ describe("create mode: the plan", () => {
     });
 
     it("an agent class on a Blueprint of its own creates it beside the stack's, under names from the class", async () => {
-        const research = {
-            ...agentClass("research"),
-            aws: undefined,
-            blueprint: { displayName: "Research agent", sponsors: { userIds: [SPONSOR] } },
-            cloudPrincipal: "agentIdentity",
-            agentIdentity: { displayName: "Research agent", cloudFederationAudience: { identifierUri: "api://agentfed-research-cloud" } },
-        };
+        const research = createdResearchClass();
         const plan = await runPlan({ stack: "prod", config: { ...createModeConfig(), agentClasses: [research] } });
         only(plan, BLUEPRINT, "blueprint");
         const own = only(plan, BLUEPRINT, "class-research-blueprint");
@@ -389,33 +372,9 @@ describe("create mode: the plan", () => {
 });
 
 describe("create mode: the CI bootstrap's Graph permissions", () => {
-    /** The target the bootstrap derives from a stack file with prod's configuration and `overrides`. */
-    function target(overrides: Record<string, unknown>) {
-        const dir = mkdtempSync(path.join(tmpdir(), "agentfed-create-"));
-        try {
-            copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
-            const parsed = (text: string): unknown => {
-                try {
-                    return JSON.parse(text) as unknown;
-                } catch {
-                    return text;
-                }
-            };
-            const config: Record<string, unknown> = Object.fromEntries(Object.entries(readStackConfig("prod")).map(([k, v]) => [k, parsed(v)]));
-            for (const [k, v] of Object.entries(overrides)) {
-                if (v === undefined) delete config[`agentfed:${k}`];
-                else config[`agentfed:${k}`] = v;
-            }
-            writeFileSync(path.join(dir, "Pulumi.sandbox.yaml"), yaml.dump({ config }));
-            return loadTargetStack("sandbox", dir);
-        } finally {
-            rmSync(dir, { recursive: true, force: true });
-        }
-    }
-
     it("grants a stack that creates its Blueprint and Agent Identity exactly AGENT_ID_GRAPH_CALLS' rows, appended once, and nothing tenant-wide beyond", () => {
-        const ids = target({ aws: undefined }); // createModeConfig leaves AWS out
-        const created = target(createModeConfig());
+        const ids = targetStackWith({ aws: undefined }); // createModeConfig leaves AWS out
+        const created = targetStackWith(createModeConfig());
         assert.deepEqual(created.entra.agentIdCreation, { blueprints: true, agentIdentities: true, identifierUris: true });
         const needs = created.entra.agentIdCreation;
         for (const access of ["deploy", "preview"] as const) {
@@ -453,8 +412,8 @@ describe("create mode: the CI bootstrap's Graph permissions", () => {
     });
 
     it("an ids-mode stack, or one creating only an Agent Identity, gets no Blueprint creation permission", () => {
-        assert.deepEqual(target({}).entra.agentIdCreation, { blueprints: false, agentIdentities: false, identifierUris: false });
-        const onlyIdentity = target({
+        assert.deepEqual(targetStackWith({}).entra.agentIdCreation, { blueprints: false, agentIdentities: false, identifierUris: false });
+        const onlyIdentity = targetStackWith({
             ...createModeConfig(),
             blueprint: JSON.parse(readStackConfig("prod")["agentfed:blueprint"]!) as unknown,
             agentIdentity: { ...(createModeConfig().agentIdentity as object), sponsors: { userIds: [SPONSOR] } },

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import * as yaml from "js-yaml";
+import { loadTargetStack, TargetStack } from "../bootstrap/targets";
 import { ConfigError, parseStackConfig } from "../src/config";
-import { readStackConfig } from "../src/plan/stack-files";
+import { PROJECT_DIR, readStackConfig } from "../src/plan/stack-files";
 
 /** Values from the worked example of Rais, "Entra Agent ID Across Clouds", Part 2, used across the tests. */
 export const TENANT = "11111111-1111-1111-1111-111111111111";
@@ -40,5 +45,32 @@ export function prodConfigIssues(section: string, patch: Record<string, unknown>
     } catch (err) {
         assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${String(err)}`);
         return err.issues.map((i) => `${i.key}: ${i.problem} | ${i.fix}`);
+    }
+}
+
+/**
+ * What the CI bootstrap derives from a main-project stack file holding prod's configuration with `overrides` (keys
+ * without namespace; undefined removes a key), written to a scratch project and removed again.
+ */
+export function targetStackWith(overrides: Record<string, unknown>): TargetStack {
+    const dir = mkdtempSync(path.join(tmpdir(), "agentfed-target-"));
+    try {
+        copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+        const parsed = (text: string): unknown => {
+            try {
+                return JSON.parse(text) as unknown;
+            } catch {
+                return text;
+            }
+        };
+        const config: Record<string, unknown> = Object.fromEntries(Object.entries(readStackConfig("prod")).map(([k, v]) => [k, parsed(v)]));
+        for (const [k, v] of Object.entries(overrides)) {
+            if (v === undefined) delete config[`agentfed:${k}`];
+            else config[`agentfed:${k}`] = v;
+        }
+        writeFileSync(path.join(dir, "Pulumi.sandbox.yaml"), yaml.dump({ config }));
+        return loadTargetStack("sandbox", dir);
+    } finally {
+        rmSync(dir, { recursive: true, force: true });
     }
 }
